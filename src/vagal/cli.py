@@ -1,0 +1,163 @@
+"""The command line: parses, hands over to one ``vagal.commands`` module per command.
+
+Thin by design. Each handler imports its module lazily, so ``vagal --help`` loads no
+numpy, scipy, textual, bleak or matplotlib (tests/test_import_hygiene.py proves it).
+A :class:`vagal.errors.VagalError` becomes one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from vagal import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+"""Bad input, missing file, no Bluetooth…: one line on stderr, then this status."""
+
+_DESCRIPTION = """\
+vagal: heart-rate variability biofeedback in the terminal.
+Connect a Bluetooth heart-rate strap, breathe with the guide, watch your nervous system settle.
+Not a medical device."""
+
+_EPILOG = """\
+examples:
+  vagal demo                       the dashboard on a simulated strap (no hardware needed)
+  vagal live                       connect to the strap in range
+  vagal analyze samples/pyhrv_nsr_5min.csv
+  vagal replay SESSION --speed 4
+  vagal report SESSION -o report.pdf"""
+
+
+def _add_pace(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pace",
+        metavar="RATE|PRESET",
+        default="resonance",
+        help="breathing pattern: a rate in breaths/min (e.g. 6, 5.5) or a preset "
+        "(resonance, coherent, box, 4-7-8, sigh) or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
+        "default: resonance (6/min, 4 s in, 6 s out)",
+    )
+    p.add_argument("--sound", action="store_true", help="a soft cue at each phase change (eyes-closed practice)")
+
+
+def _add_recording(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--record", metavar="PATH", help="record the session to PATH exactly as given")
+    g.add_argument("--no-record", action="store_true", help="do not record this session")
+    p.add_argument("--label", metavar="TEXT", help="who or what is recorded (stored in the session)")
+
+
+def _add_headless(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--headless", action="store_true", help="no dashboard: progress on stderr, a summary at the end")
+    p.add_argument("--json", action="store_true", help="with --headless: print the summary as JSON")
+
+
+def _speed(text: str) -> float:
+    if text in ("max", "inf"):
+        return float("inf")
+    try:
+        value = float(text.rstrip("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"speed must be a number (e.g. 4) or 'max', got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"speed must be > 0, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command (shared by ``main`` and the tests)."""
+    parser = argparse.ArgumentParser(
+        prog="vagal",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"vagal {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("demo", help="the dashboard on the built-in simulated strap (no hardware needed)")
+    _add_pace(p)
+    _add_recording(p)
+    _add_headless(p)
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this much session time")
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max", help="simulated time speed (default 1)")
+    p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible simulated person")
+    p.add_argument(
+        "--artifacts",
+        action="store_true",
+        help="let the simulated strap produce ectopic/missed beats, contact loss and drop-outs now and then",
+    )
+
+    p = sub.add_parser("live", help="connect to a Bluetooth heart-rate strap and start the dashboard")
+    p.add_argument("--device", metavar="NAME_OR_ADDRESS", help="which strap (default: the only one in range)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="how long to look for a strap (default 10)")
+    _add_pace(p)
+    _add_recording(p)
+    _add_headless(p)
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="with --headless: stop after this long")
+
+    p = sub.add_parser("scan", help="list nearby heart-rate straps")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="S", help="scan for this many seconds (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("replay", help="replay a recorded session (vagal, Polar, Kubios, Elite HRV, OpenHRV…)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="X|max", help="0.25 to 64, or max (default 1)")
+    _add_pace(p)
+    _add_headless(p)
+
+    p = sub.add_parser("analyze", help="HRV analysis of RR recordings (time, frequency, nonlinear)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="one JSON object per file (an array for several files)")
+    p.add_argument("--no-correct", action="store_true", help="do not correct ectopic, missed and extra beats")
+    p.add_argument(
+        "--psd",
+        choices=["welch", "lomb"],
+        default="welch",
+        help="spectral estimator (default welch; lomb for records with gaps)",
+    )
+
+    p = sub.add_parser("convert", help="convert between RR/session formats")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("output", metavar="OUT")
+    p.add_argument(
+        "--to",
+        choices=["vagal", "csv", "kubios", "rr"],
+        help="output format (default: from OUT's extension: .csv → csv, .txt → kubios, else vagal)",
+    )
+
+    p = sub.add_parser("sessions", help="list recorded sessions, newest first")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("report", help="a PDF/PNG/SVG report of a session")
+    p.add_argument("file", metavar="SESSION")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (.pdf, .png or .svg; default: PDF next to it)")
+
+    p = sub.add_parser("history", help="trends across recorded sessions")
+    p.add_argument("--since", metavar="DATE", help="only sessions on or after this date (YYYY-MM-DD)")
+    p.add_argument("-o", "--output", metavar="OUT", help="also write a plot (.pdf, .png or .svg)")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    from vagal.errors import VagalError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module = importlib.import_module(f"vagal.commands.{args.command}")
+    try:
+        status: int = module.run(args)
+    except VagalError as exc:
+        print(f"vagal: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    return status

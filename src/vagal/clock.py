@@ -1,0 +1,89 @@
+"""Injectable clocks: real monotonic time, scaled time for replay, and a virtual clock for tests.
+
+A clock gives session seconds (0 at ``start``) and can wait until a session time. Sources
+and the driver take one, so the same code runs in real time, at 8x, or as fast as
+possible on a virtual clock with no sleeping (compare ``textual/clock.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Session time in seconds, and a way to wait for it."""
+
+    def now(self) -> float:
+        """Current session time in seconds."""
+        ...
+
+    async def sleep_until(self, t_s: float) -> None:
+        """Return once session time has reached ``t_s`` (at once if it has)."""
+        ...
+
+
+class MonotonicClock:
+    """Real time from ``time.monotonic()``, optionally scaled by ``speed`` (replay at 4x…)."""
+
+    def __init__(self, speed: float = 1.0, *, start_s: float = 0.0) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be > 0, got {speed=}")
+        self._speed = speed
+        self._origin = time.monotonic()
+        self._offset_s = start_s
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def now(self) -> float:
+        return self._offset_s + (time.monotonic() - self._origin) * self._speed
+
+    def set_speed(self, speed: float) -> None:
+        """Change speed without a jump in session time."""
+        if not speed > 0:
+            raise ValueError(f"speed must be > 0, got {speed=}")
+        self._offset_s = self.now()
+        self._origin = time.monotonic()
+        self._speed = speed
+
+    def jump_to(self, t_s: float) -> None:
+        """Set session time (seek in replay)."""
+        self._offset_s = t_s
+        self._origin = time.monotonic()
+
+    async def sleep_until(self, t_s: float) -> None:
+        delay = (t_s - self.now()) / self._speed
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class VirtualClock:
+    """A clock that only moves when something waits on it: "as fast as possible".
+
+    ``sleep_until`` jumps time forward and yields to the event loop once, so other tasks
+    still run. Tests can also set ``t_s`` directly.
+    """
+
+    def __init__(self, start_s: float = 0.0) -> None:
+        self.t_s = start_s
+
+    @property
+    def speed(self) -> float:
+        return float("inf")
+
+    def now(self) -> float:
+        return self.t_s
+
+    def advance(self, dt_s: float) -> None:
+        self.t_s += dt_s
+
+    def jump_to(self, t_s: float) -> None:
+        self.t_s = t_s
+
+    async def sleep_until(self, t_s: float) -> None:
+        if t_s > self.t_s:
+            self.t_s = t_s
+        await asyncio.sleep(0)

@@ -1,0 +1,179 @@
+"""The event vocabulary: facts that flow from a beat source to everything downstream.
+
+Sources yield these events, the recorder writes them, the engine folds them and the
+dashboard shows them: one vocabulary end to end. Every event is a frozen dataclass with
+a session-relative time in seconds (``t_s``) on a monotonic axis that starts at 0 when
+the session starts. Wall-clock time is the recorder's business (session start + ``t_s``).
+
+Design notes:
+* A ``Beat`` time is the time of the R-peak that *ends* the interval, placed by
+  back-dating from the notification's arrival with the RR values themselves
+  (see :mod:`vagal.sources.decode`). It is never just the arrival time.
+* A ``Gap`` is emitted once its end is known (after a reconnect, or when contact is
+  found again). No metric may form a beat-to-beat difference across it.
+* ``settling=True`` marks beats in the first seconds after a (re)connect, when straps
+  are known to send unreliable RR values; the engine keeps them out of the metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+GapReason: TypeAlias = Literal["disconnected", "contact_lost", "no_data", "paused"]
+SourceStateName: TypeAlias = Literal[
+    "connecting", "connected", "streaming", "reconnecting", "disconnected", "ended"
+]
+SourceKind: TypeAlias = Literal["strap", "simulator", "replay"]
+BreathPhase: TypeAlias = Literal["inhale", "hold_in", "exhale", "hold_out"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawPayload:
+    """The Heart Rate Measurement characteristic bytes exactly as received."""
+
+    t_s: float
+    """Arrival time, session seconds."""
+    data: bytes
+    """The characteristic value (0x2A37)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadRejected:
+    """A payload that could not be decoded: counted, recorded and skipped."""
+
+    t_s: float
+    data: bytes
+    reason: str
+    """The parser's message (what was wrong with the bytes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Beat:
+    """One heartbeat: the RR interval that ends at ``t_s``."""
+
+    t_s: float
+    """Time of the beat (end of the interval), session seconds, back-dated from arrival."""
+    rr_ms: float
+    """RR interval in milliseconds, exact (1/1024 s units converted, never rounded)."""
+    hr_bpm: int | None = None
+    """Heart rate the strap reported in the same notification, if any."""
+    contact: bool | None = None
+    """Sensor contact as reported (None: the strap does not report contact)."""
+    settling: bool = False
+    """True in the settling time after a (re)connect: keep out of metrics."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeartRateOnly:
+    """A notification with heart rate but no RR interval (HRV cannot use it)."""
+
+    t_s: float
+    hr_bpm: int
+    contact: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChanged:
+    """Sensor contact was lost or found (reported by the strap, or judged from the data)."""
+
+    t_s: float
+    contact: bool
+    judged: bool = False
+    """True when judged from the data because the strap does not report contact."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A stretch with no usable beats (drop-out, contact loss, pause). Never a long beat."""
+
+    start_s: float
+    end_s: float
+    reason: GapReason
+
+    @property
+    def t_s(self) -> float:
+        """Events are ordered by time; a gap is known at its end."""
+        return self.end_s
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """The source's connection state changed."""
+
+    t_s: float
+    state: SourceStateName
+    detail: str = ""
+    """Plain words for the status line ("reconnecting, attempt 3")."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    """What is known about the source (sent at connect, and again when it changes)."""
+
+    t_s: float
+    kind: SourceKind
+    name: str
+    address: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    battery_pct: int | None = None
+    profile: str | None = None
+    """Id of the matching profile in ``devices/`` (e.g. "polar-h10"), if any."""
+    sends_rr: bool | None = None
+    """Whether the profile says the device sends RR intervals (None: unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A moment that matters, added by the person ("talked about work")."""
+
+    t_s: float
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PacerChanged:
+    """The breathing pattern changed (or was set at the start)."""
+
+    t_s: float
+    preset: str
+    """Preset name ("resonance", "box", …) or "custom"."""
+    inhale_s: float
+    hold_in_s: float
+    exhale_s: float
+    hold_out_s: float
+
+    @property
+    def rate_per_min(self) -> float:
+        cycle = self.inhale_s + self.hold_in_s + self.exhale_s + self.hold_out_s
+        return 60.0 / cycle if cycle > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Free text attached to the session at a moment."""
+
+    t_s: float
+    text: str
+
+
+Event: TypeAlias = (
+    RawPayload
+    | PayloadRejected
+    | Beat
+    | HeartRateOnly
+    | ContactChanged
+    | Gap
+    | SourceState
+    | DeviceInfo
+    | Marker
+    | PacerChanged
+    | Note
+)
+"""Any event a source yields or the app injects."""

@@ -1,0 +1,36 @@
+"""Start-up stays fast: the core and ``vagal --help`` load no heavy framework.
+
+Each check runs ``import`` in a fresh interpreter and lists what got loaded
+(harlequin's tests/unit_tests/test_import_hygiene.py does the same).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("textual", "bleak", "matplotlib", "scipy", "numpy", "pandas", "neurokit2")
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = code + "\nimport sys, json; print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_help_loads_nothing_heavy() -> None:
+    loaded = _loaded_after(
+        "import sys; sys.argv=['vagal','--help']\n"
+        "from vagal.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass"
+    )
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+@pytest.mark.parametrize("module", ["vagal.events", "vagal.gatt", "vagal.clock", "vagal.sources.decode"])
+def test_small_modules_load_nothing_heavy(module: str) -> None:
+    loaded = _loaded_after(f"import {module}")
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
