@@ -1,0 +1,1 @@
+"""Sessions: crash-safe recording, reading (with damage reports), replay and other tools' formats."""

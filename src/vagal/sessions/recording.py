@@ -1,0 +1,77 @@
+"""A recording read from any format: the beats, and what is known around them.
+
+Every reader (vagal sessions, plain RR lists, Polar, OpenHRV, WFDB…) returns a
+:class:`Recording`, so ``analyze``, ``replay`` and ``report`` do not care where a file came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vagal.events import Event, Gap, Marker, PacerChanged
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """A problem found while reading: the file was read up to it (or around it)."""
+
+    line: int
+    """1-based line (or record) number."""
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Beats and their context, from any supported file."""
+
+    path: str
+    format: str
+    """Detected format id: "vagal", "rr-list", "csv-time", "polar-sensor-logger", …"""
+    rr_ms: npt.NDArray[np.float64]
+    """RR intervals in ms, in order (artifacts not corrected)."""
+    t_s: npt.NDArray[np.float64]
+    """Beat times, session seconds (the cumulative sum of RR where the file has no times)."""
+    breaks: npt.NDArray[np.bool_]
+    """``breaks[i]`` is True when a gap precedes beat i: no difference may span it."""
+    gaps: tuple[Gap, ...] = ()
+    markers: tuple[Marker, ...] = ()
+    pacer: tuple[PacerChanged, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Header metadata (start time, device, label…), format-dependent."""
+    damage: tuple[Damage, ...] = ()
+    """Problems met while reading (truncated last line, corrupt line…), reported, not fatal."""
+    events: tuple[Event, ...] | None = None
+    """The full event stream, for formats that have one (vagal sessions); None otherwise."""
+
+    @property
+    def n_beats(self) -> int:
+        return int(self.rr_ms.size)
+
+    @property
+    def duration_s(self) -> float:
+        if self.t_s.size == 0:
+            return 0.0
+        return float(self.t_s[-1] - (self.t_s[0] - self.rr_ms[0] / 1000.0))
+
+
+def from_rr(
+    path: str,
+    fmt: str,
+    rr_ms: npt.ArrayLike,
+    *,
+    t_s: npt.ArrayLike | None = None,
+    **kwargs: Any,
+) -> Recording:
+    """Build a Recording from RR values (beat times default to their cumulative sum)."""
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    t = np.cumsum(rr) / 1000.0 if t_s is None else np.asarray(t_s, dtype=np.float64)
+    breaks = kwargs.pop("breaks", None)
+    b = np.zeros(rr.size, dtype=np.bool_) if breaks is None else np.asarray(breaks, dtype=np.bool_)
+    return Recording(path=path, format=fmt, rr_ms=rr, t_s=t, breaks=b, **kwargs)
