@@ -1,0 +1,86 @@
+"""Input checks shared by the HRV core: arrays in, a clean float64 view out.
+
+Design: every public function accepts anything array-like, converts once, and answers
+degenerate input (too few beats, constant RR, implausible values) with NaN/None and a
+reason instead of letting numpy raise or warn.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+RR_MIN_MS: Final = 200.0
+"""Shortest plausible RR (300 bpm). Below this a value is a detection error, not a beat."""
+RR_MAX_MS: Final = 3000.0
+"""Longest plausible RR (20 bpm). Above this a value is a drop-out, not a beat.
+
+METHODS.md §4 quotes 300–2000 ms (hrv-analysis); vagal widens it so that resting athletes
+(RR just above 2000 ms) and fast tachycardia are kept; only impossible values are refused.
+"""
+
+NAN: Final = float("nan")
+
+
+def as_rr(rr_ms: npt.ArrayLike) -> FloatArray:
+    """RR intervals as a 1-D float64 array (a copy is not made when not needed)."""
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    if rr.ndim != 1:
+        rr = rr.reshape(-1)
+    return rr
+
+
+def as_breaks(breaks: npt.ArrayLike | None, n: int) -> BoolArray:
+    """The gap flags as a bool array of length ``n`` (all False when None).
+
+    Raises:
+        ValueError: ``breaks`` does not have one flag per beat.
+    """
+    if breaks is None:
+        return np.zeros(n, dtype=np.bool_)
+    b = np.asarray(breaks, dtype=np.bool_).reshape(-1)
+    if b.size != n:
+        raise ValueError(f"breaks must have one flag per beat: {b.size=} but {n} RR values")
+    return b
+
+
+def implausible(rr: FloatArray) -> BoolArray:
+    """True where an RR value is not finite or outside RR_MIN_MS..RR_MAX_MS."""
+    with np.errstate(invalid="ignore"):
+        return ~((rr >= RR_MIN_MS) & (rr <= RR_MAX_MS))
+
+
+def implausible_reason(rr: FloatArray) -> str | None:
+    """A plain sentence when some RR values are impossible, else None."""
+    bad = implausible(rr)
+    if not bad.any():
+        return None
+    first = rr[bad][0]
+    shown = "not a number" if not np.isfinite(first) else f"{first:g} ms"
+    return (
+        f"{int(bad.sum())} RR value(s) outside {RR_MIN_MS:g}–{RR_MAX_MS:g} ms (first: {shown}); "
+        "artifact correction removes them"
+    )
+
+
+def successive_differences(rr: FloatArray, breaks: BoolArray) -> FloatArray:
+    """``rr[i] - rr[i-1]`` for every i ≥ 1 whose beat is not preceded by a gap."""
+    if rr.size < 2:
+        return np.empty(0, dtype=np.float64)
+    d = np.diff(rr)
+    keep = ~breaks[1:]
+    return d if keep.all() else d[keep]
+
+
+def pairs(rr: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray]:
+    """Successive pairs ``(rr[i-1], rr[i])`` that do not span a gap."""
+    if rr.size < 2:
+        e = np.empty(0, dtype=np.float64)
+        return e, e
+    keep = ~breaks[1:]
+    return rr[:-1][keep], rr[1:][keep]

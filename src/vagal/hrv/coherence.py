@@ -1,0 +1,226 @@
+"""The coherence ratio (HeartMath method, METHODS.md §6.1).
+
+``CR = Peak / (Total − Peak)``: Peak is the power in a 0.030 Hz window centred on the
+highest PSD point in 0.04–0.26 Hz, Total the power in 0.0033–0.4 Hz. vagal reports this
+unsquared ratio and calls it "coherence (peak ratio)"; it is *not* HeartMath's
+proprietary 0–16 score.
+
+Per window: the last 64 s of beats, cubic spline at 4 Hz, linear detrend, one Hann
+periodogram zero-padded to 2048 points (≈ 0.002 Hz spacing). For a whole record,
+:func:`coherence_series` computes the same on every 64 s window ending every 5 s, in
+batches of FFTs (a day of beats is ~17,000 windows).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from vagal.hrv._common import NAN, FloatArray, as_breaks, as_rr, implausible
+from vagal.hrv.spectral import DEFAULT_FS_HZ, resample
+
+PEAK_SEARCH_HZ: Final = (0.04, 0.26)
+"""Where the coherence peak is looked for."""
+PEAK_HALF_WIDTH_HZ: Final = 0.015
+"""Peak power is integrated over ±0.015 Hz around the peak (a 0.030 Hz window)."""
+TOTAL_BAND_HZ: Final = (0.0033, 0.4)
+"""Total power band (not 0.04–0.26 Hz, a common mistake; §6.1)."""
+DEFAULT_WINDOW_S: Final = 64.0
+"""HeartMath's window length."""
+DEFAULT_STEP_S: Final = 5.0
+"""HeartMath's update interval."""
+MIN_BEATS: Final = 50
+"""Fewest clean beats a window needs (METHODS.md §6.1)."""
+NFFT: Final = 2048
+"""Periodogram length: 2048 points at 4 Hz is 0.00195 Hz spacing."""
+_BATCH: Final = 512
+
+
+def coherence_ratio(f_hz: npt.ArrayLike, p: npt.ArrayLike) -> float:
+    """The coherence ratio of a PSD.
+
+    Args:
+        f_hz: Frequencies in Hz, increasing.
+        p: PSD at those frequencies (any scale: the ratio does not depend on it).
+
+    Returns:
+        Peak / (Total − Peak), with Peak integrated (trapezoid) over the PSD points within
+        ±0.015 Hz of the highest point in [0.04, 0.26] Hz and Total over [0.0033, 0.4) Hz.
+        NaN when the spectrum does not cover the search band, holds no power there (a
+        constant series), or all its power is in the peak window.
+
+    References:
+        METHODS.md §6.1 (McCraty et al. 2009).
+    """
+    f = as_rr(f_hz)
+    pp = as_rr(p)
+    if f.size != pp.size:
+        raise ValueError(f"f_hz and p must have the same length: {f.size} vs {pp.size}")
+    search = (f >= PEAK_SEARCH_HZ[0]) & (f <= PEAK_SEARCH_HZ[1])
+    if not search.any():
+        return NAN
+    idx = np.flatnonzero(search)
+    k = int(idx[np.argmax(pp[idx])])
+    if not pp[k] > 0:
+        return NAN
+    f_pk = f[k]
+    in_peak = (f >= f_pk - PEAK_HALF_WIDTH_HZ - 1e-12) & (f <= f_pk + PEAK_HALF_WIDTH_HZ + 1e-12)
+    in_total = (f >= TOTAL_BAND_HZ[0]) & (f < TOTAL_BAND_HZ[1])
+    if np.count_nonzero(in_peak) < 2 or np.count_nonzero(in_total) < 2:
+        return NAN
+    peak = float(np.trapezoid(pp[in_peak], f[in_peak]))
+    total = float(np.trapezoid(pp[in_total], f[in_total]))
+    rest = total - peak
+    if not rest > 0:
+        return NAN
+    return peak / rest
+
+
+def _detrended_windows(x: FloatArray) -> FloatArray:
+    """Remove a least-squares line from each row (vectorized)."""
+    w = x.shape[1]
+    tau = np.arange(w, dtype=np.float64) - (w - 1) / 2.0
+    slope = (x @ tau) / float(tau @ tau)
+    return x - x.mean(axis=1, keepdims=True) - slope[:, None] * tau[None, :]
+
+
+def _ratios_from_windows(x: FloatArray, fs_hz: float) -> FloatArray:
+    """Coherence ratio of each row of evenly sampled windows (one periodogram per row)."""
+    w = x.shape[1]
+    nfft = max(NFFT, 1 << int(np.ceil(np.log2(w))))
+    win = np.hanning(w + 1)[:-1] if w > 1 else np.ones(1)  # periodic Hann, as scipy's "hann"
+    spec = np.fft.rfft(_detrended_windows(x) * win, n=nfft, axis=1)
+    p = spec.real**2 + spec.imag**2
+    f = np.fft.rfftfreq(nfft, d=1.0 / fs_hz)
+    df = float(f[1] - f[0])
+    s_lo = int(np.searchsorted(f, PEAK_SEARCH_HZ[0], side="left"))
+    s_hi = int(np.searchsorted(f, PEAK_SEARCH_HZ[1], side="right"))
+    t_lo = int(np.searchsorted(f, TOTAL_BAND_HZ[0], side="left"))
+    t_hi = int(np.searchsorted(f, TOTAL_BAND_HZ[1], side="left"))
+    half = int(np.floor(PEAK_HALF_WIDTH_HZ / df + 1e-9))
+    # Cumulative trapezoid: integral from bin 0 to bin j.
+    cum = np.zeros_like(p)
+    cum[:, 1:] = np.cumsum((p[:, 1:] + p[:, :-1]) * (df / 2.0), axis=1)
+    rows = np.arange(p.shape[0])
+    k = s_lo + np.argmax(p[:, s_lo:s_hi], axis=1)
+    lo = np.maximum(k - half, 0)
+    hi = np.minimum(k + half, p.shape[1] - 1)
+    peak = cum[rows, hi] - cum[rows, lo]
+    total = cum[:, t_hi - 1] - cum[:, t_lo]
+    rest = total - peak
+    ok = (p[rows, k] > 0) & (rest > 0)
+    out = np.full(p.shape[0], NAN)
+    out[ok] = peak[ok] / rest[ok]
+    return out
+
+
+def coherence_from_rr(
+    t_s: npt.ArrayLike,
+    rr_ms: npt.ArrayLike,
+    window_s: float = DEFAULT_WINDOW_S,
+    *,
+    fs_hz: float = DEFAULT_FS_HZ,
+) -> float | None:
+    """The coherence ratio of the last ``window_s`` seconds of beats.
+
+    Args:
+        t_s: Beat times in seconds (strictly increasing).
+        rr_ms: NN intervals in ms.
+        window_s: Window length; default 64 s (HeartMath).
+        fs_hz: Resampling rate; default 4 Hz.
+
+    Returns:
+        The ratio, or None when the beats do not yet cover ``window_s`` seconds, the window
+        holds fewer than 50 beats or an implausible value, or the ratio is undefined
+        (e.g. constant RR).
+
+    References:
+        METHODS.md §6.1.
+    """
+    t = as_rr(t_s)
+    rr = as_rr(rr_ms)
+    if t.size != rr.size:
+        raise ValueError(f"t_s and rr_ms must have the same length: {t.size} vs {rr.size}")
+    if t.size < MIN_BEATS or not np.isfinite(t).all():
+        return None
+    t_end = float(t[-1])
+    t_start = t_end - window_s
+    if float(t[0]) > t_start:
+        return None
+    first = max(int(np.searchsorted(t, t_start, side="right")) - 1, 0)
+    tw, rw = t[first:], rr[first:]
+    if tw.size < MIN_BEATS or implausible(rw).any():
+        return None
+    n = int(round(window_s * fs_hz))
+    grid = t_end - (n - 1 - np.arange(n, dtype=np.float64)) / fs_hz
+    tg, xg = resample(tw, rw, fs_hz)
+    if tg.size == 0:
+        return None
+    x = np.interp(grid, tg, xg)
+    cr = float(_ratios_from_windows(x[None, :], fs_hz)[0])
+    return None if np.isnan(cr) else cr
+
+
+def coherence_series(
+    t_s: npt.ArrayLike,
+    rr_ms: npt.ArrayLike,
+    *,
+    breaks: npt.ArrayLike | None = None,
+    window_s: float = DEFAULT_WINDOW_S,
+    step_s: float = DEFAULT_STEP_S,
+    fs_hz: float = DEFAULT_FS_HZ,
+) -> tuple[FloatArray, FloatArray]:
+    """The coherence ratio of every ``window_s`` window ending every ``step_s`` seconds.
+
+    The record is resampled once (per stretch between gaps); windows never span a gap.
+
+    Args:
+        t_s: Beat times in seconds.
+        rr_ms: NN intervals in ms (plausible values only).
+        breaks: ``breaks[i]`` True when a gap precedes beat i.
+        window_s: Window length, default 64 s.
+        step_s: Step between window ends, default 5 s.
+        fs_hz: Resampling rate, default 4 Hz.
+
+    Returns:
+        ``(t_end_s, ratio)``: the end time of each window and its ratio (NaN where
+        undefined or the window holds fewer than 50 beats). Empty when no stretch of the
+        record is ``window_s`` long.
+
+    References:
+        METHODS.md §6.1.
+    """
+    t = as_rr(t_s)
+    rr = as_rr(rr_ms)
+    b = as_breaks(breaks, rr.size)
+    if t.size != rr.size:
+        raise ValueError(f"t_s and rr_ms must have the same length: {t.size} vs {rr.size}")
+    ends: list[FloatArray] = []
+    ratios: list[FloatArray] = []
+    w = int(round(window_s * fs_hz))
+    step = max(int(round(step_s * fs_hz)), 1)
+    cuts = np.concatenate(([0], np.flatnonzero(b[1:]) + 1, [rr.size]))
+    for a, z in zip(cuts[:-1], cuts[1:], strict=True):
+        ts, rs = t[a:z], rr[a:z]
+        if ts.size < MIN_BEATS or ts[-1] - ts[0] < window_s:
+            continue
+        tg, xg = resample(ts, rs, fs_hz)
+        if tg.size < w:
+            continue
+        starts = np.arange(tg.size - w, -1, -step)[::-1]  # the last window ends at the last beat
+        # beats per window (a window needs MIN_BEATS of them)
+        t_first = tg[starts]
+        t_last = tg[starts + w - 1]
+        n_beats = np.searchsorted(ts, t_last, side="right") - np.searchsorted(ts, t_first, side="left")
+        for c in range(0, starts.size, _BATCH):
+            s = starts[c : c + _BATCH]
+            x = xg[s[:, None] + np.arange(w)[None, :]]
+            r = _ratios_from_windows(x, fs_hz)
+            r[n_beats[c : c + _BATCH] < MIN_BEATS] = NAN
+            ends.append(t_last[c : c + _BATCH])
+            ratios.append(r)
+    if not ends:
+        return np.empty(0), np.empty(0)
+    return np.concatenate(ends), np.concatenate(ratios)
