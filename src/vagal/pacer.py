@@ -1,0 +1,536 @@
+"""The breathing pacer: a pure model of breathing patterns (no clock, no I/O).
+
+Design decision: the pacer is a *cycle phase* ``φ(t)`` (in breaths, a float) integrated
+from an instantaneous rate, plus a fixed map from the fraction ``φ mod 1`` to the phase
+name and the target lung volume. A ramp or a pattern change only ever changes the
+*rate* from some moment on; ``φ`` itself never jumps. A change of pattern requested
+mid-breath lets the current breath finish at the old timing and takes effect at the
+next cycle boundary (``φ`` an integer, lungs empty), where every pattern agrees on the
+volume (0), so the volume curve stays continuous too. From there the rate goes
+linearly from the rate in effect to the new target over ``ramp_s``: nobody is forced
+into a sudden rhythm.
+
+The history is a list of segments, each starting at a cycle boundary with a linear
+rate ramp; ``state_at(t)`` bisects it (O(log n) in the number of changes) and
+evaluates closed forms (``φ`` is quadratic during a ramp, linear after it, and its
+inverse is a root of a quadratic), so the UI can call it 30 times per second and the
+engine once per beat. Any ``t ≥ start_s`` may be queried, in any order.
+
+The volume is a cosine ease: 0 → 1 during the inhale, 1 during a hold after the
+inhale, 1 → 0 during the exhale, 0 during a hold after the exhale (zero slope at each
+phase change, so the guide never snaps).
+
+Safety envelope (issue 5): no holds unless a pattern with holds is chosen (a bare rate
+gives inhale:exhale 2:3 and no holds), every slow-breathing preset has a cycle of at
+least 8 s, rates outside 2-30 breaths/min are rejected, and a ramp from the person's
+own rate (``ramp_from_per_min``) is offered at the start.
+
+References: METHODS.md §6.4-6.5 (resonance breathing, 6/min, exhalation a little longer
+than inhalation: Lehrer, Vaschillo & Vaschillo 2000; Lehrer & Gevirtz 2014; Shaffer &
+Meehan 2020). Coherent breathing at 5.5/min with equal halves: Elliott & Edmonson 2005,
+*The New Science of Breath*. Box breathing 4-4-4-4 and 4-7-8 (Weil): common practice.
+Physiological (cyclic) sigh, a double inhale then a long exhale: Balban et al. 2023,
+Cell Rep Med 4:100895.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from vagal.errors import VagalError
+from vagal.events import BreathPhase, PacerChanged
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+MIN_RATE_PER_MIN: Final = 2.0
+"""Slowest pace accepted (a 30 s breath)."""
+MAX_RATE_PER_MIN: Final = 30.0
+"""Fastest pace accepted (a 2 s breath)."""
+DEFAULT_RAMP_S: Final = 120.0
+"""Ramp from the person's own rate to the target at the start: 2 min, as gentle as the
+stepped resonance protocol's 2-min epochs (METHODS.md §6.5)."""
+DEFAULT_CHANGE_RAMP_S: Final = 30.0
+"""Ramp of the rate after a pattern change mid-session (3-5 breaths at slow rates)."""
+SAFE_MIN_CYCLE_S: Final = 8.0
+"""Every slow-breathing preset keeps a cycle at least this long."""
+_MIN_RAMP_S: Final = 1e-3
+"""A shorter ramp is no ramp (and would only invite overflow in the closed forms)."""
+_DOUBLE_INHALE_SPLIT: Final = 0.7
+"""A double inhale spends 70 % of the inhale on the first, deep pull ..."""
+_DOUBLE_INHALE_FIRST_VOLUME: Final = 0.75
+"""... which fills the lungs to 75 %; the short top-up pull fills the rest."""
+
+
+class PaceError(VagalError, ValueError):
+    """A breathing pattern or pace could not be used (bad spec, rate out of range…)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BreathPattern:
+    """One breath: inhale, optional hold, exhale, optional hold (seconds at the target rate)."""
+
+    inhale_s: float
+    """Inhale duration, seconds."""
+    exhale_s: float
+    """Exhale duration, seconds."""
+    hold_in_s: float = 0.0
+    """Hold after the inhale (lungs full), seconds."""
+    hold_out_s: float = 0.0
+    """Hold after the exhale (lungs empty), seconds."""
+    name: str = "custom"
+    """Preset name ("resonance", "box", …) or "custom"."""
+    double_inhale: bool = False
+    """The inhale is two pulls, a deep one then a short top-up (physiological sigh)."""
+
+    def __post_init__(self) -> None:
+        for label, value, minimum in (
+            ("inhale_s", self.inhale_s, "> 0"),
+            ("exhale_s", self.exhale_s, "> 0"),
+            ("hold_in_s", self.hold_in_s, ">= 0"),
+            ("hold_out_s", self.hold_out_s, ">= 0"),
+        ):
+            ok = math.isfinite(value) and (value > 0 if minimum == "> 0" else value >= 0)
+            if not ok:
+                raise PaceError(f"{label} must be a finite number of seconds {minimum}, got {value!r}")
+        rate = self.rate_per_min
+        if not MIN_RATE_PER_MIN <= rate <= MAX_RATE_PER_MIN:
+            raise PaceError(
+                f"breathing pattern {self.inhale_s:g}:{self.exhale_s:g}:{self.hold_in_s:g}:{self.hold_out_s:g} s "
+                f"gives {rate:.2f} breaths/min; allowed: {MIN_RATE_PER_MIN:g} to {MAX_RATE_PER_MIN:g}"
+            )
+
+    @property
+    def cycle_s(self) -> float:
+        """Duration of one breath, seconds."""
+        return self.inhale_s + self.hold_in_s + self.exhale_s + self.hold_out_s
+
+    @property
+    def rate_per_min(self) -> float:
+        """Breaths per minute."""
+        return 60.0 / self.cycle_s
+
+    @property
+    def has_holds(self) -> bool:
+        """True when the pattern holds the breath at all."""
+        return self.hold_in_s > 0 or self.hold_out_s > 0
+
+    def to_event(self, t_s: float) -> PacerChanged:
+        """The event that records this pattern being chosen at ``t_s``."""
+        return PacerChanged(
+            t_s=t_s,
+            preset=self.name,
+            inhale_s=self.inhale_s,
+            hold_in_s=self.hold_in_s,
+            exhale_s=self.exhale_s,
+            hold_out_s=self.hold_out_s,
+        )
+
+    @classmethod
+    def from_event(cls, event: PacerChanged) -> BreathPattern:
+        """Rebuild the pattern a recorded ``PacerChanged`` describes (presets keep their shape)."""
+        preset = PRESETS.get(event.preset)
+        if preset is not None and (
+            preset.inhale_s,
+            preset.hold_in_s,
+            preset.exhale_s,
+            preset.hold_out_s,
+        ) == (event.inhale_s, event.hold_in_s, event.exhale_s, event.hold_out_s):
+            return preset
+        return cls(event.inhale_s, event.exhale_s, event.hold_in_s, event.hold_out_s, name=event.preset)
+
+    def describe(self) -> str:
+        """Plain words for the status line: "resonance · 6.0/min · in 4 s, out 6 s"."""
+        parts = [f"in {self.inhale_s:g} s"]
+        if self.hold_in_s:
+            parts.append(f"hold {self.hold_in_s:g} s")
+        parts.append(f"out {self.exhale_s:g} s")
+        if self.hold_out_s:
+            parts.append(f"hold {self.hold_out_s:g} s")
+        return f"{self.name} · {self.rate_per_min:.1f}/min · {', '.join(parts)}"
+
+
+def _rate_pattern(rate_per_min: float, name: str = "custom") -> BreathPattern:
+    """A pattern at ``rate_per_min`` with inhale:exhale 2:3 and no holds."""
+    cycle_s = 60.0 / rate_per_min
+    return BreathPattern(inhale_s=0.4 * cycle_s, exhale_s=0.6 * cycle_s, name=name)
+
+
+PRESETS: Final[dict[str, BreathPattern]] = {
+    "resonance": BreathPattern(4.0, 6.0, name="resonance"),
+    "coherent": BreathPattern(60.0 / 11.0, 60.0 / 11.0, name="coherent"),
+    "calm": BreathPattern(3.5, 5.0, name="calm"),
+    "box": BreathPattern(4.0, 4.0, 4.0, 4.0, name="box"),
+    "4-7-8": BreathPattern(4.0, 8.0, 7.0, 0.0, name="4-7-8"),
+    "sigh": BreathPattern(4.0, 8.0, name="sigh", double_inhale=True),
+}
+"""The presets. resonance: 6/min, 4 s in, 6 s out (the default). coherent: 5.5/min, equal
+halves. calm: about 7/min, 3.5 s in, 5 s out, a gentler start for people who find 6/min
+hard. box: 4-4-4-4 with holds. 4-7-8: in 4, hold 7, out 8. sigh: a double inhale (deep
+pull, short top-up) in 4 s, then a long 8 s exhale (5/min)."""
+DEFAULT_PRESET: Final = "resonance"
+
+
+def parse_pace(spec: str) -> BreathPattern:
+    """Parse a ``--pace`` value.
+
+    Args:
+        spec: A rate in breaths/min ("6", "5.5": inhale:exhale 2:3, no holds), a preset
+            name (see :data:`PRESETS`), or ``IN:OUT[:HOLD_IN[:HOLD_OUT]]`` in seconds.
+
+    Returns:
+        The pattern.
+
+    Raises:
+        PaceError: (a ``ValueError``) the spec is none of these, or its rate is outside
+            2-30 breaths/min. The message lists the options and what was got.
+    """
+    text = spec.strip().lower()
+    options = (
+        f"a rate in breaths/min ({MIN_RATE_PER_MIN:g}-{MAX_RATE_PER_MIN:g}, e.g. 6 or 5.5), "
+        f"a preset ({', '.join(PRESETS)}) or IN:OUT[:HOLD_IN[:HOLD_OUT]] in seconds (e.g. 4:6)"
+    )
+    if text in PRESETS:
+        return PRESETS[text]
+    if ":" in text:
+        fields = text.split(":")
+        try:
+            values = [float(v) for v in fields]
+        except ValueError:
+            values = []
+        if not 2 <= len(fields) <= 4 or len(values) != len(fields):
+            raise PaceError(f"pace must be {options}; got {spec!r}")
+        inhale_s, exhale_s, *holds = values
+        hold_in_s = holds[0] if holds else 0.0
+        hold_out_s = holds[1] if len(holds) > 1 else 0.0
+        try:
+            return BreathPattern(inhale_s, exhale_s, hold_in_s, hold_out_s)
+        except PaceError as exc:
+            raise PaceError(f"pace {spec!r}: {exc}") from None
+    try:
+        rate = float(text.removesuffix("/min"))
+    except ValueError:
+        raise PaceError(f"pace must be {options}; got {spec!r}") from None
+    if not (math.isfinite(rate) and MIN_RATE_PER_MIN <= rate <= MAX_RATE_PER_MIN):
+        raise PaceError(
+            f"pace rate must be {MIN_RATE_PER_MIN:g} to {MAX_RATE_PER_MIN:g} breaths/min; got {spec!r}"
+        )
+    return _rate_pattern(rate)
+
+
+@dataclass(frozen=True, slots=True)
+class PacerState:
+    """Where the guide is at one moment."""
+
+    t_s: float
+    """Session time, seconds."""
+    phase: BreathPhase
+    """One of "inhale", "hold_in", "exhale", "hold_out"."""
+    phase_elapsed_s: float
+    """Seconds since this phase began."""
+    phase_remaining_s: float
+    """Seconds until this phase ends (at the current, possibly ramping, rate)."""
+    volume: float
+    """Target lung volume, 0 (empty) to 1 (full); smooth."""
+    cycle: int
+    """Number of whole breaths completed since the pacer started."""
+    rate_per_min: float
+    """Instantaneous pace, breaths per minute (differs from the pattern's during a ramp)."""
+    pattern: BreathPattern
+    """The pattern in effect."""
+
+    @property
+    def phase_fraction(self) -> float:
+        """How far through the current phase, 0..1 (for a progress bar)."""
+        total = self.phase_elapsed_s + self.phase_remaining_s
+        return self.phase_elapsed_s / total if total > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """A stretch of constant pattern, starting at a cycle boundary with a linear rate ramp."""
+
+    t0_s: float
+    phi0: float
+    """Cycle phase at ``t0_s`` (an integer: segments start with empty lungs)."""
+    r0_per_min: float
+    r1_per_min: float
+    ramp_s: float
+    pattern: BreathPattern
+    bounds: tuple[float, float, float, float] = field(init=False)
+    """Cumulative cycle fractions at the end of inhale, hold_in, exhale, hold_out."""
+    ramp_cycles: float = field(init=False)
+    """Cycles breathed during the ramp."""
+
+    def __post_init__(self) -> None:
+        if self.ramp_s < _MIN_RAMP_S or self.r0_per_min == self.r1_per_min:
+            object.__setattr__(self, "ramp_s", 0.0)
+            object.__setattr__(self, "r0_per_min", self.r1_per_min)
+        p = self.pattern
+        c = p.cycle_s
+        b1 = p.inhale_s / c
+        b2 = b1 + p.hold_in_s / c
+        b3 = b2 + p.exhale_s / c
+        object.__setattr__(self, "bounds", (b1, b2, b3, 1.0))
+        object.__setattr__(self, "ramp_cycles", self.ramp_s * (self.r0_per_min + self.r1_per_min) / 120.0)
+
+    def rate_at(self, t_s: float) -> float:
+        tau = t_s - self.t0_s
+        if tau >= self.ramp_s:
+            return self.r1_per_min
+        return self.r0_per_min + (self.r1_per_min - self.r0_per_min) * tau / self.ramp_s
+
+    def phi_at(self, t_s: float) -> float:
+        tau = t_s - self.t0_s
+        if tau < self.ramp_s:
+            slope = (self.r1_per_min - self.r0_per_min) / self.ramp_s
+            return self.phi0 + (self.r0_per_min * tau + 0.5 * slope * tau * tau) / 60.0
+        return self.phi0 + self.ramp_cycles + self.r1_per_min * (tau - self.ramp_s) / 60.0
+
+    def t_at(self, phi: float) -> float:
+        """Inverse of ``phi_at`` (``phi ≥ phi0``)."""
+        d = phi - self.phi0
+        if d < self.ramp_cycles:
+            delta = 60.0 * d  # breaths·s/min
+            a = (self.r1_per_min - self.r0_per_min) / (2.0 * self.ramp_s)
+            # a·τ² + r0·τ − delta = 0, the root in a stable form (rate stays > 0).
+            disc = max(self.r0_per_min * self.r0_per_min + 4.0 * a * delta, 0.0)
+            return self.t0_s + 2.0 * delta / (self.r0_per_min + math.sqrt(disc))
+        return self.t0_s + self.ramp_s + 60.0 * (d - self.ramp_cycles) / self.r1_per_min
+
+
+def _ease(x: float) -> float:
+    """Cosine ease 0 → 1 on x in [0, 1], zero slope at both ends."""
+    return 0.5 - 0.5 * math.cos(math.pi * min(max(x, 0.0), 1.0))
+
+
+def _inhale_volume(x: float, double: bool) -> float:
+    if not double:
+        return _ease(x)
+    if x < _DOUBLE_INHALE_SPLIT:
+        return _DOUBLE_INHALE_FIRST_VOLUME * _ease(x / _DOUBLE_INHALE_SPLIT)
+    rest = (x - _DOUBLE_INHALE_SPLIT) / (1.0 - _DOUBLE_INHALE_SPLIT)
+    return _DOUBLE_INHALE_FIRST_VOLUME + (1.0 - _DOUBLE_INHALE_FIRST_VOLUME) * _ease(rest)
+
+
+_PHASES: Final[tuple[BreathPhase, ...]] = ("inhale", "hold_in", "exhale", "hold_out")
+
+
+def _check_rate(name: str, value: float) -> None:
+    if not (math.isfinite(value) and MIN_RATE_PER_MIN <= value <= MAX_RATE_PER_MIN):
+        raise PaceError(f"{name} must be {MIN_RATE_PER_MIN:g} to {MAX_RATE_PER_MIN:g} breaths/min, got {value!r}")
+
+
+def _check_ramp(value: float) -> None:
+    if not (math.isfinite(value) and value >= 0):
+        raise PaceError(f"ramp_s must be a finite number of seconds >= 0, got {value!r}")
+
+
+class Pacer:
+    """The breathing guide over time: phase and target lung volume at any moment.
+
+    Args:
+        pattern: The pattern to breathe (default: the "resonance" preset).
+        start_s: Session time at which the first breath begins.
+        ramp_from_per_min: The person's own breathing rate at the start (e.g. estimated
+            from RSA); the pace goes gently from it to the pattern's rate over
+            ``ramp_s``. None: start at the pattern's rate.
+        ramp_s: Duration of that ramp, seconds.
+
+    Raises:
+        PaceError: ``ramp_from_per_min`` outside 2-30 breaths/min or a negative ramp.
+    """
+
+    def __init__(
+        self,
+        pattern: BreathPattern | None = None,
+        *,
+        start_s: float = 0.0,
+        ramp_from_per_min: float | None = None,
+        ramp_s: float = DEFAULT_RAMP_S,
+    ) -> None:
+        pattern = pattern if pattern is not None else PRESETS[DEFAULT_PRESET]
+        _check_ramp(ramp_s)
+        target = pattern.rate_per_min
+        if ramp_from_per_min is None or ramp_s == 0:
+            r0, ramp = target, 0.0
+        else:
+            _check_rate("ramp_from_per_min", ramp_from_per_min)
+            r0, ramp = ramp_from_per_min, ramp_s
+        self.start_s = start_s
+        self._segments: list[_Segment] = [_Segment(start_s, 0.0, r0, target, ramp, pattern)]
+        self._starts: list[float] = [start_s]
+        self._last_request_s = start_s
+
+    @property
+    def pattern(self) -> BreathPattern:
+        """The pattern most recently chosen (it may take effect at the next breath)."""
+        return self._segments[-1].pattern
+
+    @property
+    def changes(self) -> int:
+        """How many segments the history holds (1 + effective pattern changes)."""
+        return len(self._segments)
+
+    def start_event(self) -> PacerChanged:
+        """The ``PacerChanged`` that records the initial pattern (at ``start_s``)."""
+        return self._segments[0].pattern.to_event(self.start_s)
+
+    def _segment(self, t_s: float) -> _Segment:
+        i = bisect.bisect_right(self._starts, t_s) - 1
+        return self._segments[max(i, 0)]
+
+    def phase_at(self, t_s: float) -> float:
+        """Cycle phase in breaths since the start (continuous, increasing)."""
+        t_s = max(t_s, self.start_s)
+        return self._segment(t_s).phi_at(t_s)
+
+    def rate_at(self, t_s: float) -> float:
+        """Instantaneous pace at ``t_s``, breaths per minute."""
+        t_s = max(t_s, self.start_s)
+        return self._segment(t_s).rate_at(t_s)
+
+    def volume_at(self, t_s: float) -> float:
+        """Target lung volume 0..1 at ``t_s`` (cheap: what the breathing guide draws)."""
+        t_s = max(t_s, self.start_s)
+        seg = self._segment(t_s)
+        phi = seg.phi_at(t_s)
+        return self._volume(seg, phi - math.floor(phi))
+
+    @staticmethod
+    def _volume(seg: _Segment, u: float) -> float:
+        b1, b2, b3, _ = seg.bounds
+        if u < b1:
+            return _inhale_volume(u / b1, seg.pattern.double_inhale)
+        if u < b2:
+            return 1.0
+        if u < b3:
+            return 1.0 - _ease((u - b2) / (b3 - b2))
+        return 0.0
+
+    def state_at(self, t_s: float) -> PacerState:
+        """The full state at ``t_s`` (times before ``start_s`` give the state at the start)."""
+        t_s = max(t_s, self.start_s)
+        seg = self._segment(t_s)
+        phi = seg.phi_at(t_s)
+        cycle = math.floor(phi)
+        u = phi - cycle
+        lo = 0.0
+        k = 0
+        for k, hi in enumerate(seg.bounds):
+            if u < hi or k == 3:
+                break
+            lo = hi
+        hi = seg.bounds[k]
+        # Zero-length holds are skipped by the comparisons above (lo == hi).
+        t_begin = seg.t_at(max(cycle + lo, seg.phi0))
+        t_end = seg.t_at(cycle + hi)
+        return PacerState(
+            t_s=t_s,
+            phase=_PHASES[k],
+            phase_elapsed_s=max(t_s - t_begin, 0.0),
+            phase_remaining_s=max(t_end - t_s, 0.0),
+            volume=self._volume(seg, u),
+            cycle=cycle,
+            rate_per_min=seg.rate_at(t_s),
+            pattern=seg.pattern,
+        )
+
+    def set_pattern(
+        self, t_s: float, pattern: BreathPattern, *, ramp_s: float = DEFAULT_CHANGE_RAMP_S
+    ) -> PacerChanged:
+        """Change the pattern at ``t_s``, smoothly.
+
+        The breath under way finishes at its old timing; the new pattern starts at the
+        next cycle boundary (at once if ``t_s`` is on one), and its rate goes linearly
+        from the rate in effect there to the new target over ``ramp_s``. The phase never
+        jumps. A second change before the first took effect replaces it.
+
+        Args:
+            t_s: When the change was asked for (not earlier than the previous request).
+            pattern: The new pattern.
+            ramp_s: Seconds over which the rate moves to the new target (0: at once,
+                still at a cycle boundary).
+
+        Returns:
+            The ``PacerChanged`` event to record (stamped ``t_s``).
+
+        Raises:
+            PaceError: ``t_s`` is before the previous change or the start, or ``ramp_s`` < 0.
+        """
+        _check_ramp(ramp_s)
+        if not t_s >= self._last_request_s:
+            raise PaceError(
+                f"t_s must not be earlier than the previous pacer change ({self._last_request_s:g} s), got {t_s!r}"
+            )
+        # Drop a change that was asked for but has not started yet.
+        while len(self._segments) > 1 and self._segments[-1].t0_s > t_s:
+            self._segments.pop()
+            self._starts.pop()
+        seg = self._segments[-1]
+        phi = seg.phi_at(t_s)
+        boundary = math.ceil(phi - 1e-12)
+        t_b = t_s if boundary <= phi else max(seg.t_at(float(boundary)), t_s)
+        r0 = seg.rate_at(t_b)
+        new = _Segment(t_b, float(boundary), r0, pattern.rate_per_min, ramp_s, pattern)
+        if t_b == seg.t0_s:
+            self._segments[-1] = new
+        else:
+            self._segments.append(new)
+            self._starts.append(t_b)
+        self._last_request_s = t_s
+        return pattern.to_event(t_s)
+
+    def effective_at(self, t_s: float) -> float:
+        """When the pattern in effect at ``t_s`` (or the pending one) started, seconds."""
+        return self._segment(t_s).t0_s
+
+
+def pacer_signal(pacer: Pacer, t_s: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Target lung volume (0..1) at many times at once, for phase-synchrony analysis.
+
+    Args:
+        pacer: The pacer.
+        t_s: Session times, seconds (any order; times before the start give 0).
+
+    Returns:
+        Volume at each time, same shape as ``t_s``; equal to ``pacer.volume_at`` elementwise.
+    """
+    import numpy as np
+
+    t = np.asarray(t_s, dtype=np.float64)
+    flat = np.maximum(t.ravel(), pacer.start_s)
+    out = np.zeros_like(flat)
+    segments = pacer._segments
+    idx = np.searchsorted(np.asarray(pacer._starts), flat, side="right") - 1
+    idx = np.clip(idx, 0, len(segments) - 1)
+    for i in np.unique(idx):
+        seg = segments[int(i)]
+        m = idx == i
+        tau = flat[m] - seg.t0_s
+        slope = (seg.r1_per_min - seg.r0_per_min) / seg.ramp_s if seg.ramp_s > 0 else 0.0
+        in_ramp = tau < seg.ramp_s
+        phi = np.where(
+            in_ramp,
+            seg.phi0 + (seg.r0_per_min * tau + 0.5 * slope * tau * tau) / 60.0,
+            seg.phi0 + seg.ramp_cycles + seg.r1_per_min * (tau - seg.ramp_s) / 60.0,
+        )
+        u = phi - np.floor(phi)
+        b1, b2, b3, _ = seg.bounds
+
+        def ease(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+
+        x_in = u / b1
+        if seg.pattern.double_inhale:
+            s, v1 = _DOUBLE_INHALE_SPLIT, _DOUBLE_INHALE_FIRST_VOLUME
+            inhale = np.where(x_in < s, v1 * ease(x_in / s), v1 + (1.0 - v1) * ease((x_in - s) / (1.0 - s)))
+        else:
+            inhale = ease(x_in)
+        exhale = 1.0 - ease((u - b2) / (b3 - b2))
+        out[m] = np.select([u < b1, u < b2, u < b3], [inhale, np.ones_like(u), exhale], default=0.0)
+    return out.reshape(t.shape)
