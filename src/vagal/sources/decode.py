@@ -6,46 +6,86 @@ go through exactly the same path.
 Timing: a notification carries 0-n RR values and no timestamps; it arrives after the
 last of its beats, sometimes seconds late. Beats are placed by the RR values
 themselves: each beat is the previous beat plus its RR interval (the time axis is the
-cumulative sum of RR, METHODS.md §0). The first notification after a (re)connect is
-anchored by back-dating from its arrival: its last beat at the arrival time, each
-earlier one its successor minus the successor's RR. When the cumulative axis falls
-behind arrival by more than ``max_lag_s`` (notifications were lost), the axis is
-re-anchored by back-dating and a ``Gap`` is emitted, so the lost stretch is never
-treated as one long beat. RR values stay exact floats.
+cumulative sum of RR, METHODS.md §0). The first notification after the start or a
+(re)connect is anchored by back-dating from its arrival: its last beat at the arrival
+time, each earlier one its successor minus the successor's RR. Beats that back-date
+to before the start or the reconnect are dropped (counted in ``early_skipped``; the
+bytes stay in the ``RawPayload``), so no beat lands inside the gap a reconnect closes.
+
+Two corrections keep the axis honest without ever touching the RR values:
+
+* *Lost notifications.* When arrival runs ahead of the cumulative axis by more than
+  ``max_lag_s``, beats were lost on the way: the axis is re-anchored by back-dating and
+  a ``Gap(reason="no_data")`` covers the lost stretch, so it is never one long beat.
+* *Beats ahead of their arrival.* A beat cannot happen after the notification that
+  carries it arrived. The first anchor assumes the newest beat is as old as zero delay;
+  a strap notifying once a second can deliver a beat up to a second (plus delivery
+  delay) after it happened. When a later notification shows the axis running ahead of
+  its arrival, that notification's beats are fitted between the previous beat and the
+  arrival (their spacing on the axis shortened, their ``rr_ms`` unchanged). The axis
+  thereby converges on the earliest placement consistent with every arrival seen.
+  Beat times stay strictly increasing.
 
 Contact: when the strap reports contact, changes are passed on. When it does not
 (Polar H10 sends "not supported"), contact is judged from the data: a heart rate of 0,
 or no RR values for ``no_rr_contact_s`` while RR values were flowing, counts as lost.
 A contact-lost stretch ends in a ``Gap(reason="contact_lost")``.
 
-Settling: beats in the first ``settle_s`` seconds after a (re)connect or after contact
-is found again are marked ``settling=True``.
+Settling: beats in the first ``settle_s`` seconds after the start or a (re)connect,
+and in the first seconds after contact is found again, are marked ``settling=True``.
+
+A gap's ``end_s`` is the R-peak that starts the first interval after it (the first
+beat's time minus its RR), so the first beat after a gap is a whole, measured interval.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from vagal.events import Beat, ContactChanged, Event, Gap, HeartRateOnly, PayloadRejected, RawPayload
+from vagal.events import (
+    Beat,
+    ContactChanged,
+    Event,
+    Gap,
+    GapReason,
+    HeartRateOnly,
+    PayloadRejected,
+    RawPayload,
+)
 from vagal.gatt import parse_heart_rate_measurement
 
 DEFAULT_SETTLE_S: Final = 5.0
 """Straps send unreliable RR values right after connecting (Polar H10: the first few)."""
-DEFAULT_MAX_LAG_S: Final = 4.0
-"""Cumulative beat time may trail arrival by this much before we assume lost notifications."""
+DEFAULT_MAX_LAG_S: Final = 2.5
+"""Cumulative beat time may trail arrival by this much before we assume lost notifications.
+
+Straps notify about once a second; 2.5 s is above ordinary delivery jitter, so two or
+more lost notifications become a gap. A single lost notification (about one beat) stays
+below it and shows up only as one missing RR value."""
 DEFAULT_NO_RR_CONTACT_S: Final = 5.0
 """Without RR values for this long (while they were flowing), judge contact lost."""
-_MAX_LEAD_S: Final = 1.0
-"""Cumulative beat time may run ahead of arrival by this much (clock drift) before re-anchoring."""
+CONTACT_SETTLE_S: Final = 2.0
+"""Settling after contact is found again (capped by ``settle_s``)."""
+_MIN_SPACING_FACTOR: Final = 0.01
+"""Beat times stay strictly increasing even when RR values do not fit the elapsed time."""
 
 
 class PayloadDecoder:
     """Stateful decoder: payload bytes in, events out.
 
     Args:
-        settle_s: Settling time after a (re)connect, seconds.
+        settle_s: Settling time after the start and after a (re)connect, seconds.
         max_lag_s: See the module docstring.
         no_rr_contact_s: See the module docstring.
+
+    Attributes:
+        payloads: Payloads fed.
+        rejected: Payloads the parser refused (yielded as ``PayloadRejected``).
+        beats: Beats emitted.
+        saw_rr: True once any RR value was received (a strap that never sends RR
+            cannot give HRV).
+        zero_rr_skipped: RR values of 0 (no beat) skipped.
+        early_skipped: Beats that back-dated to before the start or a reconnect.
     """
 
     def __init__(
@@ -55,43 +95,57 @@ class PayloadDecoder:
         max_lag_s: float = DEFAULT_MAX_LAG_S,
         no_rr_contact_s: float = DEFAULT_NO_RR_CONTACT_S,
     ) -> None:
+        for name, value in (("settle_s", settle_s), ("max_lag_s", max_lag_s), ("no_rr_contact_s", no_rr_contact_s)):
+            if not value >= 0:
+                raise ValueError(f"{name} must be >= 0 seconds, got {value!r}")
         self.settle_s = settle_s
         self.max_lag_s = max_lag_s
         self.no_rr_contact_s = no_rr_contact_s
         self.payloads = 0
         self.rejected = 0
         self.beats = 0
-        self.zero_rr_skipped = 0
         self.saw_rr = False
-        """True once any RR value was received (a strap that never sends RR cannot give HRV)."""
+        self.zero_rr_skipped = 0
+        self.early_skipped = 0
         self._last_beat_t: float | None = None
+        self._floor_t = 0.0
         self._settle_until = settle_s
         self._contact: bool | None = None
         self._contact_lost_at: float | None = None
         self._last_rr_arrival: float | None = None
 
     def reset(self, t_s: float) -> None:
-        """Forget the time axis after a (re)connect at ``t_s``; the next beats are settling."""
+        """Forget the time axis after a (re)connect at ``t_s``; the next beats are settling.
+
+        Beats that back-date to before ``t_s`` are dropped, so none falls inside the
+        ``Gap`` that the source emits for the drop-out (ending at ``t_s``).
+        """
         self._last_beat_t = None
+        self._floor_t = t_s
         self._settle_until = t_s + self.settle_s
         self._contact_lost_at = None
         self._contact = None
         self._last_rr_arrival = None
 
-    def feed(self, t_s: float, data: bytes) -> list[Event]:
+    def feed(self, t_s: float, data: bytes | bytearray | memoryview) -> list[Event]:
         """Decode one payload that arrived at session time ``t_s``.
+
+        Args:
+            t_s: Arrival time, session seconds (non-decreasing from call to call).
+            data: The characteristic value as received.
 
         Returns:
             ``RawPayload`` first, then ``PayloadRejected``, or contact changes, a gap,
             and the beats (or ``HeartRateOnly``). Never raises on bad bytes.
         """
         self.payloads += 1
-        out: list[Event] = [RawPayload(t_s, bytes(data))]
+        raw = bytes(data)
+        out: list[Event] = [RawPayload(t_s, raw)]
         try:
-            m = parse_heart_rate_measurement(data)
+            m = parse_heart_rate_measurement(raw)
         except ValueError as exc:
             self.rejected += 1
-            out.append(PayloadRejected(t_s, bytes(data), str(exc)))
+            out.append(PayloadRejected(t_s, raw, str(exc)))
             return out
 
         rr = [v for v in m.rr_intervals_ms if v > 0]
@@ -101,17 +155,13 @@ class PayloadDecoder:
 
         # Contact, reported or judged.
         contact = m.sensor_contact
-        judged = False
+        judged = contact is None
         if contact is None:
-            judged = True
             if m.heart_rate == 0:
                 contact = False
             elif rr:
                 contact = True
-            elif (
-                self._last_rr_arrival is not None
-                and t_s - self._last_rr_arrival >= self.no_rr_contact_s
-            ):
+            elif self._last_rr_arrival is not None and t_s - self._last_rr_arrival >= self.no_rr_contact_s:
                 contact = False
             else:
                 contact = self._contact  # not enough evidence either way
@@ -126,42 +176,23 @@ class PayloadDecoder:
                 out.append(HeartRateOnly(t_s, m.heart_rate, m.sensor_contact))
             return out
 
-        if rr:
-            self._last_rr_arrival = t_s
         if not rr:
             out.append(HeartRateOnly(t_s, m.heart_rate, m.sensor_contact))
             return out
+        self._last_rr_arrival = t_s
 
-        # Place the beats.
-        total_s = sum(rr) / 1000.0
-        back_dated_first_end = t_s - total_s + rr[0] / 1000.0
-        anchor_needed = self._last_beat_t is None
-        if self._contact_lost_at is not None:
-            # Contact is back: the stretch without contact is a gap, not a long beat.
-            start = self._contact_lost_at
-            first_t = max(back_dated_first_end, start + 1e-3)
-            out.append(Gap(start, first_t, "contact_lost"))
-            self._contact_lost_at = None
-            self._settle_until = max(self._settle_until, t_s + min(self.settle_s, 2.0))
-            anchor_needed = True
-        elif self._last_beat_t is not None:
-            cum_last = self._last_beat_t + total_s
-            lag = t_s - cum_last
-            if lag > self.max_lag_s:
-                first_t = back_dated_first_end
-                out.append(Gap(self._last_beat_t, max(first_t - rr[0] / 1000.0, self._last_beat_t), "no_data"))
-                anchor_needed = True
-            elif lag < -_MAX_LEAD_S:
-                anchor_needed = True
-        if anchor_needed:
-            t = t_s - total_s
-            if self._last_beat_t is not None and t <= self._last_beat_t:
-                t = self._last_beat_t
-        else:
-            assert self._last_beat_t is not None
-            t = self._last_beat_t
-        for v in rr:
-            t += v / 1000.0
+        times, gap_start, reason = self._place(t_s, rr)
+        kept = [(t, v) for t, v in zip(times, rr, strict=True) if t is not None]
+        self.early_skipped += len(rr) - len(kept)
+        if not kept:
+            return out
+        if gap_start is not None and reason is not None:
+            first_t, first_rr = kept[0]
+            out.append(Gap(gap_start, max(gap_start, first_t - first_rr / 1000.0), reason))
+            if reason == "contact_lost":
+                self._contact_lost_at = None
+                self._settle_until = max(self._settle_until, t_s + min(self.settle_s, CONTACT_SETTLE_S))
+        for t, v in kept:
             out.append(
                 Beat(
                     t_s=t,
@@ -171,6 +202,40 @@ class PayloadDecoder:
                     settling=t < self._settle_until,
                 )
             )
-            self.beats += 1
-        self._last_beat_t = t
+        self.beats += len(kept)
+        self._last_beat_t = kept[-1][0]
         return out
+
+    def _place(self, t_s: float, rr: list[float]) -> tuple[list[float | None], float | None, GapReason | None]:
+        """Beat times for ``rr`` arriving at ``t_s`` (None: dropped), and a gap to close."""
+        last = self._last_beat_t
+        total_s = sum(rr) / 1000.0
+        gap_start: float | None = None
+        reason: GapReason | None = None
+        if self._contact_lost_at is not None:
+            gap_start, reason = self._contact_lost_at, "contact_lost"
+        elif last is not None and t_s - (last + total_s) > self.max_lag_s:
+            gap_start, reason = last, "no_data"
+
+        if last is None or gap_start is not None:
+            # Anchor: back-date from arrival, the last beat at t_s.
+            times: list[float | None] = []
+            t = t_s
+            for v in reversed(rr):
+                ok = t >= self._floor_t and (last is None or t > last)
+                times.append(t if ok else None)
+                t -= v / 1000.0
+            times.reverse()
+            # Once one beat is dropped, every earlier one is too (times decrease backwards).
+            return times, gap_start, reason
+
+        # Never after arrival: fit the beats between the previous one and t_s if needed.
+        factor = 1.0
+        if last + total_s > t_s:
+            factor = max((t_s - last) / total_s, _MIN_SPACING_FACTOR)
+        placed: list[float | None] = []
+        t = last
+        for v in rr:
+            t += v / 1000.0 * factor
+            placed.append(t)
+        return placed, None, None
