@@ -1,0 +1,529 @@
+"""The dashboard: one Textual app for ``vagal demo``, ``vagal live`` and ``vagal replay``.
+
+Design decision: the app renders state and sends commands, nothing more. A worker runs
+the :class:`~vagal.ui.pipeline.Pipeline` (source → engine → recorder) and posts typed
+messages (:mod:`vagal.ui.messages`); widgets hold reactive state. The breathing guide
+runs on its own timer from the pacer and the app's clock, so it keeps going when data
+stops. Pacer changes and markers go back through the pipeline as events, so the engine,
+the recording and the simulator all see them.
+
+:func:`make_app` builds the app for the CLI, the tests and the benchmark alike;
+:func:`run_dashboard` is what ``vagal.commands._session.run_session`` calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static
+
+from vagal.engine.snapshot import Snapshot
+from vagal.errors import VagalError
+from vagal.events import DeviceInfo, Event, Marker, PacerChanged, SourceState
+from vagal.pacer import PRESETS, BreathPattern, Pacer, PaceError
+from vagal.ui.messages import (
+    DeviceChanged,
+    MarkerAdded,
+    MetricsUpdated,
+    PacerPatternChanged,
+    SessionEnded,
+    SessionFailed,
+    SourceStateChanged,
+)
+from vagal.ui.pipeline import EngineLike, Pipeline, Sink
+from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
+from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
+from vagal.ui.widgets.status import MarkerList, Status, StatusBar, clock_text
+from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile
+from vagal.ui.widgets.trace import DEFAULT_SPAN_S, HeartTrace
+
+if TYPE_CHECKING:
+    from vagal.clock import Clock
+    from vagal.sources.base import BeatSource
+
+Mode = Literal["demo", "live", "replay"]
+TRACE_EVERY_S: Final = 0.5
+"""Wall seconds between redraws of the heart trace (it moves 1 column in ~1 s at 80 columns)."""
+RATE_STEP_PER_MIN: Final = 0.5
+"""How much + and - change the breathing rate."""
+REPLAY_SEEK_S: Final = 10.0
+REPLAY_SPEEDS: Final = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+_TILES: Final = (
+    # (id, title, unit, decimals, Snapshot field)
+    ("rmssd", "RMSSD", "ms", 0, "rmssd_ms"),
+    ("coherence", "Coherence", "", 1, "coherence"),
+    ("lf-hf", "LF/HF", "", 2, "lf_hf"),
+    ("rsa", "RSA", "bpm", 1, "rsa_bpm"),
+    ("breathing", "Breathing", "/min", 1, "breathing_rate_per_min"),
+)
+
+
+class VagalApp(App[int]):
+    """The breathing dashboard."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "vagal"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "request_quit", "Quit"),
+        Binding("ctrl+c,ctrl+q", "request_quit", "Quit", show=False, priority=True),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("m", "add_marker", "Marker"),
+        Binding("M", "add_marker(False)", "Quick marker", show=False),
+        Binding("p", "next_preset(1)", "Pattern"),
+        Binding("P", "next_preset(-1)", "Previous pattern", show=False),
+        Binding("plus,equals_sign", "change_rate(1)", "Faster", key_display="+"),
+        Binding("minus", "change_rate(-1)", "Slower", key_display="-"),
+        Binding("t", "toggle_trace", "HR/RR"),
+        Binding("f", "toggle_presentation", "Present"),
+        Binding("c", "toggle_sound", "Cues", show=False),
+        Binding("space", "pause", "Pause"),
+        Binding("left", "seek(-1)", "Back", key_display="←"),
+        Binding("right", "seek(1)", "Fwd", key_display="→"),
+        Binding("n", "next_marker(1)", "Next mark"),
+        Binding("N", "next_marker(-1)", "Previous mark", show=False),
+        Binding("left_square_bracket", "speed(-1)", "Slower", key_display="[", show=False),
+        Binding("right_square_bracket", "speed(1)", "Faster", key_display="]", show=False),
+    ]
+    _REPLAY_ONLY: ClassVar[frozenset[str]] = frozenset({"pause", "seek", "next_marker", "speed"})
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        pacer: Pacer,
+        time_source: Callable[[], float],
+        *,
+        mode: Mode = "demo",
+        recording: Path | None = None,
+        sound: bool = False,
+        fps: float = DEFAULT_FPS,
+        title: str = "",
+    ) -> None:
+        """Use :func:`make_app`; this takes the parts ready-made.
+
+        Args:
+            pipeline: Source → engine → recorder.
+            pacer: The breathing pacer (the guide reads it every frame).
+            time_source: Session time in seconds (the app's clock).
+            mode: "demo", "live" or "replay" (replay adds the transport keys).
+            recording: The session file being written (None: not recording).
+            sound: Start with sound cues on.
+            fps: Frames per second of the breathing guide.
+            title: Name of the source for the status line (file name in replay).
+        """
+        super().__init__()
+        self.pipeline = pipeline
+        self.pacer = pacer
+        self.time_source = time_source
+        self.mode: Mode = mode
+        self.recording = recording
+        self.sound = sound
+        self.fps = fps
+        self.session_ended = False
+        self.markers: list[tuple[float, str]] = []
+        self.status = Status(
+            kind="replay" if mode == "replay" else ("simulator" if mode == "demo" else "strap"),
+            name=title,
+            recording=recording is not None,
+            replay_speed=self._replay_attr("speed", 1.0) if mode == "replay" else None,
+            duration_s=self._replay_attr("duration_s", None),
+        )
+        self._trace_dirty = True
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            yield BreathGuide(self.pacer, self.time_source, fps=self.fps, id="breath-guide")
+            with Vertical(id="side"):
+                yield HeartRateNow(id="heart-rate")
+                yield Static(id="calm-words")
+                yield Static(self.pacer.pattern.describe(), id="pacer-info")
+                yield MarkerList(id="markers")
+        yield HeartTrace(self.pacer.volume_at, span_s=DEFAULT_SPAN_S, id="trace")
+        with Horizontal(id="tiles"):
+            for tile_id, title, unit, decimals, _ in _TILES:
+                cls = CoherenceTile if tile_id == "coherence" else MetricTile
+                yield cls(title, unit, decimals=decimals, id=tile_id)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(StatusBar).status = self.status
+        self.set_interval(1.0, self._tick, name="engine-tick")
+        self.set_interval(TRACE_EVERY_S, self._refresh_trace, name="trace")
+        self._run_session()
+        self._show(self.pipeline.engine.snapshot)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the replay keys outside replay, and the pacer keys in replay."""
+        if action in self._REPLAY_ONLY:
+            return self.mode == "replay"
+        return True
+
+    # -- the session worker ------------------------------------------------------------
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def _run_session(self) -> None:
+        """Run the pipeline; every event becomes a message for the widgets."""
+        try:
+            await self.pipeline.run(self._on_event)
+        except VagalError as exc:
+            self.post_message(SessionFailed(exc))
+            return
+        self.post_message(SessionEnded())
+
+    def _on_event(self, event: Event, snapshot: Snapshot) -> None:
+        if isinstance(event, DeviceInfo):
+            self.post_message(DeviceChanged(event))
+        elif isinstance(event, SourceState):
+            self.post_message(SourceStateChanged(event))
+        elif isinstance(event, Marker):
+            self.post_message(MarkerAdded(event))
+        elif isinstance(event, PacerChanged):
+            self.post_message(PacerPatternChanged(event))
+        self._trace_dirty = True
+        self.post_message(MetricsUpdated(snapshot))
+
+    def _tick(self) -> None:
+        """Once a second: let the engine notice time passing (gaps, spectral metrics)."""
+        if not self.pipeline.closed:
+            self._show(self.pipeline.engine.tick(self.time_source()))
+            self._trace_dirty = True
+
+    # -- messages in -------------------------------------------------------------------
+
+    @on(MetricsUpdated)
+    def _metrics_updated(self, message: MetricsUpdated) -> None:
+        self._show(message.snapshot)
+
+    def _show(self, snap: Snapshot) -> None:
+        now = self.time_source()
+        gap_s = None if snap.gap_started_s is None else max(0.0, now - snap.gap_started_s)
+        warming = tuple(
+            title for tile_id, title, _, _, field in _TILES if not getattr(snap, field).valid
+        )
+        self._set_status(
+            state=snap.source_state if snap.source_state != "connecting" else self.status.state,
+            contact=snap.contact,
+            quality_pct=snap.quality_pct.value,
+            gap_s=gap_s,
+            t_s=now,
+            warming=warming,
+            replay_paused=bool(self._replay_attr("paused", False)),
+        )
+        hr = self.query_one(HeartRateNow)
+        hr.hr_bpm = snap.hr_smoothed_bpm.value if gap_s is None else None
+        if self.status.state == "reconnecting" or (gap_s is not None and gap_s >= 1):
+            hr.note = self.status.connection_text()
+        else:
+            hr.note = "" if snap.hr_smoothed_bpm.valid else (snap.hr_smoothed_bpm.reason or "")
+        for tile_id, _, _, _, field in _TILES:
+            self.query_one(f"#{tile_id}", MetricTile).update_metric(getattr(snap, field), snap.t_s)
+        coherence = self.query_one(CoherenceTile)
+        words = coherence.words or (coherence.metric.reason or "")
+        self.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")
+
+    def _set_status(self, **changes: Any) -> None:
+        from dataclasses import replace
+
+        new = replace(self.status, **changes)
+        if new != self.status:
+            self.status = new
+            self.query_one(StatusBar).status = new
+
+    @on(DeviceChanged)
+    def _device_changed(self, message: DeviceChanged) -> None:
+        device = message.device
+        if self.mode == "replay":
+            self._set_status(battery_pct=device.battery_pct)
+            return
+        name = device.name if device.kind == "strap" else "simulated strap"
+        self._set_status(kind=device.kind, name=name, battery_pct=device.battery_pct)
+
+    @on(SourceStateChanged)
+    def _source_state_changed(self, message: SourceStateChanged) -> None:
+        self._set_status(state=message.state.state, detail=message.state.detail)
+        if message.state.state == "reconnecting":
+            self.query_one(HeartRateNow).note = "reconnecting…"
+
+    @on(MarkerAdded)
+    def _marker_added(self, message: MarkerAdded) -> None:
+        self.markers.append((message.marker.t_s, message.marker.label))
+        self.query_one(MarkerList).markers = tuple(self.markers[-20:])
+
+    @on(PacerPatternChanged)
+    def _pacer_pattern_changed(self, message: PacerPatternChanged) -> None:
+        """A replayed file changed its pattern: breathe with it."""
+        if self.mode != "replay" or message.event.t_s < self.pacer._last_request_s:
+            return
+        try:
+            self.pacer.set_pattern(message.event.t_s, BreathPattern.from_event(message.event))
+        except PaceError:
+            return
+        self._pattern_shown()
+
+    @on(SessionEnded)
+    def _session_ended(self) -> None:
+        self.session_ended = True
+        self._set_status(state="ended")
+        words = "The replay has reached its end." if self.mode == "replay" else "The session has ended."
+        self.notify(f"{words} Press q to leave.", title="Session ended", timeout=8)
+
+    @on(SessionFailed)
+    def _session_failed(self, message: SessionFailed) -> None:
+        self._set_status(state="disconnected", detail=str(message.error))
+        self.notify(str(message.error), title="The source stopped", timeout=15)
+
+    @on(BreathGuide.PhaseChanged)
+    def _phase_changed(self) -> None:
+        if self.sound:
+            self.bell()
+
+    @on(HeartTrace.Toggled)
+    def _trace_clicked(self) -> None:
+        self.action_toggle_trace()
+
+    # -- the heart trace ---------------------------------------------------------------
+
+    def _refresh_trace(self) -> None:
+        if not self._trace_dirty:
+            return
+        self._trace_dirty = False
+        trace = self.query_one(HeartTrace)
+        engine = self.pipeline.engine
+        span = trace.span_s
+        t, y = engine.hr_trace(span) if trace.kind == "hr" else engine.rr_trace(span)
+        trace.set_data(self.time_source(), list(map(float, t)), list(map(float, y)))
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show the help screen."""
+        self.push_screen(HelpScreen())
+
+    def action_request_quit(self) -> None:
+        """Quit; while recording, ask first."""
+        if isinstance(self.screen, QuitScreen):
+            return
+        if self.recording is not None and not self.session_ended:
+            self.push_screen(QuitScreen(str(self.recording)), self._quit_answered)
+        else:
+            self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
+
+    def _quit_answered(self, stop: bool | None) -> None:
+        if stop:
+            self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
+
+    async def _close_and_exit(self) -> None:
+        """Stop the source, drain the recording to disk, then leave."""
+        await self.close_session()
+        self.exit(0)
+
+    async def close_session(self) -> None:
+        """Close the source and the recording (idempotent; also called on unmount)."""
+        await self.pipeline.close()
+
+    async def on_unmount(self) -> None:
+        await self.close_session()
+
+    def action_add_marker(self, ask: bool = True) -> None:
+        """Mark this moment; ask for a few optional words first."""
+        t_s = self.time_source()
+        if not ask:
+            self._add_marker(t_s, "")
+            return
+
+        def done(label: str | None) -> None:
+            if label is not None:
+                self._add_marker(t_s, label)
+
+        self.push_screen(MarkerScreen(clock_text(t_s)), done)
+
+    def _add_marker(self, t_s: float, label: str) -> None:
+        marker = Marker(t_s=t_s, label=label)
+        if self.mode != "replay":
+            self._show(self.pipeline.inject(marker))
+        self.post_message(MarkerAdded(marker))
+
+    def action_next_preset(self, step: int = 1) -> None:
+        """Switch to the next (or previous) breathing preset."""
+        names = list(PRESETS)
+        current = self.pacer.pattern.name
+        i = names.index(current) if current in names else -1
+        self._set_pattern(PRESETS[names[(i + step) % len(names)]])
+
+    def action_change_rate(self, step: int) -> None:
+        """Breathe a little faster (step 1) or slower (step -1), keeping the pattern's shape."""
+        pattern = self.pacer.pattern
+        rate = round((pattern.rate_per_min + step * RATE_STEP_PER_MIN) * 2) / 2
+        factor = pattern.rate_per_min / rate if rate > 0 else math.inf
+        try:
+            new = BreathPattern(
+                pattern.inhale_s * factor,
+                pattern.exhale_s * factor,
+                pattern.hold_in_s * factor,
+                pattern.hold_out_s * factor,
+                name="custom",
+                double_inhale=pattern.double_inhale,
+            )
+        except PaceError:
+            self.notify("That is as far as the pace goes.", title="Breathing pace", timeout=4)
+            return
+        self._set_pattern(new)
+
+    def _set_pattern(self, pattern: BreathPattern) -> None:
+        try:
+            event = self.pacer.set_pattern(self.time_source(), pattern)
+        except PaceError as exc:
+            self.notify(str(exc), title="Breathing pattern", timeout=6)
+            return
+        if self.mode != "replay":
+            self._show(self.pipeline.inject(event))
+        self._pattern_shown()
+        self.notify(
+            f"{pattern.describe()}. It begins with your next breath.", title="Breathing pattern", timeout=4
+        )
+
+    def _pattern_shown(self) -> None:
+        self.query_one("#pacer-info", Static).update(self.pacer.pattern.describe())
+        self._trace_dirty = True
+
+    def action_toggle_trace(self) -> None:
+        """Show heart rate or RR interval in the trace."""
+        trace = self.query_one(HeartTrace)
+        trace.kind = "rr" if trace.kind == "hr" else "hr"
+        self._trace_dirty = True
+        self._refresh_trace()
+
+    def action_toggle_presentation(self) -> None:
+        """Large guide and large numbers, nothing else (for a screen in the room)."""
+        on_ = not self.screen.has_class("-presentation")
+        self.screen.set_class(on_, "-presentation")
+        self.query_one(HeartRateNow).max_scale = 4 if on_ else 2
+
+    def action_toggle_sound(self) -> None:
+        """Turn the soft cue at each change of breath on or off."""
+        self.sound = not self.sound
+        self.notify("Sound cues on." if self.sound else "Sound cues off.", title="Cues", timeout=3)
+
+    # -- replay transport ----------------------------------------------------------------
+
+    def _replay_attr(self, name: str, default: Any) -> Any:
+        return getattr(self.pipeline.source, name, default)
+
+    def _replay_call(self, name: str, *args: Any) -> None:
+        method = getattr(self.pipeline.source, name, None)
+        if callable(method):
+            method(*args)
+        self._set_status(
+            replay_paused=bool(self._replay_attr("paused", False)),
+            replay_speed=self._replay_attr("speed", self.status.replay_speed),
+            t_s=self.time_source(),
+        )
+        self._trace_dirty = True
+
+    def action_pause(self) -> None:
+        """Pause or resume the replay."""
+        self._replay_call("resume" if self._replay_attr("paused", False) else "pause")
+
+    def action_seek(self, direction: int) -> None:
+        """Jump 10 s back (-1) or forward (1) in the replay."""
+        self._replay_call("seek", max(0.0, self.time_source() + direction * REPLAY_SEEK_S))
+
+    def action_next_marker(self, direction: int) -> None:
+        """Jump to the next (1) or previous (-1) marker in the replay."""
+        self._replay_call("seek_marker", direction)
+
+    def action_speed(self, direction: int) -> None:
+        """Replay slower (-1) or faster (1)."""
+        speed = float(self.status.replay_speed or 1.0)
+        faster = [s for s in REPLAY_SPEEDS if s > speed]
+        slower = [s for s in REPLAY_SPEEDS if s < speed]
+        new = (faster[0] if faster else speed) if direction > 0 else (slower[-1] if slower else speed)
+        self._replay_call("set_speed", new)
+        self._set_status(replay_speed=new)
+
+
+def make_app(
+    source: BeatSource,
+    *,
+    engine: EngineLike | None = None,
+    pacer: Pacer | None = None,
+    clock: Clock | None = None,
+    sinks: Sequence[Sink] = (),
+    recording: Path | None = None,
+    mode: Mode = "demo",
+    sound: bool = False,
+    fps: float = DEFAULT_FPS,
+    title: str = "",
+) -> VagalApp:
+    """Build the dashboard (shared by the CLI, the tests and the benchmark).
+
+    Args:
+        source: The beat source (not yet connected; the app connects it).
+        engine: The live engine (default: a new ``vagal.engine.core.Engine``).
+        pacer: The breathing pacer (default: resonance breathing at 6/min).
+        clock: Session time (default: the source's ``clock``, else real time).
+        sinks: Where events are also written (the recorder).
+        recording: The session file being written, for the quit dialog (None: not recording).
+        mode: "demo", "live" or "replay".
+        sound: Sound cues on at the start.
+        fps: Frames per second of the breathing guide.
+        title: The source's name for the status line.
+
+    Returns:
+        The app, ready for ``run()`` or ``run_test()``.
+    """
+    if engine is None:
+        from vagal.engine.core import Engine
+
+        engine = Engine()
+    if clock is None:
+        clock = getattr(source, "clock", None)
+    if clock is None:
+        from vagal.clock import MonotonicClock
+
+        clock = MonotonicClock()
+    time_source: Callable[[], float] = clock.now
+    if mode == "replay" and hasattr(source, "position_s"):
+        time_source = lambda: float(source.position_s)  # noqa: E731 - the replay's own time
+    return VagalApp(
+        Pipeline(source, engine, sinks),
+        pacer if pacer is not None else Pacer(),
+        time_source,
+        mode=mode,
+        recording=recording,
+        sound=sound,
+        fps=fps,
+        title=title,
+    )
+
+
+def run_dashboard(source: BeatSource, args: argparse.Namespace, **parts: Any) -> int:
+    """Run the dashboard until the person quits; the recording is always closed.
+
+    Args:
+        source: The beat source.
+        args: The parsed command line (``--sound``).
+        **parts: Passed to :func:`make_app` (engine, pacer, clock, sinks, recording, mode…).
+
+    Returns:
+        The exit status (0).
+    """
+    parts.setdefault("sound", bool(getattr(args, "sound", False)))
+    app = make_app(source, **parts)
+    try:
+        status = app.run()
+    finally:
+        for sink in app.pipeline.sinks:
+            sink.close()
+    return int(status or 0)

@@ -1,0 +1,153 @@
+"""The status line and the list of recent markers.
+
+Plain words only: what the source is, whether it is connected and touching the skin,
+how clean the signal is, whether the session is being recorded and for how long, and
+which metrics are still warming up. A drop-out reads "reconnecting… 12 s": calm and
+factual, never an alarm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from vagal.events import SourceKind, SourceStateName
+
+
+def clock_text(t_s: float) -> str:
+    """Session time as "m:ss" (or "h:mm:ss" past an hour)."""
+    t = max(0, int(t_s))
+    h, rest = divmod(t, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+_STATE_WORDS: dict[str, str] = {
+    "connecting": "connecting…",
+    "connected": "connected",
+    "streaming": "receiving beats",
+    "reconnecting": "reconnecting…",
+    "disconnected": "disconnected",
+    "ended": "ended",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Everything the status line shows (one immutable value, replaced as a whole)."""
+
+    kind: SourceKind = "simulator"
+    name: str = ""
+    """Strap name, "simulated strap" or the replayed file's name."""
+    battery_pct: int | None = None
+    state: SourceStateName = "connecting"
+    detail: str = ""
+    """The source's own words for its state ("attempt 3")."""
+    contact: bool | None = None
+    quality_pct: float | None = None
+    gap_s: float | None = None
+    """Seconds since the data stopped (drop-out or contact loss), None while data flows."""
+    recording: bool = False
+    t_s: float = 0.0
+    warming: tuple[str, ...] = field(default_factory=tuple)
+    """Names of the metrics still warming up."""
+    replay_speed: float | None = None
+    """Replay speed (None when not replaying)."""
+    replay_paused: bool = False
+    duration_s: float | None = None
+    """Length of the replayed recording."""
+
+    def source_text(self) -> str:
+        """"Polar H10 · battery 80 %", "simulated strap", "replay of a.vagal"."""
+        if self.kind == "replay":
+            return f"replay · {self.name}" if self.name else "replay"
+        name = self.name or ("simulated strap" if self.kind == "simulator" else "strap")
+        if self.battery_pct is not None:
+            return f"{name} · battery {self.battery_pct} %"
+        return name
+
+    def connection_text(self) -> str:
+        """"receiving beats", "reconnecting… 12 s", "no skin contact"."""
+        words = _STATE_WORDS.get(self.state, self.state)
+        if self.state == "reconnecting" and self.gap_s is not None:
+            words = f"reconnecting… {self.gap_s:.0f} s"
+        elif self.contact is False:
+            words = "no skin contact" + (f" · {self.gap_s:.0f} s" if self.gap_s is not None else "")
+        elif self.state in ("streaming", "connected") and self.gap_s is not None and self.gap_s >= 3:
+            words = f"waiting for beats… {self.gap_s:.0f} s"
+        return words
+
+    def time_text(self) -> str:
+        """"recording 3:12", "not recording · 3:12", or the replay position."""
+        if self.replay_speed is not None:
+            total = f" / {clock_text(self.duration_s)}" if self.duration_s else ""
+            speed = f"{self.replay_speed:g}×"
+            paused = " · paused" if self.replay_paused else ""
+            return f"{clock_text(self.t_s)}{total} · {speed}{paused}"
+        return f"recording {clock_text(self.t_s)}" if self.recording else f"not recording · {clock_text(self.t_s)}"
+
+
+class StatusBar(Widget):
+    """One line: source · connection · signal · recording and time · warm-up."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        padding: 0 1;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"status-bar--quiet", "status-bar--notice"}
+
+    status: reactive[Status] = reactive(Status)
+    """What is shown."""
+
+    def render(self) -> Text:
+        s = self.status
+        quiet = self.get_component_rich_style("status-bar--quiet")
+        notice = self.get_component_rich_style("status-bar--notice")
+        sep = (" · ", quiet)
+        parts: list[tuple[str, object]] = [(s.source_text(), ""), sep]
+        connection = s.connection_text()
+        calm = s.state == "streaming" and s.contact is not False and s.gap_s is None
+        parts += [(connection, "" if calm else notice), sep]
+        if s.quality_pct is not None:
+            parts += [(f"signal {s.quality_pct:.0f} %", ""), sep]
+        parts.append((s.time_text(), ""))
+        if s.warming:
+            parts += [sep, ("warming up: " + ", ".join(s.warming), quiet)]
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        for words, style in parts:
+            text.append(words, style)  # type: ignore[arg-type]
+        return text
+
+
+class MarkerList(Widget):
+    """The last few markers, newest last ("3:12 talked about work")."""
+
+    DEFAULT_CSS = """
+    MarkerList {
+        height: 1fr;
+        min-height: 2;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"marker-list--title", "marker-list--time"}
+
+    markers: reactive[tuple[tuple[float, str], ...]] = reactive(tuple)
+    """(t_s, label) pairs, oldest first."""
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append("Markers", self.get_component_rich_style("marker-list--title"))
+        rows = max(0, self.size.height - 1)
+        shown = self.markers[-rows:] if rows else ()
+        if not self.markers:
+            text.append("\npress m to mark a moment", self.get_component_rich_style("marker-list--time"))
+        for t_s, label in shown:
+            text.append("\n")
+            text.append(f"{clock_text(t_s):>7} ", self.get_component_rich_style("marker-list--time"))
+            text.append(label or "(marker)")
+        return text

@@ -1,0 +1,232 @@
+"""Metric tiles (value, warm-up reason and trend), the coherence indicator, and heart rate now.
+
+Each tile holds a reactive :class:`~vagal.engine.snapshot.Metric`; a ``watch_`` method
+keeps a short history for the sparkline. When a metric is not valid yet the tile shows
+its reason in plain words (from ``Metric.reason``), never a misleading number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import ClassVar, Final
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from vagal.engine.snapshot import NOT_YET, Metric
+from vagal.ui.widgets.bigtext import fit_scale, render_big
+
+_SPARKS: Final = "▁▂▃▄▅▆▇█"
+TREND_EVERY_S: Final = 2.0
+"""Session seconds between trend samples: a 30-column sparkline covers a minute."""
+TREND_POINTS: Final = 60
+
+
+def sparkline(values: list[float], width: int) -> str:
+    """The last ``width`` values as a one-row sparkline ("" when there are none)."""
+    data = [v for v in values if not math.isnan(v)][-width:]
+    if not data or width <= 0:
+        return ""
+    lo, hi = min(data), max(data)
+    span = hi - lo
+    if span <= 1e-12:
+        return _SPARKS[3] * len(data)
+    return "".join(_SPARKS[min(7, int((v - lo) / span * 7.999))] for v in data)
+
+
+def _two_lines(words: str, width: int) -> str:
+    """``words`` wrapped at spaces onto at most two lines of ``width`` (the rest cut with "…")."""
+    lines: list[str] = []
+    current = ""
+    for word in words.split():
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= width or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][: max(0, width - 1)] + "…"]
+    return "\n".join(line[:width] for line in lines)
+
+
+class MetricTile(Widget):
+    """One live metric: its name, value (or why there is none yet) and trend."""
+
+    DEFAULT_CSS = """
+    MetricTile {
+        width: 1fr;
+        height: 4;
+        padding: 0 1;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "metric-tile--title",
+        "metric-tile--value",
+        "metric-tile--reason",
+        "metric-tile--trend",
+    }
+
+    metric: reactive[Metric] = reactive(NOT_YET)
+    """The value shown."""
+
+    def __init__(
+        self,
+        title: str,
+        unit: str,
+        *,
+        decimals: int = 0,
+        id: str | None = None,  # noqa: A002 - Textual's name
+        classes: str | None = None,
+    ) -> None:
+        """Make a tile.
+
+        Args:
+            title: The metric's short name ("RMSSD").
+            unit: Unit shown after the value ("ms"; "" for none).
+            decimals: Digits after the decimal point.
+            id: Textual id.
+            classes: Textual CSS classes.
+        """
+        super().__init__(id=id, classes=classes)
+        self.title = title
+        self.unit = unit
+        self.decimals = decimals
+        self.history: deque[float] = deque(maxlen=TREND_POINTS)
+        self._last_sample_s = -math.inf
+
+    def update_metric(self, metric: Metric, t_s: float) -> None:
+        """Show a new value and add it to the trend every ``TREND_EVERY_S`` seconds."""
+        self.metric = metric
+        if metric.value is not None and t_s - self._last_sample_s >= TREND_EVERY_S:
+            self._last_sample_s = t_s
+            self.history.append(metric.value)
+            self.refresh()
+
+    def value_text(self) -> str:
+        """The value as shown ("42 ms"), or "–" when not valid."""
+        value = self.metric.value
+        if value is None:
+            return "–"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{value:.{self.decimals}f}{unit}"
+
+    def render(self) -> Text:
+        width = max(1, self.size.width)
+        title = self.get_component_rich_style("metric-tile--title")
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append(self.title, title)
+        if self.metric.valid:
+            text.append("\n")
+            text.append(self.value_text(), self.get_component_rich_style("metric-tile--value"))
+            if self.metric.settling:
+                text.append(" settling", self.get_component_rich_style("metric-tile--reason"))
+        else:
+            # Not valid yet: the reason in plain words, on up to two lines (no trend to show).
+            text.append("\n")
+            reason = _two_lines(self.metric.reason or "not yet", width)
+            text.append(reason, self.get_component_rich_style("metric-tile--reason"))
+            return text
+        text.append("\n")
+        text.append(sparkline(list(self.history), width), self.get_component_rich_style("metric-tile--trend"))
+        return text
+
+
+COHERENCE_LEVELS: Final[tuple[tuple[float, str, str], ...]] = (
+    (0.0, "finding the rhythm", "-level-0"),
+    (0.5, "settling in", "-level-1"),
+    (1.0, "steady", "-level-2"),
+    (2.0, "flowing with the breath", "-level-3"),
+)
+"""(lowest coherence ratio, words, CSS class). Gentle words, not a grade: any level is fine."""
+
+
+def coherence_level(ratio: float) -> int:
+    """The index in :data:`COHERENCE_LEVELS` for a coherence ratio."""
+    level = 0
+    for i, (lowest, _, _) in enumerate(COHERENCE_LEVELS):
+        if ratio >= lowest:
+            level = i
+    return level
+
+
+class CoherenceTile(MetricTile):
+    """The coherence ratio with a calm four-step meter and a plain-language level."""
+
+    level: reactive[int | None] = reactive(None)
+    """Index in :data:`COHERENCE_LEVELS`, None while coherence is warming up."""
+
+    def watch_metric(self, metric: Metric) -> None:
+        self.level = None if metric.value is None else coherence_level(metric.value)
+
+    def watch_level(self, level: int | None) -> None:
+        for i, (_, _, css) in enumerate(COHERENCE_LEVELS):
+            self.set_class(level == i, css)
+
+    @property
+    def words(self) -> str:
+        """The level in plain words ("" while warming up)."""
+        return "" if self.level is None else COHERENCE_LEVELS[self.level][1]
+
+    def render(self) -> Text:
+        width = max(1, self.size.width)
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append(self.title, self.get_component_rich_style("metric-tile--title"))
+        text.append("\n")
+        if self.level is None:
+            reason = _two_lines(self.metric.reason or "not yet", width)
+            text.append(reason, self.get_component_rich_style("metric-tile--reason"))
+            return text
+        meter = "●" * (self.level + 1) + "○" * (len(COHERENCE_LEVELS) - 1 - self.level)
+        text.append(f"{meter} {self.value_text()}", self.get_component_rich_style("metric-tile--value"))
+        text.append("\n")
+        text.append(self.words, self.get_component_rich_style("metric-tile--value"))
+        text.append("\n")
+        text.append(sparkline(list(self.history), width), self.get_component_rich_style("metric-tile--trend"))
+        return text
+
+
+class HeartRateNow(Widget):
+    """Heart rate now, in big digits that scale with the space they get."""
+
+    DEFAULT_CSS = """
+    HeartRateNow {
+        height: auto;
+        min-height: 4;
+        content-align: center middle;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"heart-rate--digits", "heart-rate--label"}
+
+    hr_bpm: reactive[float | None] = reactive(None)
+    """Smoothed heart rate, or None when there is none (warm-up, drop-out)."""
+    note: reactive[str] = reactive("")
+    """A short note under the number ("reconnecting… 12 s", "waiting for beats")."""
+    max_scale: reactive[int] = reactive(2)
+    """Largest font scale (presentation mode raises it)."""
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:  # type: ignore[override]
+        scale = fit_scale("888", width, 100, max_scale=self.max_scale) or 1
+        return len(render_big("888", scale)) + 1
+
+    @property
+    def number(self) -> str:
+        """The number shown ("--" when there is none)."""
+        return "--" if self.hr_bpm is None else f"{self.hr_bpm:.0f}"
+
+    def render(self) -> Text:
+        width, height = self.size
+        scale = fit_scale(self.number, width, max(3, height - 1), max_scale=self.max_scale)
+        digits = self.get_component_rich_style("heart-rate--digits")
+        label = self.get_component_rich_style("heart-rate--label")
+        text = Text(justify="center", no_wrap=True, overflow="ellipsis", end="")
+        if scale == 0:
+            text.append(self.number, digits)
+        else:
+            text.append("\n".join(render_big(self.number, scale)), digits)
+        text.append("\n")
+        text.append(self.note or "heart rate, bpm", label)
+        return text

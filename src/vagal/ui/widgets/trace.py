@@ -1,0 +1,217 @@
+"""The scrolling heart-rate trace with the pacer's rhythm drawn under it on the same time axis.
+
+The trace is a braille line plot (2 × 4 dots a cell) of the last ``span_s`` seconds of
+heart rate (or RR), with a band of eighth-blocks beneath it showing the pacer's target
+lung volume at the same moments: when the heart follows the breath, the peaks of the line
+sit over the crests of the band. NaN in the data (a gap) breaks the line. It is redrawn
+when new data arrives (a few times a second at most), never at the guide's frame rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import ClassVar, Final, Literal
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.events import Click
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+TraceKind = Literal["hr", "rr"]
+DEFAULT_SPAN_S: Final = 90.0
+"""Seconds of history shown: 1.5 min, so several slow breaths are on screen."""
+_BRAILLE_BASE: Final = 0x2800
+_DOT_BITS: Final = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+"""Braille dot bits by (row 0..3 from the top, column 0..1)."""
+_EIGHTHS: Final = " ▁▂▃▄▅▆▇█"
+_GUTTER: Final = 7
+"""Columns on the left for the axis labels."""
+UNITS: Final[dict[str, str]] = {"hr": "bpm", "rr": "ms"}
+TITLES: Final[dict[str, str]] = {"hr": "heart rate", "rr": "RR interval"}
+
+
+class HeartTrace(Widget):
+    """Heart rate (or RR) over the last minute and a half, above the breathing rhythm."""
+
+    DEFAULT_CSS = """
+    HeartTrace {
+        height: 1fr;
+        min-height: 4;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "heart-trace--line",
+        "heart-trace--breath",
+        "heart-trace--axis",
+    }
+
+    class Toggled(Message):
+        """The person clicked the trace to switch between heart rate and RR."""
+
+    kind: reactive[TraceKind] = reactive("hr")
+    """What the line shows: heart rate (bpm) or RR interval (ms)."""
+
+    def __init__(
+        self,
+        volume_at: Callable[[float], float] | None = None,
+        *,
+        span_s: float = DEFAULT_SPAN_S,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name
+        classes: str | None = None,
+    ) -> None:
+        """Make the trace.
+
+        Args:
+            volume_at: The pacer's target lung volume 0..1 at a session time (None: no band).
+            span_s: Seconds of history across the width.
+            name: Textual name.
+            id: Textual id.
+            classes: Textual CSS classes.
+        """
+        super().__init__(name=name, id=id, classes=classes)
+        self.volume_at = volume_at
+        self.span_s = span_s
+        self.t_now_s = 0.0
+        self._t: Sequence[float] = ()
+        self._y: Sequence[float] = ()
+        self._cache: dict[int, Strip] = {}
+
+    def set_data(self, t_now_s: float, t_s: Sequence[float], values: Sequence[float]) -> None:
+        """Show new data (times in session seconds, values in bpm or ms, NaN at gaps).
+
+        Args:
+            t_now_s: The session time at the right edge.
+            t_s: Sample times, ascending.
+            values: One value per time.
+        """
+        self.t_now_s = t_now_s
+        self._t = t_s
+        self._y = values
+        self._cache.clear()
+        self.refresh()
+
+    def watch_kind(self) -> None:
+        self._cache.clear()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.post_message(self.Toggled())
+
+    # -- drawing -----------------------------------------------------------------------
+
+    def _columns(self, plot_width: int) -> list[float]:
+        """The mean value in each dot column (NaN where there is none)."""
+        n = plot_width * 2
+        if n <= 0:
+            return []
+        start = self.t_now_s - self.span_s
+        sums = [0.0] * n
+        counts = [0] * n
+        for t, v in zip(self._t, self._y, strict=False):
+            i = int((t - start) / self.span_s * n)
+            if 0 <= i < n and not math.isnan(v):
+                sums[i] += v
+                counts[i] += 1
+        cols = [s / c if c else math.nan for s, c in zip(sums, counts, strict=True)]
+        # Heart beats are ~1 s apart but dot columns can be narrower: bridge short holes
+        # (but never a real gap, which shows as NaN samples in the data).
+        gap_t = {int((t - start) / self.span_s * n) for t, v in zip(self._t, self._y, strict=False) if math.isnan(v)}
+        last = None
+        for i, v in enumerate(cols):
+            if i in gap_t:
+                last = None
+                continue
+            if math.isnan(v):
+                continue
+            if last is not None and 1 < i - last <= max(2, n // 30):
+                for j in range(last + 1, i):
+                    f = (j - last) / (i - last)
+                    cols[j] = cols[last] * (1 - f) + v * f
+            last = i
+        return cols
+
+    def _range(self, cols: Sequence[float]) -> tuple[float, float]:
+        valid = [v for v in cols if not math.isnan(v)]
+        if not valid:
+            return (50.0, 90.0) if self.kind == "hr" else (700.0, 1100.0)
+        lo, hi = min(valid), max(valid)
+        least = 10.0 if self.kind == "hr" else 100.0
+        if hi - lo < least:
+            mid = (hi + lo) / 2
+            lo, hi = mid - least / 2, mid + least / 2
+        pad = (hi - lo) * 0.08
+        return lo - pad, hi + pad
+
+    def _build(self) -> dict[int, Strip]:
+        width, height = self.size
+        plot_w = max(0, width - _GUTTER)
+        band_rows = 2 if height >= 7 else (1 if height >= 4 else 0)
+        plot_rows = max(1, height - band_rows - 1)
+        base = self.rich_style
+        line_style = base + self.get_component_rich_style("heart-trace--line")
+        band_style = base + self.get_component_rich_style("heart-trace--breath")
+        axis_style = base + self.get_component_rich_style("heart-trace--axis")
+        cols = self._columns(plot_w)
+        lo, hi = self._range(cols)
+        dots_h = plot_rows * 4
+        grid = [[0] * plot_w for _ in range(plot_rows)]
+        prev: int | None = None
+        for i, v in enumerate(cols):
+            if math.isnan(v):
+                prev = None
+                continue
+            y = int(round((hi - v) / (hi - lo) * (dots_h - 1)))
+            y = min(dots_h - 1, max(0, y))
+            y0, y1 = (y, y) if prev is None else (min(prev, y), max(prev, y))
+            cx, dx = divmod(i, 2)
+            for yy in range(y0, y1 + 1):
+                cy, dy = divmod(yy, 4)
+                grid[cy][cx] |= _DOT_BITS[dy][dx]
+            prev = y
+        strips: dict[int, Strip] = {}
+        unit = UNITS[self.kind]
+        labels = {0: f"{hi:5.0f}", plot_rows - 1: f"{lo:5.0f}"}
+        if plot_rows >= 3:
+            labels[plot_rows // 2] = f"{unit:>5}"
+        for r in range(plot_rows):
+            text = "".join(chr(_BRAILLE_BASE + b) if b else " " for b in grid[r])
+            label = labels.get(r, "").ljust(_GUTTER)[:_GUTTER]
+            strips[r] = Strip([Segment(label, axis_style), Segment(text, line_style)], width).crop(0, width)
+        if band_rows:
+            strips.update(self._band(plot_rows, band_rows, plot_w, width, band_style, axis_style))
+        caption = f"{TITLES[self.kind]}, last {self.span_s:.0f} s  ·  breathing guide below"
+        strips[height - 1] = Strip([Segment(" " * _GUTTER + caption[: max(0, plot_w)], axis_style)], width).extend_cell_length(width, axis_style)
+        return strips
+
+    def _band(
+        self, top: int, rows: int, plot_w: int, width: int, style: Style, axis: Style
+    ) -> dict[int, Strip]:
+        levels = rows * 8
+        heights = []
+        for x in range(plot_w):
+            t = self.t_now_s - self.span_s + (x + 0.5) / max(1, plot_w) * self.span_s
+            vol = self.volume_at(t) if self.volume_at is not None and t >= 0 else 0.0
+            heights.append(int(round(min(1.0, max(0.0, vol)) * levels)))
+        out: dict[int, Strip] = {}
+        for r in range(rows):
+            floor = (rows - 1 - r) * 8
+            text = "".join(_EIGHTHS[min(8, max(0, h - floor))] for h in heights)
+            label = ("breath" if r == rows - 1 else "")[:_GUTTER].ljust(_GUTTER)
+            out[top + r] = Strip([Segment(label, axis), Segment(text, style)], width).crop(0, width)
+        return out
+
+    def render_line(self, y: int) -> Strip:
+        if not self._cache:
+            self._cache = self._build()
+        strip = self._cache.get(y)
+        if strip is None:
+            return Strip.blank(self.size.width, self.rich_style)
+        return strip.extend_cell_length(self.size.width, self.rich_style)
