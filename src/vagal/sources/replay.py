@@ -130,6 +130,12 @@ class ReplaySource:
         return self._speed
 
     @property
+    def clock(self) -> Clock:
+        """The clock the replay follows (session time of the file)."""
+        clock: Clock = self._clock
+        return clock
+
+    @property
     def paused(self) -> bool:
         return self._paused
 

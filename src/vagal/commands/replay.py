@@ -1,0 +1,38 @@
+"""``vagal replay FILE [--speed X] [--headless] [--json] [--pace …]``.
+
+Builds a :class:`~vagal.sources.replay.ReplaySource` and hands it to the same session
+runner as ``demo`` and ``live`` (``vagal.commands._session.run_session``): the dashboard,
+or with ``--headless`` the whole live pipeline without UI and a summary at the end.
+A replay is not recorded again (it is already a file): ``no_record`` is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from vagal.errors import VagalError
+
+
+def run(args: argparse.Namespace) -> int:
+    """Replay a file; returns the exit status.
+
+    Raises:
+        InputFileError: The file cannot be read or holds no beats.
+        ReplaySpeedError: ``--speed`` is outside 0.25–64 (or max).
+        VagalError: The session runner is not available in this build.
+    """
+    from vagal.sources.replay import ReplaySource, check_speed
+
+    check_speed(args.speed)
+    source = ReplaySource(args.file, speed=args.speed)
+    if source.recording.n_beats == 0:
+        raise VagalError(f"{args.file}: holds no beats to replay.")
+    # The replay parser has no --record: never record a replay by accident.
+    args.no_record = True
+    args.record = None
+    try:
+        from vagal.commands._session import run_session
+    except ImportError:
+        raise VagalError("replay needs the session runner (vagal.commands._session), not in this build yet.") from None
+    status: int = run_session(source, args)
+    return status
