@@ -87,3 +87,7 @@ class Snapshot:
     gap_total_s: float = 0.0
     markers: tuple[tuple[float, str], ...] = field(default_factory=tuple)
     """The most recent markers, (t_s, label), oldest first."""
+    spectral_t_s: float | None = None
+    """Session time of the last spectral recompute (LF/HF, coherence, RSA…); None before the first."""
+    covered_s: float = 0.0
+    """Seconds of steady beats since the last gap (what the windows can use)."""

@@ -1,0 +1,156 @@
+"""A causal beat classifier for live use: Lipponen & Tarvainen (2019) on trailing windows.
+
+Design decision (METHODS.md §5.3): the batch algorithm (§5.1) uses centred windows and
+looks ahead. Live, the thresholds come from *trailing* windows of accepted beats (the
+quartile deviation of the last 91 |dRR| and |mRR|, α = 5.2; the median of the last 11
+accepted NN), and each beat is decided once the two beats after it have arrived (the
+subspaces S12/S22 and the missed/extra tests need RR[i+1] and RR[i+2]): about 2 s of
+latency. A beat outside 300–2000 ms is rejected at once.
+
+Differences from the batch version, on purpose:
+* only beat i itself is examined (the batch loop also examines i+1 as a long/short
+  candidate; live it is examined on its own turn);
+* the thresholds have a floor of ``MIN_THRESHOLD_MS`` (RR quantisation and ordinary
+  variability are never "artifacts"), and of 10 % of the median RR while fewer than
+  ``WARMUP_HISTORY`` beats back the trailing quartiles;
+* an "extra" beat flags the beat after it too (the two halves of one true interval);
+  nothing is invented: flagged beats are left out and no difference is formed across them.
+
+References:
+    METHODS.md §5.1 and §5.3; Lipponen JA, Tarvainen MP (2019), J Med Eng Technol 43:173–181.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Final, Literal, TypeAlias
+
+from vagal.engine.rings import SortedWindow
+
+BeatKind: TypeAlias = Literal["ok", "range", "ectopic", "missed", "extra", "longshort"]
+Verdict: TypeAlias = tuple[float, float, BeatKind, bool]
+"""(t_s, rr_ms, kind, break_before): break_before means no difference may reach back past it."""
+
+ALPHA: Final = 5.2
+C1: Final = 0.13
+C2: Final = 0.17
+TRAILING_BEATS: Final = 91
+MEDIAN_BEATS: Final = 11
+RR_MIN_MS: Final = 300.0
+RR_MAX_MS: Final = 2000.0
+MIN_THRESHOLD_MS: Final = 20.0
+WARMUP_HISTORY: Final = 20
+
+
+class CausalArtifactDetector:
+    """Classify beats with two beats of delay (see the module docstring).
+
+    ``push`` returns the verdicts decided by that beat (none, one, or a range rejection),
+    always in time order; ``flush`` decides what is pending with the look-ahead there is
+    (at a gap or at the end); ``reset`` forgets the history (after a gap).
+    """
+
+    __slots__ = ("_pending", "_recent", "_abs_drr", "_abs_mrr", "_prev_rr", "_prev_dn", "_flag_next", "_brk")
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[float, float, bool]] = []
+        """(t_s, rr_ms, break_before) waiting for their look-ahead."""
+        self._recent: deque[float] = deque(maxlen=MEDIAN_BEATS)
+        self._abs_drr = SortedWindow(TRAILING_BEATS)
+        self._abs_mrr = SortedWindow(TRAILING_BEATS)
+        self._prev_rr: float | None = None
+        self._prev_dn = 0.0
+        self._flag_next = False
+        self._brk = False
+
+    def reset(self) -> None:
+        """Forget history and drop what is pending (call ``flush`` first to keep it)."""
+        self._pending.clear()
+        self._recent.clear()
+        self._abs_drr.clear()
+        self._abs_mrr.clear()
+        self._prev_rr = None
+        self._prev_dn = 0.0
+        self._flag_next = False
+        self._brk = False
+
+    def push(self, t_s: float, rr_ms: float) -> list[Verdict]:
+        """Add a beat; return the beats decided now, oldest first."""
+        if not RR_MIN_MS <= rr_ms <= RR_MAX_MS:
+            # Out of any physiological range: rejected now; the series continues around it,
+            # but no difference may span it.
+            self._brk = True
+            return [(t_s, rr_ms, "range", False)]
+        self._pending.append((t_s, rr_ms, self._brk))
+        self._brk = False
+        if len(self._pending) < 3:
+            return []
+        return [self._decide()]
+
+    def flush(self) -> list[Verdict]:
+        """Decide every pending beat with the look-ahead available."""
+        out: list[Verdict] = []
+        while self._pending:
+            out.append(self._decide())
+        return out
+
+    def _median(self) -> float:
+        src = self._recent if len(self._recent) >= 3 else [p[1] for p in self._pending]
+        s = sorted(src)
+        n = len(s)
+        h = n // 2
+        return s[h] if n % 2 else 0.5 * (s[h - 1] + s[h])
+
+    def _decide(self) -> Verdict:
+        pend = self._pending
+        t_s, x, brk = pend[0]
+        x1 = pend[1][1] if len(pend) > 1 else None
+        x2 = pend[2][1] if len(pend) > 2 else None
+        prev = None if brk else self._prev_rr
+        med = self._median()
+        warm = len(self._abs_drr) < WARMUP_HISTORY
+        floor = max(MIN_THRESHOLD_MS, 0.1 * med) if warm else MIN_THRESHOLD_MS
+        th1 = max(ALPHA * self._abs_drr.quartile_deviation(), floor)
+        th2 = max(ALPHA * self._abs_mrr.quartile_deviation(), floor)
+
+        d0 = x - prev if prev is not None else 0.0
+        dn = d0 / th1
+        dn1 = (x1 - x) / th1 if x1 is not None else 0.0
+        dn2 = (x2 - x1) / th1 if (x1 is not None and x2 is not None) else 0.0
+        mrr = x - med
+        if mrr < 0:
+            mrr *= 2.0
+
+        kind: BeatKind = "ok"
+        if self._flag_next:
+            kind = "extra"
+            self._flag_next = False
+        elif dn > 1.0 or dn < -1.0:
+            if dn > 0:
+                s12 = max(self._prev_dn, dn1)
+            else:
+                s12 = min(self._prev_dn, dn1)
+            if (dn > 1.0 and s12 < -C1 * dn - C2) or (dn < -1.0 and s12 > -C1 * dn + C2):
+                kind = "ectopic"
+            else:
+                s22 = min(dn1, dn2) if dn >= 0 else max(dn1, dn2)
+                long_beat = dn > 1.0 and s22 < -1.0
+                short_beat = dn < -1.0 and s22 > 1.0
+                if long_beat or short_beat or abs(mrr / th2) > 3.0:
+                    if short_beat and x1 is not None and abs(x + x1 - med) < th2:
+                        kind = "extra"
+                        self._flag_next = True
+                    elif long_beat and abs(x / 2.0 - med) < th2:
+                        kind = "missed"
+                    else:
+                        kind = "longshort"
+
+        if kind == "ok":
+            if prev is not None:
+                self._abs_drr.add(abs(d0))
+            self._abs_mrr.add(abs(mrr))
+            self._recent.append(x)
+        self._prev_rr = x
+        self._prev_dn = dn
+        del pend[0]
+        return (t_s, x, kind, brk)

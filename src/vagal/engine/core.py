@@ -1,0 +1,675 @@
+"""The live engine: events in, :class:`~vagal.engine.snapshot.Snapshot` out, stepped by hand.
+
+Design decisions:
+* No clock of its own. Time comes from the events and from ``tick(t_s)``; the spectral
+  metrics are recomputed on a timer of *session* time (every ``spectral_every_s``), so a
+  replay at maximum speed gives exactly the numbers a real-time session would.
+* Per beat the work is O(1): running sums over the trailing time window
+  (:class:`~vagal.engine.rings.WindowStats`) and a causal artifact classifier with two
+  beats of delay (:mod:`vagal.engine.artifacts`). Everything the engine keeps is bounded
+  by its windows, so memory is flat over a day of beats.
+* Spectral metrics use the batch core's own functions (``vagal.hrv.spectral`` and
+  ``vagal.hrv.coherence``) on the trailing windows, with the live settings of
+  METHODS.md §2.6: LF/HF on the last 120 s (cubic spline at 4 Hz, one Hann segment,
+  **linear** detrend, never on less than 2 minutes), coherence on the last 64 s (or 128 s),
+  breathing rate, RSA and phase synchrony on the last 60 s. The same beats given to
+  ``vagal.hrv`` give the same numbers.
+* A gap (``Gap`` event, contact lost, a jump in the beat time axis) resets every window:
+  no metric is ever computed across a gap. Settling beats and beats without contact are
+  shown as heart rate but kept out of the metrics.
+* Every metric says why it has no value yet, in plain words.
+
+References:
+    METHODS.md §1.1, §2.6, §5.3, §6, §7.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from vagal.engine.artifacts import BeatKind, CausalArtifactDetector, Verdict
+from vagal.engine.rings import WindowStats
+from vagal.engine.snapshot import NOT_YET, Metric, Snapshot
+from vagal.events import (
+    Beat,
+    ContactChanged,
+    Event,
+    Gap,
+    HeartRateOnly,
+    Marker,
+    PacerChanged,
+    PayloadRejected,
+    SourceState,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+
+DEFAULT_WINDOW_S: Final = 60.0
+"""Live RMSSD/SDNN/pNN50 window (METHODS.md §1.1: 60 s is the safe choice, 30 s usable)."""
+WINDOW_CHOICES_S: Final = (30.0, 60.0, 300.0)
+MIN_TIME_DOMAIN_S: Final = 30.0
+"""Time-domain metrics are shown after 30 s of beats, with a "settling" hint until the window is full."""
+LF_HF_WINDOW_S: Final = 120.0
+"""LF/HF needs at least 2 minutes (METHODS.md §2.6); never shown on less."""
+DEFAULT_COHERENCE_WINDOW_S: Final = 64.0
+COHERENCE_CHOICES_S: Final = (64.0, 128.0)
+BREATH_WINDOW_S: Final = 60.0
+"""Breathing rate, RSA and phase synchrony use the last 60 s (§6.3, §6.4)."""
+DEFAULT_SPECTRAL_EVERY_S: Final = 5.0
+"""Spectral timer, session seconds (HeartMath updates coherence every 5 s; §6.1)."""
+FS_HZ: Final = 4.0
+"""Resampling rate for every spectral metric (§2.2)."""
+SMOOTH_BEATS: Final = 5
+"""Heart rate for the big number: mean of the last 5 beats' rates (§1)."""
+MAX_ARTIFACT_PCT: Final = 5.0
+"""Above this share of flagged beats in the window, HRV is not shown (§5.3)."""
+NO_DATA_S: Final = 5.0
+"""With no beat for this long, ``tick`` shows a drop-out (the source reports the gap itself)."""
+JUMP_TOLERANCE_S: Final = 1.0
+"""A beat whose interval does not join the previous beat within this is after a gap."""
+RSA_CYCLES: Final = 5
+MIN_RSA_CYCLES: Final = 3
+MIN_COHERENCE_BEATS: Final = 50
+TRACE_S: Final = 600.0
+"""How much heart-rate/RR trace is kept for the dashboard."""
+MAX_MARKERS: Final = 20
+_MIN_RR_MS: Final = 250.0
+"""Shortest RR in the trace buffer sizing (240 bpm)."""
+
+
+class PacerLike(Protocol):
+    """What the engine needs from a pacer (``vagal.pacer.Pacer``): its state at a time."""
+
+    def state_at(self, t_s: float) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Live analysis settings (defaults per METHODS.md §7.3)."""
+
+    window_s: float = DEFAULT_WINDOW_S
+    """RMSSD/SDNN/pNN50/quality window, seconds: 30, 60 (default) or 300."""
+    coherence_window_s: float = DEFAULT_COHERENCE_WINDOW_S
+    """Coherence window, seconds: 64 (default) or 128."""
+    spectral_every_s: float = DEFAULT_SPECTRAL_EVERY_S
+    """How often (session seconds) the spectral metrics are recomputed, 1–5."""
+    smooth_beats: int = SMOOTH_BEATS
+    trace_s: float = TRACE_S
+
+    def __post_init__(self) -> None:
+        if self.window_s not in WINDOW_CHOICES_S:
+            raise ValueError(f"window_s must be one of {WINDOW_CHOICES_S}, got {self.window_s!r}")
+        if self.coherence_window_s not in COHERENCE_CHOICES_S:
+            raise ValueError(
+                f"coherence_window_s must be one of {COHERENCE_CHOICES_S}, got {self.coherence_window_s!r}"
+            )
+        if not 0 < self.spectral_every_s <= 30:
+            raise ValueError(f"spectral_every_s must be in (0, 30], got {self.spectral_every_s!r}")
+        if self.smooth_beats < 1:
+            raise ValueError(f"smooth_beats must be >= 1, got {self.smooth_beats!r}")
+        if not self.trace_s > 0:
+            raise ValueError(f"trace_s must be > 0, got {self.trace_s!r}")
+
+
+@dataclass(slots=True)
+class _Spectral:
+    """The spectral metrics from the last recompute."""
+
+    lf_ms2: Metric = NOT_YET
+    hf_ms2: Metric = NOT_YET
+    lf_hf: Metric = NOT_YET
+    coherence: Metric = NOT_YET
+    rsa_bpm: Metric = NOT_YET
+    breathing_rate_per_min: Metric = NOT_YET
+    phase_sync: Metric = NOT_YET
+    phase_lag_s: Metric = NOT_YET
+    t_s: float | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def _s(x: float) -> str:
+    """Seconds for a person: "45 s", "2 min"."""
+    if x >= 120 and x % 60 == 0:
+        return f"{x / 60:.0f} min"
+    return f"{x:.0f} s"
+
+
+class Engine:
+    """Folds events into live HRV metrics (see :mod:`vagal.engine.snapshot` for the contract).
+
+    Args:
+        settings: Analysis settings; defaults per METHODS.md.
+        pacer: The breathing pacer, when one runs (anything with ``state_at(t_s)``
+            returning a ``PacerState``). Without it, the engine follows ``PacerChanged``
+            events (cycles start at the change), and RSA uses cycles detected in the data.
+    """
+
+    def __init__(self, settings: EngineSettings | None = None, *, pacer: PacerLike | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        self._pacer = pacer
+        self._pacer_event: PacerChanged | None = None
+        w = self.settings.window_s
+        self._stats = WindowStats(w)
+        self._detector = CausalArtifactDetector()
+        self._span_s = max(LF_HF_WINDOW_S, self.settings.coherence_window_s, BREATH_WINDOW_S) + 5.0
+        self._nn: deque[tuple[float, float]] = deque()
+        """Accepted NN (t_s, rr_ms) of the current segment, for the spectral windows."""
+        self._flagged: deque[float] = deque()
+        """Times of flagged beats still inside the time-domain window."""
+        self._seg_start_s: float | None = None
+        """Start of the first accepted interval of the current segment (None: nothing yet)."""
+        self._last_ok_rr: float | None = None
+        """The last committed NN when the next one may form a difference with it."""
+        self._last_commit_t: float | None = None
+        self._last_beat_t: float | None = None
+        self._last_rr: float | None = None
+        self._last_hr_strap: int | None = None
+        self._last_settling = False
+        self._recent_hr: deque[float] = deque(maxlen=self.settings.smooth_beats)
+        n_trace = int(self.settings.trace_s * 1000.0 / _MIN_RR_MS) + 64
+        self._trace: deque[tuple[float, float]] = deque(maxlen=n_trace)
+        self._spec = _Spectral()
+        self._next_spec_t: float | None = None
+        self._markers: deque[tuple[float, str]] = deque(maxlen=MAX_MARKERS)
+        self.kinds: dict[BeatKind, int] = {}
+        """Flagged beats by kind ("ectopic", "missed", "extra", "longshort", "range")."""
+        self.on_verdict: Any = None
+        """Optional ``callable(t_s, rr_ms, kind)`` told of every decided beat (tests, recorder)."""
+        self._beats = 0
+        self._artifacts = 0
+        self._rejected = 0
+        self._contact: bool | None = None
+        self._source_state: Any = "connecting"
+        self._gap_started_s: float | None = None
+        self._gaps = 0
+        self._gap_total_s = 0.0
+        self._t_s = 0.0
+        self._snap = Snapshot()
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The latest snapshot."""
+        return self._snap
+
+    @property
+    def pacer(self) -> PacerLike | None:
+        return self._pacer
+
+    def push(self, event: Event) -> Snapshot:
+        """Fold one event and return the new snapshot.
+
+        Args:
+            event: Any :mod:`vagal.events` event, in time order.
+
+        Returns:
+            The snapshot after the event.
+        """
+        if isinstance(event, Beat):
+            self._on_beat(event)
+        elif isinstance(event, Gap):
+            self._on_gap(event)
+        elif isinstance(event, ContactChanged):
+            self._contact = event.contact
+            if not event.contact:
+                if self._gap_started_s is None:
+                    self._gap_started_s = event.t_s
+                self._reset_windows()
+            self._advance(event.t_s)
+        elif isinstance(event, HeartRateOnly):
+            self._last_hr_strap = event.hr_bpm
+            if event.contact is not None:
+                self._contact = event.contact
+            self._advance(event.t_s)
+        elif isinstance(event, SourceState):
+            self._source_state = event.state
+            if event.state in ("reconnecting", "disconnected") and self._gap_started_s is None:
+                self._gap_started_s = event.t_s
+            if event.state == "ended":
+                self._commit(self._detector.flush())
+                self._recompute(max(event.t_s, self._t_s))
+            self._advance(event.t_s)
+        elif isinstance(event, PacerChanged):
+            self._pacer_event = event
+            self._advance(event.t_s)
+        elif isinstance(event, Marker):
+            self._markers.append((event.t_s, event.label))
+            self._advance(event.t_s)
+        elif isinstance(event, PayloadRejected):
+            self._rejected += 1
+            self._advance(event.t_s)
+        else:
+            self._advance(getattr(event, "t_s", self._t_s))
+        self._snap = self._build()
+        return self._snap
+
+    def tick(self, t_s: float) -> Snapshot:
+        """Advance session time without an event (the driver calls this every second).
+
+        Recomputes the spectral metrics when their timer is due, and shows a drop-out when
+        no beat has arrived for ``NO_DATA_S`` seconds.
+        """
+        if (
+            self._last_beat_t is not None
+            and self._gap_started_s is None
+            and t_s - self._last_beat_t > NO_DATA_S
+        ):
+            self._gap_started_s = self._last_beat_t
+        self._advance(t_s)
+        self._snap = self._build()
+        return self._snap
+
+    def hr_trace(self, span_s: float) -> tuple[FloatArray, FloatArray]:
+        """The recent instantaneous heart rate: ``(t_s, hr_bpm)``, NaN where a gap breaks it."""
+        import numpy as np
+
+        t, rr = self._trace_arrays(span_s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hr = 60000.0 / rr
+        return t, hr
+
+    def rr_trace(self, span_s: float) -> tuple[FloatArray, FloatArray]:
+        """The recent RR intervals: ``(t_s, rr_ms)``, NaN where a gap breaks it."""
+        return self._trace_arrays(span_s)
+
+    def window_beats(self) -> list[tuple[float, float]]:
+        """The accepted (t_s, rr_ms) in the current time-domain window (for tests)."""
+        return self._stats.beats()
+
+    def spectral_beats(self) -> list[tuple[float, float]]:
+        """The accepted (t_s, rr_ms) of the current segment held for the spectral windows."""
+        return list(self._nn)
+
+    # ------------------------------------------------------------------ beats
+
+    def _on_beat(self, b: Beat) -> None:
+        self._beats += 1
+        t, rr = b.t_s, b.rr_ms
+        last = self._last_beat_t
+        if last is not None and (t - rr / 1000.0) - last > JUMP_TOLERANCE_S and self._gap_started_s is None:
+            # The time axis jumped with no Gap event: treat it as one (never a long beat).
+            self._count_gap(last, t - rr / 1000.0)
+            self._reset_windows()
+        if self._gap_started_s is not None and self._contact is not False:
+            # Beats flow again: a drop-out seen by ``tick`` is over (the Gap event, if any,
+            # has been counted already).
+            self._gap_started_s = None
+        self._last_beat_t = t
+        self._last_rr = rr
+        self._last_hr_strap = b.hr_bpm
+        if b.contact is not None:
+            self._contact = b.contact
+        if last is not None and t - last > JUMP_TOLERANCE_S + rr / 1000.0:
+            self._trace.append((last, math.nan))
+        self._trace.append((t, rr))
+        if b.settling or b.contact is False:
+            self._last_settling = True
+            if self._nn or self._stats.n:
+                self._reset_windows()
+            else:
+                self._detector.reset()
+            self._advance(t)
+            return
+        self._last_settling = False
+        if 300.0 <= rr <= 2000.0:
+            self._recent_hr.append(60000.0 / rr)
+        self._commit(self._detector.push(t, rr))
+        self._advance(t)
+
+    def _commit(self, verdicts: list[Verdict]) -> None:
+        for t, rr, kind, brk in verdicts:
+            cb = self.on_verdict
+            if cb is not None:
+                cb(t, rr, kind)
+            if kind != "ok":
+                self._artifacts += 1
+                self.kinds[kind] = self.kinds.get(kind, 0) + 1
+                self._flagged.append(t)
+                self._last_ok_rr = None
+                continue
+            if self._seg_start_s is None:
+                self._seg_start_s = t - rr / 1000.0
+            prev = None if brk else self._last_ok_rr
+            self._stats.add(t, rr, prev_rr_ms=prev)
+            self._last_ok_rr = rr
+            self._last_commit_t = t
+            nn = self._nn
+            nn.append((t, rr))
+            cut = t - self._span_s
+            while nn and nn[0][0] < cut:
+                nn.popleft()
+        if verdicts:
+            t_end = verdicts[-1][0]
+            cut = t_end - self.settings.window_s
+            fl = self._flagged
+            while fl and fl[0] <= cut:
+                fl.popleft()
+
+    # ------------------------------------------------------------------ gaps
+
+    def _on_gap(self, g: Gap) -> None:
+        self._count_gap(g.start_s, g.end_s)
+        self._reset_windows()
+        self._gap_started_s = None
+        if g.reason == "contact_lost":
+            self._contact = True
+        self._trace.append((g.start_s, math.nan))
+        self._advance(g.end_s)
+
+    def _count_gap(self, start_s: float, end_s: float) -> None:
+        self._gaps += 1
+        self._gap_total_s += max(0.0, end_s - start_s)
+
+    def _reset_windows(self) -> None:
+        """No metric across a gap: forget every window (the counters stay)."""
+        self._detector.reset()
+        self._stats.reset()
+        self._nn.clear()
+        self._flagged.clear()
+        self._recent_hr.clear()
+        self._seg_start_s = None
+        self._last_ok_rr = None
+        self._last_commit_t = None
+        self._spec = _Spectral(
+            **{
+                name: Metric(None, "starting again after a gap")
+                for name in (
+                    "lf_ms2",
+                    "hf_ms2",
+                    "lf_hf",
+                    "coherence",
+                    "rsa_bpm",
+                    "breathing_rate_per_min",
+                    "phase_sync",
+                    "phase_lag_s",
+                )
+            }
+        )
+
+    # ------------------------------------------------------------------ time and spectra
+
+    def _advance(self, t_s: float) -> None:
+        if t_s > self._t_s:
+            self._t_s = t_s
+        nxt = self._next_spec_t
+        if nxt is None:
+            self._next_spec_t = self._t_s + self.settings.spectral_every_s
+        elif self._t_s >= nxt:
+            self._recompute(self._t_s)
+            every = self.settings.spectral_every_s
+            self._next_spec_t = nxt + every * (math.floor((self._t_s - nxt) / every) + 1)
+
+    def covered_s(self) -> float:
+        """Seconds of steady beats behind the current window (since the last gap)."""
+        if self._seg_start_s is None or self._last_commit_t is None:
+            return 0.0
+        return self._last_commit_t - self._seg_start_s
+
+    def _pacer_reference(self, t_s: float) -> tuple[float, float] | None:
+        """(start of an in-breath, cycle length s) of the pacer around ``t_s``, if any."""
+        if self._pacer is not None:
+            st = self._pacer.state_at(t_s)
+            rate = float(getattr(st, "rate_per_min", 0.0) or 0.0)
+            if not rate > 0:
+                return None
+            cycle_s = 60.0 / rate
+            pat = getattr(st, "pattern", None)
+            durs = {
+                "inhale": float(getattr(pat, "inhale_s", 0.0)),
+                "hold_in": float(getattr(pat, "hold_in_s", 0.0)),
+                "exhale": float(getattr(pat, "exhale_s", 0.0)),
+                "hold_out": float(getattr(pat, "hold_out_s", 0.0)),
+            }
+            total = sum(durs.values())
+            order = ("inhale", "hold_in", "exhale", "hold_out")
+            phase = str(getattr(st, "phase", "inhale"))
+            before = sum(durs[p] for p in order[: order.index(phase)]) if phase in order else 0.0
+            elapsed = float(getattr(st, "phase_elapsed_s", 0.0))
+            remaining = float(getattr(st, "phase_remaining_s", 0.0))
+            cur = durs.get(phase, 0.0)
+            # During a ramp the phases are stretched: place the point by fractions of the cycle.
+            frac_in_phase = elapsed / (elapsed + remaining) if elapsed + remaining > 0 else 0.0
+            frac = (before + frac_in_phase * cur) / total if total > 0 else 0.0
+            return t_s - frac * cycle_s, cycle_s
+        ev = self._pacer_event
+        if ev is not None and ev.rate_per_min > 0:
+            return ev.t_s, 60.0 / ev.rate_per_min
+        return None
+
+    def _recompute(self, t_s: float) -> None:
+        """Recompute every spectral metric on the trailing windows ending at the last NN."""
+        spec = _Spectral(t_s=t_s)
+        nn = self._nn
+        covered = self.covered_s()
+        n = len(nn)
+        if n < 3:
+            reason = "waiting for steady beats" if self._beats else "waiting for beats"
+            for name in ("lf_ms2", "hf_ms2", "lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min"):
+                setattr(spec, name, Metric(None, reason))
+            spec.phase_sync = spec.phase_lag_s = Metric(None, reason)
+            self._spec = spec
+            return
+
+        import numpy as np
+
+        from vagal.hrv.coherence import coherence_from_rr
+        from vagal.hrv.spectral import band_powers, psd_welch, resample
+
+        t = np.fromiter((p[0] for p in nn), dtype=np.float64, count=n)
+        rr = np.fromiter((p[1] for p in nn), dtype=np.float64, count=n)
+        t_end = float(t[-1])
+
+        # LF, HF, LF/HF on the last 120 s: never on less.
+        if covered < LF_HF_WINDOW_S:
+            r = f"LF/HF needs 2 min of steady beats ({_s(covered)} so far)"
+            spec.lf_ms2 = Metric(None, f"LF needs 2 min of steady beats ({_s(covered)} so far)")
+            spec.hf_ms2 = Metric(None, f"HF needs 2 min of steady beats ({_s(covered)} so far)")
+            spec.lf_hf = Metric(None, r)
+        else:
+            tw, rw = _window(t, rr, t_end, LF_HF_WINDOW_S)
+            tg, xg = resample(tw, rw, FS_HZ)
+            f, p = psd_welch(xg, FS_HZ, detrend="linear")
+            bp = band_powers(f, p)
+            spec.lf_ms2 = _finite(bp.lf_ms2, "no LF power in the window")
+            spec.hf_ms2 = _finite(bp.hf_ms2, "no HF power in the window")
+            spec.lf_hf = _finite(bp.lf_hf, "no HF power in the window")
+
+        # Coherence on the last 64 s (or 128 s).
+        cw = self.settings.coherence_window_s
+        if covered < cw:
+            spec.coherence = Metric(None, f"coherence needs {_s(cw)} of steady beats ({_s(covered)} so far)")
+        else:
+            cr = coherence_from_rr(t, rr, cw, fs_hz=FS_HZ)
+            if cr is None:
+                nb = int(np.count_nonzero(t > t_end - cw))
+                spec.coherence = Metric(
+                    None,
+                    f"coherence needs {MIN_COHERENCE_BEATS} clean beats in {_s(cw)} ({nb} so far)"
+                    if nb < MIN_COHERENCE_BEATS
+                    else "coherence is undefined for this window",
+                )
+            else:
+                spec.coherence = Metric(cr)
+
+        # Breathing rate, RSA and phase synchrony on the last 60 s.
+        if covered < BREATH_WINDOW_S:
+            msg = f"needs {_s(BREATH_WINDOW_S)} of steady beats ({_s(covered)} so far)"
+            spec.breathing_rate_per_min = Metric(None, "breathing rate " + msg)
+            spec.rsa_bpm = Metric(None, "RSA " + msg)
+            spec.phase_sync = Metric(None, "synchrony " + msg)
+            spec.phase_lag_s = Metric(None, "synchrony " + msg)
+        else:
+            self._breath_metrics(spec, t, rr, t_end)
+        self._spec = spec
+
+    def _breath_metrics(self, spec: _Spectral, t: FloatArray, rr: FloatArray, t_end: float) -> None:
+        from vagal.engine import rsa
+        from vagal.hrv.spectral import psd_welch, resample
+
+        tw, rw = _window(t, rr, t_end, BREATH_WINDOW_S)
+        tg, xg = resample(tw, rw, FS_HZ)
+        if tg.size < 16:
+            for name in ("breathing_rate_per_min", "rsa_bpm", "phase_sync", "phase_lag_s"):
+                setattr(spec, name, Metric(None, "too few beats in the last minute"))
+            return
+        f, p = psd_welch(xg, FS_HZ, detrend="linear")
+        br = rsa.breathing_rate_per_min(f, p)
+        spec.breathing_rate_per_min = Metric(br) if br is not None else Metric(None, "no breathing rhythm found")
+
+        hr = 60000.0 / xg
+        hr_bp = rsa.band_pass(hr, FS_HZ, *rsa.RSA_BAND_HZ)
+        ref = self._pacer_reference(t_end)
+        if ref is not None:
+            amps = rsa.rsa_pacer_cycles(tg, hr_bp, ref[0], ref[1])
+        else:
+            amps = rsa.rsa_detected_cycles(hr_bp, FS_HZ)
+        amps = amps[-RSA_CYCLES:]
+        if len(amps) < MIN_RSA_CYCLES:
+            spec.rsa_bpm = Metric(None, f"RSA needs {MIN_RSA_CYCLES} full breaths ({len(amps)} so far)")
+        else:
+            amps.sort()
+            m = len(amps)
+            med = amps[m // 2] if m % 2 else 0.5 * (amps[m // 2 - 1] + amps[m // 2])
+            spec.rsa_bpm = Metric(med)
+
+        if ref is None:
+            spec.phase_sync = Metric(None, "synchrony needs the breathing guide")
+            spec.phase_lag_s = Metric(None, "synchrony needs the breathing guide")
+        else:
+            res = rsa.phase_sync(tg, hr, FS_HZ, ref[0], ref[1])
+            if res is None:
+                spec.phase_sync = Metric(None, "synchrony needs two full breaths")
+                spec.phase_lag_s = Metric(None, "synchrony needs two full breaths")
+            else:
+                spec.phase_sync = Metric(res[0])
+                spec.phase_lag_s = Metric(res[1])
+
+    # ------------------------------------------------------------------ snapshot
+
+    def _trace_arrays(self, span_s: float) -> tuple[FloatArray, FloatArray]:
+        import numpy as np
+
+        cut = self._t_s - span_s
+        pts = [p for p in self._trace if p[0] >= cut]
+        if self._gap_started_s is not None and pts and not math.isnan(pts[-1][1]):
+            pts.append((self._gap_started_s, math.nan))
+        t = np.fromiter((p[0] for p in pts), dtype=np.float64, count=len(pts))
+        v = np.fromiter((p[1] for p in pts), dtype=np.float64, count=len(pts))
+        return t, v
+
+    def _build(self) -> Snapshot:
+        st = self._stats
+        w = self.settings.window_s
+        covered = self.covered_s()
+        n_ok = st.n
+        n_bad = len(self._flagged)
+        total = n_ok + n_bad
+
+        if self._last_rr is not None:
+            hr = Metric(60000.0 / self._last_rr, settling=self._last_settling)
+            rr = Metric(self._last_rr, settling=self._last_settling)
+        elif self._last_hr_strap:
+            hr = Metric(float(self._last_hr_strap), settling=True)
+            rr = Metric(None, "the strap sends heart rate only, no RR intervals")
+        else:
+            hr = rr = NOT_YET
+        if self._recent_hr:
+            hrs = Metric(sum(self._recent_hr) / len(self._recent_hr), settling=len(self._recent_hr) < self.settings.smooth_beats)
+        elif self._last_settling:
+            hrs = Metric(None, "settling after connecting")
+        else:
+            hrs = hr if self._last_rr is None else Metric(None, "waiting for steady beats")
+
+        quality = Metric(100.0 * n_ok / total) if total else NOT_YET
+        need = min(MIN_TIME_DOMAIN_S, w)
+        if self._gap_started_s is not None:
+            reason: str | None = "paused: no beats are coming in"
+        elif self._last_settling and n_ok == 0:
+            reason = "settling after connecting"
+        elif n_ok == 0:
+            reason = "waiting for beats" if self._beats == 0 else "waiting for steady beats"
+        elif covered < need or st.n_diffs < 2:
+            reason = None  # per-metric text below
+        elif total and 100.0 * n_bad / total > MAX_ARTIFACT_PCT:
+            reason = f"too many irregular beats in the last {_s(w)} ({100.0 * n_bad / total:.0f} % flagged)"
+        else:
+            reason = ""
+        if reason == "":
+            settling = covered < w
+            rmssd = Metric(st.rmssd_ms(), settling=settling)
+            sdnn = Metric(st.sdnn_ms(), settling=settling)
+            pnn50 = Metric(st.pnn50_pct(), settling=settling)
+        elif reason is None:
+            so_far = f"({_s(covered)} so far)"
+            rmssd = Metric(None, f"RMSSD needs {_s(need)} of beats {so_far}")
+            sdnn = Metric(None, f"SDNN needs {_s(need)} of beats {so_far}")
+            pnn50 = Metric(None, f"pNN50 needs {_s(need)} of beats {so_far}")
+        else:
+            rmssd = sdnn = pnn50 = Metric(None, reason)
+
+        spec = self._spec
+        if self._gap_started_s is not None:
+            paused = Metric(None, "paused: no beats are coming in")
+            spec_m = dict.fromkeys(
+                ("lf_ms2", "hf_ms2", "lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync", "phase_lag_s"),
+                paused,
+            )
+        else:
+            spec_m = {
+                "lf_ms2": spec.lf_ms2,
+                "hf_ms2": spec.hf_ms2,
+                "lf_hf": spec.lf_hf,
+                "coherence": spec.coherence,
+                "rsa_bpm": spec.rsa_bpm,
+                "breathing_rate_per_min": spec.breathing_rate_per_min,
+                "phase_sync": spec.phase_sync,
+                "phase_lag_s": spec.phase_lag_s,
+            }
+        return Snapshot(
+            t_s=self._t_s,
+            hr_bpm=hr,
+            hr_smoothed_bpm=hrs,
+            rr_ms=rr,
+            rmssd_ms=rmssd,
+            sdnn_ms=sdnn,
+            pnn50_pct=pnn50,
+            quality_pct=quality,
+            beats=self._beats,
+            artifacts=self._artifacts,
+            rejected_payloads=self._rejected,
+            contact=self._contact,
+            source_state=self._source_state,
+            gap_started_s=self._gap_started_s,
+            gaps=self._gaps,
+            gap_total_s=self._gap_total_s,
+            markers=tuple(self._markers),
+            spectral_t_s=spec.t_s,
+            covered_s=covered,
+            **spec_m,
+        )
+
+
+def _window(t: FloatArray, rr: FloatArray, t_end: float, window_s: float) -> tuple[FloatArray, FloatArray]:
+    """The beats of the last ``window_s`` seconds, plus the one before, so the spline covers it.
+
+    The same selection as :func:`vagal.hrv.coherence.coherence_from_rr`.
+    """
+    import numpy as np
+
+    first = max(int(np.searchsorted(t, t_end - window_s, side="right")) - 1, 0)
+    return t[first:], rr[first:]
+
+
+def _finite(x: float, reason: str) -> Metric:
+    return Metric(float(x)) if math.isfinite(x) else Metric(None, reason)
+
+
+__all__ = ["Engine", "EngineSettings", "PacerLike"]

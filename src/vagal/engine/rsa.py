@@ -1,0 +1,203 @@
+"""Breath-linked heart-rate helpers: RSA amplitude, breathing rate, pacer↔HR phase synchrony.
+
+Arrays in, numbers out, no state: the engine calls these on its trailing windows on the
+spectral timer (every few seconds of session time), never per beat.
+
+* RSA (METHODS.md §6.2): peak-to-trough heart rate per breath cycle, in bpm, on the 4 Hz
+  heart-rate series band-passed to 0.05–0.5 Hz. Cycles are the pacer's cycles when a
+  pacer runs, otherwise the stretches between successive troughs of the band-passed
+  series. The value shown is the median of the last cycles (5 by default).
+* Breathing rate (§6.3): the dominant PSD peak of the resampled NN series in
+  0.05–0.5 Hz, refined by parabolic interpolation, × 60.
+* Phase synchrony (§6.4): the phase-locking value between the heart-rate oscillation
+  (band-passed around the pacing frequency, Hilbert phase) and the pacer's phase,
+  |mean(exp(i·Δφ))| in 0..1, and the mean lag of the heart-rate peak after the start of
+  the in-breath.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+
+RSA_BAND_HZ: Final = (0.05, 0.5)
+"""Band-pass for the heart-rate series before cycle detection (METHODS.md §6.2)."""
+BREATH_BAND_HZ: Final = (0.05, 0.5)
+"""Where the breathing peak is looked for (3–30 breaths/min, §6.3)."""
+MIN_BREATH_S: Final = 2.0
+"""Shortest breath cycle considered when detecting cycles (30 breaths/min)."""
+SYNC_BAND_RATIO: Final = (0.65, 1.5)
+"""Band-pass around the pacing frequency for the phase estimate, as multiples of it."""
+
+
+@lru_cache(maxsize=32)
+def _butter_sos(lo_hz: float, hi_hz: float, fs_hz: float, order: int = 2) -> FloatArray:
+    from scipy.signal import butter
+
+    sos: FloatArray = butter(order, [lo_hz, hi_hz], btype="bandpass", fs=fs_hz, output="sos")
+    return sos
+
+
+def band_pass(x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float) -> FloatArray:
+    """Zero-phase Butterworth band-pass (order 2 each way) of an evenly sampled series.
+
+    Args:
+        x: The series.
+        fs_hz: Its sampling rate, Hz.
+        lo_hz: Lower edge, Hz.
+        hi_hz: Upper edge, Hz (clipped below Nyquist).
+
+    Returns:
+        The filtered series, same length; the input minus its mean when it is too short
+        to filter.
+    """
+    from scipy.signal import sosfiltfilt
+
+    hi = min(hi_hz, 0.45 * fs_hz)
+    sos = _butter_sos(round(lo_hz, 6), round(hi, 6), fs_hz)
+    if x.size <= 3 * (2 * sos.shape[0] + 1):
+        out: FloatArray = x - x.mean()
+        return out
+    y: FloatArray = sosfiltfilt(sos, x)
+    return y
+
+
+def rsa_pacer_cycles(t_s: FloatArray, hr_bp: FloatArray, cycle_start_s: float, cycle_s: float) -> list[float]:
+    """Peak-to-trough heart rate of every complete pacer cycle inside ``t_s``.
+
+    Args:
+        t_s: Even time grid, seconds.
+        hr_bp: Band-passed heart rate on that grid, bpm.
+        cycle_start_s: The start of any in-breath of the pacer (a cycle boundary).
+        cycle_s: Cycle length, seconds.
+
+    Returns:
+        One amplitude (bpm) per complete cycle, oldest first.
+    """
+    if t_s.size < 2 or not cycle_s > 0:
+        return []
+    t0, t1 = float(t_s[0]), float(t_s[-1])
+    k0 = math.ceil((t0 - cycle_start_s) / cycle_s - 1e-9)
+    out: list[float] = []
+    start = cycle_start_s + k0 * cycle_s
+    while start + cycle_s <= t1 + 1e-9:
+        a = int(np.searchsorted(t_s, start, side="left"))
+        b = int(np.searchsorted(t_s, start + cycle_s, side="right"))
+        seg = hr_bp[a:b]
+        if seg.size >= 2:
+            out.append(float(seg.max() - seg.min()))
+        start += cycle_s
+    return out
+
+
+def rsa_detected_cycles(hr_bp: FloatArray, fs_hz: float) -> list[float]:
+    """Peak-to-trough heart rate of breath cycles found from the data alone.
+
+    A cycle runs from one trough of the band-passed heart rate to the next; troughs at
+    least 2 s apart, with a prominence of at least 0.3 × the upper quartile of all
+    trough prominences (the "advanced counting" rule, METHODS.md §6.3), so small wiggles
+    are not counted as breaths.
+
+    Args:
+        hr_bp: Band-passed heart rate, bpm, evenly sampled.
+        fs_hz: Its sampling rate, Hz.
+
+    Returns:
+        One amplitude (bpm) per complete cycle, oldest first.
+    """
+    from scipy.signal import find_peaks
+
+    if hr_bp.size < 3:
+        return []
+    dist = max(1, int(MIN_BREATH_S * fs_hz))
+    troughs, props = find_peaks(-hr_bp, distance=dist, prominence=0.0)
+    if troughs.size < 2:
+        return []
+    prom = props["prominences"]
+    keep = prom >= 0.3 * float(np.percentile(prom, 75))
+    troughs = troughs[keep]
+    out: list[float] = []
+    for a, b in zip(troughs[:-1], troughs[1:], strict=True):
+        seg = hr_bp[a : b + 1]
+        out.append(float(seg.max() - seg.min()))
+    return out
+
+
+def breathing_rate_per_min(f_hz: FloatArray, p: FloatArray) -> float | None:
+    """Breathing rate from the dominant spectral peak in 0.05–0.5 Hz, breaths/min.
+
+    Args:
+        f_hz: PSD frequencies, Hz (evenly spaced).
+        p: PSD values.
+
+    Returns:
+        The rate, or None when the band is empty or holds no power.
+    """
+    lo, hi = BREATH_BAND_HZ
+    idx = np.flatnonzero((f_hz >= lo) & (f_hz < hi))
+    if idx.size < 3:
+        return None
+    k = int(idx[np.argmax(p[idx])])
+    if not p[k] > 0:
+        return None
+    f_pk = float(f_hz[k])
+    if 0 < k < f_hz.size - 1:
+        y0, y1, y2 = float(p[k - 1]), float(p[k]), float(p[k + 1])
+        den = y0 - 2.0 * y1 + y2
+        if den < 0:
+            shift = 0.5 * (y0 - y2) / den
+            f_pk += max(-0.5, min(0.5, shift)) * float(f_hz[1] - f_hz[0])
+    return 60.0 * f_pk
+
+
+def phase_sync(
+    t_s: FloatArray, hr: FloatArray, fs_hz: float, cycle_start_s: float, cycle_s: float
+) -> tuple[float, float] | None:
+    """Phase locking of heart rate to the pacer, and the lag of the heart-rate peak.
+
+    The heart-rate series is band-passed around the pacing frequency f_p = 1/cycle_s
+    (0.65–1.5 × f_p); its Hilbert phase φ_hr is 0 at each heart-rate peak. The pacer
+    phase is φ_p = 2π·(t − cycle_start_s)/cycle_s, 0 at each start of the in-breath.
+    The first and last half cycle are left out (filter edges).
+
+    Args:
+        t_s: Even time grid, seconds.
+        hr: Heart rate on that grid, bpm (not filtered).
+        fs_hz: Grid rate, Hz.
+        cycle_start_s: The start of any in-breath.
+        cycle_s: Pacer cycle length, seconds.
+
+    Returns:
+        ``(plv, lag_s)``: the phase-locking value |mean(exp(i(φ_hr − φ_p)))| in 0..1, and
+        the mean time from the start of the in-breath to the heart-rate peak, in
+        [0, cycle_s); None when the window holds less than two cycles.
+    """
+    from scipy.signal import hilbert
+
+    if not cycle_s > 0 or t_s.size < 2 or (t_s[-1] - t_s[0]) < 2 * cycle_s:
+        return None
+    f_p = 1.0 / cycle_s
+    y = band_pass(hr, fs_hz, SYNC_BAND_RATIO[0] * f_p, SYNC_BAND_RATIO[1] * f_p)
+    edge = int(0.5 * cycle_s * fs_hz)
+    if y.size <= 2 * edge + 4:
+        return None
+    z = np.asarray(hilbert(y))[edge:-edge] if edge else np.asarray(hilbert(y))
+    tt = t_s[edge:-edge] if edge else t_s
+    phi_p = 2.0 * np.pi * (tt - cycle_start_s) / cycle_s
+    amp = np.abs(z)
+    if not (amp > 0).all():
+        return None
+    m = complex(np.mean((z / amp) * np.exp(-1j * phi_p)))
+    plv = abs(m)
+    delta = math.atan2(m.imag, m.real)
+    # φ_hr = φ_p + Δ; the HR peak (φ_hr = 0) falls where φ_p = −Δ.
+    lag_s = ((-delta) % (2.0 * math.pi)) / (2.0 * math.pi) * cycle_s
+    return float(plv), float(lag_s)
