@@ -1,0 +1,224 @@
+"""Nonlinear HRV: Poincaré SD1/SD2, sample entropy, DFA α1/α2 (METHODS.md §3).
+
+Sample entropy is the costly one: a naive count compares every pair of templates, which
+is O(N²) (10¹⁰ comparisons for a day of beats). vagal counts matches exactly with a
+summed-area table over the *ranks* of the distinct RR values: RR from a strap or an ECG
+lies on a grid (1/1024 s, 1/128 s…), so a day holds a few hundred distinct values, and
+the count is O(N + U^(m+1)) for U distinct values. When there are too many distinct
+values for that table, it falls back to a k-d tree (scipy ``cKDTree.count_neighbors``,
+exact, a few seconds for 100,000 beats).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr, implausible, pairs
+
+SAMPEN_M: Final = 2
+"""Embedding dimension (Richman & Moorman 2000)."""
+SAMPEN_R_FACTOR: Final = 0.2
+"""Tolerance r = 0.2 · SDNN (ddof=1)."""
+SAMPEN_MIN_BEATS: Final = 50
+"""Fewer beats give too few template matches for a stable estimate."""
+_SAT_MAX_CELLS: Final = 20_000_000
+"""Largest summed-area table (cells) before falling back to the k-d tree (160 MB of int64)."""
+
+DFA_ALPHA1_SCALES: Final = (4, 16)
+"""Box sizes in beats for α1, inclusive (Peng et al. 1995; Kubios)."""
+DFA_ALPHA2_SCALES: Final = (16, 64)
+"""Box sizes in beats for α2, inclusive."""
+DFA_MIN_BOXES: Final = 10
+"""The largest box must fit at least this many times: α2 needs ≥ 640 beats (§3.3)."""
+
+
+def poincare(rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = None) -> tuple[float, float]:
+    """Poincaré plot descriptors SD1 and SD2.
+
+    ``x1 = (NN[i] − NN[i+1])/√2``, ``x2 = (NN[i] + NN[i+1])/√2`` over successive pairs not
+    spanning a gap; SD1 = std(x1), SD2 = std(x2), ddof=1 (as neurokit2; pyhrv uses ddof=0).
+
+    Args:
+        rr_ms: NN intervals in ms.
+        breaks: ``breaks[i]`` True when a gap precedes beat i.
+
+    Returns:
+        ``(sd1_ms, sd2_ms)``; NaN for fewer than 2 pairs or an implausible RR value.
+
+    References:
+        METHODS.md §3.1 (Brennan, Palaniswami & Kamen 2001).
+    """
+    rr = as_rr(rr_ms)
+    b = as_breaks(breaks, rr.size)
+    if implausible(rr).any():
+        return NAN, NAN
+    a, c = pairs(rr, b)
+    if a.size < 2:
+        return NAN, NAN
+    sq2 = np.sqrt(2.0)
+    return float(np.std((a - c) / sq2, ddof=1)), float(np.std((a + c) / sq2, ddof=1))
+
+
+def _templates(rr: FloatArray, breaks: BoolArray, m: int) -> FloatArray:
+    """The N−m templates of length m+1 that do not span a gap, as rows."""
+    n = rr.size - m
+    t = np.lib.stride_tricks.sliding_window_view(rr, m + 1)[:n]
+    if breaks[1:].any():
+        # a template starting at i spans a gap if any of breaks[i+1..i+m] is set
+        bad = np.lib.stride_tricks.sliding_window_view(breaks[1:], m)[:n].any(axis=1)
+        t = t[~bad]
+    return t
+
+
+def _count_matches_sat(tmpl: FloatArray, r: float) -> tuple[int, int]:
+    """Ordered pairs (i ≠ j) within Chebyshev distance r, for the first m and all m+1 columns."""
+    u, inv = np.unique(tmpl, return_inverse=True)
+    ranks = inv.reshape(tmpl.shape)
+    lo = np.searchsorted(u, u - r, side="left")
+    hi = np.searchsorted(u, u + r, side="right")  # exclusive
+    nu = u.size
+    counts: list[int] = []
+    for d in (tmpl.shape[1] - 1, tmpl.shape[1]):
+        rk = ranks[:, :d]
+        flat = np.ravel_multi_index(tuple(rk.T), (nu,) * d)
+        hist = np.bincount(flat, minlength=nu**d).reshape((nu,) * d)
+        sat = np.zeros((nu + 1,) * d, dtype=np.int64)
+        inner = tuple(slice(1, None) for _ in range(d))
+        sat[inner] = hist
+        for ax in range(d):
+            np.cumsum(sat, axis=ax, out=sat)
+        total = np.zeros(rk.shape[0], dtype=np.int64)
+        for corner in range(1 << d):
+            idx = []
+            sign = 1
+            for ax in range(d):
+                if corner >> ax & 1:
+                    idx.append(lo[rk[:, ax]])
+                    sign = -sign
+                else:
+                    idx.append(hi[rk[:, ax]])
+            total += sign * sat[tuple(idx)]
+        counts.append(int(total.sum()) - rk.shape[0])
+    return counts[0], counts[1]
+
+
+def _count_matches_tree(tmpl: FloatArray, r: float) -> tuple[int, int]:
+    from scipy.spatial import cKDTree
+
+    out: list[int] = []
+    for d in (tmpl.shape[1] - 1, tmpl.shape[1]):
+        pts = np.ascontiguousarray(tmpl[:, :d])
+        tree = cKDTree(pts)
+        out.append(int(tree.count_neighbors(tree, r, p=np.inf)) - pts.shape[0])
+    return out[0], out[1]
+
+
+def sample_entropy(
+    rr_ms: npt.ArrayLike,
+    m: int = SAMPEN_M,
+    r: float | None = None,
+    *,
+    breaks: npt.ArrayLike | None = None,
+) -> float:
+    """Sample entropy, ``−ln(A/B)``.
+
+    B counts pairs of m-beat templates within Chebyshev distance r, A pairs of (m+1)-beat
+    templates; self-matches are excluded and the same N−m templates serve both lengths
+    (Richman & Moorman 2000). Templates spanning a gap are left out.
+
+    Args:
+        rr_ms: NN intervals in ms.
+        m: Template length; default 2.
+        r: Tolerance in ms; default 0.2 · SDNN (ddof=1), as neurokit2.
+        breaks: ``breaks[i]`` True when a gap precedes beat i.
+
+    Returns:
+        SampEn (dimensionless); NaN when undefined: fewer than 50 beats, constant RR
+        (r = 0), an implausible value, or no (m+1)-matches at all (A = 0; NaN, not ∞).
+
+    Raises:
+        ValueError: ``m`` < 1 or ``r`` negative.
+
+    References:
+        METHODS.md §3.2.
+    """
+    if m < 1:
+        raise ValueError(f"m must be >= 1, got {m=}")
+    if r is not None and not r >= 0:
+        raise ValueError(f"r must be >= 0, got {r=}")
+    rr = as_rr(rr_ms)
+    b = as_breaks(breaks, rr.size)
+    if rr.size < max(SAMPEN_MIN_BEATS, m + 2) or implausible(rr).any():
+        return NAN
+    tol = SAMPEN_R_FACTOR * float(rr.std(ddof=1)) if r is None else float(r)
+    if not tol > 0:
+        return NAN
+    tmpl = _templates(rr, b, m)
+    if tmpl.shape[0] < 2:
+        return NAN
+    nu = np.unique(tmpl).size
+    if nu ** (m + 1) <= _SAT_MAX_CELLS:
+        b_count, a_count = _count_matches_sat(tmpl, tol)
+    else:
+        b_count, a_count = _count_matches_tree(tmpl, tol)
+    if a_count <= 0 or b_count <= 0:
+        return NAN
+    return float(-np.log(a_count / b_count))
+
+
+def _fluctuation(profile: FloatArray, n: int) -> float:
+    """RMS of the residual after a least-squares line in each non-overlapping n-beat box."""
+    k = profile.size // n
+    y = profile[: k * n].reshape(k, n)
+    tau = np.arange(n, dtype=np.float64) - (n - 1) / 2.0
+    slope = (y @ tau) / float(tau @ tau)
+    resid = y - y.mean(axis=1, keepdims=True) - slope[:, None] * tau[None, :]
+    return float(np.sqrt(np.mean(resid * resid)))
+
+
+def dfa_alpha(rr_ms: npt.ArrayLike, scales: tuple[int, int]) -> float:
+    """DFA scaling exponent over box sizes ``scales[0]..scales[1]`` beats (inclusive).
+
+    The mean-removed series is integrated; each non-overlapping box (from the start; the
+    remainder is dropped) loses its least-squares line; F(n) is the RMS of all residuals;
+    α is the ordinary-least-squares slope of log F(n) on log n, over every integer n.
+
+    Args:
+        rr_ms: NN intervals in ms (a gap is not treated specially: DFA runs on beat index).
+        scales: Smallest and largest box size in beats.
+
+    Returns:
+        α (dimensionless); NaN when the largest box does not fit 10 times, the series is
+        constant (F = 0) or holds an implausible value.
+
+    References:
+        METHODS.md §3.3 (Peng et al. 1995).
+    """
+    lo, hi = scales
+    if not 2 < lo < hi:
+        raise ValueError(f"scales must satisfy 2 < lo < hi, got {scales=}")
+    rr = as_rr(rr_ms)
+    if rr.size < DFA_MIN_BOXES * hi or implausible(rr).any():
+        return NAN
+    profile = np.cumsum(rr - rr.mean())
+    ns = np.arange(lo, hi + 1)
+    f = np.array([_fluctuation(profile, int(n)) for n in ns])
+    if not (f > 1e-9).all():
+        return NAN
+    x = np.log(ns.astype(np.float64))
+    y = np.log(f)
+    xc = x - x.mean()
+    return float((xc @ (y - y.mean())) / (xc @ xc))
+
+
+def dfa_alpha1(rr_ms: npt.ArrayLike) -> float:
+    """Short-term DFA exponent α1, boxes of 4–16 beats (needs ≥ 160 beats). See :func:`dfa_alpha`."""
+    return dfa_alpha(rr_ms, DFA_ALPHA1_SCALES)
+
+
+def dfa_alpha2(rr_ms: npt.ArrayLike) -> float:
+    """Long-term DFA exponent α2, boxes of 16–64 beats (needs ≥ 640 beats). See :func:`dfa_alpha`."""
+    return dfa_alpha(rr_ms, DFA_ALPHA2_SCALES)
