@@ -1,0 +1,359 @@
+"""A simulated person's heart: heart rate as a continuous signal, beats by IPFM.
+
+Design decision: a small, causal, reduced-order model, stepped at 10 Hz, so that it can
+follow a breathing pacer that changes mid-session and run for hours. Heart rate (bpm)
+is the sum of four parts:
+
+* **Baseline and slow drift**: a resting rate of 60-70 bpm plus an Ornstein-Uhlenbeck
+  drift (time constant 90 s, SD about 2 bpm): the very-low-frequency wander of a
+  person sitting still.
+* **Baroreflex resonance**: a second-order band-pass resonator, centre ``f0`` near
+  0.1 Hz (one per person, 0.085-0.105 Hz, i.e. a resonance rate of 5.1-6.3 breaths/min)
+  and quality factor Q = 2, with unit gain and zero phase at ``f0``. It stands in for
+  the closed baroreflex loop whose delay makes heart rate and blood pressure ring near
+  0.1 Hz (DeBoer, Karemaker & Strackee 1987; Vaschillo et al. 2002 describe heart rate
+  as a resonating system with its resonance near 0.1 Hz). It is driven by lung volume
+  (breathing) and by broadband "vasomotor" noise. The noise alone gives the
+  spontaneous **Mayer waves** near 0.1 Hz (LF power); breathing at the resonance rate
+  (about 6/min) drives the loop at its peak, so the respiratory swing of heart rate
+  grows several-fold and HR oscillates in phase with breathing, as in resonance
+  breathing (Lehrer, Vaschillo & Vaschillo 2000; Lehrer & Gevirtz 2014).
+* **Direct respiratory (vagal) gating**: lung volume through a first-order low-pass
+  (time constant 0.5 s): heart rate rises on the in-breath at any breathing rate
+  (respiratory sinus arrhythmia, HF power at 12-15 breaths/min).
+* **Beat-to-beat jitter**: the IPFM threshold varies a little from beat to beat.
+
+Beats come from the integral pulse frequency modulation (IPFM) model (Mateo & Laguna
+2000; Bailón et al.): the integral of the instantaneous rate HR(t)/60 is accumulated and a
+beat fires each time it reaches the (jittered) threshold 1, so RR intervals follow
+from a continuous HR signal instead of being drawn one by one.
+
+Breathing: without a guide the person breathes spontaneously at 12-15/min with
+breath-to-breath variability in period (CV 12 %), inhale fraction and depth. With a
+guide (``breathing(t_s) -> lung volume 0..1``, e.g. ``Pacer.volume_at``) the person
+follows it with a short lag (0.4-0.9 s) and some compliance noise, joining it
+gradually (time constant 15 s) instead of at once.
+
+All randomness comes from one seed through independent child generators (heart,
+breathing, compliance), so the same seed gives the same person and the same beats,
+whatever else is switched on. Typical figures (checked in tests/test_simulator.py with
+neurokit2): HR 60-70 bpm, RMSSD 25-60 ms at 12-15/min; LF and HF of a few hundred to
+about a thousand ms²; LF power several times higher when breathing at 6/min than at 12/min.
+
+References: see docs/simulator.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+STEP_S: Final = 0.1
+"""Model step, seconds (10 Hz: twenty times the fastest breathing the model sees)."""
+_NOISE_BLOCK: Final = 4096
+"""Normal variates drawn per call to the generator (one draw per step is slow)."""
+
+Breathing = Callable[[float], float]
+"""Target lung volume 0..1 as a function of session time, seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """The simulated person's constants (drawn from the seed by :meth:`draw`)."""
+
+    hr_rest_bpm: float = 65.0
+    """Resting heart rate."""
+    drift_sd_bpm: float = 2.0
+    """SD of the slow drift of heart rate."""
+    drift_tau_s: float = 90.0
+    """Time constant of the slow drift."""
+    resonance_hz: float = 0.095
+    """Centre of the baroreflex resonance (0.1 Hz ≈ 6 breaths/min)."""
+    resonance_q: float = 2.0
+    """Quality factor of the resonance (centre / -3 dB bandwidth)."""
+    baro_gain_bpm: float = 11.0
+    """HR swing (peak to trough, bpm) per full breath (volume 0 → 1) at the resonance, via the loop."""
+    vagal_gain_bpm: float = 5.0
+    """HR swing (peak to trough, bpm) per full breath by direct respiratory gating."""
+    vagal_tau_s: float = 0.5
+    """Time constant of direct respiratory gating."""
+    mayer_sd_bpm: float = 2.0
+    """SD of the spontaneous Mayer waves (the resonator driven by noise alone)."""
+    jitter_cv: float = 0.011
+    """Beat-to-beat jitter of the IPFM threshold (fraction of one beat)."""
+    breath_rate_per_min: float = 13.5
+    """Spontaneous breathing rate."""
+    breath_period_cv: float = 0.12
+    """Breath-to-breath variability of the spontaneous period."""
+    breath_depth: float = 0.8
+    """Mean depth of a spontaneous breath (1 = a full paced breath)."""
+    follow_lag_s: float = 0.6
+    """Lag of the person behind the breathing guide."""
+    follow_join_s: float = 15.0
+    """Time constant with which the person joins the guide."""
+    follow_compliance: float = 0.92
+    """How closely the person follows the guide once joined (0..1)."""
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> Person:
+        """A plausible resting adult, different for each seed."""
+        return cls(
+            hr_rest_bpm=float(rng.uniform(60.0, 70.0)),
+            drift_sd_bpm=float(rng.uniform(1.5, 2.5)),
+            resonance_hz=float(rng.uniform(0.085, 0.105)),
+            baro_gain_bpm=float(rng.uniform(9.0, 13.0)),
+            vagal_gain_bpm=float(rng.uniform(4.0, 6.0)),
+            mayer_sd_bpm=float(rng.uniform(1.6, 2.4)),
+            jitter_cv=float(rng.uniform(0.008, 0.014)),
+            breath_rate_per_min=float(rng.uniform(12.0, 15.0)),
+            breath_depth=float(rng.uniform(0.7, 0.9)),
+            follow_lag_s=float(rng.uniform(0.4, 0.9)),
+            follow_join_s=float(rng.uniform(10.0, 20.0)),
+            follow_compliance=float(rng.uniform(0.88, 0.97)),
+        )
+
+
+class _Normals:
+    """Standard normal variates from a generator, drawn in blocks (deterministic)."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self._buf: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        if self._i >= len(self._buf):
+            self._buf = self._rng.standard_normal(_NOISE_BLOCK).tolist()
+            self._i = 0
+        v = self._buf[self._i]
+        self._i += 1
+        return v
+
+
+def _ease(x: float) -> float:
+    return 0.5 - 0.5 * math.cos(math.pi * min(max(x, 0.0), 1.0))
+
+
+class SpontaneousBreathing:
+    """Unpaced breathing: each breath has its own period, inhale fraction and depth.
+
+    Must be queried at non-decreasing times (the model steps forward).
+    """
+
+    def __init__(self, person: Person, rng: np.random.Generator, *, start_s: float = 0.0) -> None:
+        self._p = person
+        self._rng = rng
+        self._t0 = start_s
+        self._new_breath()
+
+    def _new_breath(self) -> None:
+        mean_s = 60.0 / self._p.breath_rate_per_min
+        period = mean_s * (1.0 + self._p.breath_period_cv * float(self._rng.standard_normal()))
+        self._period_s = min(max(period, 0.5 * mean_s), 2.0 * mean_s)
+        self._inhale_frac = float(self._rng.uniform(0.36, 0.46))
+        self._depth = self._p.breath_depth * float(self._rng.uniform(0.8, 1.2))
+
+    def __call__(self, t_s: float) -> float:
+        while t_s - self._t0 >= self._period_s:
+            self._t0 += self._period_s
+            self._new_breath()
+        u = max(t_s - self._t0, 0.0) / self._period_s
+        if u < self._inhale_frac:
+            return self._depth * _ease(u / self._inhale_frac)
+        return self._depth * (1.0 - _ease((u - self._inhale_frac) / (1.0 - self._inhale_frac)))
+
+
+def _resonator(f0_hz: float, q: float, dt_s: float) -> tuple[tuple[float, ...], tuple[float, float], float]:
+    """Exact zero-order-hold discretisation of ``x'' + (w0/Q) x' + w0² x = u``.
+
+    Returns:
+        ``(a11, a12, a21, a22)``, ``(b1, b2)`` and ``c`` with output ``y = c·x2``: the
+        band-pass ``c·s/(s² + (w0/Q)s + w0²)``, unit gain and zero phase at ``f0``.
+    """
+    import numpy as np
+    from scipy.linalg import expm
+
+    w0 = 2.0 * math.pi * f0_hz
+    a = np.array([[0.0, 1.0], [-w0 * w0, -w0 / q]])
+    # expm of the augmented matrix gives both Ad and Bd (Van Loan).
+    m = np.zeros((3, 3))
+    m[:2, :2] = a * dt_s
+    m[:2, 2] = [0.0, dt_s]
+    e = expm(m)
+    return (
+        (float(e[0, 0]), float(e[0, 1]), float(e[1, 0]), float(e[1, 1])),
+        (float(e[0, 2]), float(e[1, 2])),
+        w0 / q,
+    )
+
+
+def _stationary_sd(ad: tuple[float, ...], bd: tuple[float, float], c: float) -> float:
+    """SD of ``c·x2`` when the resonator is driven by unit white noise held over each step."""
+    import numpy as np
+    from scipy.linalg import solve_discrete_lyapunov
+
+    a = np.array([[ad[0], ad[1]], [ad[2], ad[3]]])
+    b = np.array([[bd[0]], [bd[1]]])
+    p = solve_discrete_lyapunov(a, b @ b.T)
+    return float(c * math.sqrt(p[1, 1]))
+
+
+class HeartModel:
+    """Heart rate and beat times of one simulated person, stepped causally.
+
+    Args:
+        seed: Seed for ``numpy.random.default_rng``; None: a fresh random person.
+        breathing: The breathing guide, lung volume 0..1 at a session time (e.g.
+            ``Pacer.volume_at``); None: spontaneous breathing only.
+        start_s: Session time at which the simulation starts.
+        person: The person's constants; default: drawn from the seed.
+    """
+
+    def __init__(
+        self,
+        seed: int | np.random.SeedSequence | None = None,
+        *,
+        breathing: Breathing | None = None,
+        start_s: float = 0.0,
+        person: Person | None = None,
+    ) -> None:
+        import numpy as np
+
+        root = np.random.default_rng(seed)
+        person_rng, heart_rng, breath_rng, follow_rng = root.spawn(4)
+        self.person = person if person is not None else Person.draw(person_rng)
+        p = self.person
+        self._breathing = breathing
+        self._spontaneous = SpontaneousBreathing(p, breath_rng, start_s=start_s)
+        self._pulse = float(heart_rng.uniform(0.0, 1.0))
+        """IPFM integral since the last beat (a random start: the first beat comes at a random moment)."""
+        self._noise = _Normals(heart_rng)
+        self._follow_noise = _Normals(follow_rng)
+        self._ad, self._bd, self._c = _resonator(p.resonance_hz, p.resonance_q, STEP_S)
+        self._mayer_scale = p.mayer_sd_bpm / _stationary_sd(self._ad, self._bd, self._c)
+        self._drift_a = math.exp(-STEP_S / p.drift_tau_s)
+        self._drift_b = p.drift_sd_bpm * math.sqrt(1.0 - self._drift_a**2)
+        self._vagal_a = math.exp(-STEP_S / p.vagal_tau_s)
+        self._join_a = math.exp(-STEP_S / p.follow_join_s)
+        self._depth_a = math.exp(-STEP_S / 20.0)
+        self.t_s = start_s
+        self._t_start = start_s
+        # State.
+        self._x1 = 0.0
+        self._x2 = 0.0
+        self._vagal = 0.0
+        self._drift = p.drift_sd_bpm * self._noise()
+        self._join = 0.0
+        self._depth_dev = 0.0
+        self.volume = self._volume(start_s)
+        """The person's lung volume at ``t_s`` (0..1)."""
+        self._hr = self._rate_now()
+        self._threshold = self._next_threshold()
+
+    def _next_threshold(self) -> float:
+        return 1.0 + self.person.jitter_cv * self._noise()
+
+    def _volume(self, t_s: float) -> float:
+        spont = self._spontaneous(t_s)
+        if self._breathing is None:
+            return spont
+        p = self.person
+        guide = self._breathing(max(t_s - p.follow_lag_s, self._t_start))
+        # Joining gradually: the share of the guide grows towards the compliance.
+        self._join = self._join_a * self._join + (1.0 - self._join_a) * p.follow_compliance
+        # Depth of the guided breaths wanders slowly around 0.9 of the guide (SD 0.06).
+        self._depth_dev = self._depth_a * self._depth_dev + 0.06 * math.sqrt(1 - self._depth_a**2) * (
+            self._follow_noise()
+        )
+        w = self._join
+        return (1.0 - w) * spont + w * (0.9 + self._depth_dev) * guide
+
+    def _rate_now(self) -> float:
+        p = self.person
+        return p.hr_rest_bpm + self._drift + self._vagal + self._c * self._x2
+
+    def _step(self) -> None:
+        """Advance all states by one step."""
+        p = self.person
+        t = self.t_s + STEP_S
+        v = self._volume(t)
+        self.volume = v
+        drive = v - 0.5
+        # Baroreflex resonator: breathing (gain set so a full breath at f0 swings
+        # baro_gain_bpm peak to trough) plus vasomotor noise (Mayer waves).
+        u = p.baro_gain_bpm * drive + self._mayer_scale * self._noise()
+        x1, x2 = self._x1, self._x2
+        a, b = self._ad, self._bd
+        self._x1 = a[0] * x1 + a[1] * x2 + b[0] * u
+        self._x2 = a[2] * x1 + a[3] * x2 + b[1] * u
+        self._vagal = self._vagal_a * self._vagal + (1.0 - self._vagal_a) * p.vagal_gain_bpm * drive
+        self._drift = self._drift_a * self._drift + self._drift_b * self._noise()
+        self.t_s = t
+        self._hr = min(max(self._rate_now(), 35.0), 180.0)
+
+    @property
+    def hr_bpm(self) -> float:
+        """The continuous heart rate at ``t_s``."""
+        return self._hr
+
+    def beats_until(self, t_s: float) -> list[float]:
+        """Step the model up to ``t_s`` and return the beat times that fell in between.
+
+        Beats are where the IPFM integral ∫HR/60 dt reaches the threshold; within a
+        step the integral is taken as linear (HR changes by well under 0.1 bpm per step).
+        """
+        out: list[float] = []
+        while self.t_s + STEP_S <= t_s + 1e-12:
+            t0 = self.t_s
+            hr0 = self._hr
+            self._step()
+            inc = 0.5 * (hr0 + self._hr) / 60.0 * STEP_S
+            pulse = self._pulse + inc
+            while pulse >= self._threshold:
+                pulse -= self._threshold
+                # Fraction of the step at which the threshold was crossed.
+                frac = 1.0 - pulse / inc
+                out.append(t0 + frac * STEP_S)
+                self._threshold = self._next_threshold()
+            self._pulse = pulse
+        return out
+
+
+def simulate_rr(
+    duration_s: float,
+    *,
+    seed: int | None = None,
+    breathing: Breathing | None = None,
+    person: Person | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Beats of a simulated person at rest, without strap, payloads or artifacts.
+
+    Args:
+        duration_s: Session seconds to simulate (> 0).
+        seed: Seed; the same seed gives the same beats.
+        breathing: Breathing guide (lung volume 0..1 at a session time), or None for
+            spontaneous breathing at 12-15/min.
+        person: Override the person drawn from the seed.
+
+    Returns:
+        ``(t_s, rr_ms)``: the time of each beat (end of its interval) and its RR interval
+        in ms, exact floats (not quantised to 1/1024 s; the strap path does that).
+
+    Raises:
+        ValueError: ``duration_s`` is not a positive finite number.
+    """
+    import numpy as np
+
+    if not (math.isfinite(duration_s) and duration_s > 0):
+        raise ValueError(f"duration_s must be a positive number of seconds, got {duration_s!r}")
+    model = HeartModel(seed, breathing=breathing, person=person)
+    beats = model.beats_until(duration_s)
+    t = np.asarray(beats, dtype=np.float64)
+    # The first beat has no predecessor: drop it, as a strap does.
+    return t[1:], np.diff(t) * 1000.0
