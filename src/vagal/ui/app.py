@@ -244,7 +244,7 @@ class VagalApp(App[int]):
     def _device_changed(self, message: DeviceChanged) -> None:
         device = message.device
         if self.mode == "replay":
-            self._set_status(battery_pct=device.battery_pct)
+            self._set_status(name=device.name or self.status.name)
             return
         name = device.name if device.kind == "strap" else "simulated strap"
         self._set_status(kind=device.kind, name=name, battery_pct=device.battery_pct)

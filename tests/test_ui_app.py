@@ -1,0 +1,479 @@
+"""Pilot tests of the dashboard: every key binding and mode, resize, drop-out, quitting.
+
+The app is built by :func:`vagal.ui.app.make_app`, the factory the CLI uses, on the real
+engine. The source is scripted (a list of events paced by a clock) so each test states
+exactly what the person's strap "did"; tests assert on app state and on the events that
+reached the engine and the recording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Self
+
+import pytest
+
+from vagal.clock import MonotonicClock, VirtualClock
+from vagal.engine.core import Engine
+from vagal.events import Beat, DeviceInfo, Event, Gap, Marker, PacerChanged, SourceState
+from vagal.pacer import PRESETS, Pacer
+from vagal.sessions.writer import Recorder
+from vagal.sources.base import SourceStats
+from vagal.ui.app import VagalApp, make_app
+from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
+from vagal.ui.widgets.guide import BreathGuide
+from vagal.ui.widgets.status import StatusBar
+from vagal.ui.widgets.trace import HeartTrace
+
+
+def beats(t0_s: float, t1_s: float, *, hr_bpm: float = 62.0, swing_bpm: float = 5.0) -> list[Event]:
+    """Beats from ``t0_s`` to ``t1_s`` whose heart rate swings with a 10 s breath."""
+    out: list[Event] = []
+    t = t0_s
+    while True:
+        rr = 60000.0 / (hr_bpm + swing_bpm * math.sin(2 * math.pi * t / 10.0))
+        t += rr / 1000.0
+        if t > t1_s:
+            return out
+        out.append(Beat(t, rr, contact=True))
+
+
+def opening(kind: str = "simulator", name: str = "simulated strap") -> list[Event]:
+    return [SourceState(0.0, "connected"), DeviceInfo(0.0, kind, name), SourceState(0.0, "streaming")]  # type: ignore[arg-type]
+
+
+class ScriptedSource:
+    """A BeatSource that plays a list of events on a clock, then waits until closed."""
+
+    def __init__(self, events: list[Event | None], clock: Any, *, end: bool = False) -> None:
+        self.events = events
+        self.gate = asyncio.Event()
+        """A ``None`` in ``events`` holds the script until this is set."""
+        self.clock = clock
+        self.end = end
+        self.stats = SourceStats()
+        self.sent: list[Event] = []
+        self._closed = asyncio.Event()
+        self.closed = False
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def send(self, event: Event) -> None:
+        self.sent.append(event)
+
+    async def close(self) -> None:
+        self.closed = True
+        self._closed.set()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[Event]:
+        for event in self.events:
+            if self.closed:
+                break
+            if event is None:
+                await self.gate.wait()
+                continue
+            await self.clock.sleep_until(event.t_s)
+            yield event
+        if not self.end:
+            await self._closed.wait()
+        yield SourceState(self.clock.now(), "ended")
+
+
+class ListSink:
+    """A sink that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.closed = False
+
+    def write(self, event: Event) -> None:
+        self.events.append(event)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def build(
+    events: list[Event] | None = None,
+    *,
+    clock: Any = None,
+    recording: Path | None = None,
+    sinks: list[Any] | None = None,
+    mode: str = "demo",
+    source: Any = None,
+) -> VagalApp:
+    clock = clock if clock is not None else VirtualClock(30.0)
+    if source is None:
+        source = ScriptedSource(events if events is not None else opening() + beats(0, 30), clock)
+    pacer = Pacer()
+    return make_app(
+        source,
+        engine=Engine(pacer=pacer),
+        pacer=pacer,
+        clock=clock,
+        sinks=sinks if sinks is not None else [ListSink()],
+        recording=recording,
+        mode=mode,  # type: ignore[arg-type]
+    )
+
+
+async def settle(pilot: Any, app: VagalApp, t_s: float | None = None) -> None:
+    """Let the session worker fold what is due (the scripted source is on a virtual clock)."""
+    for _ in range(5):
+        await pilot.pause()
+    app._refresh_trace()
+    await pilot.pause()
+
+
+# -- what is on screen -------------------------------------------------------------------
+
+
+async def test_dashboard_shows_guide_heart_rate_and_status() -> None:
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        guide = app.query_one(BreathGuide)
+        assert guide.word in ("Inhale", "Exhale", "Hold")
+        assert app.pipeline.engine.snapshot.beats > 20
+        status = app.query_one(StatusBar).status
+        assert status.source_text() == "simulated strap"
+        assert status.state == "streaming"
+        assert app.query_one("#heart-rate").hr_bpm is not None  # type: ignore[attr-defined]
+        rendered = app.query_one(StatusBar).render().plain
+        assert "simulated strap" in rendered and "not recording" in rendered
+
+
+async def test_guide_keeps_animating_on_real_time() -> None:
+    clock = MonotonicClock()
+    app = build(opening(), clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        guide = app.query_one(BreathGuide)
+        first = guide.frames
+        await pilot.pause(0.5)
+        # 20 fps for 0.5 s; allow for a busy machine, but it must clearly move.
+        assert guide.frames - first >= 4
+
+
+async def test_guide_follows_the_pacer_phase_and_countdown() -> None:
+    clock = VirtualClock(1.0)
+    app = build(opening(), clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        guide = app.query_one(BreathGuide)
+        guide.step()
+        assert (guide.word, guide.countdown) == ("Inhale", 3)  # resonance: 4 s in, 1 s gone
+        clock.jump_to(5.5)
+        guide.step()
+        await pilot.pause()
+        assert (guide.word, guide.countdown) == ("Exhale", 5)
+
+
+# -- keys ---------------------------------------------------------------------------------
+
+
+async def test_marker_with_label_reaches_engine_and_recording() -> None:
+    sink = ListSink()
+    app = build(sinks=[sink])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("m")
+        assert isinstance(app.screen, MarkerScreen)
+        await pilot.press(*"talked about work")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, MarkerScreen)
+        markers = [e for e in sink.events if isinstance(e, Marker)]
+        assert [m.label for m in markers] == ["talked about work"]
+        assert app.pipeline.engine.snapshot.markers[-1][1] == "talked about work"
+        assert app.markers[-1][1] == "talked about work"
+
+
+async def test_marker_escape_cancels_and_quick_marker_has_no_dialog() -> None:
+    sink = ListSink()
+    app = build(sinks=[sink])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("m", "x", "escape")
+        assert not any(isinstance(e, Marker) for e in sink.events)
+        await pilot.press("M")
+        await pilot.pause()
+        assert not isinstance(app.screen, MarkerScreen)
+        assert [m.label for m in sink.events if isinstance(m, Marker)] == [""]
+
+
+async def test_preset_keys_change_the_pattern_everywhere() -> None:
+    sink = ListSink()
+    app = build(sinks=[sink])
+    async with app.run_test(size=(100, 30)) as pilot:
+        names = list(PRESETS)
+        await pilot.press("p")
+        assert app.pacer.pattern.name == names[1]
+        await pilot.press("P", "P")
+        assert app.pacer.pattern.name == names[-1]
+        changes = [e for e in sink.events if isinstance(e, PacerChanged)]
+        assert [c.preset for c in changes] == [names[1], names[0], names[-1]]
+        # The simulator is offered every change, so its breathing can follow.
+        assert [e for e in app.pipeline.source.sent if isinstance(e, PacerChanged)] == changes  # type: ignore[attr-defined]
+        assert names[-1] in str(app.query_one("#pacer-info").render())
+
+
+async def test_rate_keys_step_the_pace_by_half_a_breath() -> None:
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("plus")
+        assert app.pacer.pattern.rate_per_min == pytest.approx(6.5)
+        await pilot.press("minus", "minus")
+        assert app.pacer.pattern.rate_per_min == pytest.approx(5.5)
+        # The shape (2:3 in:out of resonance) is kept.
+        assert app.pacer.pattern.inhale_s / app.pacer.pattern.exhale_s == pytest.approx(4 / 6)
+
+
+async def test_rate_has_a_calm_limit() -> None:
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(10):
+            await pilot.press("minus")
+        assert app.pacer.pattern.rate_per_min >= 2.0
+        assert any("as far as the pace goes" in n.message for n in app._notifications)
+
+
+async def test_toggle_trace_between_heart_rate_and_rr() -> None:
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        trace = app.query_one(HeartTrace)
+        assert trace.kind == "hr"
+        hr_values = list(trace._y)
+        await pilot.press("t")
+        assert trace.kind == "rr"
+        assert min(trace._y) > 500 > max(hr_values)  # ms now, not bpm
+        await pilot.click(HeartTrace)
+        assert trace.kind == "hr"
+
+
+async def test_presentation_mode_hides_all_but_guide_and_numbers() -> None:
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f")
+        assert app.screen.has_class("-presentation")
+        for selector in ("#status", "#trace", "#tiles", "#markers", "Footer"):
+            assert not app.query_one(selector).display, selector
+        assert app.query_one(BreathGuide).size.height >= 20
+        assert app.query_one("#calm-words").display
+        await pilot.press("f")
+        assert not app.screen.has_class("-presentation")
+        assert app.query_one("#trace").display
+
+
+async def test_sound_cue_rings_at_phase_changes_only_when_on() -> None:
+    clock = VirtualClock(3.9)
+    app = build(opening(), clock=clock)
+    rings: list[int] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+        guide = app.query_one(BreathGuide)
+        clock.jump_to(4.1)  # inhale → exhale, cues off
+        guide.step()
+        await pilot.pause()
+        assert rings == []
+        await pilot.press("c")
+        clock.jump_to(10.1)  # exhale → inhale, cues on
+        guide.step()
+        await pilot.pause()
+        assert rings == [1]
+
+
+async def test_help_screen_opens_and_closes() -> None:
+    app = build()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_quit_without_recording_leaves_at_once() -> None:
+    sink = ListSink()
+    app = build(sinks=[sink])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 0
+    assert sink.closed and app.pipeline.source.closed  # type: ignore[attr-defined]
+
+
+async def test_quit_while_recording_asks_and_can_be_declined(tmp_path: Path) -> None:
+    app = build(recording=tmp_path / "s.vagal")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("q")
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("n")
+        assert not isinstance(app.screen, QuitScreen)
+        assert app.is_running
+        await pilot.press("ctrl+c")
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+async def test_quitting_while_recording_leaves_a_complete_session(tmp_path: Path) -> None:
+    from vagal.sessions.reader import read_session
+
+    path = tmp_path / "session.vagal"
+    recorder = Recorder(path, {"source": "demo"})
+    app = build(sinks=[recorder], recording=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("M", "p")
+        await pilot.press("q")
+        await pilot.click("#stop")
+        await pilot.pause()
+    assert recorder.closed
+    session = read_session(path)
+    assert not session.damage
+    assert len(session.rr_ms) == app.pipeline.engine.snapshot.beats > 20
+    assert len(session.markers) == 1
+    assert session.events is not None
+    assert any(isinstance(e, PacerChanged) for e in session.events)
+
+
+# -- replay ---------------------------------------------------------------------------------
+
+
+class TransportSource(ScriptedSource):
+    """A scripted source with ReplaySource's controls, recording what was asked."""
+
+    def __init__(self, events: list[Event], clock: Any) -> None:
+        super().__init__(events, clock)
+        self.calls: list[tuple[str, Any]] = []
+        self.paused = False
+        self.speed = 1.0
+        self.duration_s = 600.0
+        self.name = "morning.vagal"
+
+    @property
+    def position_s(self) -> float:
+        return float(self.clock.now())
+
+    def pause(self) -> None:
+        self.paused = True
+        self.calls.append(("pause", None))
+
+    def resume(self) -> None:
+        self.paused = False
+        self.calls.append(("resume", None))
+
+    def seek(self, t_s: float) -> None:
+        self.calls.append(("seek", t_s))
+
+    def seek_marker(self, direction: int) -> None:
+        self.calls.append(("seek_marker", direction))
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = speed
+        self.calls.append(("set_speed", speed))
+
+
+async def test_replay_keys_drive_the_transport() -> None:
+    clock = VirtualClock(30.0)
+    source = TransportSource(opening("replay", "morning.vagal") + beats(0, 30), clock)
+    app = build(source=source, mode="replay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("space", "right", "left", "n", "N", "right_square_bracket", "left_square_bracket", "space")
+        await pilot.pause()
+        assert source.calls == [
+            ("pause", None),
+            ("seek", 40.0),
+            ("seek", 20.0),
+            ("seek_marker", 1),
+            ("seek_marker", -1),
+            ("set_speed", 2.0),
+            ("set_speed", 1.0),
+            ("resume", None),
+        ]
+        status = app.query_one(StatusBar).render().plain
+        assert "replay · morning.vagal" in status and "10:00" in status
+
+
+async def test_replay_keys_do_nothing_outside_replay() -> None:
+    source = TransportSource(opening() + beats(0, 30), VirtualClock(30.0))
+    app = build(source=source, mode="demo")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space", "right", "n", "right_square_bracket")
+        assert source.calls == []
+
+
+async def test_replay_end_is_said_calmly() -> None:
+    clock = VirtualClock(30.0)
+    source = ScriptedSource(opening("replay", "a.vagal") + beats(0, 30), clock, end=True)
+    app = build(source=source, mode="replay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert app.session_ended
+        assert app.query_one(StatusBar).status.state == "ended"
+        await pilot.press("q")  # no recording in replay: leaves without asking
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+# -- robustness -------------------------------------------------------------------------------
+
+
+async def test_resize_down_to_80_by_24_keeps_everything_visible() -> None:
+    app = build()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(pilot, app)
+        big = app.query_one(BreathGuide).size
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        small = app.query_one(BreathGuide).size
+        assert small.width < big.width and small.height < big.height
+        for selector in ("#status", "#breath-guide", "#heart-rate", "#trace", "#rmssd", "#breathing", "Footer"):
+            widget = app.query_one(selector)
+            region = widget.region
+            assert widget.display and region.width > 0 and region.height > 0, selector
+            assert region.right <= 80 and region.bottom <= 24, selector
+        assert app.query_one(BreathGuide).size.height >= 8
+
+
+async def test_dropout_shows_reconnecting_and_the_guide_keeps_going() -> None:
+    clock = VirtualClock(0.0)
+    back = [Gap(20.5, 32.0, "disconnected"), SourceState(32.0, "streaming"), *beats(32, 40)]
+    script: list[Event | None] = [*opening(), *beats(0, 20), SourceState(20.5, "reconnecting", "attempt 1"), None, *back]
+    source = ScriptedSource(script, clock)
+    app = build(source=source, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        guide = app.query_one(BreathGuide)
+        hr = app.query_one("#heart-rate")
+        status = app.query_one(StatusBar)
+        await settle(pilot, app)
+        clock.jump_to(27.0)  # 6.5 s into the drop-out
+        app._tick()
+        await pilot.pause()
+        assert "reconnecting… 6 s" in status.render().plain
+        assert hr.hr_bpm is None  # type: ignore[attr-defined]
+        assert "reconnecting" in hr.note  # type: ignore[attr-defined]
+        frames = guide.frames
+        for t in (27.5, 28.0, 28.5):
+            clock.jump_to(t)
+            guide.step()
+        assert guide.frames >= frames + 3  # the person keeps breathing with the guide
+        clock.jump_to(32.0)
+        source.gate.set()  # the strap comes back
+        await settle(pilot, app)
+        app._tick()
+        await pilot.pause()
+        assert "reconnecting" not in status.render().plain
+        assert "receiving beats" in status.render().plain
+        assert hr.hr_bpm is not None  # type: ignore[attr-defined]
+        assert app.pipeline.engine.snapshot.gaps >= 1
