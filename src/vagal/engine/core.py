@@ -85,9 +85,15 @@ _MIN_RR_MS: Final = 250.0
 
 
 class PacerLike(Protocol):
-    """What the engine needs from a pacer (``vagal.pacer.Pacer``): its state at a time."""
+    """What the engine needs from a pacer (``vagal.pacer.Pacer``)."""
 
-    def state_at(self, t_s: float) -> Any: ...
+    def phase_at(self, t_s: float) -> float:
+        """Continuous phase in breaths; whole numbers are starts of the in-breath."""
+        ...
+
+    def rate_at(self, t_s: float) -> float:
+        """Instantaneous pace, breaths/min."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +152,17 @@ class Engine:
 
     Args:
         settings: Analysis settings; defaults per METHODS.md.
-        pacer: The breathing pacer, when one runs (anything with ``state_at(t_s)``
-            returning a ``PacerState``). Without it, the engine follows ``PacerChanged``
-            events (cycles start at the change), and RSA uses cycles detected in the data.
+        pacer: The breathing pacer, when one runs (``vagal.pacer.Pacer``). Without it,
+            the engine rebuilds one from ``PacerChanged`` events (a replayed session);
+            with neither, RSA uses breath cycles detected in the data and phase
+            synchrony has no value.
     """
 
     def __init__(self, settings: EngineSettings | None = None, *, pacer: PacerLike | None = None) -> None:
         self.settings = settings or EngineSettings()
         self._pacer = pacer
-        self._pacer_event: PacerChanged | None = None
+        self._own_pacer: Any = None
+        """A pacer rebuilt from ``PacerChanged`` events when none was given."""
         w = self.settings.window_s
         self._stats = WindowStats(w)
         self._detector = CausalArtifactDetector()
@@ -182,6 +190,10 @@ class Engine:
         """Flagged beats by kind ("ectopic", "missed", "extra", "longshort", "range")."""
         self.on_verdict: Any = None
         """Optional ``callable(t_s, rr_ms, kind)`` told of every decided beat (tests, recorder)."""
+        self._totals = [0.0, 0.0, 0.0, 0.0, 0.0]
+        """Whole session: accepted NN, Σ rr_ms, Σ 60000/rr_ms, Σ d², successive differences."""
+        self._spec_sums: dict[str, list[float]] = {}
+        """Whole session: (Σ value, count) of each spectral metric at every recompute."""
         self._beats = 0
         self._artifacts = 0
         self._rejected = 0
@@ -238,7 +250,7 @@ class Engine:
                 self._recompute(max(event.t_s, self._t_s))
             self._advance(event.t_s)
         elif isinstance(event, PacerChanged):
-            self._pacer_event = event
+            self._on_pacer_changed(event)
             self._advance(event.t_s)
         elif isinstance(event, Marker):
             self._markers.append((event.t_s, event.label))
@@ -279,6 +291,36 @@ class Engine:
     def rr_trace(self, span_s: float) -> tuple[FloatArray, FloatArray]:
         """The recent RR intervals: ``(t_s, rr_ms)``, NaN where a gap breaks it."""
         return self._trace_arrays(span_s)
+
+    def summary(self) -> dict[str, Any]:
+        """Whole-session figures for the end-of-session summary.
+
+        Returns:
+            A dict: ``beats``, ``nn_beats`` (accepted), ``artifacts`` and ``artifact_kinds``,
+            ``artifact_pct``, ``gaps``, ``gap_total_s``, ``mean_nn_ms``, ``mean_hr_bpm``
+            (60000 / mean NN), ``mean_inst_hr_bpm`` (mean of 60000 / NN), ``rmssd_ms``
+            (over every successive difference of the session; none spans a gap or a flagged
+            beat), and the session means of the spectral metrics at each recompute
+            (``*_mean``; None when never valid). Values are None where not computable.
+        """
+        n, s_rr, s_hr, s_d2, n_d = self._totals
+        out: dict[str, Any] = {
+            "beats": self._beats,
+            "nn_beats": int(n),
+            "artifacts": self._artifacts,
+            "artifact_kinds": dict(sorted(self.kinds.items())),
+            "artifact_pct": 100.0 * self._artifacts / self._beats if self._beats else None,
+            "gaps": self._gaps,
+            "gap_total_s": self._gap_total_s,
+            "mean_nn_ms": s_rr / n if n else None,
+            "mean_hr_bpm": 60000.0 * n / s_rr if n else None,
+            "mean_inst_hr_bpm": s_hr / n if n else None,
+            "rmssd_ms": math.sqrt(s_d2 / n_d) if n_d else None,
+        }
+        for name in ("lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync"):
+            acc = self._spec_sums.get(name)
+            out[f"{name}_mean"] = acc[0] / acc[1] if acc else None
+        return out
 
     def window_beats(self) -> list[tuple[float, float]]:
         """The accepted (t_s, rr_ms) in the current time-domain window (for tests)."""
@@ -339,6 +381,14 @@ class Engine:
                 self._seg_start_s = t - rr / 1000.0
             prev = None if brk else self._last_ok_rr
             self._stats.add(t, rr, prev_rr_ms=prev)
+            tot = self._totals
+            tot[0] += 1.0
+            tot[1] += rr
+            tot[2] += 60000.0 / rr
+            if prev is not None:
+                d = rr - prev
+                tot[3] += d * d
+                tot[4] += 1.0
             self._last_ok_rr = rr
             self._last_commit_t = t
             nn = self._nn
@@ -352,6 +402,21 @@ class Engine:
             fl = self._flagged
             while fl and fl[0] <= cut:
                 fl.popleft()
+
+    def _on_pacer_changed(self, ev: PacerChanged) -> None:
+        """Follow recorded pattern changes when no live pacer was given (replays)."""
+        if self._pacer is not None:
+            return  # the live pacer already knows: the app changed it and sent this event
+        from vagal.pacer import BreathPattern, Pacer, PaceError
+
+        try:
+            pattern = BreathPattern.from_event(ev)
+            if self._own_pacer is None:
+                self._own_pacer = Pacer(pattern, start_s=ev.t_s)
+            else:
+                self._own_pacer.set_pattern(ev.t_s, pattern)
+        except (PaceError, ValueError):
+            self._own_pacer = None  # a pattern we cannot follow: no pacer-based metrics
 
     # ------------------------------------------------------------------ gaps
 
@@ -414,35 +479,20 @@ class Engine:
         return self._last_commit_t - self._seg_start_s
 
     def _pacer_reference(self, t_s: float) -> tuple[float, float] | None:
-        """(start of an in-breath, cycle length s) of the pacer around ``t_s``, if any."""
-        if self._pacer is not None:
-            st = self._pacer.state_at(t_s)
-            rate = float(getattr(st, "rate_per_min", 0.0) or 0.0)
-            if not rate > 0:
-                return None
-            cycle_s = 60.0 / rate
-            pat = getattr(st, "pattern", None)
-            durs = {
-                "inhale": float(getattr(pat, "inhale_s", 0.0)),
-                "hold_in": float(getattr(pat, "hold_in_s", 0.0)),
-                "exhale": float(getattr(pat, "exhale_s", 0.0)),
-                "hold_out": float(getattr(pat, "hold_out_s", 0.0)),
-            }
-            total = sum(durs.values())
-            order = ("inhale", "hold_in", "exhale", "hold_out")
-            phase = str(getattr(st, "phase", "inhale"))
-            before = sum(durs[p] for p in order[: order.index(phase)]) if phase in order else 0.0
-            elapsed = float(getattr(st, "phase_elapsed_s", 0.0))
-            remaining = float(getattr(st, "phase_remaining_s", 0.0))
-            cur = durs.get(phase, 0.0)
-            # During a ramp the phases are stretched: place the point by fractions of the cycle.
-            frac_in_phase = elapsed / (elapsed + remaining) if elapsed + remaining > 0 else 0.0
-            frac = (before + frac_in_phase * cur) / total if total > 0 else 0.0
-            return t_s - frac * cycle_s, cycle_s
-        ev = self._pacer_event
-        if ev is not None and ev.rate_per_min > 0:
-            return ev.t_s, 60.0 / ev.rate_per_min
-        return None
+        """(start of an in-breath, cycle length s) of the pacer around ``t_s``, if any.
+
+        The pacer's continuous phase (in breaths; whole numbers are the starts of the
+        in-breath) places the cycle; during a ramp the current rate gives its length.
+        """
+        pacer = self._pacer if self._pacer is not None else self._own_pacer
+        if pacer is None:
+            return None
+        phi = float(pacer.phase_at(t_s))
+        rate = float(pacer.rate_at(t_s))
+        if not rate > 0:
+            return None
+        cycle_s = 60.0 / rate
+        return t_s - (phi - math.floor(phi)) * cycle_s, cycle_s
 
     def _recompute(self, t_s: float) -> None:
         """Recompute every spectral metric on the trailing windows ending at the last NN."""
@@ -509,6 +559,12 @@ class Engine:
         else:
             self._breath_metrics(spec, t, rr, t_end)
         self._spec = spec
+        for name in ("lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync"):
+            m: Metric = getattr(spec, name)
+            if m.value is not None:
+                acc = self._spec_sums.setdefault(name, [0.0, 0.0])
+                acc[0] += m.value
+                acc[1] += 1.0
 
     def _breath_metrics(self, spec: _Spectral, t: FloatArray, rr: FloatArray, t_end: float) -> None:
         from vagal.engine import rsa

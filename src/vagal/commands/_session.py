@@ -1,0 +1,310 @@
+"""The session runner shared by ``vagal demo``, ``vagal live`` and ``vagal replay``.
+
+``run_session(source, args)`` builds the pacer, the engine and the recorder the same way
+for every source, then either hands them to the dashboard or, with ``--headless``, runs
+the :class:`~vagal.engine.driver.Driver` itself: calm progress lines on stderr every few
+seconds of session time, and a summary at the end on stdout (``--json`` for JSON), so
+piped output stays clean.
+
+Recording is on by default for demo and live (``--no-record`` to opt out, ``--record
+PATH`` to choose the file); a replay is never recorded again. SIGINT and SIGTERM end a
+headless session cleanly: the source is closed, its last events are folded and written,
+and the recorder is closed in ``finally``, so the file is always complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import signal
+import sys
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+if TYPE_CHECKING:
+    from vagal.engine.core import Engine
+    from vagal.engine.snapshot import Metric, Snapshot
+    from vagal.events import Event
+    from vagal.sessions.writer import Recorder
+    from vagal.sources.base import BeatSource
+
+PROGRESS_EVERY_S: Final = 10.0
+"""A progress line every 10 s of session time…"""
+PROGRESS_EVERY_FAST_S: Final = 60.0
+"""…or every minute of session time when running as fast as possible."""
+
+
+def run_session(
+    source: BeatSource,
+    args: argparse.Namespace,
+    *,
+    pacer: Any = None,
+    header: dict[str, Any] | None = None,
+) -> int:
+    """Run a session on ``source``: the dashboard, or headless with ``args.headless``.
+
+    Args:
+        source: The beat source (not yet connected).
+        args: The parsed command line of demo/live/replay (``command``, ``pace``,
+            ``headless``, ``json``, ``duration``, ``record``/``no_record``/``label``…).
+        pacer: A pacer already built (the demo shares its pacer with the simulated
+            person's breathing); default: one built from ``--pace``. A replay follows the
+            breathing patterns recorded in the file instead.
+        header: Extra header keys for the recording (e.g. the demo's seed).
+
+    Returns:
+        The exit status: 0, or 2 when the recording failed on the way.
+
+    Raises:
+        VagalError: Bad ``--pace``, the recording cannot be created, the source cannot connect.
+    """
+    from vagal.engine.core import Engine
+    from vagal.pacer import Pacer, parse_pace
+
+    mode = str(getattr(args, "command", "demo") or "demo")
+    pattern = parse_pace(str(getattr(args, "pace", None) or "resonance"))
+    if pacer is None and mode != "replay":
+        pacer = Pacer(pattern)
+    engine = Engine(pacer=pacer)
+    recorder = _open_recorder(args, mode, pacer, header or {})
+    try:
+        if not getattr(args, "headless", False):
+            from vagal.ui.app import run_dashboard
+
+            sinks = [recorder] if recorder is not None else []
+            if pacer is not None:
+                start = pacer.start_event()
+                engine.push(start)
+                for sink in sinks:
+                    sink.write(start)
+            status: int = run_dashboard(
+                source,
+                args,
+                engine=engine,
+                pacer=pacer if pacer is not None else Pacer(pattern),
+                sinks=sinks,
+                recording=recorder.path if recorder is not None else None,
+                mode=mode,
+            )
+            return status
+        return _run_headless(source, args, engine, pacer, recorder, mode)
+    finally:
+        if recorder is not None:
+            recorder.close()
+
+
+def _open_recorder(args: argparse.Namespace, mode: str, pacer: Any, header: dict[str, Any]) -> Recorder | None:
+    if mode == "replay" or getattr(args, "no_record", False):
+        return None
+    from vagal.sessions.writer import open_recorder
+
+    start = pacer.start_event() if pacer is not None else None
+    return open_recorder(args, source=mode, pacer=start, **header)
+
+
+def _run_headless(
+    source: BeatSource,
+    args: argparse.Namespace,
+    engine: Engine,
+    pacer: Any,
+    recorder: Recorder | None,
+    mode: str,
+) -> int:
+    from vagal.engine.driver import Driver
+
+    speed = float(getattr(args, "speed", 1.0) or 1.0)
+    every = PROGRESS_EVERY_FAST_S if math.isinf(speed) else PROGRESS_EVERY_S
+    progress = _Progress(every, sys.stderr)
+    duration = getattr(args, "duration", None)
+    driver = Driver(
+        source,
+        engine,
+        sinks=[recorder] if recorder is not None else [],
+        on_event=progress.on_event,
+        pacer=pacer,
+        until_s=None,
+    )
+    if duration is not None:
+        # Session time starts at the source's first event; the driver stops at start + duration.
+        progress.duration_s = float(duration)
+        progress.driver = driver
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, driver.stop)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+                pass
+        try:
+            await driver.run()
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    asyncio.run(main())
+    if recorder is not None:
+        recorder.close()
+    summary = session_summary(engine, progress.first_t_s, mode=mode, recorder=recorder, args=args)
+    if getattr(args, "json", False):
+        print(json.dumps(summary, indent=2, allow_nan=False))
+    else:
+        print(format_summary(summary))
+    if recorder is not None and recorder.error is not None:
+        print(f"vagal: the recording stopped early: {recorder.error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+class _Progress:
+    """A calm line on stderr every ``every_s`` seconds of session time."""
+
+    def __init__(self, every_s: float, out: TextIO) -> None:
+        self.every_s = every_s
+        self.out = out
+        self.first_t_s: float | None = None
+        self.duration_s: float | None = None
+        self.driver: Any = None
+        self._next_s: float | None = None
+
+    def on_event(self, event: Event, snap: Snapshot) -> None:
+        t = getattr(event, "t_s", None)
+        if t is None:
+            return
+        if self.first_t_s is None:
+            self.first_t_s = t
+            self._next_s = t + self.every_s
+            if self.driver is not None and self.duration_s is not None:
+                self.driver.until_s = t + self.duration_s
+        if self._next_s is not None and t >= self._next_s:
+            self._next_s += self.every_s * (math.floor((t - self._next_s) / self.every_s) + 1)
+            print(progress_line(snap, t - (self.first_t_s or 0.0)), file=self.out, flush=True)
+
+
+def _clock(t_s: float) -> str:
+    t = int(max(t_s, 0.0))
+    h, rest = divmod(t, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def progress_line(snap: Snapshot, elapsed_s: float) -> str:
+    """One calm progress line: where the session is, in plain words."""
+    head = f"{_clock(elapsed_s):>7}"
+    if snap.gap_started_s is not None:
+        return f"{head}  paused: no beats are coming in; waiting calmly for the strap"
+    parts: list[str] = []
+    hr = snap.hr_smoothed_bpm if snap.hr_smoothed_bpm.valid else snap.hr_bpm
+    if hr.value is not None:
+        parts.append(f"heart {hr.value:.0f} bpm")
+    if snap.rmssd_ms.value is not None:
+        parts.append(f"RMSSD {snap.rmssd_ms.value:.0f} ms" + (" (settling)" if snap.rmssd_ms.settling else ""))
+    elif snap.rmssd_ms.reason:
+        parts.append(f"settling: {snap.rmssd_ms.reason}")
+    if snap.coherence.value is not None:
+        parts.append(f"coherence {snap.coherence.value:.1f}")
+    if snap.breathing_rate_per_min.value is not None:
+        parts.append(f"breathing {snap.breathing_rate_per_min.value:.1f}/min")
+    return f"{head}  " + (" · ".join(parts) if parts else "waiting for the first beats")
+
+
+def _metric(m: Metric) -> float | None:
+    return None if m.value is None or not math.isfinite(m.value) else float(m.value)
+
+
+def session_summary(
+    engine: Engine,
+    first_t_s: float | None,
+    *,
+    mode: str,
+    recorder: Recorder | None,
+    args: argparse.Namespace | None = None,
+) -> dict[str, Any]:
+    """The end-of-session summary (what ``--json`` prints).
+
+    Whole-session figures come from :meth:`Engine.summary`; ``last`` holds the final
+    live values (LF/HF on the last 2 minutes, coherence on the last 64 s…) with the
+    reason for each one that has no value.
+    """
+    snap = engine.snapshot
+    start = first_t_s if first_t_s is not None else 0.0
+    out: dict[str, Any] = {"source": mode, "duration_s": max(0.0, snap.t_s - start)}
+    out.update(engine.summary())
+    last: dict[str, float | None] = {}
+    reasons: dict[str, str] = {}
+    for name in (
+        "hr_smoothed_bpm",
+        "rmssd_ms",
+        "sdnn_ms",
+        "pnn50_pct",
+        "lf_ms2",
+        "hf_ms2",
+        "lf_hf",
+        "coherence",
+        "rsa_bpm",
+        "breathing_rate_per_min",
+        "phase_sync",
+        "phase_lag_s",
+        "quality_pct",
+    ):
+        m = getattr(snap, name)
+        last[name] = _metric(m)
+        if m.value is None and m.reason:
+            reasons[name] = m.reason
+    out["last"] = last
+    out["last_reasons"] = reasons
+    pacer = engine.pacer
+    if pacer is not None:
+        out["pace_per_min"] = float(pacer.rate_at(snap.t_s))
+    if args is not None and getattr(args, "seed", None) is not None:
+        out["seed"] = args.seed
+    out["recording"] = str(recorder.path) if recorder is not None else None
+    for k, v in list(out.items()):
+        if isinstance(v, float) and not math.isfinite(v):
+            out[k] = None
+    return out
+
+
+def _num(x: float | None, fmt: str, unit: str = "") -> str:
+    return "not available" if x is None else f"{x:{fmt}}{unit}"
+
+
+def format_summary(s: dict[str, Any]) -> str:
+    """The summary as a few plain lines."""
+    gaps = s["gaps"]
+    gap_text = "no gaps" if not gaps else f"{gaps} gap{'s' if gaps > 1 else ''} ({s['gap_total_s']:.0f} s)"
+    flagged = s["artifacts"]
+    pct = s.get("artifact_pct")
+    flag_text = f"{flagged} irregular beat{'s' if flagged != 1 else ''} left out"
+    if pct:
+        flag_text += f" ({pct:.1f} %)"
+    last = s["last"]
+    reasons = s["last_reasons"]
+    lines = [
+        f"Session: {_clock(s['duration_s'])} ({s['source']}), {s['beats']} beats, {flag_text}, {gap_text}",
+        f"Heart rate: {_num(s['mean_hr_bpm'], '.0f', ' bpm')} on average",
+        f"RMSSD: {_num(s['rmssd_ms'], '.0f', ' ms')} over the session",
+    ]
+    lf_hf = last["lf_hf"]
+    lines.append(
+        f"LF/HF: {lf_hf:.2f} (last 2 min)" if lf_hf is not None else f"LF/HF: {reasons.get('lf_hf', 'not available')}"
+    )
+    coh = s.get("coherence_mean")
+    lines.append(
+        f"Coherence: {coh:.2f} on average (peak ratio)" if coh is not None
+        else f"Coherence: {reasons.get('coherence', 'not available')}"
+    )
+    rsa = s.get("rsa_bpm_mean")
+    lines.append(
+        f"RSA: {rsa:.1f} bpm peak to trough" if rsa is not None else f"RSA: {reasons.get('rsa_bpm', 'not available')}"
+    )
+    br = s.get("breathing_rate_per_min_mean")
+    br_text = f"{br:.1f}/min (from heart rhythm)" if br is not None else reasons.get("breathing_rate_per_min", "not available")
+    if s.get("pace_per_min") is not None:
+        br_text += f", guide {s['pace_per_min']:.1f}/min"
+    lines.append(f"Breathing: {br_text}")
+    lines.append(f"Saved to {s['recording']}" if s["recording"] else "Not recorded.")
+    return "\n".join(lines)

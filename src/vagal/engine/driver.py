@@ -1,0 +1,180 @@
+"""The thin async driver: source → engine → sinks, with a tick when no beats arrive.
+
+Design decision: the only async code around the engine. It pulls events from a
+:class:`~vagal.sources.base.BeatSource`, folds each into the engine, hands it to the sinks
+(the recorder, whose ``write`` only queues: a slow disk never holds up the loop) and tells
+``on_snapshot``. Events the person makes (markers, notes, pacer changes) come in through
+``inject`` and take the same path, so they are analysed and recorded like source events.
+In real time (a clock with a finite speed) a ticker calls ``engine.tick`` every
+``tick_every_s`` so a drop-out shows even though no event arrives; on a virtual clock
+("as fast as possible") time only moves with the events, so there is no ticker.
+
+Stopping (``stop()``, the duration, SIGINT/SIGTERM in the headless runner) closes the
+source and keeps reading until its final ``SourceState("ended")``, so the recording ends
+with a complete, closed stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from vagal.events import Event, PacerChanged, SourceState
+
+if TYPE_CHECKING:
+    from vagal.clock import Clock
+    from vagal.engine.core import Engine
+    from vagal.engine.snapshot import Snapshot
+    from vagal.sources.base import BeatSource
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TICK_EVERY_S: Final = 1.0
+"""How often the engine is ticked in real time (drop-outs show within about a second)."""
+
+
+class Sink(Protocol):
+    """Anything that takes events and must not block (the session recorder)."""
+
+    def write(self, event: Event) -> None: ...
+
+
+class Driver:
+    """Runs a source into the engine and the sinks until the source ends or ``stop()``.
+
+    Args:
+        source: The beat source (not yet entered; the driver connects it).
+        engine: The live engine.
+        sinks: Where every event also goes, in order (``write(event)`` must not block).
+        on_snapshot: Called with each new snapshot (after every event and every tick).
+        on_event: Called with each event and the snapshot after it.
+        pacer: The breathing pacer, if one runs: its initial pattern is folded and recorded
+            first (a ``PacerChanged`` at the pacer's start).
+        clock: Session clock for the ticker (default: the source's ``clock``); no ticker
+            when it is a virtual clock (infinite speed).
+        tick_every_s: Ticker period, session seconds.
+        until_s: Stop once session time reaches this (None: run until the source ends).
+    """
+
+    def __init__(
+        self,
+        source: BeatSource,
+        engine: Engine,
+        *,
+        sinks: Sequence[Sink] = (),
+        on_snapshot: Callable[[Snapshot], None] | None = None,
+        on_event: Callable[[Event, Snapshot], None] | None = None,
+        pacer: Any = None,
+        clock: Clock | None = None,
+        tick_every_s: float = DEFAULT_TICK_EVERY_S,
+        until_s: float | None = None,
+    ) -> None:
+        if not tick_every_s > 0:
+            raise ValueError(f"tick_every_s must be > 0, got {tick_every_s=}")
+        self.source = source
+        self.engine = engine
+        self.sinks = list(sinks)
+        self.on_snapshot = on_snapshot
+        self.on_event = on_event
+        self.pacer = pacer
+        self.clock: Clock | None = clock if clock is not None else getattr(source, "clock", None)
+        self.tick_every_s = tick_every_s
+        self.until_s = until_s
+        self.sink_errors = 0
+        """Exceptions raised by sinks (logged; the session goes on)."""
+        self.events = 0
+        """Events folded (from the source and injected)."""
+        self.stopped_early = False
+        """True when ``stop()`` or ``until_s`` ended the run before the source did."""
+        self._stopping = False
+        self._t_last_s = 0.0
+
+    # ------------------------------------------------------------------ control
+
+    def inject(self, event: Event) -> Snapshot:
+        """Fold an event the person made (marker, note, pacer change) and record it.
+
+        A ``PacerChanged`` is also offered to the source (``source.send``), if it takes one.
+        """
+        snap = self._fold(event)
+        send = getattr(self.source, "send", None)
+        if callable(send) and isinstance(event, PacerChanged):
+            send(event)
+        return snap
+
+    def stop(self) -> None:
+        """Ask the run to end cleanly (safe to call from a signal handler via the loop)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self.stopped_early = True
+        asyncio.ensure_future(self.source.close())
+
+    @property
+    def realtime(self) -> bool:
+        """True when the clock runs at a finite speed (a ticker is needed)."""
+        return self.clock is not None and not math.isinf(float(getattr(self.clock, "speed", 1.0)))
+
+    # ------------------------------------------------------------------ run
+
+    async def run(self) -> Snapshot:
+        """Connect, fold every event until the source ends (or ``stop()``), return the last snapshot.
+
+        Raises:
+            VagalError: The source could not connect (raised by the source).
+        """
+        ticker: asyncio.Task[None] | None = None
+        async with self.source:
+            if self.pacer is not None:
+                start = getattr(self.pacer, "start_event", None)
+                if callable(start):
+                    self._fold(start())
+            if self.realtime:
+                ticker = asyncio.create_task(self._tick_loop(), name="vagal-engine-tick")
+            try:
+                async for event in self.source:
+                    self._fold(event)
+                    if isinstance(event, SourceState) and event.state == "ended":
+                        break
+                    if self.until_s is not None and self._t_last_s >= self.until_s:
+                        self.stop()
+            finally:
+                if ticker is not None:
+                    ticker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await ticker
+        return self.engine.snapshot
+
+    async def _tick_loop(self) -> None:
+        clock = self.clock
+        assert clock is not None
+        while not self._stopping:
+            await asyncio.sleep(self.tick_every_s / float(getattr(clock, "speed", 1.0)))
+            t = clock.now()
+            snap = self.engine.tick(t)
+            if self.on_snapshot is not None:
+                self.on_snapshot(snap)
+            if self.until_s is not None and t >= self.until_s:
+                self.stop()
+
+    def _fold(self, event: Event) -> Snapshot:
+        self.events += 1
+        t = getattr(event, "t_s", None)
+        if t is not None and t > self._t_last_s:
+            self._t_last_s = t
+        snap = self.engine.push(event)
+        for sink in self.sinks:
+            try:
+                sink.write(event)
+            except Exception:  # a sink must not end the session; it is logged and counted
+                self.sink_errors += 1
+                log.exception("a sink failed to take an event")
+        if self.on_event is not None:
+            self.on_event(event, snap)
+        if self.on_snapshot is not None:
+            self.on_snapshot(snap)
+        return snap
