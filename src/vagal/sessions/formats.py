@@ -1,28 +1,123 @@
 """Read any supported file into a :class:`~vagal.sessions.recording.Recording`.
 
 ``load_recording(path)`` detects the format from the content (not only the name) and
-dispatches to the reader. Readers for further formats register in ``_detect``.
+dispatches to the reader. Each format has a detector that answers for its own layout
+only (``FORMATS``); a file no detector claims is read as a plain RR list, whose reader
+names the first line it cannot read. Readers import nothing heavy until they run
+(``wfdb`` only for WFDB files).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from vagal.errors import InputFileError
+from vagal.sessions import importers as imp
 from vagal.sessions.recording import Recording
 from vagal.sessions.rrlist import read_rr_list
 
+HEAD_BYTES: Final = 8192
+"""How much of a file the detectors look at."""
 
-def _read_bytes(path: str | Path) -> bytes:
-    p = Path(path)
+
+def _sniff_session(head: bytes, path: Path | None = None) -> bool:
+    from vagal.sessions.reader import looks_like_session
+
+    return looks_like_session(head)
+
+
+def _sniff_rr_list(head: bytes, path: Path | None = None) -> bool:
+    """One number per line, after at most one header line."""
     try:
-        return p.read_bytes()
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if len(head) >= HEAD_BYTES and lines:
+        lines = lines[:-1]  # the last line may be cut by the head's end
+    if not lines:
+        return False
+
+    def number(s: str) -> bool:
+        try:
+            float(s)
+        except ValueError:
+            return False
+        return True
+
+    if not number(lines[0]):
+        if any(sep in lines[0] for sep in ",;\t"):
+            return False  # a table's header, not an RR list's
+        lines = lines[1:]
+    return bool(lines) and all(number(ln) for ln in lines)
+
+
+def _read_session(path: Path, data: bytes) -> Recording:
+    from vagal.sessions.reader import read_session
+
+    return read_session(path, data)
+
+
+def _text(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")  # older Windows tools (Polar ProTrainer)
+        except UnicodeDecodeError:
+            raise InputFileError(str(path), "is not a text file") from None
+
+
+@dataclass(frozen=True)
+class Format:
+    """A readable format: its id, its detector and its reader."""
+
+    name: str
+    sniff: Callable[[bytes, Path | None], bool]
+    """True when the first ``HEAD_BYTES`` of a file (and its path) are in this format."""
+    read: Callable[[Path, bytes], Recording]
+
+
+FORMATS: Final[tuple[Format, ...]] = (
+    Format("vagal", _sniff_session, _read_session),
+    Format("wfdb", imp.sniff_wfdb, lambda p, d: imp.read_wfdb(p)),
+    Format("polar-sensor-logger-rr", imp.sniff_polar_sensor_logger_rr,
+           lambda p, d: imp.read_polar_sensor_logger_rr(p, _text(p, d))),
+    Format("polar-sensor-logger-hr", imp.sniff_polar_sensor_logger_hr,
+           lambda p, d: imp.read_polar_sensor_logger_hr(p, _text(p, d))),
+    Format("polar-hrm", imp.sniff_polar_hrm, lambda p, d: imp.read_polar_hrm(p, _text(p, d))),
+    Format("polar-flow-csv", imp.sniff_polar_flow_csv, lambda p, d: imp.read_polar_flow_csv(p, _text(p, d))),
+    Format("openhrv", imp.sniff_openhrv, lambda p, d: imp.read_openhrv(p, _text(p, d))),
+    Format("csv-time", imp.sniff_csv_time, lambda p, d: imp.read_csv_time(p, _text(p, d))),
+    Format("rr-list", _sniff_rr_list, lambda p, d: read_rr_list(p, _text(p, d))),
+)
+"""Every readable format, in the order they are tried."""
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputFileError(str(path), "no such file") from None
     except IsADirectoryError:
         raise InputFileError(str(path), "is a folder, not a file") from None
     except OSError as exc:
         raise InputFileError(str(path), f"cannot be read ({exc.strerror})") from None
+
+
+def detect_format(path: str | Path, head: bytes | None = None) -> str | None:
+    """The id of the format a file is in, from its content; None when no detector claims it."""
+    p = Path(path)
+    if head is None:
+        with p.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+    for fmt in FORMATS:
+        if fmt.sniff(head, p):
+            return fmt.name
+    return None
 
 
 def load_recording(path: str | Path) -> Recording:
@@ -40,12 +135,11 @@ def load_recording(path: str | Path) -> Recording:
     data = _read_bytes(p)
     if not data.strip():
         raise InputFileError(str(path), "the file is empty")
-    from vagal.sessions.reader import looks_like_session, read_session
-
-    if looks_like_session(data[:4096]):
-        return read_session(p, data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputFileError(str(path), "is not a text file") from None
-    return read_rr_list(p, text)
+    head = data[:HEAD_BYTES]
+    for fmt in FORMATS:
+        if fmt.sniff(head, p):
+            return fmt.read(p, data)
+    if b"\x00" in head:
+        raise InputFileError(str(path), "is not a text file, nor a WFDB annotation file vagal can find")
+    # Nobody claimed it: the RR list reader names the first line it cannot read.
+    return read_rr_list(p, _text(p, data))

@@ -1,0 +1,487 @@
+"""Readers for the files other tools write, each with a detector that looks at the content.
+
+Every detector takes the first few kilobytes of a file (and its path, for WFDB, whose
+annotation files are binary and live beside a header) and answers for its own format
+only; ``tests/test_formats_detect.py`` runs a file of every format through every detector.
+Layouts, as documented by each tool:
+
+* **Polar Sensor Logger** (Android app by J. Happonen, Polar SDK), ``*_RR.txt``:
+  ``Phone timestamp;RR-interval [ms]``, one beat per row, the phone's local ISO time.
+  ``*_HR.txt``: ``Phone timestamp;HR [bpm];HRV [ms];Breathing interval [rpm];`` (older
+  versions: ``Phone timestamp;HR [bpm]``); per the app's FAQ, "the extra columns in HR
+  data are RR-intervals in milliseconds".
+* **Polar HRM** (Polar ProTrainer / FlowSync exports, "Polar HRM file format" v1.4):
+  ``[Params]`` with ``Interval=238`` means R-R recording; ``[HRData]`` then holds one RR
+  value in ms per row (first column). Polar Flow's web "Export RR" gives a plain RR list
+  (read by :mod:`vagal.sessions.rrlist`); Polar Flow's training CSV holds heart rate per
+  second only, which is refused with a hint.
+* **OpenHRV** (JanCBrammer/OpenHRV ``openhrv/logger.py``): ``event,value,timestamp``; rows
+  ``InterBeatInterval,<ms>,<local ISO time>``, ``Annotation,<text>,<time>``,
+  ``PacerRate,<per min>,<time>``, ``HrvTarget``, ``Sensors`` (value may hold commas).
+  OpenHRV writes the IBI after its own range check (out-of-range values are replaced by
+  a median), and the time is when the value was logged, not the beat time.
+* **CSV with a time column**: a header naming a time column (``t_s``, ``time``,
+  ``timestamp``…) and an RR column (``rr_ms``, ``rr``, ``ibi``…); comma, semicolon or tab.
+  vagal's own CSV export is one of these.
+* **WFDB** (PhysioNet) beat annotations, read with the optional ``wfdb`` package.
+
+Beat times: RR values are exact; times written by phones are arrival times. So beat
+times are the cumulative sum of RR (METHODS.md §0), re-anchored to the file's clock only
+where the clock runs ahead by more than ``MAX_LAG_S`` (data was lost): there a break
+is recorded, so no beat-to-beat difference spans the lost stretch.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from vagal.errors import InputFileError
+from vagal.events import Marker
+from vagal.sessions.recording import Recording, from_rr
+
+MAX_LAG_S: Final = 4.0
+"""Arrival clock ahead of the cumulative RR time by more than this: data was lost there."""
+_SECONDS_MEDIAN_LIMIT: Final = 10.0
+"""RR values with a median below this are in seconds."""
+
+PSL_RR_HEADER: Final = "Phone timestamp;RR-interval [ms]"
+PSL_HR_HEADER: Final = "Phone timestamp;HR [bpm]"
+OPENHRV_HEADER: Final = "event,value,timestamp"
+_WFDB_EXTENSIONS: Final = ("atr", "qrs", "ann", "ecg", "beat", "rpeaks", "ari", "atest")
+
+_TIME_NAMES: Final = ("t_s", "time_s", "t", "time", "timestamp", "elapsed", "elapsed_s", "since start", "date")
+_RR_NAMES: Final = ("rr_ms", "rr", "rri", "rr_interval", "rr-interval", "rr interval", "ibi", "ibi_ms", "nn", "nn_ms")
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _first_line(head: str) -> str:
+    for line in head.splitlines():
+        if line.strip():
+            return line.strip().lstrip("\ufeff")
+    return ""
+
+
+def _norm(name: str) -> str:
+    """A column name without units in brackets or parentheses, lower case."""
+    return re.sub(r"\s*[\[(].*?[\])]\s*", "", name).strip().strip('"').lower()
+
+
+def _split(line: str, sep: str) -> list[str]:
+    return [f.strip().strip('"') for f in line.split(sep)]
+
+
+def _sep_of(header: str) -> str:
+    counts = {s: header.count(s) for s in (";", "\t", ",")}
+    sep = max(counts, key=lambda s: counts[s])
+    return sep if counts[sep] else ","
+
+
+def _parse_time(text: str) -> datetime:
+    t = text.strip().replace(" +", "+")
+    if t.endswith("Z"):
+        t = t[:-1] + "+00:00"
+    return datetime.fromisoformat(t)
+
+
+def _rr_from_values(values: list[float]) -> tuple[npt.NDArray[np.float64], str]:
+    rr = np.asarray(values, dtype=np.float64)
+    if rr.size and float(np.median(rr)) < _SECONDS_MEDIAN_LIMIT:
+        return rr * 1000.0, "s"
+    return rr, "ms"
+
+
+def beat_times_from_arrivals(
+    rr_ms: npt.NDArray[np.float64], arrival_s: npt.NDArray[np.float64], *, max_lag_s: float = MAX_LAG_S
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Beat times from exact RR values and the (coarse) times a tool logged them.
+
+    Args:
+        rr_ms: RR intervals, ms.
+        arrival_s: When each value was logged, seconds, 0 at the first value.
+        max_lag_s: Re-anchor (and break) where the log clock runs ahead of the
+            cumulative RR time by more than this.
+
+    Returns:
+        ``(t_s, breaks)``: beat times, the first beat ending at its own RR after 0
+        (the cumulative sum of RR where nothing was lost), and the breaks.
+    """
+    t = np.empty(rr_ms.size, dtype=np.float64)
+    breaks = np.zeros(rr_ms.size, dtype=np.bool_)
+    if not rr_ms.size:
+        return t, breaks
+    first_s = float(rr_ms[0]) / 1000.0
+    offset = -first_s  # the first beat is placed at its log time
+    acc = 0.0
+    for i, rr in enumerate(rr_ms.tolist()):
+        acc += rr / 1000.0
+        if i and float(arrival_s[i]) - (acc + offset) > max_lag_s:
+            offset = float(arrival_s[i]) - acc
+            breaks[i] = True
+        t[i] = acc + offset + first_s
+    return t, breaks
+
+
+def _empty(path: str, what: str, hint: str | None = None) -> InputFileError:
+    return InputFileError(path, f"no RR intervals found ({what})", hint=hint)
+
+
+# --- Polar Sensor Logger -----------------------------------------------------------------------
+
+
+def sniff_polar_sensor_logger_rr(head: bytes, path: Path | None = None) -> bool:
+    return _first_line(head.decode("utf-8", "replace")).startswith(PSL_RR_HEADER)
+
+
+def sniff_polar_sensor_logger_hr(head: bytes, path: Path | None = None) -> bool:
+    return _first_line(head.decode("utf-8", "replace")).startswith(PSL_HR_HEADER)
+
+
+def _psl_rows(path: str, text: str, min_fields: int) -> list[tuple[int, datetime, list[str]]]:
+    rows: list[tuple[int, datetime, list[str]]] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if lineno == 1 or not raw.strip():
+            continue
+        fields = _split(raw, ";")
+        if len(fields) < min_fields:
+            raise InputFileError(path, f"expected 'time;value', got {raw.strip()[:40]!r}", line=lineno)
+        try:
+            when = _parse_time(fields[0])
+        except ValueError:
+            raise InputFileError(path, f"not a time: {fields[0][:30]!r}", line=lineno) from None
+        rows.append((lineno, when, fields))
+    return rows
+
+
+def _recording_from_timed(
+    path: str,
+    fmt: str,
+    rr: list[float],
+    when: list[datetime],
+    meta: dict[str, Any],
+    markers: list[tuple[datetime, str]] | None = None,
+) -> Recording:
+    rr_ms = np.asarray(rr, dtype=np.float64)
+    w0 = when[0]
+    arrival = np.asarray([(w - w0).total_seconds() for w in when], dtype=np.float64)
+    t, breaks = beat_times_from_arrivals(rr_ms, arrival)
+    # Map wall times onto the beat axis: the first value was logged at t[0].
+    marks = tuple(Marker(float(t[0] + (mw - w0).total_seconds()), label) for mw, label in markers or ())
+    meta = {**meta, "start": (w0 - timedelta(seconds=float(t[0]))).isoformat()}
+    return from_rr(path, fmt, rr_ms, t_s=t, breaks=breaks, markers=marks, meta=meta)
+
+
+def read_polar_sensor_logger_rr(path: str | Path, text: str) -> Recording:
+    """Read a Polar Sensor Logger RR export (``*_RR.txt``)."""
+    p = str(path)
+    rr: list[float] = []
+    when: list[datetime] = []
+    for lineno, w, fields in _psl_rows(p, text, 2):
+        try:
+            v = float(fields[1])
+        except ValueError:
+            raise InputFileError(p, f"not an RR value: {fields[1][:30]!r}", line=lineno) from None
+        if not np.isfinite(v) or v <= 0:
+            raise InputFileError(p, f"not a positive RR value: {fields[1][:30]!r}", line=lineno)
+        rr.append(v)
+        when.append(w)
+    if not rr:
+        raise _empty(p, "the file has a header only")
+    return _recording_from_timed(p, "polar-sensor-logger-rr", rr, when, {"unit_in_file": "ms"})
+
+
+def read_polar_sensor_logger_hr(path: str | Path, text: str) -> Recording:
+    """Read a Polar Sensor Logger HR export (``*_HR.txt``): RR values in the extra columns."""
+    p = str(path)
+    header = _split(_first_line(text), ";")
+    n_named = len([h for h in header if h])
+    rr: list[float] = []
+    when: list[datetime] = []
+    for lineno, w, fields in _psl_rows(p, text, 2):
+        for f in fields[n_named:]:
+            if not f:
+                continue
+            try:
+                v = float(f)
+            except ValueError:
+                raise InputFileError(p, f"not an RR value: {f[:30]!r}", line=lineno) from None
+            if v > 0:
+                rr.append(v)
+                when.append(w)
+    if not rr:
+        raise _empty(
+            p,
+            "this Polar Sensor Logger HR file holds heart rate only",
+            hint="Use the RR file the app writes beside it (…_RR.txt).",
+        )
+    return _recording_from_timed(p, "polar-sensor-logger-hr", rr, when, {"unit_in_file": "ms"})
+
+
+# --- Polar HRM / Polar Flow --------------------------------------------------------------------
+
+
+def sniff_polar_hrm(head: bytes, path: Path | None = None) -> bool:
+    return _first_line(head.decode("utf-8", "replace")).lower() == "[params]"
+
+
+def read_polar_hrm(path: str | Path, text: str) -> Recording:
+    """Read a Polar HRM file recorded in R-R mode (``Interval=238``)."""
+    p = str(path)
+    section = ""
+    params: dict[str, str] = {}
+    rr: list[float] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].lower()
+            continue
+        if section == "params" and "=" in line:
+            k, _, v = line.partition("=")
+            params[k.strip().lower()] = v.strip()
+        elif section == "hrdata":
+            if params.get("interval") != "238":
+                raise InputFileError(
+                    p,
+                    f"this Polar HRM file holds heart rate every {params.get('interval', '?')} s, not RR intervals",
+                    hint="Record with R-R recording on, or export the RR intervals.",
+                )
+            field = line.split()[0].split("\t")[0]
+            try:
+                v = float(field)
+            except ValueError:
+                raise InputFileError(p, f"not an RR value: {field[:30]!r}", line=lineno) from None
+            if v > 0:
+                rr.append(v)
+    if not rr:
+        raise _empty(p, "no [HRData] section")
+    meta: dict[str, Any] = {"unit_in_file": "ms"}
+    if "date" in params and "starttime" in params:
+        meta["start_local"] = f"{params['date']} {params['starttime']}"
+    return from_rr(p, "polar-hrm", rr, meta=meta)
+
+
+def sniff_polar_flow_csv(head: bytes, path: Path | None = None) -> bool:
+    return _first_line(head.decode("utf-8", "replace")).startswith("Name,Sport,Date,Start time")
+
+
+def read_polar_flow_csv(path: str | Path, text: str) -> Recording:
+    """Polar Flow's training CSV has heart rate per second only: refused with a hint."""
+    raise _empty(
+        str(path),
+        "a Polar Flow training export holds heart rate once a second, not beat-to-beat intervals",
+        hint="In Polar Flow, export the session's RR intervals instead.",
+    )
+
+
+# --- OpenHRV -----------------------------------------------------------------------------------
+
+
+def sniff_openhrv(head: bytes, path: Path | None = None) -> bool:
+    return _first_line(head.decode("utf-8", "replace")).replace(" ", "").lower() == OPENHRV_HEADER
+
+
+def read_openhrv(path: str | Path, text: str) -> Recording:
+    """Read an OpenHRV recording (``event,value,timestamp``)."""
+    p = str(path)
+    rr: list[float] = []
+    when: list[datetime] = []
+    markers: list[tuple[datetime, str]] = []
+    pacer: list[float] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if lineno == 1 or not raw.strip():
+            continue
+        fields = raw.rstrip("\r\n").split(",")
+        if len(fields) < 3:
+            raise InputFileError(p, f"expected 'event,value,timestamp', got {raw.strip()[:40]!r}", line=lineno)
+        event, value, stamp = fields[0].strip(), ",".join(fields[1:-1]).strip(), fields[-1].strip()
+        try:
+            w = _parse_time(stamp)
+        except ValueError:
+            raise InputFileError(p, f"not a time: {stamp[:30]!r}", line=lineno) from None
+        if event == "InterBeatInterval":
+            try:
+                v = float(value)
+            except ValueError:
+                raise InputFileError(p, f"not an inter-beat interval: {value[:30]!r}", line=lineno) from None
+            if v > 0:
+                rr.append(v)
+                when.append(w)
+        elif event == "Annotation":
+            markers.append((w, value))
+        elif event == "PacerRate":
+            try:
+                pacer.append(float(value))
+            except ValueError:
+                pass
+    if not rr:
+        raise _empty(p, "no InterBeatInterval rows")
+    meta: dict[str, Any] = {"unit_in_file": "ms"}
+    if pacer:
+        meta["pacer_rate_per_min"] = pacer[-1]
+    return _recording_from_timed(p, "openhrv", rr, when, meta, markers)
+
+
+# --- CSV with a time column --------------------------------------------------------------------
+
+
+def _csv_columns(header: str) -> tuple[str, int, int, int | None] | None:
+    sep = _sep_of(header)
+    names = [_norm(h) for h in _split(header, sep)]
+    t_col = next((names.index(n) for n in _TIME_NAMES if n in names), None)
+    rr_col = next((names.index(n) for n in _RR_NAMES if n in names), None)
+    if t_col is None or rr_col is None or t_col == rr_col:
+        return None
+    gap_col = names.index("gap_before") if "gap_before" in names else None
+    return sep, t_col, rr_col, gap_col
+
+
+def sniff_csv_time(head: bytes, path: Path | None = None) -> bool:
+    first = _first_line(head.decode("utf-8", "replace"))
+    if first.startswith("#") or first.startswith(PSL_RR_HEADER) or first.startswith(PSL_HR_HEADER):
+        return False
+    return _csv_columns(first) is not None
+
+
+def read_csv_time(path: str | Path, text: str) -> Recording:
+    """Read a CSV with a header naming a time column and an RR column.
+
+    Times may be seconds (or ms, detected from the spacing), or ISO date-times. A
+    ``gap_before`` column (vagal's CSV export) gives the breaks; otherwise breaks are
+    found where the times run ahead of the RR values.
+    """
+    p = str(path)
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip() and not line.startswith("#")]
+    cols = _csv_columns(lines[0][1].lstrip("\ufeff"))
+    if cols is None:
+        raise InputFileError(p, "no time and RR columns in the header", line=lines[0][0])
+    sep, t_col, rr_col, gap_col = cols
+    rr: list[float] = []
+    times: list[str] = []
+    gaps: list[bool] = []
+    for lineno, raw in lines[1:]:
+        fields = _split(raw, sep)
+        if len(fields) <= max(t_col, rr_col):
+            raise InputFileError(p, f"too few columns: {raw.strip()[:40]!r}", line=lineno)
+        try:
+            v = float(fields[rr_col])
+        except ValueError:
+            raise InputFileError(p, f"not an RR value: {fields[rr_col][:30]!r}", line=lineno) from None
+        if not np.isfinite(v) or v <= 0:
+            raise InputFileError(p, f"not a positive RR value: {fields[rr_col][:30]!r}", line=lineno)
+        rr.append(v)
+        times.append(fields[t_col])
+        gaps.append(gap_col is not None and len(fields) > gap_col and fields[gap_col] in ("1", "true", "True"))
+    if not rr:
+        raise _empty(p, "the file has a header only")
+    rr_ms, unit = _rr_from_values(rr)
+    try:
+        t = np.asarray([float(x) for x in times], dtype=np.float64)
+        time_kind = "number"
+    except ValueError:
+        time_kind = "iso"
+    if time_kind == "iso":
+        try:
+            walls = [_parse_time(x) for x in times]
+        except ValueError:
+            bad = next(i for i, x in enumerate(times) if not _is_time(x))
+            raise InputFileError(p, f"not a time: {times[bad][:30]!r}", line=lines[bad + 1][0]) from None
+        return _recording_from_timed(p, "csv-time", rr_ms.tolist(), walls, {"unit_in_file": unit})
+    # Numbers: ms when the spacing of times matches RR in ms, else seconds.
+    if t.size > 1 and float(np.median(np.diff(t))) > 10.0:
+        t = t / 1000.0
+    breaks = np.asarray(gaps, dtype=np.bool_)
+    if gap_col is None and t.size > 1:
+        expected = rr_ms[1:] / 1000.0
+        breaks[1:] = np.diff(t) - expected > MAX_LAG_S
+    if t.size and np.any(np.diff(t) < 0):
+        k = int(np.flatnonzero(np.diff(t) < 0)[0]) + 1
+        raise InputFileError(p, "times go backwards", line=lines[k + 1][0])
+    return from_rr(p, "csv-time", rr_ms, t_s=t, breaks=breaks, meta={"unit_in_file": unit})
+
+
+def _is_time(text: str) -> bool:
+    try:
+        _parse_time(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --- WFDB ----------------------------------------------------------------------------------------
+
+
+_WFDB_BEATS: Final = frozenset("NLRBAaJSVrFejnE/fQ?")
+"""WFDB annotation codes that are beats (the rest are rhythm, noise and comment labels)."""
+
+
+def _wfdb_annotation_file(path: Path) -> tuple[Path, str] | None:
+    """(record path without extension, annotation extension) for a WFDB header or annotation file."""
+    if path.suffix == ".hea":
+        for ext in _WFDB_EXTENSIONS:
+            if path.with_suffix(f".{ext}").is_file():
+                return path.with_suffix(""), ext
+        return None
+    ext = path.suffix.lstrip(".")
+    if ext in _WFDB_EXTENSIONS or path.with_suffix(".hea").is_file():
+        return path.with_suffix(""), ext
+    return None
+
+
+def sniff_wfdb(head: bytes, path: Path | None = None) -> bool:
+    """A WFDB annotation file (binary, beside a ``.hea`` or with a known extension), or a header."""
+    if path is None:
+        return False
+    if path.suffix == ".hea":
+        first = _first_line(head.decode("utf-8", "replace")).split()
+        return bool(first) and first[0].split("/")[0] == path.stem and _wfdb_annotation_file(path) is not None
+    is_text = True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        is_text = False
+    return (not is_text or b"\x00" in head) and _wfdb_annotation_file(path) is not None
+
+
+def read_wfdb(path: str | Path) -> Recording:
+    """Read WFDB beat annotations (``wfdb`` package, optional extra ``vagal[wfdb]``)."""
+    p = Path(path)
+    found = _wfdb_annotation_file(p)
+    if found is None:
+        raise InputFileError(str(path), "no WFDB annotation file beside this header")
+    record, ext = found
+    try:
+        import wfdb
+    except ImportError:
+        raise InputFileError(
+            str(path),
+            "is a WFDB annotation file, and reading it needs the wfdb package",
+            hint="Install it with: pip install 'vagal[wfdb]'",
+        ) from None
+    try:
+        ann = wfdb.rdann(str(record), ext)
+    except Exception as exc:  # noqa: BLE001 - wfdb raises bare exceptions on bad bytes
+        raise InputFileError(str(path), f"is not a readable WFDB annotation file ({exc})") from None
+    fs = ann.fs
+    if not fs and record.with_suffix(".hea").is_file():
+        fs = wfdb.rdheader(str(record)).fs
+    if not fs:
+        raise InputFileError(str(path), "the sampling frequency is unknown", hint="Put the record's .hea file beside it.")
+    samples = np.asarray(ann.sample, dtype=np.float64)
+    is_beat = np.asarray([s in _WFDB_BEATS for s in ann.symbol], dtype=np.bool_)
+    beat_t = samples[is_beat] / float(fs)
+    if beat_t.size < 2:
+        raise _empty(str(path), "fewer than two beats annotated")
+    rr_ms = np.diff(beat_t) * 1000.0
+    t = beat_t[1:]
+    symbols = [s for s, b in zip(ann.symbol, is_beat.tolist(), strict=True) if b][1:]
+    meta = {"fs_hz": float(fs), "annotation": ext, "non_normal_beats": sum(s != "N" for s in symbols)}
+    return from_rr(str(path), "wfdb", rr_ms, t_s=t, meta=meta)
