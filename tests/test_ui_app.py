@@ -144,7 +144,7 @@ async def test_dashboard_shows_guide_heart_rate_and_status() -> None:
         await settle(pilot, app)
         guide = app.query_one(BreathGuide)
         assert guide.word in ("Inhale", "Exhale", "Hold")
-        assert app.pipeline.engine.snapshot.beats > 20
+        assert app.driver.engine.snapshot.beats > 20
         status = app.query_one(StatusBar).status
         assert status.source_text() == "simulated strap"
         assert status.state == "streaming"
@@ -193,7 +193,7 @@ async def test_marker_with_label_reaches_engine_and_recording() -> None:
         assert not isinstance(app.screen, MarkerScreen)
         markers = [e for e in sink.events if isinstance(e, Marker)]
         assert [m.label for m in markers] == ["talked about work"]
-        assert app.pipeline.engine.snapshot.markers[-1][1] == "talked about work"
+        assert app.driver.engine.snapshot.markers[-1][1] == "talked about work"
         assert app.markers[-1][1] == "talked about work"
 
 
@@ -218,10 +218,11 @@ async def test_preset_keys_change_the_pattern_everywhere() -> None:
         assert app.pacer.pattern.name == names[1]
         await pilot.press("P", "P")
         assert app.pacer.pattern.name == names[-1]
-        changes = [e for e in sink.events if isinstance(e, PacerChanged)]
+        start, *changes = [e for e in sink.events if isinstance(e, PacerChanged)]
+        assert start.preset == names[0]  # the initial pattern is recorded first
         assert [c.preset for c in changes] == [names[1], names[0], names[-1]]
         # The simulator is offered every change, so its breathing can follow.
-        assert [e for e in app.pipeline.source.sent if isinstance(e, PacerChanged)] == changes  # type: ignore[attr-defined]
+        assert [e for e in app.driver.source.sent if isinstance(e, PacerChanged)] == changes  # type: ignore[attr-defined]
         assert names[-1] in str(app.query_one("#pacer-info").render())
 
 
@@ -307,7 +308,7 @@ async def test_quit_without_recording_leaves_at_once() -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_value == 0
-    assert sink.closed and app.pipeline.source.closed  # type: ignore[attr-defined]
+    assert sink.closed and app.driver.source.closed  # type: ignore[attr-defined]
 
 
 async def test_quit_while_recording_asks_and_can_be_declined(tmp_path: Path) -> None:
@@ -340,7 +341,7 @@ async def test_quitting_while_recording_leaves_a_complete_session(tmp_path: Path
     assert recorder.closed
     session = read_session(path)
     assert not session.damage
-    assert len(session.rr_ms) == app.pipeline.engine.snapshot.beats > 20
+    assert len(session.rr_ms) == app.driver.engine.snapshot.beats > 20
     assert len(session.markers) == 1
     assert session.events is not None
     assert any(isinstance(e, PacerChanged) for e in session.events)
@@ -476,4 +477,4 @@ async def test_dropout_shows_reconnecting_and_the_guide_keeps_going() -> None:
         assert "reconnecting" not in status.render().plain
         assert "receiving beats" in status.render().plain
         assert hr.hr_bpm is not None  # type: ignore[attr-defined]
-        assert app.pipeline.engine.snapshot.gaps >= 1
+        assert app.driver.engine.snapshot.gaps >= 1

@@ -1,8 +1,11 @@
 """The dashboard: one Textual app for ``vagal demo``, ``vagal live`` and ``vagal replay``.
 
 Design decision: the app renders state and sends commands, nothing more. A worker runs
-the :class:`~vagal.ui.pipeline.Pipeline` (source → engine → recorder) and posts typed
-messages (:mod:`vagal.ui.messages`); widgets hold reactive state. The breathing guide
+the engine's :class:`~vagal.engine.driver.Driver` (source → engine → recorder) on the
+app's event loop; its callbacks only post typed messages (:mod:`vagal.ui.messages`), and
+``MetricsUpdated`` replaces a stale one still queued, so the engine never waits for
+rendering. Widgets hold reactive state. The recorder writes from its own thread, so a
+slow disk never stalls the screen. The breathing guide
 runs on its own timer from the pacer and the app's clock, so it keeps going when data
 stops. Pacer changes and markers go back through the pipeline as events, so the engine,
 the recording and the simulator all see them.
@@ -14,6 +17,8 @@ the recording and the simulator all see them.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +29,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from vagal.engine.snapshot import Snapshot
 from vagal.errors import VagalError
@@ -38,7 +44,6 @@ from vagal.ui.messages import (
     SessionFailed,
     SourceStateChanged,
 )
-from vagal.ui.pipeline import EngineLike, Pipeline, Sink
 from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
 from vagal.ui.widgets.status import MarkerList, Status, StatusBar, clock_text
@@ -47,7 +52,14 @@ from vagal.ui.widgets.trace import DEFAULT_SPAN_S, HeartTrace
 
 if TYPE_CHECKING:
     from vagal.clock import Clock
+    from vagal.engine.core import Engine
+    from vagal.engine.driver import Driver
     from vagal.sources.base import BeatSource
+
+CLOSE_TIMEOUT_S: Final = 5.0
+"""How long quitting waits for the source to end its stream before closing the recording anyway."""
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["demo", "live", "replay"]
 TRACE_EVERY_S: Final = 0.5
@@ -97,7 +109,7 @@ class VagalApp(App[int]):
 
     def __init__(
         self,
-        pipeline: Pipeline,
+        driver: Driver,
         pacer: Pacer,
         time_source: Callable[[], float],
         *,
@@ -110,7 +122,7 @@ class VagalApp(App[int]):
         """Use :func:`make_app`; this takes the parts ready-made.
 
         Args:
-            pipeline: Source → engine → recorder.
+            driver: Source → engine → recorder (its callbacks are set here).
             pacer: The breathing pacer (the guide reads it every frame).
             time_source: Session time in seconds (the app's clock).
             mode: "demo", "live" or "replay" (replay adds the transport keys).
@@ -120,7 +132,12 @@ class VagalApp(App[int]):
             title: Name of the source for the status line (file name in replay).
         """
         super().__init__()
-        self.pipeline = pipeline
+        self.driver = driver
+        driver.on_event = self._on_event
+        driver.on_snapshot = self._on_snapshot
+        self.sinks: list[Any] = list(driver.sinks)
+        self.closed = False
+        """True once the source and the recording are closed."""
         self.pacer = pacer
         self.time_source = time_source
         self.mode: Mode = mode
@@ -158,10 +175,10 @@ class VagalApp(App[int]):
 
     def on_mount(self) -> None:
         self.query_one(StatusBar).status = self.status
-        self.set_interval(1.0, self._tick, name="engine-tick")
+        self.set_interval(1.0, self._tick, name="status-clock")
         self.set_interval(TRACE_EVERY_S, self._refresh_trace, name="trace")
-        self._run_session()
-        self._show(self.pipeline.engine.snapshot)
+        self._session = self._run_session()
+        self._show(self.driver.engine.snapshot)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the replay keys outside replay, and the pacer keys in replay."""
@@ -173,13 +190,17 @@ class VagalApp(App[int]):
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def _run_session(self) -> None:
-        """Run the pipeline; every event becomes a message for the widgets."""
+        """Run the driver; every event becomes a message for the widgets."""
         try:
-            await self.pipeline.run(self._on_event)
+            await self.driver.run()
         except VagalError as exc:
             self.post_message(SessionFailed(exc))
             return
         self.post_message(SessionEnded())
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        self._trace_dirty = True
+        self.post_message(MetricsUpdated(snapshot))
 
     def _on_event(self, event: Event, snapshot: Snapshot) -> None:
         if isinstance(event, DeviceInfo):
@@ -188,16 +209,16 @@ class VagalApp(App[int]):
             self.post_message(SourceStateChanged(event))
         elif isinstance(event, Marker):
             self.post_message(MarkerAdded(event))
-        elif isinstance(event, PacerChanged):
+        elif isinstance(event, PacerChanged) and self.mode == "replay":
             self.post_message(PacerPatternChanged(event))
-        self._trace_dirty = True
-        self.post_message(MetricsUpdated(snapshot))
 
     def _tick(self) -> None:
-        """Once a second: let the engine notice time passing (gaps, spectral metrics)."""
-        if not self.pipeline.closed:
-            self._show(self.pipeline.engine.tick(self.time_source()))
-            self._trace_dirty = True
+        """Once a second: the session clock and the length of a drop-out move on screen.
+
+        (The driver ticks the engine itself in real time.)
+        """
+        self._show(self.driver.engine.snapshot)
+        self._trace_dirty = True
 
     # -- messages in -------------------------------------------------------------------
 
@@ -299,7 +320,7 @@ class VagalApp(App[int]):
             return
         self._trace_dirty = False
         trace = self.query_one(HeartTrace)
-        engine = self.pipeline.engine
+        engine = self.driver.engine
         span = trace.span_s
         t, y = engine.hr_trace(span) if trace.kind == "hr" else engine.rr_trace(span)
         trace.set_data(self.time_source(), list(map(float, t)), list(map(float, y)))
@@ -329,8 +350,28 @@ class VagalApp(App[int]):
         self.exit(0)
 
     async def close_session(self) -> None:
-        """Close the source and the recording (idempotent; also called on unmount)."""
-        await self.pipeline.close()
+        """End the source's stream, then close the recording (idempotent; also on unmount).
+
+        The driver closes the source and reads on to its final ``SourceState("ended")``,
+        so the recording ends with a complete stream; then each sink is closed, which
+        drains the recorder's queue to disk.
+        """
+        if self.closed:
+            return
+        self.closed = True
+        self.driver.stop()
+        session = getattr(self, "_session", None)
+        if session is not None and not session.is_finished:
+            try:
+                await asyncio.wait_for(session.wait(), CLOSE_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("the source did not end its stream in %.0f s; closing the recording", CLOSE_TIMEOUT_S)
+            except (WorkerFailed, WorkerCancelled):
+                pass  # the app is already shutting down; what was written is closed below
+        for sink in self.sinks:
+            close = getattr(sink, "close", None)
+            if callable(close):
+                close()
 
     async def on_unmount(self) -> None:
         await self.close_session()
@@ -351,7 +392,7 @@ class VagalApp(App[int]):
     def _add_marker(self, t_s: float, label: str) -> None:
         marker = Marker(t_s=t_s, label=label)
         if self.mode != "replay":
-            self._show(self.pipeline.inject(marker))
+            self._show(self.driver.inject(marker))
         self.post_message(MarkerAdded(marker))
 
     def action_next_preset(self, step: int = 1) -> None:
@@ -387,7 +428,7 @@ class VagalApp(App[int]):
             self.notify(str(exc), title="Breathing pattern", timeout=6)
             return
         if self.mode != "replay":
-            self._show(self.pipeline.inject(event))
+            self._show(self.driver.inject(event))
         self._pattern_shown()
         self.notify(
             f"{pattern.describe()}. It begins with your next breath.", title="Breathing pattern", timeout=4
@@ -418,10 +459,10 @@ class VagalApp(App[int]):
     # -- replay transport ----------------------------------------------------------------
 
     def _replay_attr(self, name: str, default: Any) -> Any:
-        return getattr(self.pipeline.source, name, default)
+        return getattr(self.driver.source, name, default)
 
     def _replay_call(self, name: str, *args: Any) -> None:
-        method = getattr(self.pipeline.source, name, None)
+        method = getattr(self.driver.source, name, None)
         if callable(method):
             method(*args)
         self._set_status(
@@ -456,37 +497,43 @@ class VagalApp(App[int]):
 def make_app(
     source: BeatSource,
     *,
-    engine: EngineLike | None = None,
+    engine: Engine | None = None,
     pacer: Pacer | None = None,
     clock: Clock | None = None,
-    sinks: Sequence[Sink] = (),
+    sinks: Sequence[Any] = (),
     recording: Path | None = None,
     mode: Mode = "demo",
     sound: bool = False,
     fps: float = DEFAULT_FPS,
     title: str = "",
+    until_s: float | None = None,
 ) -> VagalApp:
     """Build the dashboard (shared by the CLI, the tests and the benchmark).
 
     Args:
         source: The beat source (not yet connected; the app connects it).
-        engine: The live engine (default: a new ``vagal.engine.core.Engine``).
-        pacer: The breathing pacer (default: resonance breathing at 6/min).
+        engine: The live engine (default: a new ``Engine`` that follows ``pacer``).
+        pacer: The breathing pacer (default: resonance breathing at 6/min). Give the
+            simulator ``pacer.volume_at`` as its breathing so it breathes with the guide.
         clock: Session time (default: the source's ``clock``, else real time).
-        sinks: Where events are also written (the recorder).
+        sinks: Where events are also written (the recorder); closed when the app quits.
         recording: The session file being written, for the quit dialog (None: not recording).
         mode: "demo", "live" or "replay".
         sound: Sound cues on at the start.
         fps: Frames per second of the breathing guide.
-        title: The source's name for the status line.
+        title: The source's name for the status line (default: the source's ``name``).
+        until_s: Stop the session at this session time (``--duration``).
 
     Returns:
         The app, ready for ``run()`` or ``run_test()``.
     """
+    from vagal.engine.driver import Driver
+
+    pacer = pacer if pacer is not None else Pacer()
     if engine is None:
         from vagal.engine.core import Engine
 
-        engine = Engine()
+        engine = Engine(pacer=pacer)
     if clock is None:
         clock = getattr(source, "clock", None)
     if clock is None:
@@ -495,16 +542,20 @@ def make_app(
         clock = MonotonicClock()
     time_source: Callable[[], float] = clock.now
     if mode == "replay" and hasattr(source, "position_s"):
-        time_source = lambda: float(source.position_s)  # noqa: E731 - the replay's own time
+        time_source = lambda: float(source.position_s)  # type: ignore[attr-defined]  # noqa: E731
+    # In replay the recorded pattern changes come from the file, not from this pacer.
+    driver = Driver(
+        source, engine, sinks=sinks, pacer=None if mode == "replay" else pacer, clock=clock, until_s=until_s
+    )
     return VagalApp(
-        Pipeline(source, engine, sinks),
-        pacer if pacer is not None else Pacer(),
+        driver,
+        pacer,
         time_source,
         mode=mode,
         recording=recording,
         sound=sound,
         fps=fps,
-        title=title,
+        title=title or str(getattr(source, "name", "") or ""),
     )
 
 
@@ -513,17 +564,21 @@ def run_dashboard(source: BeatSource, args: argparse.Namespace, **parts: Any) ->
 
     Args:
         source: The beat source.
-        args: The parsed command line (``--sound``).
+        args: The parsed command line (``--sound``, ``--duration``).
         **parts: Passed to :func:`make_app` (engine, pacer, clock, sinks, recording, mode…).
 
     Returns:
         The exit status (0).
     """
     parts.setdefault("sound", bool(getattr(args, "sound", False)))
+    if getattr(args, "duration", None) is not None:
+        parts.setdefault("until_s", float(args.duration))
     app = make_app(source, **parts)
     try:
         status = app.run()
     finally:
-        for sink in app.pipeline.sinks:
-            sink.close()
+        for sink in app.sinks:
+            close = getattr(sink, "close", None)
+            if callable(close):
+                close()
     return int(status or 0)
