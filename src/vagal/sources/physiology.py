@@ -97,8 +97,10 @@ class Person:
     """Lag of the person behind the breathing guide."""
     follow_join_s: float = 15.0
     """Time constant with which the person joins the guide."""
-    follow_compliance: float = 0.92
-    """How closely the person follows the guide once joined (0..1)."""
+    follow_compliance: float = 0.96
+    """Share of the guide in the person's breathing once joined (0..1); the rest is their own rhythm."""
+    follow_lag_sd_s: float = 0.25
+    """Compliance noise: the lag behind the guide wanders by this much (SD, time constant 10 s)."""
 
     @classmethod
     def draw(cls, rng: np.random.Generator) -> Person:
@@ -115,7 +117,7 @@ class Person:
             breath_depth=float(rng.uniform(0.7, 0.9)),
             follow_lag_s=float(rng.uniform(0.4, 0.9)),
             follow_join_s=float(rng.uniform(10.0, 20.0)),
-            follow_compliance=float(rng.uniform(0.88, 0.97)),
+            follow_compliance=float(rng.uniform(0.93, 0.99)),
         )
 
 
@@ -242,6 +244,7 @@ class HeartModel:
         self._vagal_a = math.exp(-STEP_S / p.vagal_tau_s)
         self._join_a = math.exp(-STEP_S / p.follow_join_s)
         self._depth_a = math.exp(-STEP_S / 20.0)
+        self._lag_a = math.exp(-STEP_S / 10.0)
         self.t_s = start_s
         self._t_start = start_s
         # State.
@@ -251,6 +254,7 @@ class HeartModel:
         self._drift = p.drift_sd_bpm * self._noise()
         self._join = 0.0
         self._depth_dev = 0.0
+        self._lag_dev = 0.0
         self.volume = self._volume(start_s)
         """The person's lung volume at ``t_s`` (0..1)."""
         self._hr = self._rate_now()
@@ -264,7 +268,11 @@ class HeartModel:
         if self._breathing is None:
             return spont
         p = self.person
-        guide = self._breathing(max(t_s - p.follow_lag_s, self._t_start))
+        self._lag_dev = self._lag_a * self._lag_dev + p.follow_lag_sd_s * math.sqrt(1 - self._lag_a**2) * (
+            self._follow_noise()
+        )
+        lag_s = max(p.follow_lag_s + self._lag_dev, 0.1)
+        guide = self._breathing(max(t_s - lag_s, self._t_start))
         # Joining gradually: the share of the guide grows towards the compliance.
         self._join = self._join_a * self._join + (1.0 - self._join_a) * p.follow_compliance
         # Depth of the guided breaths wanders slowly around 0.9 of the guide (SD 0.06).

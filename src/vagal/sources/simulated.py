@@ -184,8 +184,10 @@ class SimulatedStrap:
         if not (math.isfinite(notify_interval_s) and 0.1 <= notify_interval_s <= 5.0):
             raise ValueError(f"notify_interval_s must be 0.1 to 5 seconds, got {notify_interval_s!r}")
         seq = np.random.SeedSequence(seed)
-        heart_seq, artifact_seq = seq.spawn(2)
-        self.heart = HeartModel(heart_seq, breathing=breathing, start_s=start_s)
+        # The heart is exactly simulate_rr's for the same seed; the artifacts draw from a
+        # separate stream of the same entropy, so switching them on changes no beat.
+        self.heart = HeartModel(seq, breathing=breathing, start_s=start_s)
+        artifact_seq = np.random.SeedSequence(seq.entropy, spawn_key=(0xA27,))
         self.artifacts = artifacts or SimArtifacts()
         self.contact_supported = contact_supported
         self.notify_interval_s = notify_interval_s
