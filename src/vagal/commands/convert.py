@@ -1,0 +1,33 @@
+"""``vagal convert IN OUT [--to vagal|csv|kubios|rr]``.
+
+IN is any readable format (detected from its content). OUT is a vagal session unless
+``--to`` or OUT's extension asks otherwise (``.csv`` → csv, ``.txt`` → kubios). OUT is
+never overwritten. A damaged IN is converted up to the damage, and the damage is said.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def run(args: argparse.Namespace) -> int:
+    """Convert one file; returns the exit status.
+
+    Raises:
+        InputFileError: IN cannot be read.
+        ExportError: OUT exists already or cannot be written.
+    """
+    from vagal.errors import VagalError
+    from vagal.sessions.export import export, format_for_output
+    from vagal.sessions.formats import load_recording
+
+    fmt = format_for_output(args.output, args.to)
+    recording = load_recording(args.input)
+    if recording.n_beats == 0:
+        raise VagalError(f"{args.input}: holds no beats to convert.")
+    for d in recording.damage:
+        print(f"vagal: note: {args.input}: {d}; converted what was readable before it.", file=sys.stderr)
+    out = export(recording, args.output, fmt)
+    print(f"Wrote {recording.n_beats} beats ({recording.format} → {fmt}) to {out}", file=sys.stderr)
+    return 0
