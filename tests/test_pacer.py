@@ -228,6 +228,7 @@ def test_second_change_before_the_first_took_effect_replaces_it() -> None:
     p.set_pattern(13.0, PRESETS["coherent"])
     assert p.state_at(25.0).pattern.name == "coherent"
     assert p.changes == 2
+    assert p.last_change_s == 13.0
     with pytest.raises(PaceError, match="t_s must not be earlier"):
         p.set_pattern(5.0, PRESETS["box"])
 
@@ -280,7 +281,9 @@ def _max_volume_slope_per_s(p: Pacer) -> float:
     ramp_from=st.none() | st.floats(min_value=4.0, max_value=20.0),
     ramp_s=st.floats(min_value=0.0, max_value=180.0),
     changes=st.lists(
-        st.tuples(st.floats(min_value=0.0, max_value=60.0), _patterns, st.floats(min_value=1.0, max_value=60.0)),
+        st.tuples(
+            st.floats(min_value=0.0, max_value=60.0), _patterns, st.floats(min_value=1.0, max_value=60.0)
+        ),
         max_size=5,
     ),
     probes=st.lists(st.floats(min_value=0.0, max_value=600.0), min_size=1, max_size=20),
@@ -318,10 +321,7 @@ def test_phase_and_volume_are_continuous(
 
 
 def test_pacer_imports_no_numpy() -> None:
-    probe = (
-        "import vagal.pacer, sys, json\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
-    )
+    probe = "import vagal.pacer, sys, json\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not loaded & {"numpy", "scipy", "textual", "bleak", "matplotlib"}

@@ -8,6 +8,7 @@ with numbers pasted from the simulator's own output.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
 import subprocess
@@ -21,7 +22,16 @@ import numpy.typing as npt
 import pytest
 
 from vagal.clock import VirtualClock
-from vagal.events import Beat, ContactChanged, DeviceInfo, Event, Gap, PayloadRejected, RawPayload, SourceState
+from vagal.events import (
+    Beat,
+    ContactChanged,
+    DeviceInfo,
+    Event,
+    Gap,
+    PayloadRejected,
+    RawPayload,
+    SourceState,
+)
 from vagal.gatt import MS_PER_RR_UNIT, parse_heart_rate_measurement, rr_ms_to_raw
 from vagal.pacer import Pacer, parse_pace
 from vagal.sources.base import BeatSource
@@ -84,7 +94,7 @@ def test_same_seed_same_beats_and_bytes() -> None:
     t2, rr2 = simulate_rr(120.0, seed=7)
     np.testing.assert_array_equal(t1, t2)
     np.testing.assert_array_equal(rr1, rr2)
-    t3, rr3 = simulate_rr(120.0, seed=8)
+    _, rr3 = simulate_rr(120.0, seed=8)
     assert len(rr3) != len(rr1) or not np.array_equal(rr1, rr3)
     a = list(iter_notifications(60.0, seed=7, artifacts=SimArtifacts.typical()))
     b = list(iter_notifications(60.0, seed=7, artifacts=SimArtifacts.typical()))
@@ -141,7 +151,7 @@ def test_spontaneous_breathing_shows_as_an_hf_peak_at_12_to_15_per_min(seed: int
     from scipy.signal import welch
 
     t, rr = simulate_rr(600.0, seed=seed)
-    grid, hr = _hr_4hz(t, rr, t[0], t[-1])
+    _, hr = _hr_4hz(t, rr, t[0], t[-1])
     f, p = welch(hr - hr.mean(), fs=4.0, nperseg=512)
     hf = (f >= 0.15) & (f < 0.4)
     peak_per_min = 60.0 * f[hf][np.argmax(p[hf])]
@@ -234,7 +244,11 @@ def _poisson_ok(count: int, expected: float) -> bool:
 def test_artifacts_appear_at_about_the_given_rates() -> None:
     hours = 2.0
     arts = SimArtifacts(
-        ectopic_per_min=1.0, missed_per_min=0.5, extra_per_min=0.25, contact_loss_per_hour=10.0, dropout_per_hour=10.0
+        ectopic_per_min=1.0,
+        missed_per_min=0.5,
+        extra_per_min=0.25,
+        contact_loss_per_hour=10.0,
+        dropout_per_hour=10.0,
     )
     strap = SimulatedStrap(seed=9, artifacts=arts)
     for item in strap:
@@ -335,7 +349,7 @@ async def test_source_yields_the_decoder_events_in_order_with_drop_outs_and_cont
     assert src.stats.gap_s == pytest.approx(sum(g.duration_s for g in gaps))
     # Arrival-stamped events never go backwards (beats and gaps are back-dated by the decoder).
     times = [e.t_s for e in events if isinstance(e, (RawPayload, SourceState, ContactChanged))]
-    assert all(b >= a - 1e-9 for a, b in zip(times, times[1:]))
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(times))
 
 
 async def test_without_contact_support_the_decoder_judges_contact() -> None:

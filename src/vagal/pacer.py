@@ -322,7 +322,9 @@ _PHASES: Final[tuple[BreathPhase, ...]] = ("inhale", "hold_in", "exhale", "hold_
 
 def _check_rate(name: str, value: float) -> None:
     if not (math.isfinite(value) and MIN_RATE_PER_MIN <= value <= MAX_RATE_PER_MIN):
-        raise PaceError(f"{name} must be {MIN_RATE_PER_MIN:g} to {MAX_RATE_PER_MIN:g} breaths/min, got {value!r}")
+        raise PaceError(
+            f"{name} must be {MIN_RATE_PER_MIN:g} to {MAX_RATE_PER_MIN:g} breaths/min, got {value!r}"
+        )
 
 
 def _check_ramp(value: float) -> None:
@@ -370,6 +372,11 @@ class Pacer:
     def pattern(self) -> BreathPattern:
         """The pattern most recently chosen (it may take effect at the next breath)."""
         return self._segments[-1].pattern
+
+    @property
+    def last_change_s(self) -> float:
+        """When the last change was asked for (``start_s`` before any): ``set_pattern`` needs ``t_s`` ≥ this."""
+        return self._last_request_s
 
     @property
     def changes(self) -> int:

@@ -88,14 +88,22 @@ class SimArtifacts:
     """Range of a drop-out's duration, seconds (uniform)."""
 
     def __post_init__(self) -> None:
-        for name in ("ectopic_per_min", "missed_per_min", "extra_per_min", "contact_loss_per_hour", "dropout_per_hour"):
+        for name in (
+            "ectopic_per_min",
+            "missed_per_min",
+            "extra_per_min",
+            "contact_loss_per_hour",
+            "dropout_per_hour",
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a finite rate >= 0, got {value!r}")
         for name in ("contact_loss_s", "dropout_s"):
             lo, hi = getattr(self, name)
             if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
-                raise ValueError(f"{name} must be (shortest, longest) seconds with 0 < shortest <= longest, got {(lo, hi)!r}")
+                raise ValueError(
+                    f"{name} must be (shortest, longest) seconds with 0 < shortest <= longest, got {(lo, hi)!r}"
+                )
 
     @classmethod
     def typical(cls) -> SimArtifacts:
@@ -116,7 +124,13 @@ class SimArtifacts:
     def any(self) -> bool:
         """True when at least one kind is switched on."""
         return any(
-            (self.ectopic_per_min, self.missed_per_min, self.extra_per_min, self.contact_loss_per_hour, self.dropout_per_hour)
+            (
+                self.ectopic_per_min,
+                self.missed_per_min,
+                self.extra_per_min,
+                self.contact_loss_per_hour,
+                self.dropout_per_hour,
+            )
         )
 
 
@@ -202,7 +216,7 @@ class SimulatedStrap:
         self._t_s = start_s
         self._last_peak_s: float | None = None
         self._recent_rr: deque[float] = deque(maxlen=_HR_AVERAGE_BEATS)
-        self._hr_bpm = int(round(self.heart.hr_bpm))
+        self._hr_bpm = round(self.heart.hr_bpm)
         """The heart-rate field; before the first RR, the strap's first estimate."""
         self._skip_next_rr = False
         self._contact_until_s = -math.inf
@@ -251,7 +265,7 @@ class SimulatedStrap:
         for v in rr_ms:
             self._recent_rr.append(v)
         if self._recent_rr:
-            self._hr_bpm = min(int(round(60000.0 / (sum(self._recent_rr) / len(self._recent_rr)))), 255)
+            self._hr_bpm = min(round(60000.0 / (sum(self._recent_rr) / len(self._recent_rr))), 255)
         raw = [rr_ms_to_raw(v) for v in rr_ms]
         return encode_heart_rate_measurement(
             self._hr_bpm, raw, sensor_contact=True if self.contact_supported else None
@@ -318,7 +332,9 @@ def iter_notifications(
     Yields:
         Arrival time and the exact payload bytes.
     """
-    strap = SimulatedStrap(seed=seed, breathing=breathing, artifacts=artifacts, contact_supported=contact_supported)
+    strap = SimulatedStrap(
+        seed=seed, breathing=breathing, artifacts=artifacts, contact_supported=contact_supported
+    )
     for item in strap:
         if item.t_s > duration_s:
             return
