@@ -4,9 +4,10 @@ Sample entropy is the costly one: a naive count compares every pair of templates
 is O(N²) (10¹⁰ comparisons for a day of beats). vagal counts matches exactly with a
 summed-area table over the *ranks* of the distinct RR values: RR from a strap or an ECG
 lies on a grid (1/1024 s, 1/128 s…), so a day holds a few hundred distinct values, and
-the count is O(N + U^(m+1)) for U distinct values. When there are too many distinct
-values for that table, it falls back to a k-d tree (scipy ``cKDTree.count_neighbors``,
-exact, a few seconds for 100,000 beats).
+the count is O(N + U^d) for U distinct values and template length d. When there are too
+many distinct values for that table (U^d > 2·10⁷), it falls back to a k-d tree over the
+distinct templates, weighted by how often each occurs (scipy ``cKDTree.count_neighbors``,
+exact; ~2 s per template length for 100,000 templates that are all different).
 """
 
 from __future__ import annotations
@@ -73,46 +74,51 @@ def _templates(rr: FloatArray, breaks: BoolArray, m: int) -> FloatArray:
     return t
 
 
-def _count_matches_sat(tmpl: FloatArray, r: float) -> tuple[int, int]:
-    """Ordered pairs (i ≠ j) within Chebyshev distance r, for the first m and all m+1 columns."""
-    u, inv = np.unique(tmpl, return_inverse=True)
-    ranks = inv.reshape(tmpl.shape)
-    lo = np.searchsorted(u, u - r, side="left")
-    hi = np.searchsorted(u, u + r, side="right")  # exclusive
-    nu = u.size
-    counts: list[int] = []
-    for d in (tmpl.shape[1] - 1, tmpl.shape[1]):
-        rk = ranks[:, :d]
-        flat = np.ravel_multi_index(tuple(rk.T), (nu,) * d)
-        hist = np.bincount(flat, minlength=nu**d).reshape((nu,) * d)
-        sat = np.zeros((nu + 1,) * d, dtype=np.int64)
-        inner = tuple(slice(1, None) for _ in range(d))
-        sat[inner] = hist
+def _count_sat(ranks: npt.NDArray[np.intp], lo: npt.NDArray[np.intp], hi: npt.NDArray[np.intp], nu: int) -> int:
+    """Ordered pairs (i ≠ j) whose ranks fall in each other's box, by a summed-area table."""
+    d = ranks.shape[1]
+    flat = np.ravel_multi_index(tuple(ranks.T), (nu,) * d)
+    hist = np.bincount(flat, minlength=nu**d).reshape((nu,) * d)
+    sat = np.zeros((nu + 1,) * d, dtype=np.int64)
+    sat[tuple(slice(1, None) for _ in range(d))] = hist
+    for ax in range(d):
+        np.cumsum(sat, axis=ax, out=sat)
+    total = np.zeros(ranks.shape[0], dtype=np.int64)
+    for corner in range(1 << d):
+        idx = []
+        sign = 1
         for ax in range(d):
-            np.cumsum(sat, axis=ax, out=sat)
-        total = np.zeros(rk.shape[0], dtype=np.int64)
-        for corner in range(1 << d):
-            idx = []
-            sign = 1
-            for ax in range(d):
-                if corner >> ax & 1:
-                    idx.append(lo[rk[:, ax]])
-                    sign = -sign
-                else:
-                    idx.append(hi[rk[:, ax]])
-            total += sign * sat[tuple(idx)]
-        counts.append(int(total.sum()) - rk.shape[0])
-    return counts[0], counts[1]
+            if corner >> ax & 1:
+                idx.append(lo[ranks[:, ax]])
+                sign = -sign
+            else:
+                idx.append(hi[ranks[:, ax]])
+        total += sign * sat[tuple(idx)]
+    return int(total.sum()) - ranks.shape[0]
 
 
-def _count_matches_tree(tmpl: FloatArray, r: float) -> tuple[int, int]:
+def _count_tree(points: FloatArray, r: float) -> int:
+    """Ordered pairs (i ≠ j) within Chebyshev distance r, by a k-d tree over the distinct points."""
     from scipy.spatial import cKDTree
 
+    uniq, weight = np.unique(points, axis=0, return_counts=True)
+    tree = cKDTree(uniq)
+    w = weight.astype(np.float64)
+    return int(round(float(tree.count_neighbors(tree, r, p=np.inf, weights=(w, w))))) - points.shape[0]
+
+
+def _count_matches(tmpl: FloatArray, r: float) -> tuple[int, int]:
+    """(B, A): ordered template pairs within r over the first m and over all m+1 columns."""
+    u, inv = np.unique(tmpl, return_inverse=True)
+    ranks = inv.reshape(tmpl.shape).astype(np.intp)
+    lo = np.searchsorted(u, u - r, side="left")
+    hi = np.searchsorted(u, u + r, side="right")  # exclusive
     out: list[int] = []
     for d in (tmpl.shape[1] - 1, tmpl.shape[1]):
-        pts = np.ascontiguousarray(tmpl[:, :d])
-        tree = cKDTree(pts)
-        out.append(int(tree.count_neighbors(tree, r, p=np.inf)) - pts.shape[0])
+        if u.size**d <= _SAT_MAX_CELLS:
+            out.append(_count_sat(ranks[:, :d], lo, hi, u.size))
+        else:
+            out.append(_count_tree(np.ascontiguousarray(tmpl[:, :d]), r))
     return out[0], out[1]
 
 
@@ -159,11 +165,7 @@ def sample_entropy(
     tmpl = _templates(rr, b, m)
     if tmpl.shape[0] < 2:
         return NAN
-    nu = np.unique(tmpl).size
-    if nu ** (m + 1) <= _SAT_MAX_CELLS:
-        b_count, a_count = _count_matches_sat(tmpl, tol)
-    else:
-        b_count, a_count = _count_matches_tree(tmpl, tol)
+    b_count, a_count = _count_matches(tmpl, tol)
     if a_count <= 0 or b_count <= 0:
         return NAN
     return float(-np.log(a_count / b_count))

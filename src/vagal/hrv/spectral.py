@@ -147,6 +147,7 @@ def psd_welch(
     segment_s: float = DEFAULT_SEGMENT_S,
     detrend: Detrend = "smoothness",
     lam: float = DEFAULT_LAMBDA,
+    nfft: int | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Welch power spectral density of an evenly sampled RR series.
 
@@ -161,6 +162,8 @@ def psd_welch(
             series, then each segment's mean removed), "linear" or "constant" (per segment;
             "linear" is what the live engine uses on 64–120 s windows, §2.3).
         lam: λ for the smoothness priors.
+        nfft: FFT length (≥ the segment length); default the next power of two ≥
+            max(nperseg, 2048). Give it to put several series on the same frequency grid.
 
     Returns:
         ``(f_hz, p_ms2_per_hz)``; both empty when fewer than 8 samples (2 s at 4 Hz) are
@@ -195,7 +198,7 @@ def psd_welch(
         window="hann",
         nperseg=nperseg,
         noverlap=nperseg // 2,
-        nfft=_nfft(nperseg),
+        nfft=_nfft(nperseg) if nfft is None else max(int(nfft), nperseg),
         detrend=seg_detrend,
         scaling="density",
     )

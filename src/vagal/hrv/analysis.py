@@ -1,0 +1,344 @@
+"""Everything vagal computes on one record: :func:`analyze_rr` → :class:`HrvResult`.
+
+Design: one pure function that runs the core in a fixed order (artifact correction,
+time domain, spectrum, nonlinear, coherence) and keeps, for every metric it cannot give,
+the reason in plain words. ``HrvResult.to_dict()`` is exactly what ``vagal analyze
+--json`` prints; the report and the session list read the same object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr, implausible_reason
+from vagal.hrv.artifacts import correct_artifacts, detect_artifacts
+from vagal.hrv.coherence import coherence_series
+from vagal.hrv.nonlinear import (
+    DFA_ALPHA1_SCALES,
+    DFA_ALPHA2_SCALES,
+    DFA_MIN_BOXES,
+    SAMPEN_MIN_BEATS,
+    dfa_alpha1,
+    dfa_alpha2,
+    poincare,
+    sample_entropy,
+)
+from vagal.hrv.spectral import (
+    DEFAULT_FS_HZ,
+    DEFAULT_SEGMENT_S,
+    BandPowers,
+    _nfft,
+    band_powers,
+    psd_lomb,
+    psd_welch,
+    resample,
+)
+from vagal.hrv.time_domain import time_domain
+
+PsdMethod = Literal["welch", "lomb"]
+_PSD_METHODS: Final = ("welch", "lomb")
+
+MIN_HF_S: Final = 60.0
+"""HF needs ≥ 1 min (Task Force: 10 periods of its lowest frequency would be 67 s)."""
+MIN_LF_S: Final = 120.0
+"""LF, LF/HF and nu need ≥ 2 min (METHODS.md §2.1)."""
+MIN_VLF_S: Final = 300.0
+"""VLF and total power need the standard 5 min."""
+MIN_SEGMENT_S: Final = 30.0
+"""Stretches between gaps shorter than this do not enter the Welch spectrum."""
+
+JSON_KEYS: Final = (
+    "n_beats",
+    "duration_s",
+    "artifacts_pct",
+    "mean_nn_ms",
+    "mean_hr_bpm",
+    "sdnn_ms",
+    "rmssd_ms",
+    "sdsd_ms",
+    "pnn50_pct",
+    "pnn20_pct",
+    "vlf_ms2",
+    "lf_ms2",
+    "hf_ms2",
+    "lf_hf",
+    "lf_nu",
+    "hf_nu",
+    "total_power_ms2",
+    "lf_peak_hz",
+    "hf_peak_hz",
+    "sd1_ms",
+    "sd2_ms",
+    "sampen",
+    "dfa_alpha1",
+    "dfa_alpha2",
+    "coherence",
+)
+"""The keys of ``vagal analyze --json``, in order (issue 2)."""
+
+_SPECTRAL = ("vlf_ms2", "lf_ms2", "hf_ms2", "lf_hf", "lf_nu", "hf_nu", "total_power_ms2", "lf_peak_hz", "hf_peak_hz")
+_NEEDS_S = {
+    "vlf_ms2": MIN_VLF_S,
+    "total_power_ms2": MIN_VLF_S,
+    "lf_ms2": MIN_LF_S,
+    "lf_hf": MIN_LF_S,
+    "lf_nu": MIN_LF_S,
+    "hf_nu": MIN_LF_S,
+    "lf_peak_hz": MIN_LF_S,
+    "hf_ms2": MIN_HF_S,
+    "hf_peak_hz": MIN_HF_S,
+}
+
+
+def _empty_f() -> FloatArray:
+    return np.empty(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class HrvResult:
+    """All HRV metrics of one record. NaN where not computable; ``reasons`` says why."""
+
+    n_beats: int
+    """RR intervals given (before correction)."""
+    duration_s: float
+    """From the start of the first interval to the last beat."""
+    artifacts_pct: float
+    """Beats flagged as artifacts, % of n_beats (corrected unless ``corrected`` is False)."""
+    mean_nn_ms: float
+    mean_hr_bpm: float
+    """60000 / mean NN."""
+    sdnn_ms: float
+    rmssd_ms: float
+    sdsd_ms: float
+    pnn50_pct: float
+    pnn20_pct: float
+    vlf_ms2: float
+    lf_ms2: float
+    hf_ms2: float
+    lf_hf: float
+    lf_nu: float
+    hf_nu: float
+    total_power_ms2: float
+    lf_peak_hz: float
+    hf_peak_hz: float
+    sd1_ms: float
+    sd2_ms: float
+    sampen: float
+    dfa_alpha1: float
+    dfa_alpha2: float
+    coherence: float
+    """Mean coherence ratio over 64 s windows every 5 s (peak ratio, METHODS.md §6.1)."""
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why a metric is NaN (None in JSON), keyed by its JSON name, in plain words."""
+    mean_inst_hr_bpm: float = NAN
+    """Mean of the instantaneous heart rates."""
+    min_hr_bpm: float = NAN
+    max_hr_bpm: float = NAN
+    corrected: bool = True
+    """Whether artifact correction was applied."""
+    corrected_indices: npt.NDArray[np.intp] = field(default_factory=lambda: np.empty(0, dtype=np.intp))
+    """Input indices of the beats that were corrected (or flagged, without correction)."""
+    psd_method: str = "welch"
+    """The spectral estimator used: "welch" or "lomb"."""
+    psd_f_hz: FloatArray = field(default_factory=_empty_f)
+    """Frequencies of the spectrum the band powers come from (for plots)."""
+    psd_ms2_per_hz: FloatArray = field(default_factory=_empty_f)
+    """The spectrum itself, ms²/Hz."""
+    nn_ms: FloatArray = field(default_factory=_empty_f)
+    """The NN series analysed (after correction)."""
+    nn_t_s: FloatArray = field(default_factory=_empty_f)
+    """Its beat times, seconds."""
+    nn_breaks: BoolArray = field(default_factory=lambda: np.empty(0, dtype=np.bool_))
+    """``nn_breaks[i]`` True when a gap precedes NN beat i."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the ``vagal analyze --json`` keys; NaN becomes None."""
+        out: dict[str, Any] = {}
+        for k in JSON_KEYS:
+            v = getattr(self, k)
+            if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+                out[k] = int(v)
+            else:
+                fv = float(v)
+                out[k] = fv if np.isfinite(fv) else None
+        return out
+
+
+def _duration_s(rr: FloatArray, t: FloatArray) -> float:
+    if rr.size == 0:
+        return 0.0
+    first = rr[0] if np.isfinite(rr[0]) else 0.0
+    return float(t[-1] - (t[0] - first / 1000.0))
+
+
+def _segments(breaks: BoolArray) -> list[tuple[int, int]]:
+    cuts = np.concatenate(([0], np.flatnonzero(breaks[1:]) + 1, [breaks.size]))
+    return [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
+
+
+def _welch_gapped(t: FloatArray, nn: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray, float]:
+    """Welch PSD averaged over the stretches between gaps (weighted by their length).
+
+    Returns ``(f_hz, p, span_s)``: span_s is the time covered by the stretches used.
+    """
+    pieces: list[FloatArray] = []
+    span_s = 0.0
+    for a, z in _segments(breaks):
+        tg, xg = resample(t[a:z], nn[a:z], DEFAULT_FS_HZ)
+        if tg.size and (tg[-1] - tg[0]) >= MIN_SEGMENT_S:
+            pieces.append(xg)
+            span_s += _duration_s(nn[a:z], t[a:z])
+    if not pieces:
+        return _empty_f(), _empty_f(), 0.0
+    nperseg = min(int(round(DEFAULT_SEGMENT_S * DEFAULT_FS_HZ)), max(p.size for p in pieces))
+    nfft = _nfft(nperseg)
+    acc: FloatArray | None = None
+    f: FloatArray = _empty_f()
+    total = 0
+    for xg in pieces:
+        f, p = psd_welch(xg, DEFAULT_FS_HZ, nfft=nfft)
+        if f.size == 0:
+            continue
+        acc = p * xg.size if acc is None else acc + p * xg.size
+        total += xg.size
+    if acc is None:
+        return _empty_f(), _empty_f(), 0.0
+    return f, acc / total, span_s
+
+
+def analyze_rr(
+    rr_ms: npt.ArrayLike,
+    *,
+    t_s: npt.ArrayLike | None = None,
+    breaks: npt.ArrayLike | None = None,
+    correct: bool = True,
+    psd: PsdMethod = "welch",
+) -> HrvResult:
+    """Full HRV analysis of one RR record.
+
+    Args:
+        rr_ms: RR intervals in ms, as recorded.
+        t_s: Beat times in seconds; default the cumulative sum of ``rr_ms``.
+        breaks: ``breaks[i]`` True when a gap precedes beat i.
+        correct: Correct artifacts first (Lipponen & Tarvainen 2019); default True.
+        psd: "welch" (default: 4 Hz spline, smoothness priors, Welch 256 s) or "lomb"
+            (Lomb–Scargle on the beat times; better with gaps).
+
+    Returns:
+        An :class:`HrvResult`. Never raises on data: a metric that cannot be computed is
+        NaN with a reason (too short for the band, too few beats, constant RR, implausible
+        values left in with ``correct=False``, …).
+
+    Raises:
+        ValueError: ``psd`` is not one of "welch", "lomb", or the lengths disagree.
+
+    References:
+        METHODS.md §§1–3, 5, 6.1 and §7 (the decisions).
+    """
+    if psd not in _PSD_METHODS:
+        raise ValueError(f"psd must be one of {_PSD_METHODS}, got {psd=}")
+    rr = as_rr(rr_ms)
+    b = as_breaks(breaks, rr.size)
+    if t_s is None:
+        t = np.cumsum(np.where(np.isfinite(rr), rr, 0.0)) / 1000.0
+    else:
+        t = as_rr(t_s)
+        if t.size != rr.size:
+            raise ValueError(f"t_s and rr_ms must have the same length: {t.size} vs {rr.size}")
+    n = int(rr.size)
+    duration = _duration_s(rr, t) if n else 0.0
+    reasons: dict[str, str] = {}
+    values: dict[str, float] = dict.fromkeys(JSON_KEYS[3:], NAN)
+
+    if correct:
+        fixed = correct_artifacts(rr, t_s=t, breaks=b)
+        nn, tn, bn = fixed.rr_ms, fixed.t_s, fixed.breaks
+        idx, pct = fixed.corrected_indices, fixed.pct
+    else:
+        rep = detect_artifacts(rr, breaks=b)
+        nn, tn, bn = rr, t, b
+        idx, pct = rep.all, rep.pct
+    common = dict(
+        n_beats=n,
+        duration_s=duration,
+        artifacts_pct=pct,
+        corrected=correct,
+        corrected_indices=idx,
+        psd_method=psd,
+        nn_ms=nn,
+        nn_t_s=tn,
+        nn_breaks=bn,
+    )
+    why_all = "no beats" if nn.size == 0 else implausible_reason(nn)
+    if why_all is not None:
+        if correct is False and nn.size:
+            why_all += " (this analysis was asked not to correct them)"
+        reasons.update(dict.fromkeys(values, why_all))
+        return HrvResult(**values, reasons=reasons, **common)  # type: ignore[arg-type]
+
+    # Time domain.
+    td = time_domain(nn, breaks=bn)
+    for k in ("mean_nn_ms", "mean_hr_bpm", "sdnn_ms", "rmssd_ms", "sdsd_ms", "pnn50_pct", "pnn20_pct"):
+        values[k] = getattr(td, k)
+        if k in td.reasons:
+            reasons[k] = td.reasons[k]
+
+    # Frequency domain.
+    if psd == "welch":
+        f, p, span_s = _welch_gapped(tn, nn, bn)
+    else:
+        f, p = psd_lomb(tn, nn)
+        span_s = max((_duration_s(nn[a:z], tn[a:z]) for a, z in _segments(bn)), default=0.0)
+    bp: BandPowers | None = band_powers(f, p) if f.size else None
+    for k in _SPECTRAL:
+        need = _NEEDS_S[k]
+        if span_s < need * 0.99:
+            reasons[k] = f"needs {need / 60:g} min of beats without a gap, has {span_s / 60:.1f} min"
+            # (5 min is asked of VLF with 1 % grace: a "5-minute" recording is often 299 s)
+        elif bp is None:
+            reasons[k] = "no spectrum could be computed"
+        else:
+            values[k] = getattr(bp, k)
+            if k in bp.reasons:
+                reasons[k] = bp.reasons[k]
+
+    # Nonlinear.
+    sd1, sd2 = poincare(nn, breaks=bn)
+    values["sd1_ms"], values["sd2_ms"] = sd1, sd2
+    if np.isnan(sd1):
+        reasons["sd1_ms"] = reasons["sd2_ms"] = "needs at least 3 successive beats without a gap"
+    values["sampen"] = sample_entropy(nn, breaks=bn)
+    if np.isnan(values["sampen"]):
+        reasons["sampen"] = (
+            f"needs at least {SAMPEN_MIN_BEATS} beats"
+            if nn.size < SAMPEN_MIN_BEATS
+            else "undefined here (constant RR, or no matching templates)"
+        )
+    for key, fn, scales in (
+        ("dfa_alpha1", dfa_alpha1, DFA_ALPHA1_SCALES),
+        ("dfa_alpha2", dfa_alpha2, DFA_ALPHA2_SCALES),
+    ):
+        values[key] = fn(nn)
+        if np.isnan(values[key]):
+            need = DFA_MIN_BOXES * scales[1]
+            reasons[key] = f"needs at least {need} beats" if nn.size < need else "undefined here (constant RR)"
+
+    # Coherence: the mean of the 64 s ratios, every 5 s.
+    _, cr = coherence_series(tn, nn, breaks=bn)
+    ok = cr[np.isfinite(cr)]
+    if ok.size:
+        values["coherence"] = float(ok.mean())
+    else:
+        reasons["coherence"] = (
+            "needs 64 s of beats without a gap (at least 50 beats)"
+            if cr.size == 0
+            else "undefined here (no variation in heart rate)"
+        )
+    for k, v in values.items():
+        if np.isnan(v) and k not in reasons:
+            reasons[k] = "could not be computed from these beats"
+    return HrvResult(**values, reasons=reasons, **common)  # type: ignore[arg-type]
