@@ -23,8 +23,8 @@ is the sum of four parts:
   (respiratory sinus arrhythmia, HF power at 12-15 breaths/min).
 * **Beat-to-beat jitter**: the IPFM threshold varies a little from beat to beat.
 
-Beats come from the integral pulse frequency modulation (IPFM) model (Mateo & Laguna
-2000; Bailón et al.): the integral of the instantaneous rate HR(t)/60 is accumulated and a
+Beats come from the integral pulse frequency modulation (IPFM) model (Rompelman et al. 1977; Mateo & Laguna
+2000): the integral of the instantaneous rate HR(t)/60 is accumulated and a
 beat fires each time it reaches the (jittered) threshold 1, so RR intervals follow
 from a continuous HR signal instead of being drawn one by one.
 
