@@ -34,6 +34,8 @@ ROLLING_MIN_DIFFS: Final = 20
 """Fewest successive differences a rolling RMSSD window needs (fewer: no value drawn)."""
 COHERENCE_WINDOW_S: Final = 64.0
 """Coherence window (HeartMath, METHODS.md §6.1)."""
+HR_SMOOTH_WINDOW_S: Final = 30.0
+"""Averaging window of the heart-rate trend drawn over long sessions (beat-by-beat is a blur there)."""
 TOO_SHORT: Final = "too short for this"
 """What the summary says where a metric cannot be computed on this recording."""
 
@@ -143,6 +145,8 @@ class ReportData:
     hr_t_s: FloatArray
     """Beat times for the heart-rate trace (NaN inserted where a gap breaks the line)."""
     hr_bpm: FloatArray
+    hr_smooth_bpm: FloatArray
+    """Heart rate averaged over :data:`HR_SMOOTH_WINDOW_S` around each point of ``hr_t_s``."""
     corrected_t_s: FloatArray
     """Times of beats the artifact correction changed (drawn as marks on the trace)."""
     corrected_hr_bpm: FloatArray
@@ -282,6 +286,30 @@ def rolling_rmssd(
     return ends, out
 
 
+def smoothed(t_s: FloatArray, y: FloatArray, window_s: float = HR_SMOOTH_WINDOW_S) -> FloatArray:
+    """Centred moving average of ``y`` over ``window_s`` seconds of time (NaN points are skipped and kept)."""
+    ok = np.isfinite(t_s) & np.isfinite(y)
+    tt, yy = t_s[ok], y[ok]
+    out = np.full(t_s.size, np.nan)
+    if tt.size == 0:
+        return out
+    c = np.concatenate(([0.0], np.cumsum(yy)))
+    lo = np.searchsorted(tt, tt - window_s / 2.0, side="left")
+    hi = np.searchsorted(tt, tt + window_s / 2.0, side="right")
+    out[ok] = (c[hi] - c[lo]) / (hi - lo)
+    return out
+
+
+def break_jumps(t_s: FloatArray, y: FloatArray, step_s: float) -> tuple[FloatArray, FloatArray]:
+    """Insert a NaN point wherever successive times are more than 1.5 steps apart (a gap), so a line breaks."""
+    if t_s.size < 2:
+        return t_s, y
+    cut = np.flatnonzero(np.diff(t_s) > 1.5 * step_s) + 1
+    if cut.size == 0:
+        return t_s, y
+    return np.insert(t_s, cut, np.nan), np.insert(y, cut, np.nan)
+
+
 def hr_trace(t_s: FloatArray, nn_ms: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray]:
     """Instantaneous heart rate (60000 / NN) with a NaN point before every gap, so a line breaks there."""
     hr = 60000.0 / nn_ms
@@ -330,16 +358,58 @@ def _pacer_spans(recording: Recording, end_s: float) -> list[PacerSpan]:
     return spans
 
 
-def _psd(t_s: FloatArray, nn_ms: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray, str]:
-    """The session's PSD drawn in the report: the same estimator ``analyze_rr`` uses."""
+_PSD_METHOD_TEXT: Final = {
+    "welch": "Welch, 256 s Hann windows, smoothness-priors detrend",
+    "lomb": "Lomb–Scargle",
+}
+
+
+MIN_STRETCH_S: Final = 60.0
+"""Stretches between gaps shorter than this are left out of the drawn spectrum."""
+
+
+def _welch_over_stretches(t: FloatArray, nn: FloatArray, b: BoolArray) -> tuple[FloatArray, FloatArray]:
+    """Welch PSD of each stretch between gaps, averaged with weights by length, on the longest stretch's grid."""
+    from vagal.hrv.spectral import psd_welch, resample
+
+    cuts = np.concatenate(([0], np.flatnonzero(b[1:]) + 1, [nn.size]))
+    parts: list[tuple[FloatArray, FloatArray, int]] = []
+    for a, z in zip(cuts[:-1], cuts[1:], strict=True):
+        tg, xg = resample(t[a:z], nn[a:z])
+        if tg.size and tg[-1] - tg[0] >= MIN_STRETCH_S:
+            f, p = psd_welch(xg)
+            if f.size:
+                parts.append((f, p, int(xg.size)))
+    if not parts:
+        return np.empty(0), np.empty(0)
+    f_ref = max(parts, key=lambda q: q[0].size)[0]
+    total = sum(n for _, _, n in parts)
+    p_avg = sum(np.interp(f_ref, f, p) * n for f, p, n in parts) / total
+    return f_ref, np.asarray(p_avg, dtype=np.float64)
+
+
+def _session_psd(result: Any, t: FloatArray, nn: FloatArray, b: BoolArray) -> tuple[FloatArray, FloatArray, str]:
+    """The spectrum the band powers came from (``HrvResult.psd_*``).
+
+    When the result carries no spectrum, it is recomputed with the core's public steps:
+    Welch on the 4 Hz spline for a record without gaps, Lomb–Scargle on the beat times
+    for one with gaps (the Welch average over stretches is internal to the core).
+    """
     from vagal.hrv.spectral import psd_lomb, psd_welch, resample
 
-    if breaks[1:].any():
-        f, p = psd_lomb(t_s, nn_ms)
-        return f, p, "Lomb–Scargle (the session has gaps)"
-    tg, xg = resample(t_s, nn_ms)
-    f, p = psd_welch(xg)
-    return f, p, "Welch, 256 s Hann windows, smoothness-priors detrend"
+    f = np.asarray(result.psd_f_hz, dtype=np.float64)
+    p = np.asarray(result.psd_ms2_per_hz, dtype=np.float64)
+    method = str(result.psd_method)
+    gapped = bool(b[1:].any())
+    if f.size == 0:
+        if method == "lomb":
+            f, p = psd_lomb(t, nn)
+        else:
+            f, p = _welch_over_stretches(t, nn, b)
+    text = _PSD_METHOD_TEXT.get(method, method)
+    if gapped:
+        text += "" if method == "lomb" else ", averaged over the stretches between gaps"
+    return f, p, text
 
 
 def build_report_data(recording: Recording) -> ReportData:
@@ -358,32 +428,32 @@ def build_report_data(recording: Recording) -> ReportData:
     """
     from vagal.errors import InputFileError
     from vagal.hrv import analyze_rr
-    from vagal.hrv.artifacts import correct_artifacts
     from vagal.hrv.coherence import coherence_series
-    from vagal.hrv.nonlinear import poincare
     from vagal.sessions.segment import segments
 
     rec = recording
-    corr = correct_artifacts(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks)
-    nn, t, b = corr.rr_ms, corr.t_s, corr.breaks
+    result = analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=True)
+    nn, t, b = result.nn_ms, result.nn_t_s, result.nn_breaks
     if nn.size < 2:
         raise InputFileError(rec.path, "holds fewer than 2 usable beats; there is nothing to report")
-    result = analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=True)
     res = result.to_dict()
-    reasons = dict(getattr(result, "reasons", {}) or {})
+    reasons = dict(result.reasons)
 
     duration_s = max(rec.duration_s, float(rec.meta.get("session_duration_s", 0.0) or 0.0))
     hr_t, hr = hr_trace(t, nn, b)
-    idx = np.asarray(corr.corrected_indices, dtype=np.intp)
+    idx = np.asarray(result.corrected_indices, dtype=np.intp)
     idx = idx[(idx >= 0) & (idx < rec.t_s.size)]
     c_t = rec.t_s[idx]
     c_hr = np.interp(c_t, t, 60000.0 / nn) if c_t.size else np.empty(0)
     rm_t, rm = rolling_rmssd(t, nn, breaks=b)
     co_t, co = coherence_series(t, nn, breaks=b, window_s=COHERENCE_WINDOW_S, step_s=ROLLING_STEP_S)
-    f, p, method = _psd(t, nn, b)
+    f, p, method = _session_psd(result, t, nn, b)
+    numbers_method = _PSD_METHOD_TEXT.get(result.psd_method, result.psd_method)
+    if result.psd_method == "welch" and b[1:].any():
+        numbers_method += ", averaged over the stretches between gaps"
     keep = ~b[1:]
     px, py = nn[:-1][keep], nn[1:][keep]
-    sd1, sd2 = poincare(nn, breaks=b)
+    sd1, sd2 = float(result.sd1_ms), float(result.sd2_ms)
 
     segs: list[SegmentSummary] = []
     if rec.markers:
@@ -405,7 +475,7 @@ def build_report_data(recording: Recording) -> ReportData:
     device = _device_text(rec.meta)
     subtitle = f"{when}  ·  {format_duration(duration_s)}  ·  {device}"
     n_corr = int(idx.size)
-    pct = float(corr.pct)
+    pct = float(result.artifacts_pct)
     gap_spans = [(g.start_s, g.end_s) for g in rec.gaps]
     if not gap_spans and b[1:].any():
         # No Gap events (e.g. an imported file): draw the break between the two beats.
@@ -425,7 +495,7 @@ def build_report_data(recording: Recording) -> ReportData:
     if pacer:
         rates = sorted({round(s.rate_per_min, 1) for s in pacer})
         info.append(("Breathing guide", ", ".join(f"{r:g}" for r in rates) + " breaths/min"))
-    info.append(("Spectrum", method))
+    info.append(("Spectrum", numbers_method))
 
     notes: list[str] = []
     for dmg in rec.damage[:3]:
@@ -449,6 +519,7 @@ def build_report_data(recording: Recording) -> ReportData:
         duration_s=duration_s,
         hr_t_s=hr_t,
         hr_bpm=hr,
+        hr_smooth_bpm=smoothed(hr_t, hr),
         corrected_t_s=c_t,
         corrected_hr_bpm=c_hr,
         gaps=gap_spans,
@@ -456,8 +527,8 @@ def build_report_data(recording: Recording) -> ReportData:
         pacer=pacer,
         rmssd_t_s=rm_t,
         rmssd_ms=rm,
-        coherence_t_s=co_t,
-        coherence=co,
+        coherence_t_s=break_jumps(co_t, co, ROLLING_STEP_S)[0],
+        coherence=break_jumps(co_t, co, ROLLING_STEP_S)[1],
         psd_f_hz=f,
         psd_ms2_per_hz=p,
         psd_method=method,

@@ -44,6 +44,8 @@ _SEGMENT_LABELS: Final = {
     "coherence": ("Coherence (peak ratio)", ""),
 }
 _SEGMENT_DECIMALS: Final = {"duration_s": 1, "mean_hr_bpm": 1, "rmssd_ms": 1, "sdnn_ms": 1, "lf_ms2": 0, "hf_ms2": 0, "coherence": 2}
+_BEAT_TRACE_MAX_S: Final = 15 * 60.0
+"""Longer sessions get a 30 s average over a light beat-by-beat trace."""
 _MAX_SEGMENTS: Final = 8
 """More segments than this do not fit side by side; the rest are listed as left out."""
 
@@ -104,7 +106,12 @@ def _time_context(ax: Axes, data: ReportData, *, label_markers: bool) -> None:
 def _hr_panel(ax: Axes, data: ReportData) -> None:
     ax.set_title("Heart rate over the session")
     t_min = _minutes(data.hr_t_s)
-    ax.plot(t_min, data.hr_bpm, color=style.HR, linewidth=0.7, solid_joinstyle="round", label="heart rate")
+    if data.duration_s > _BEAT_TRACE_MAX_S:
+        # An hour of beats is a solid band; a 30 s average shows the course, beats stay as a light haze.
+        ax.plot(t_min, data.hr_bpm, color=style.HR_LIGHT, linewidth=0.4, label="each beat")
+        ax.plot(t_min, data.hr_smooth_bpm, color=style.HR, linewidth=1.1, label="30 s average")
+    else:
+        ax.plot(t_min, data.hr_bpm, color=style.HR, linewidth=0.8, solid_joinstyle="round", label="heart rate")
     if data.corrected_t_s.size:
         ax.plot(
             _minutes(data.corrected_t_s),
@@ -122,16 +129,18 @@ def _hr_panel(ax: Axes, data: ReportData) -> None:
     if hr.size:
         lo, hi = np.percentile(hr, [0.5, 99.5])
         pad = max(3.0, 0.1 * (hi - lo))
-        top = hi + pad + (0.22 * (hi - lo + 2 * pad) if (data.pacer or data.markers) else 0.0)
-        ax.set_ylim(lo - pad, top)
+        span = hi - lo + 2 * pad
+        top = hi + pad + (0.14 * span if data.markers else 0.0)
+        bottom = lo - pad - (0.14 * span if data.pacer else 0.0)
+        ax.set_ylim(bottom, top)
     ax.set_ylabel("heart rate (bpm)")
     # The breathing guide as a labelled band along the top: rate in breaths/min.
     for k, span in enumerate(data.pacer):
         ax.axvspan(
             span.start_s / 60.0,
             span.end_s / 60.0,
-            ymin=0.9,
-            ymax=1.0,
+            ymin=0.0,
+            ymax=0.1,
             facecolor=style.PACER_FILL,
             edgecolor="#9fb3c8",
             hatch="...",
@@ -142,7 +151,7 @@ def _hr_panel(ax: Axes, data: ReportData) -> None:
         mid = (span.start_s + span.end_s) / 2.0 / 60.0
         ax.text(
             mid,
-            0.95,
+            0.05,
             f"guide {span.rate_per_min:.1f} breaths/min",
             transform=ax.get_xaxis_transform(),
             ha="center",
@@ -153,7 +162,7 @@ def _hr_panel(ax: Axes, data: ReportData) -> None:
             zorder=6,
         )
     _time_context(ax, data, label_markers=True)
-    ax.legend(loc="lower left", ncol=4, handlelength=1.6)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=5, handlelength=1.6, borderaxespad=0.2)
 
 
 def _rmssd_panel(ax: Axes, data: ReportData) -> None:
@@ -206,7 +215,9 @@ def _psd_panel(ax: Axes, data: ReportData) -> None:
     ax.set_ylim(bottom=0.0)
     ax.set_xlabel("frequency (Hz)")
     ax.set_ylabel("power density (ms²/Hz)")
-    ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}".replace(",", "\u2009")))
     ax.legend(loc="upper right", handlelength=1.4)
     ax.text(0.99, 0.62, data.psd_method.split(",")[0], transform=ax.transAxes, ha="right", fontsize=6.5, color=style.MUTED)
 
@@ -261,7 +272,7 @@ def _header(fig: Figure | SubFigure, data: ReportData, page: str) -> None:
 
 
 def _footer(fig: Figure | SubFigure) -> None:
-    fig.text(0.06, 0.02, "¹ " + style.FOOTNOTE, fontsize=6.5, color=style.MUTED, va="bottom", wrap=True)
+    fig.text(0.06, 0.02, style.FOOTNOTE, fontsize=6.5, color=style.MUTED, va="bottom", wrap=True)
 
 
 def draw_page_one(fig: Figure | SubFigure, data: ReportData) -> None:
@@ -292,35 +303,38 @@ def _table(
     x: list[float],
     top: float,
     line_h: float,
-    bold_first_col: bool = False,
     header: tuple[str, ...] | None = None,
     align: list[str] | None = None,
+    rule: tuple[float, float] = (0.06, 0.94),
 ) -> float:
-    """Text rows at fixed column positions (figure fractions); returns the y below the last row."""
+    """Text rows at fixed column positions (figure fractions); returns the y below the last row.
+
+    A row of one string is a section heading with a rule under it. A cell reading
+    :data:`TOO_SHORT` is set in muted italics.
+    """
     align = align or ["left"] * len(x)
     y = top
     if header is not None:
         for xi, text, ha in zip(x, header, align, strict=True):
             fig.text(xi, y, text, fontsize=7.5, fontweight="bold", color=style.MUTED, ha=ha, va="top")
         y -= line_h
-        fig.add_artist(_rule(fig, y + line_h * 0.15))
+        fig.add_artist(_rule(fig, y + line_h * 0.15, rule))
     for row in rows:
         if len(row) == 1:  # a section heading
             y -= line_h * 0.35
             fig.text(x[0], y, row[0], fontsize=8.5, fontweight="bold", color=style.INK, va="top")
             y -= line_h
-            fig.add_artist(_rule(fig, y + line_h * 0.15))
+            fig.add_artist(_rule(fig, y + line_h * 0.15, rule))
             continue
-        for k, (xi, text, ha) in enumerate(zip(x, row, align, strict=False)):
-            muted = text == TOO_SHORT or k == 3
+        for xi, text, ha in zip(x, row, align, strict=False):
+            short = text in (TOO_SHORT, "too short")
             fig.text(
                 xi,
                 y,
                 text,
-                fontsize=7.5 if k < 3 else 6.5,
-                fontweight="bold" if (bold_first_col and k == 0) else "normal",
-                color=style.MUTED if muted else style.INK,
-                fontstyle="italic" if text == TOO_SHORT else "normal",
+                fontsize=7.5,
+                color=style.MUTED if short else style.INK,
+                fontstyle="italic" if short else "normal",
                 ha=ha,
                 va="top",
             )
@@ -328,10 +342,10 @@ def _table(
     return y
 
 
-def _rule(fig: Figure | SubFigure, y: float) -> Any:
+def _rule(fig: Figure | SubFigure, y: float, span: tuple[float, float] = (0.06, 0.94)) -> Any:
     from matplotlib.lines import Line2D
 
-    return Line2D([0.06, 0.94], [y, y], transform=fig.transSubfigure, color=style.RULE, linewidth=0.6)
+    return Line2D(list(span), [y, y], transform=fig.transSubfigure, color=style.RULE, linewidth=0.6)
 
 
 def _segment_values(data: ReportData) -> tuple[list[str], list[tuple[str, ...]]]:
@@ -378,21 +392,55 @@ def _segment_bars(ax: Axes, data: ReportData, key: str, title: str, unit: str) -
     ax.margins(y=0.18)
 
 
+def _metric_rows(data: ReportData, sections: tuple[str, ...]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for section in sections:
+        rows.append((section,))
+        rows.extend((r.label, r.text, r.unit if r.value is not None else "") for r in data.summary if r.section == section)
+    return rows
+
+
+def _missing_reasons(data: ReportData) -> list[str]:
+    """One plain line per reason, naming the metrics it applies to."""
+    by_reason: dict[str, list[str]] = {}
+    for r in data.summary:
+        if r.value is None:
+            by_reason.setdefault(r.reason or "not enough data", []).append(r.label)
+    return [f"{', '.join(labels)}: {reason}." for reason, labels in by_reason.items()]
+
+
 def draw_page_two(fig: Figure | SubFigure, data: ReportData) -> None:
     """The numbers: recording facts, summary table, segments side by side, notes."""
+    import textwrap
+
     _header(fig, data, "page 2 of 2")
-    line_h = 0.0152
+    line_h = 0.0148
+    left, right = (0.06, 0.47), (0.53, 0.94)
     y = _table(fig, [("About this recording",)], x=[0.06], top=0.915, line_h=line_h)
-    y = _table(fig, [(k, v) for k, v in data.info], x=[0.06, 0.3], top=y, line_h=line_h)
-    rows: list[tuple[str, ...]] = []
-    section = None
-    for r in data.summary:
-        if r.section != section:
-            rows.append((r.section,))
-            section = r.section
-        note = r.reason if len(r.reason) <= 70 else r.reason[:69] + "…"
-        rows.append((r.label, r.text, r.unit if r.value is not None else "", note))
-    y = _table(fig, rows, x=[0.06, 0.42, 0.44, 0.53], top=y - 0.004, line_h=line_h, align=["left", "right", "left", "left"])
+    facts = [(k, v) for k, v in data.info if k != "Spectrum"]
+    half = (len(facts) + 1) // 2
+    y1 = _table(fig, facts[:half], x=[0.06, 0.2], top=y, line_h=line_h)
+    y2 = _table(fig, facts[half:], x=[0.53, 0.68], top=y, line_h=line_h)
+    y = min(y1, y2)
+    spectrum = dict(data.info).get("Spectrum")
+    if spectrum:
+        y = _table(fig, [("Spectrum", spectrum)], x=[0.06, 0.2], top=y, line_h=line_h)
+    sections = [s for s, _ in _sections(data)]
+    cols = [0.06, 0.40, 0.41]
+    y1 = _table(fig, _metric_rows(data, tuple(sections[0::2])), x=cols, top=y - 0.004, line_h=line_h,
+                align=["left", "right", "left"], rule=left)
+    y2 = _table(fig, _metric_rows(data, tuple(sections[1::2])), x=[0.53, 0.87, 0.88], top=y - 0.004, line_h=line_h,
+                align=["left", "right", "left"], rule=right)
+    y = min(y1, y2)
+    missing = _missing_reasons(data)
+    if missing:
+        y -= line_h * 0.3
+        fig.text(0.06, y, "Why some numbers are missing", fontsize=7.5, fontweight="bold", color=style.MUTED, va="top")
+        y -= line_h
+        for line in missing:
+            for part in textwrap.wrap(line, 125):
+                fig.text(0.06, y, part, fontsize=7, color=style.MUTED, va="top")
+                y -= line_h * 0.85
     if data.segments:
         y = _table(fig, [("Segments (between markers)",)], x=[0.06], top=y - 0.004, line_h=line_h)
         header, seg_rows = _segment_values(data)
@@ -402,23 +450,33 @@ def draw_page_two(fig: Figure | SubFigure, data: ReportData) -> None:
         xs = [0.06] + [x0 + step * (k + 1) for k in range(n)]
         y = _table(fig, seg_rows, x=xs, top=y, line_h=line_h, header=tuple(header), align=["left"] + ["right"] * n)
         if len(data.segments) > _MAX_SEGMENTS:
-            fig.text(0.06, y, f"{len(data.segments) - _MAX_SEGMENTS} later segments are left out here.", fontsize=7, color=style.MUTED, va="top")
+            fig.text(0.06, y, f"{len(data.segments) - _MAX_SEGMENTS} later segments are left out here.",
+                     fontsize=7, color=style.MUTED, va="top")
             y -= line_h
-        height = max(min(y - 0.14, 0.16), 0.08)
+        height = max(min(y - 0.2, 0.13), 0.07)
         gs = fig.add_gridspec(1, 2, left=0.09, right=0.95, top=y - 0.03, bottom=y - 0.03 - height, wspace=0.3)
         _segment_bars(fig.add_subplot(gs[0, 0]), data, "mean_hr_bpm", "Mean heart rate per segment", "bpm")
         _segment_bars(fig.add_subplot(gs[0, 1]), data, "rmssd_ms", "RMSSD per segment", "ms")
         y = y - 0.03 - height - 0.035
     if data.notes:
         y = _table(fig, [("Notes",)], x=[0.06], top=y - 0.004, line_h=line_h)
-        import textwrap
-
         for note in data.notes:
-            for line in textwrap.wrap(note, 120):
-                fig.text(0.06, y, line, fontsize=7, color=style.INK, va="top")
+            for part in textwrap.wrap(note, 125):
+                fig.text(0.06, y, part, fontsize=7, color=style.INK, va="top")
                 y -= line_h * 0.85
             y -= line_h * 0.2
     _footer(fig)
+
+
+def _sections(data: ReportData) -> list[tuple[str, int]]:
+    """The summary's sections in order with their row counts."""
+    out: list[tuple[str, int]] = []
+    for r in data.summary:
+        if out and out[-1][0] == r.section:
+            out[-1] = (r.section, out[-1][1] + 1)
+        else:
+            out.append((r.section, 1))
+    return out
 
 
 def render_report(data: ReportData, out: str | Path) -> Path:

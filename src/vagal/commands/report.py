@@ -1,0 +1,60 @@
+"""``vagal report SESSION [-o OUT]``: a PDF/PNG/SVG report of one recording.
+
+Any file vagal reads gets a report (a vagal session, a plain RR list, an imported file).
+Without ``-o`` the report is a PDF next to the recording. Prints where it wrote the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+_SESSION_SUFFIXES = (".vagal.jsonl", ".jsonl", ".csv", ".txt", ".hrm", ".rr")
+
+
+def default_output(source: str | Path) -> Path:
+    """The default report path: the recording's name with ``.pdf``, in the same folder.
+
+    ``2026-11-24_17-15-02_demo.vagal.jsonl`` → ``2026-11-24_17-15-02_demo.pdf``.
+    """
+    p = Path(source)
+    name = p.name
+    for suffix in _SESSION_SUFFIXES:
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    else:
+        name = p.stem
+    return p.with_name(f"{name or 'report'}.pdf")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build and write the report; returns the exit status."""
+    from vagal.report import ReportError
+    from vagal.report.render import output_format
+    from vagal.sessions.formats import load_recording
+
+    out = Path(args.output) if args.output else default_output(args.file)
+    try:
+        output_format(out)
+    except ValueError as exc:
+        raise ReportError(str(exc).capitalize() + ".") from None
+    if out.is_dir():
+        raise ReportError(f"{out} is a folder; give a file name ending in .pdf, .png or .svg.")
+    if not out.parent.is_dir():
+        raise ReportError(f"the folder {out.parent} does not exist.", hint="Create it first, or choose another -o.")
+    recording = load_recording(args.file)
+
+    from vagal.report.data import build_report_data
+    from vagal.report.render import render_report
+
+    data = build_report_data(recording)
+    try:
+        render_report(data, out)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {out} ({exc.strerror or exc}).") from None
+    for dmg in recording.damage[:1]:
+        print(f"vagal: note: {args.file} was read up to a problem ({dmg}).", file=sys.stderr)
+    print(f"Report written to {out}")
+    return 0

@@ -1,0 +1,56 @@
+"""Session files for the report and history tests, written by vagal's own Recorder from real RR data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from vagal.events import Beat, DeviceInfo, Gap, Marker, PacerChanged
+from vagal.sessions.writer import Recorder, make_header
+
+POLAR = DeviceInfo(0.0, "strap", "Polar H10 7E3A1B2C", model="H10", manufacturer="Polar Electro Oy")
+
+
+def write_session(
+    path: Path,
+    rr_ms: npt.NDArray[np.float64],
+    *,
+    start: datetime,
+    markers: Sequence[tuple[float, str]] = (),
+    gap: tuple[float, float] | None = None,
+    pacer: Sequence[tuple[float, float, float]] = (),
+    label: str | None = None,
+) -> Path:
+    """A vagal session of real RR values, written through :class:`vagal.sessions.writer.Recorder`.
+
+    Args:
+        path: The new file.
+        rr_ms: Real RR intervals (beat times are their cumulative sum).
+        start: Wall-clock start (with time zone).
+        markers: (t_s, label) pairs.
+        gap: (start_s, end_s): beats ending inside are dropped and a Gap event is written.
+        pacer: (t_s, inhale_s, exhale_s): the breathing guide from t_s on; (t_s, 0, 0) turns it off.
+        label: The header's label.
+    """
+    t = np.cumsum(rr_ms) / 1000.0
+    events: list[tuple[float, object]] = [(0.0, POLAR)]
+    events += [(m_t, Marker(m_t, m_label)) for m_t, m_label in markers]
+    for p_t, inhale, exhale in pacer:
+        preset = "off" if inhale + exhale == 0 else "resonance"
+        events.append((p_t, PacerChanged(p_t, preset, inhale, 0.0, exhale, 0.0)))
+    for ti, rr in zip(t.tolist(), rr_ms.tolist(), strict=True):
+        if gap is not None and gap[0] < ti <= gap[1]:
+            continue
+        events.append((ti, Beat(ti, rr, round(60000.0 / rr), True)))
+    if gap is not None:
+        events.append((gap[1], Gap(gap[0], gap[1], "contact_lost")))
+    events.sort(key=lambda e: e[0])
+    header = make_header(source="live", start=start, label=label, device=POLAR)
+    with Recorder(path, header) as rec:
+        for _, ev in events:
+            rec.write(ev)  # type: ignore[arg-type]
+    return path
