@@ -272,7 +272,7 @@ class HeartModel:
             self._follow_noise()
         )
         lag_s = max(p.follow_lag_s + self._lag_dev, 0.1)
-        guide = self._breathing(max(t_s - lag_s, self._t_start))
+        guide = min(max(self._breathing(max(t_s - lag_s, self._t_start)), 0.0), 1.0)
         # Joining gradually: the share of the guide grows towards the compliance.
         self._join = self._join_a * self._join + (1.0 - self._join_a) * p.follow_compliance
         # Depth of the guided breaths wanders slowly around 0.9 of the guide (SD 0.06).
