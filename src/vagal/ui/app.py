@@ -232,8 +232,11 @@ class VagalApp(App[int]):
         warming = tuple(
             title for tile_id, title, _, _, field in _TILES if not getattr(snap, field).valid
         )
+        state = snap.source_state if snap.source_state != "connecting" else self.status.state
+        if state == "connected" and snap.beats and gap_s is None:
+            state = "streaming"  # connected and beats are arriving
         self._set_status(
-            state=snap.source_state if snap.source_state != "connecting" else self.status.state,
+            state=state,
             contact=snap.contact,
             quality_pct=snap.quality_pct.value,
             gap_s=gap_s,

@@ -36,6 +36,11 @@ def sparkline(values: list[float], width: int) -> str:
     return "".join(_SPARKS[min(7, int((v - lo) / span * 7.999))] for v in data)
 
 
+def _fit(words: str, width: int) -> str:
+    """``words`` cut to ``width`` columns with "…" (Textual would wrap them otherwise)."""
+    return words if len(words) <= width else words[: max(0, width - 1)] + "…"
+
+
 def _two_lines(words: str, width: int) -> str:
     """``words`` wrapped at spaces onto at most two lines of ``width`` (the rest cut with "…")."""
     lines: list[str] = []
@@ -118,11 +123,11 @@ class MetricTile(Widget):
         width = max(1, self.size.width)
         title = self.get_component_rich_style("metric-tile--title")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(self.title, title)
+        text.append(_fit(self.title, width), title)
         if self.metric.valid:
             text.append("\n")
-            text.append(self.value_text(), self.get_component_rich_style("metric-tile--value"))
-            if self.metric.settling:
+            text.append(_fit(self.value_text(), width), self.get_component_rich_style("metric-tile--value"))
+            if self.metric.settling and len(self.value_text()) + 9 <= width:
                 text.append(" settling", self.get_component_rich_style("metric-tile--reason"))
         else:
             # Not valid yet: the reason in plain words, on up to two lines (no trend to show).
@@ -136,10 +141,10 @@ class MetricTile(Widget):
 
 
 COHERENCE_LEVELS: Final[tuple[tuple[float, str, str], ...]] = (
-    (0.0, "finding the rhythm", "-level-0"),
+    (0.0, "finding a rhythm", "-level-0"),
     (0.5, "settling in", "-level-1"),
     (1.0, "steady", "-level-2"),
-    (2.0, "flowing with the breath", "-level-3"),
+    (2.0, "in tune", "-level-3"),
 )
 """(lowest coherence ratio, words, CSS class). Gentle words, not a grade: any level is fine."""
 
@@ -181,9 +186,9 @@ class CoherenceTile(MetricTile):
             text.append(reason, self.get_component_rich_style("metric-tile--reason"))
             return text
         meter = "●" * (self.level + 1) + "○" * (len(COHERENCE_LEVELS) - 1 - self.level)
-        text.append(f"{meter} {self.value_text()}", self.get_component_rich_style("metric-tile--value"))
+        text.append(f"{meter} {self.value_text()}"[:width], self.get_component_rich_style("metric-tile--value"))
         text.append("\n")
-        text.append(self.words, self.get_component_rich_style("metric-tile--value"))
+        text.append(_fit(self.words, width), self.get_component_rich_style("metric-tile--value"))
         text.append("\n")
         text.append(sparkline(list(self.history), width), self.get_component_rich_style("metric-tile--trend"))
         return text
