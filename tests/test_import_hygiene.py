@@ -30,7 +30,27 @@ def test_help_loads_nothing_heavy() -> None:
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
 
 
-@pytest.mark.parametrize("module", ["vagal.events", "vagal.gatt", "vagal.clock", "vagal.sources.decode"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "vagal.events",
+        "vagal.gatt",
+        "vagal.clock",
+        "vagal.pacer",
+        "vagal.sources.decode",
+        "vagal.engine.core",
+        "vagal.engine.driver",
+        "vagal.sources.simulated",
+        "vagal.commands._session",
+    ],
+)
 def test_small_modules_load_nothing_heavy(module: str) -> None:
     loaded = _loaded_after(f"import {module}")
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+@pytest.mark.parametrize("module", ["vagal.hrv", "vagal.engine.core", "vagal.sessions.formats"])
+def test_core_loads_no_ui_bluetooth_or_plotting(module: str) -> None:
+    """The execution core is reachable without the TUI, bleak or matplotlib (STYLE.md §1)."""
+    loaded = _loaded_after(f"import {module}")
+    assert not loaded & {"textual", "bleak", "matplotlib"}, loaded
