@@ -1,0 +1,282 @@
+"""``vagal report``: real recordings in, valid PDF/PNG/SVG out, numbers equal to the HRV core's.
+
+Every number checked here is recomputed independently: by ``vagal.hrv.analyze_rr`` /
+``time_domain`` called directly on the same beats, or by plain numpy.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import SHARED_DATA, load_rr, real_recordings
+from tests.report_helpers import write_session
+from vagal.hrv import analyze_rr, time_domain
+from vagal.report import style
+from vagal.report.data import (
+    SEGMENT_KEYS,
+    SUMMARY_SECTIONS,
+    TOO_SHORT,
+    ReportData,
+    build_report_data,
+    rolling_rmssd,
+)
+from vagal.report.render import render_report
+from vagal.sessions.formats import load_recording
+from vagal.sessions.segment import segments
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+PAGE_PX = (round(style.PAGE_W_IN * style.PNG_DPI), round(2 * style.PAGE_H_IN * style.PNG_DPI))
+"""A PNG report is the two pages stacked."""
+
+
+def _data_file(name: str) -> Path:
+    for p in real_recordings():
+        if p.name == name:
+            return p
+    pytest.skip(f"{name} not in {SHARED_DATA}")
+
+
+@pytest.fixture(scope="module")
+def marked_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """14 min of real beats (nsr_1h) as a vagal session: baseline, paced breathing, recovery, a 20 s contact loss."""
+    rr = load_rr(_data_file("pyhrv_nsr_1h.csv"))[:1100]
+    path = tmp_path_factory.mktemp("sessions") / "2026-11-20_09-00-00_live.vagal.jsonl"
+    return write_session(
+        path,
+        rr,
+        start=START,
+        markers=[(0.0, "baseline"), (300.0, "breathing"), (600.0, "recovery")],
+        gap=(450.0, 470.0),
+        pacer=[(300.0, 4.0, 6.0), (600.0, 0.0, 0.0)],
+        label="morning practice",
+    )
+
+
+@pytest.fixture(scope="module")
+def marked_data(marked_session: Path) -> ReportData:
+    return build_report_data(load_recording(marked_session))
+
+
+def _pdf_text(path: Path) -> list[str]:
+    reader = PdfReader(path)
+    return [page.extract_text() for page in reader.pages]
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["pyhrv_nsr_5min.csv", "pyhrv_nsr_1h.csv"])
+def test_summary_table_equals_analyze_rr(name: str) -> None:
+    rec = load_recording(_data_file(name))
+    data = build_report_data(rec)
+    oracle = analyze_rr(load_rr(_data_file(name)))  # the CSV read independently of the reader
+    expect = oracle.to_dict()
+    keys = [spec.key for _, specs in SUMMARY_SECTIONS for spec in specs]
+    assert [r.key for r in data.summary] == keys
+    for row in data.summary:
+        want = expect[row.key]
+        if want is None:
+            assert row.value is None and row.text == TOO_SHORT
+            assert row.reason == oracle.reasons[row.key]
+        else:
+            assert row.value == pytest.approx(want, rel=1e-12), row.key
+    # Mean HR by plain numpy on the corrected NN series.
+    hr = next(r for r in data.summary if r.key == "mean_hr_bpm")
+    assert hr.value == pytest.approx(60000.0 / np.mean(oracle.nn_ms), rel=1e-12)
+    assert 40.0 < hr.value < 120.0
+
+
+def test_pdf_table_text_is_the_core_numbers(tmp_path: Path) -> None:
+    src = _data_file("pyhrv_nsr_5min.csv")
+    out = render_report(build_report_data(load_recording(src)), tmp_path / "r.pdf")
+    pages = _pdf_text(out)
+    assert len(pages) == 2
+    text = pages[1]
+    oracle = analyze_rr(load_rr(src)).to_dict()
+    decimals = {s.key: (s.label, s.unit, s.decimals) for _, specs in SUMMARY_SECTIONS for s in specs}
+    for key in ("mean_hr_bpm", "sdnn_ms", "rmssd_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf", "sd1_ms", "dfa_alpha1"):
+        label, unit, dec = decimals[key]
+        line = f"{label} {oracle[key]:.{dec}f}" + (f" {unit}" if unit else "")
+        assert line in text, line
+    assert "vagal is not a medical device" in pages[0] and "vagal is not a medical device" in text
+
+
+def test_rolling_rmssd_equals_time_domain_on_each_window() -> None:
+    rr = load_rr(_data_file("pyhrv_nsr_1h.csv"))[:2000]
+    t = np.cumsum(rr) / 1000.0
+    breaks = np.zeros(rr.size, dtype=np.bool_)
+    breaks[[400, 401, 1200]] = True  # gaps: no difference may span them
+    ends, values = rolling_rmssd(t, rr, breaks=breaks, window_s=60.0, step_s=5.0)
+    assert ends.size > 100 and np.isfinite(values).sum() > 100
+    assert ends[-1] == t[-1] and np.allclose(np.diff(ends), 5.0)
+    for k in range(0, ends.size, 7):
+        inside = (t > ends[k] - 60.0) & (t <= ends[k])
+        b = breaks[inside].copy()
+        b[0] = True  # the first beat's interval began before the window
+        td = time_domain(rr[inside], breaks=b)
+        if td.n_diffs >= 20:
+            assert values[k] == pytest.approx(td.rmssd_ms, rel=1e-9), k
+        else:
+            assert np.isnan(values[k])
+
+
+def test_segments_equal_analyze_rr_per_segment(marked_session: Path, marked_data: ReportData) -> None:
+    rec = load_recording(marked_session)
+    segs = segments(rec)
+    assert [s.label for s in marked_data.segments] == ["baseline", "breathing", "recovery"]
+    for seg, shown in zip(segs, marked_data.segments, strict=True):
+        rr, t, b = seg.select(rec)
+        oracle = analyze_rr(rr, t_s=t, breaks=b).to_dict()
+        for key in SEGMENT_KEYS[1:]:
+            assert shown.values[key] == pytest.approx(oracle[key], rel=1e-12), (seg.label, key)
+        assert shown.values["duration_s"] == pytest.approx(seg.duration_s)
+
+
+def test_session_context_is_drawn(marked_data: ReportData) -> None:
+    d = marked_data
+    assert [m[1] for m in d.markers] == ["baseline", "breathing", "recovery"]
+    assert d.gaps == [(450.0, 470.0)]
+    assert [(p.start_s, p.end_s, round(p.rate_per_min, 3)) for p in d.pacer] == [(300.0, 600.0, 6.0)]
+    # The trace breaks at the gap: a NaN point, and no beat inside it.
+    assert np.isnan(d.hr_bpm).sum() == 1
+    assert not ((d.hr_t_s > 450.0) & (d.hr_t_s < 470.0)).any()
+    # No rolling coherence window spans the gap (each is 64 s of beats ending at its time).
+    ok = np.isfinite(d.coherence)
+    assert not ((d.coherence_t_s[ok] > 470.0) & (d.coherence_t_s[ok] < 470.0 + 64.0 - 1.0)).any()
+    assert dict(d.info)["Device"].startswith("Polar H10")
+
+
+def test_a_short_recording_says_too_short(tmp_path: Path) -> None:
+    src = tmp_path / "short.csv"
+    src.write_text("rr_ms\n" + "\n".join(str(int(v)) for v in load_rr(_data_file("pyhrv_nsr_5min.csv"))[:60]) + "\n")
+    data = build_report_data(load_recording(src))
+    oracle = analyze_rr(load_rr(src))
+    missing = {r.key for r in data.summary if r.value is None}
+    assert {"lf_ms2", "vlf_ms2", "dfa_alpha2"} <= missing
+    assert missing == {k for k, v in oracle.to_dict().items() if v is None} & {r.key for r in data.summary}
+    out = render_report(data, tmp_path / "short.pdf")
+    pages = _pdf_text(out)
+    assert TOO_SHORT in pages[1]
+    assert oracle.reasons["lf_ms2"] in pages[1].replace("\n", " ")
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "png", "svg"])
+def test_every_output_format_is_a_valid_file(fmt: str, marked_data: ReportData, tmp_path: Path) -> None:
+    out = render_report(marked_data, tmp_path / f"report.{fmt}")
+    if fmt == "pdf":
+        reader = PdfReader(out)
+        assert 1 <= len(reader.pages) <= 2
+        box = reader.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (round(style.PAGE_W_IN * 72), round(style.PAGE_H_IN * 72))
+        assert "baseline" in reader.pages[1].extract_text()
+    elif fmt == "png":
+        from PIL import Image
+
+        with Image.open(out) as im:
+            assert im.format == "PNG" and im.size == PAGE_PX
+            grey = np.asarray(im.convert("RGB"), dtype=np.int16)
+        # Calm colours: no pixel is a saturated red.
+        r, g, b = grey[..., 0], grey[..., 1], grey[..., 2]
+        assert not ((r > 180) & (g < 90) & (b < 90)).any()
+    else:
+        root = ET.parse(out).getroot()
+        assert root.tag.endswith("svg")
+
+
+def test_imported_formats_get_a_report(tmp_path: Path) -> None:
+    """A Polar HRM file and an OpenHRV recording (with annotations) built from the real 5-min RR series."""
+    rr = load_rr(_data_file("pyhrv_nsr_5min.csv"))
+    hrm = tmp_path / "polar.hrm"
+    hrm.write_text(
+        "[Params]\nVersion=106\nMonitor=24\nSMode=000000000\nDate=20261120\nStartTime=09:00:00.0\n"
+        "Interval=238\n\n[HRData]\n" + "\n".join(str(int(v)) for v in rr) + "\n"
+    )
+    lines = ["event,value,timestamp"]
+    t = START.timestamp()
+    for k, v in enumerate(rr):
+        t += v / 1000.0
+        stamp = datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds")
+        if k == 150:
+            lines.append(f"Annotation,breathing,{stamp}")
+        lines.append(f"InterBeatInterval,{int(v)},{stamp}")
+    ohrv = tmp_path / "openhrv.csv"
+    ohrv.write_text("\n".join(lines) + "\n")
+    for src, fmt, n_segments in ((hrm, "polar-hrm", 0), (ohrv, "openhrv", 2)):
+        rec = load_recording(src)
+        assert rec.format == fmt
+        data = build_report_data(rec)
+        assert len(data.segments) == n_segments
+        rmssd = next(r for r in data.summary if r.key == "rmssd_ms")
+        assert rmssd.value == pytest.approx(analyze_rr(rr).rmssd_ms, rel=1e-9)
+        out = render_report(data, tmp_path / f"{fmt}.png")
+        from PIL import Image
+
+        with Image.open(out) as im:
+            assert im.size == PAGE_PX
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def _vagal(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "vagal", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_writes_a_pdf_next_to_the_recording(tmp_path: Path) -> None:
+    src = tmp_path / "nsr.csv"
+    src.write_bytes(_data_file("pyhrv_nsr_5min.csv").read_bytes())
+    done = _vagal("report", str(src), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "nsr.pdf"
+    assert done.stdout.strip() == f"Report written to {out}"
+    assert len(PdfReader(out).pages) == 2
+
+
+def test_cli_report_of_a_session_to_svg(marked_session: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.svg"
+    done = _vagal("report", str(marked_session), "-o", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert str(out) in done.stdout
+    ET.parse(out)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.csv"], "missing.csv: no such file"),
+        (["garbage.csv"], "garbage.csv"),
+        (["good.csv", "-o", "out.jpg"], "must end in .pdf, .png or .svg"),
+        (["good.csv", "-o", "no/such/folder/out.pdf"], "does not exist"),
+        (["tiny.csv"], "tiny.csv"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    (tmp_path / "garbage.csv").write_text("rr_ms\n800\nhello\n900\n")
+    (tmp_path / "good.csv").write_bytes(_data_file("pyhrv_nsr_5min.csv").read_bytes())
+    (tmp_path / "tiny.csv").write_text("800\n")
+    done = _vagal("report", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vagal: ") and message in lines[0], done.stderr
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_report_modules_do_not_import_matplotlib_until_drawing() -> None:
+    code = (
+        "import sys, vagal.report.data, vagal.report.render, vagal.commands.report\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
