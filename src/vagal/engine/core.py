@@ -510,44 +510,58 @@ class Engine:
 
         import numpy as np
 
-        from vagal.hrv.coherence import coherence_from_rr
-        from vagal.hrv.spectral import band_powers, psd_welch, resample
+        from vagal.engine.spectrum import periodogram
+        from vagal.hrv.coherence import coherence_ratio
+        from vagal.hrv.spectral import band_powers, resample
 
         t = np.fromiter((p[0] for p in nn), dtype=np.float64, count=n)
         rr = np.fromiter((p[1] for p in nn), dtype=np.float64, count=n)
         t_end = float(t[-1])
+        grid: tuple[FloatArray, FloatArray] | None = None
+        """An even 4 Hz series ending near t_end that the breath metrics can slice."""
 
-        # LF, HF, LF/HF on the last 120 s: never on less.
+        # LF, HF, LF/HF on the last 120 s: never on less. The same steps as the batch core:
+        # resample (cubic, 4 Hz) → Hann periodogram with linear detrend → band_powers.
         if covered < LF_HF_WINDOW_S:
-            r = f"LF/HF needs 2 min of steady beats ({_s(covered)} so far)"
-            spec.lf_ms2 = Metric(None, f"LF needs 2 min of steady beats ({_s(covered)} so far)")
-            spec.hf_ms2 = Metric(None, f"HF needs 2 min of steady beats ({_s(covered)} so far)")
-            spec.lf_hf = Metric(None, r)
+            so_far = f"({_s(covered)} so far)"
+            spec.lf_ms2 = Metric(None, f"LF needs 2 min of steady beats {so_far}")
+            spec.hf_ms2 = Metric(None, f"HF needs 2 min of steady beats {so_far}")
+            spec.lf_hf = Metric(None, f"LF/HF needs 2 min of steady beats {so_far}")
         else:
             tw, rw = _window(t, rr, t_end, LF_HF_WINDOW_S)
             tg, xg = resample(tw, rw, FS_HZ)
-            f, p = psd_welch(xg, FS_HZ, detrend="linear")
-            bp = band_powers(f, p)
+            grid = (tg, xg)
+            bp = band_powers(*periodogram(xg, FS_HZ))
             spec.lf_ms2 = _finite(bp.lf_ms2, "no LF power in the window")
             spec.hf_ms2 = _finite(bp.hf_ms2, "no HF power in the window")
             spec.lf_hf = _finite(bp.lf_hf, "no HF power in the window")
 
-        # Coherence on the last 64 s (or 128 s).
+        # Coherence on the last 64 s (or 128 s): the steps of
+        # vagal.hrv.coherence.coherence_from_rr (resample, a grid ending at the last beat,
+        # linear detrend, Hann periodogram, coherence_ratio). Once 2 minutes are there, the
+        # 120 s resample above is reused (one spline per recompute, as the batch
+        # coherence_series resamples a whole stretch once): the spline then reaches beyond
+        # the window's first beat, which moves the ratio by well under 1 %.
         cw = self.settings.coherence_window_s
         if covered < cw:
             spec.coherence = Metric(None, f"coherence needs {_s(cw)} of steady beats ({_s(covered)} so far)")
         else:
-            cr = coherence_from_rr(t, rr, cw, fs_hz=FS_HZ)
-            if cr is None:
-                nb = int(np.count_nonzero(t > t_end - cw))
+            tw, rw = _window(t, rr, t_end, cw)
+            if tw.size < MIN_COHERENCE_BEATS:
                 spec.coherence = Metric(
-                    None,
-                    f"coherence needs {MIN_COHERENCE_BEATS} clean beats in {_s(cw)} ({nb} so far)"
-                    if nb < MIN_COHERENCE_BEATS
-                    else "coherence is undefined for this window",
+                    None, f"coherence needs {MIN_COHERENCE_BEATS} clean beats in {_s(cw)} ({tw.size} so far)"
                 )
             else:
-                spec.coherence = Metric(cr)
+                tg, xg = grid if grid is not None and grid[0][0] <= t_end - cw else resample(tw, rw, FS_HZ)
+                nw = int(round(cw * FS_HZ))
+                tc = t_end - (nw - 1 - np.arange(nw, dtype=np.float64)) / FS_HZ
+                xc = np.interp(tc, tg, xg)
+                if grid is None:
+                    grid = (tc, xc)
+                cr = coherence_ratio(*periodogram(xc, FS_HZ))
+                spec.coherence = (
+                    Metric(float(cr)) if math.isfinite(cr) else Metric(None, "coherence is undefined for this window")
+                )
 
         # Breathing rate, RSA and phase synchrony on the last 60 s.
         if covered < BREATH_WINDOW_S:
@@ -557,7 +571,10 @@ class Engine:
             spec.phase_sync = Metric(None, "synchrony " + msg)
             spec.phase_lag_s = Metric(None, "synchrony " + msg)
         else:
-            self._breath_metrics(spec, t, rr, t_end)
+            if grid is None:
+                tw, rw = _window(t, rr, t_end, BREATH_WINDOW_S)
+                grid = resample(tw, rw, FS_HZ)
+            self._breath_metrics(spec, grid[0], grid[1])
         self._spec = spec
         for name in ("lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync"):
             m: Metric = getattr(spec, name)
@@ -566,23 +583,23 @@ class Engine:
                 acc[0] += m.value
                 acc[1] += 1.0
 
-    def _breath_metrics(self, spec: _Spectral, t: FloatArray, rr: FloatArray, t_end: float) -> None:
+    def _breath_metrics(self, spec: _Spectral, tg: FloatArray, xg: FloatArray) -> None:
+        """Breathing rate, RSA and synchrony on the last 60 s of an even 4 Hz RR series."""
         from vagal.engine import rsa
-        from vagal.hrv.spectral import psd_welch, resample
+        from vagal.engine.spectrum import periodogram
 
-        tw, rw = _window(t, rr, t_end, BREATH_WINDOW_S)
-        tg, xg = resample(tw, rw, FS_HZ)
+        k = int(round(BREATH_WINDOW_S * FS_HZ))
+        tg, xg = tg[-k:], xg[-k:]
         if tg.size < 16:
             for name in ("breathing_rate_per_min", "rsa_bpm", "phase_sync", "phase_lag_s"):
                 setattr(spec, name, Metric(None, "too few beats in the last minute"))
             return
-        f, p = psd_welch(xg, FS_HZ, detrend="linear")
-        br = rsa.breathing_rate_per_min(f, p)
+        br = rsa.breathing_rate_per_min(*periodogram(xg, FS_HZ))
         spec.breathing_rate_per_min = Metric(br) if br is not None else Metric(None, "no breathing rhythm found")
 
         hr = 60000.0 / xg
         hr_bp = rsa.band_pass(hr, FS_HZ, *rsa.RSA_BAND_HZ)
-        ref = self._pacer_reference(t_end)
+        ref = self._pacer_reference(float(tg[-1]))
         if ref is not None:
             amps = rsa.rsa_pacer_cycles(tg, hr_bp, ref[0], ref[1])
         else:

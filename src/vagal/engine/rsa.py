@@ -18,7 +18,6 @@ spectral timer (every few seconds of session time), never per beat.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -38,36 +37,58 @@ SYNC_BAND_RATIO: Final = (0.65, 1.5)
 """Band-pass around the pacing frequency for the phase estimate, as multiples of it."""
 
 
-@lru_cache(maxsize=32)
-def _butter_sos(lo_hz: float, hi_hz: float, fs_hz: float, order: int = 2) -> FloatArray:
-    from scipy.signal import butter
+TAPER_HZ: Final = 0.02
+"""Width of the raised-cosine edges of the FFT band-pass (no ringing from a brick wall)."""
 
-    sos: FloatArray = butter(order, [lo_hz, hi_hz], btype="bandpass", fs=fs_hz, output="sos")
-    return sos
+
+def _gain(f_hz: FloatArray, lo_hz: float, hi_hz: float) -> FloatArray:
+    """Band-pass gain: 1 inside [lo, hi], raised-cosine edges ``TAPER_HZ`` wide outside."""
+    g = np.zeros_like(f_hz)
+    g[(f_hz >= lo_hz) & (f_hz <= hi_hz)] = 1.0
+    lo_edge = (f_hz < lo_hz) & (f_hz > lo_hz - TAPER_HZ)
+    g[lo_edge] = 0.5 + 0.5 * np.cos(np.pi * (lo_hz - f_hz[lo_edge]) / TAPER_HZ)
+    hi_edge = (f_hz > hi_hz) & (f_hz < hi_hz + TAPER_HZ)
+    g[hi_edge] = 0.5 + 0.5 * np.cos(np.pi * (f_hz[hi_edge] - hi_hz) / TAPER_HZ)
+    return g
+
+
+def _spectrum(x: FloatArray, fs_hz: float) -> tuple[FloatArray, FloatArray, int]:
+    """rfft of the linearly detrended series, zero-padded to ≥ 2n (no wrap-around)."""
+    from vagal.engine.spectrum import detrend_linear
+
+    nfft = 1 << (2 * x.size - 1).bit_length()
+    return np.fft.rfft(detrend_linear(x), n=nfft), np.fft.rfftfreq(nfft, d=1.0 / fs_hz), nfft
 
 
 def band_pass(x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float) -> FloatArray:
-    """Zero-phase Butterworth band-pass (order 2 each way) of an evenly sampled series.
+    """Zero-phase band-pass of an evenly sampled series (FFT with raised-cosine edges).
+
+    Zero-phase by construction (a real gain), so peaks stay where they are; the series is
+    detrended (least-squares line) and zero-padded to twice its length first.
 
     Args:
         x: The series.
         fs_hz: Its sampling rate, Hz.
         lo_hz: Lower edge, Hz.
-        hi_hz: Upper edge, Hz (clipped below Nyquist).
+        hi_hz: Upper edge, Hz.
 
     Returns:
-        The filtered series, same length; the input minus its mean when it is too short
-        to filter.
+        The filtered series, same length.
     """
-    from scipy.signal import sosfiltfilt
-
-    hi = min(hi_hz, 0.45 * fs_hz)
-    sos = _butter_sos(round(lo_hz, 6), round(hi, 6), fs_hz)
-    if x.size <= 3 * (2 * sos.shape[0] + 1):
-        out: FloatArray = x - x.mean()
-        return out
-    y: FloatArray = sosfiltfilt(sos, x)
+    spec, f, nfft = _spectrum(x, fs_hz)
+    y: FloatArray = np.fft.irfft(spec * _gain(f, lo_hz, hi_hz), n=nfft)[: x.size]
     return y
+
+
+def analytic_band(x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float) -> npt.NDArray[np.complex128]:
+    """The analytic signal of the band-passed series (its real part is :func:`band_pass`)."""
+    spec, f, nfft = _spectrum(x, fs_hz)
+    full = np.zeros(nfft, dtype=np.complex128)
+    h = spec * _gain(f, lo_hz, hi_hz)
+    full[: h.size] = h
+    full[1 : h.size - 1] *= 2.0
+    z: npt.NDArray[np.complex128] = np.fft.ifft(full)[: x.size]
+    return z
 
 
 def rsa_pacer_cycles(t_s: FloatArray, hr_bp: FloatArray, cycle_start_s: float, cycle_s: float) -> list[float]:
@@ -164,7 +185,7 @@ def phase_sync(
     """Phase locking of heart rate to the pacer, and the lag of the heart-rate peak.
 
     The heart-rate series is band-passed around the pacing frequency f_p = 1/cycle_s
-    (0.65–1.5 × f_p); its Hilbert phase φ_hr is 0 at each heart-rate peak. The pacer
+    (0.65–1.5 × f_p); its analytic-signal (Hilbert) phase φ_hr is 0 at each heart-rate peak. The pacer
     phase is φ_p = 2π·(t − cycle_start_s)/cycle_s, 0 at each start of the in-breath.
     The first and last half cycle are left out (filter edges).
 
@@ -180,16 +201,14 @@ def phase_sync(
         the mean time from the start of the in-breath to the heart-rate peak, in
         [0, cycle_s); None when the window holds less than two cycles.
     """
-    from scipy.signal import hilbert
-
     if not cycle_s > 0 or t_s.size < 2 or (t_s[-1] - t_s[0]) < 2 * cycle_s:
         return None
     f_p = 1.0 / cycle_s
-    y = band_pass(hr, fs_hz, SYNC_BAND_RATIO[0] * f_p, SYNC_BAND_RATIO[1] * f_p)
+    z_full = analytic_band(hr, fs_hz, SYNC_BAND_RATIO[0] * f_p, SYNC_BAND_RATIO[1] * f_p)
     edge = int(0.5 * cycle_s * fs_hz)
-    if y.size <= 2 * edge + 4:
+    if z_full.size <= 2 * edge + 4:
         return None
-    z = np.asarray(hilbert(y))[edge:-edge] if edge else np.asarray(hilbert(y))
+    z = z_full[edge:-edge] if edge else z_full
     tt = t_s[edge:-edge] if edge else t_s
     phi_p = 2.0 * np.pi * (tt - cycle_start_s) / cycle_s
     amp = np.abs(z)
