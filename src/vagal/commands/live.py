@@ -1,0 +1,58 @@
+"""``vagal live``: find the strap, connect through bleak, hand over to the session runner.
+
+This module owns the source side: resolving ``--device`` (or the only strap in range)
+and building the :class:`~vagal.sources.bleak_source.BleakSource`. What happens to the
+events (headless summary or dashboard, recording) is the shared runner's business:
+``vagal.commands._session.run_session(source, args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Final
+
+from vagal.errors import VagalError
+
+RESOLVE_GRACE_S: Final = 2.0
+"""After the first strap shows up, listen this much longer for others before choosing.
+
+Straps advertise several times a second, so two seconds are enough to see the others
+and far shorter than scanning for the whole ``--timeout``."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resolve the strap, then run the session on it.
+
+    Raises:
+        VagalError: Bad ``--timeout``, no strap / several straps / Bluetooth unavailable.
+    """
+    import asyncio
+
+    from vagal.sources.bleak_source import BleakSource, choose_strap, discover_straps
+
+    timeout_s: float = args.timeout
+    if not timeout_s > 0:
+        raise VagalError(f"--timeout must be more than 0 seconds, got {timeout_s:g}.")
+    wanted: str | None = args.device
+    what = f"the strap {wanted!r}" if wanted else "a heart-rate strap"
+    print(f"Looking for {what}…", file=sys.stderr)
+    straps = asyncio.run(discover_straps(timeout_s, wanted=wanted, grace_s=RESOLVE_GRACE_S))
+    strap = choose_strap(straps, wanted)
+    if strap.profile is not None and strap.profile.sends_rr == "no":
+        print(
+            f"Note: {strap.profile.name} sends no RR intervals, so HRV is not possible; heart rate is still shown.",
+            file=sys.stderr,
+        )
+    print(f"Connecting to {strap.label}…", file=sys.stderr)
+    source = BleakSource(strap.address, name=strap.name, profile=strap.profile, connect_timeout_s=timeout_s)
+    try:
+        from vagal.commands._session import run_session
+    except ModuleNotFoundError as exc:
+        if exc.name != "vagal.commands._session":
+            raise
+        raise VagalError(
+            "The strap was found, but this build of vagal has no session runner yet (vagal.commands._session)."
+        ) from None
+    status: int = run_session(source, args)
+    return status
