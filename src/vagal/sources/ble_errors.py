@@ -118,7 +118,7 @@ def bluetooth_error(exc: BaseException, *, platform: str | None = None, device: 
         if name in _BLUEZ_GONE:
             return BluetoothError(
                 "The Bluetooth service (BlueZ) is not running.",
-                hint="Start it with: sudo systemctl start bluetooth",
+                hint="Start it (sudo systemctl start bluetooth) and try again.",
             )
         if name in _DENIED:
             return BluetoothError("vagal was not allowed to use Bluetooth.", hint=_PERMISSION_HINT[key])
@@ -136,7 +136,7 @@ def bluetooth_error(exc: BaseException, *, platform: str | None = None, device: 
         )
 
     if isinstance(exc, TimeoutError):
-        return BluetoothError(f"{strap.capitalize()} did not answer in time.", hint=_WAKE_HINT)
+        return BluetoothError(f"{strap[0].upper()}{strap[1:]} did not answer in time.", hint=_WAKE_HINT)
 
     if isinstance(exc, BleakError):
         text = str(exc).strip().rstrip(".") or type(exc).__name__
