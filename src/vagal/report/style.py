@@ -54,6 +54,11 @@ FOOTNOTE: Final = (
     "and say nothing about who you are."
 )
 
+HISTORY_FOOTNOTE: Final = (
+    "vagal is not a medical device. These numbers describe your recordings; they are not a diagnosis "
+    "and say nothing about who you are. Day-to-day ups and downs are normal."
+)
+
 RC: Final[dict[str, Any]] = {
     "font.family": "DejaVu Sans",
     "font.size": 8.0,
