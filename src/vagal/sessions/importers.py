@@ -55,7 +55,7 @@ PSL_HR_HEADER: Final = "Phone timestamp;HR [bpm]"
 OPENHRV_HEADER: Final = "event,value,timestamp"
 _WFDB_EXTENSIONS: Final = ("atr", "qrs", "ann", "ecg", "beat", "rpeaks", "ari", "atest")
 
-_TIME_NAMES: Final = ("t_s", "time_s", "t", "time", "timestamp", "elapsed", "elapsed_s", "since start", "date")
+_TIME_NAMES: Final = ("t_s", "time_s", "t", "time", "timestamp", "elapsed", "elapsed_s", "date")
 _RR_NAMES: Final = ("rr_ms", "rr", "rri", "rr_interval", "rr-interval", "rr interval", "ibi", "ibi_ms", "nn", "nn_ms")
 
 
