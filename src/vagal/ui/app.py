@@ -47,7 +47,7 @@ from vagal.ui.messages import (
 from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
 from vagal.ui.widgets.status import MarkerList, Status, StatusBar, clock_text
-from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile
+from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile, Trends
 from vagal.ui.widgets.trace import DEFAULT_SPAN_S, HeartTrace
 
 if TYPE_CHECKING:
@@ -154,6 +154,7 @@ class VagalApp(App[int]):
             duration_s=self._replay_attr("duration_s", None),
         )
         self._trace_dirty = True
+        self.trends = Trends([field for *_, field in _TILES])
 
     # -- layout ------------------------------------------------------------------------
 
@@ -168,9 +169,9 @@ class VagalApp(App[int]):
                 yield MarkerList(id="markers")
         yield HeartTrace(self.pacer.volume_at, span_s=DEFAULT_SPAN_S, id="trace")
         with Horizontal(id="tiles"):
-            for tile_id, title, unit, decimals, _ in _TILES:
+            for tile_id, title, unit, decimals, field in _TILES:
                 cls = CoherenceTile if tile_id == "coherence" else MetricTile
-                yield cls(title, unit, decimals=decimals, id=tile_id)
+                yield cls(title, unit, decimals=decimals, history=self.trends.history[field], id=tile_id)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -199,6 +200,7 @@ class VagalApp(App[int]):
         self.post_message(SessionEnded())
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
+        self.trends.add(snapshot)
         self._trace_dirty = True
         self.post_message(MetricsUpdated(snapshot))
 
@@ -251,7 +253,7 @@ class VagalApp(App[int]):
         else:
             hr.note = "" if snap.hr_smoothed_bpm.valid else (snap.hr_smoothed_bpm.reason or "")
         for tile_id, _, _, _, field in _TILES:
-            self.query_one(f"#{tile_id}", MetricTile).update_metric(getattr(snap, field), snap.t_s)
+            self.query_one(f"#{tile_id}", MetricTile).update_metric(getattr(snap, field))
         coherence = self.query_one(CoherenceTile)
         words = coherence.words or (coherence.metric.reason or "")
         self.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")

@@ -50,10 +50,10 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-dialog"):
-            with VerticalScroll():
-                yield Static(HELP_TEXT, id="help-text")
-            yield Label("Esc to close", id="help-close")
+        with VerticalScroll(id="help-dialog") as dialog:
+            dialog.border_title = "vagal"
+            dialog.border_subtitle = "Esc to close · scroll for more"
+            yield Static(HELP_TEXT, id="help-text")
 
     def action_dismiss_help(self) -> None:
         """Close the help."""

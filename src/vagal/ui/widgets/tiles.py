@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from vagal.engine.snapshot import NOT_YET, Metric
+from vagal.engine.snapshot import NOT_YET, Metric, Snapshot
 from vagal.ui.widgets.bigtext import fit_scale, render_big
 
 _SPARKS: Final = "▁▂▃▄▅▆▇█"
@@ -58,6 +58,34 @@ def _two_lines(words: str, width: int) -> str:
     return "\n".join(line[:width] for line in lines)
 
 
+class Trends:
+    """A short history of each metric, sampled every ``every_s`` of session time.
+
+    Fed from the driver's callback with every snapshot (not from the screen's frames), so
+    the trend is the same however fast a replay runs or however busy the screen is.
+
+    Args:
+        fields: Snapshot attribute names to follow ("rmssd_ms", …).
+        every_s: Session seconds between samples.
+        points: Samples kept per metric.
+    """
+
+    def __init__(self, fields: list[str], *, every_s: float = TREND_EVERY_S, points: int = TREND_POINTS) -> None:
+        self.every_s = every_s
+        self.history: dict[str, deque[float]] = {f: deque(maxlen=points) for f in fields}
+        self._next_s = -math.inf
+
+    def add(self, snapshot: Snapshot) -> None:
+        """Take a sample from ``snapshot`` if one is due (invalid metrics add nothing)."""
+        if snapshot.t_s < self._next_s:
+            return
+        self._next_s = snapshot.t_s + self.every_s
+        for name, values in self.history.items():
+            value = getattr(snapshot, name).value
+            if value is not None:
+                values.append(float(value))
+
+
 class MetricTile(Widget):
     """One live metric: its name, value (or why there is none yet) and trend."""
 
@@ -84,6 +112,7 @@ class MetricTile(Widget):
         unit: str,
         *,
         decimals: int = 0,
+        history: deque[float] | None = None,
         id: str | None = None,  # noqa: A002 - Textual's name
         classes: str | None = None,
     ) -> None:
@@ -93,6 +122,7 @@ class MetricTile(Widget):
             title: The metric's short name ("RMSSD").
             unit: Unit shown after the value ("ms"; "" for none).
             decimals: Digits after the decimal point.
+            history: The trend to draw (kept by :class:`Trends`, which sees every snapshot).
             id: Textual id.
             classes: Textual CSS classes.
         """
@@ -100,16 +130,12 @@ class MetricTile(Widget):
         self.title = title
         self.unit = unit
         self.decimals = decimals
-        self.history: deque[float] = deque(maxlen=TREND_POINTS)
-        self._last_sample_s = -math.inf
+        self.history: deque[float] = history if history is not None else deque(maxlen=TREND_POINTS)
 
-    def update_metric(self, metric: Metric, t_s: float) -> None:
-        """Show a new value and add it to the trend every ``TREND_EVERY_S`` seconds."""
+    def update_metric(self, metric: Metric) -> None:
+        """Show a new value (the trend may have grown too, so always redraw)."""
         self.metric = metric
-        if metric.value is not None and t_s - self._last_sample_s >= TREND_EVERY_S:
-            self._last_sample_s = t_s
-            self.history.append(metric.value)
-            self.refresh()
+        self.refresh()
 
     def value_text(self) -> str:
         """The value as shown ("42 ms"), or "–" when not valid."""

@@ -1,0 +1,111 @@
+"""Snapshot tests of the dashboard's main layouts (pytest-textual-snapshot).
+
+Deterministic by construction: a seeded simulator on a virtual clock, held still at a
+chosen session time (so the breathing guide, the clock in the status line and the trace
+are frozen), the app built by the same factory as ``vagal demo``, animations off, and
+trends kept from the driver's snapshots rather than from screen frames. Update with
+``pytest tests/test_ui_snapshots.py --snapshot-update`` and look at the SVGs before
+committing them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Self
+
+import pytest
+from textual.pilot import Pilot
+
+from vagal.clock import VirtualClock
+from vagal.events import Event
+from vagal.pacer import Pacer
+from vagal.sources.simulated import SimulatedSource
+from vagal.ui.app import VagalApp, make_app
+
+HOLD_AT_S = 151.3
+"""Session time at which the simulated strap is held: mid-exhale, all metrics warm."""
+
+
+class HeldSource:
+    """Passes a source's events on until ``hold_at_s``, then waits (time stands still)."""
+
+    def __init__(self, inner: SimulatedSource, hold_at_s: float) -> None:
+        self.inner = inner
+        self.hold_at_s = hold_at_s
+        self.clock = inner.clock
+        self.stats = inner.stats
+        self._closed = asyncio.Event()
+        self.held = asyncio.Event()
+
+    async def __aenter__(self) -> Self:
+        await self.inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.inner.__aexit__(*exc)
+
+    async def close(self) -> None:
+        self._closed.set()
+        await self.inner.close()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[Event]:
+        async for event in self.inner:
+            if event.t_s > self.hold_at_s:
+                break
+            yield event
+        self.clock.jump_to(self.hold_at_s)  # type: ignore[attr-defined]
+        self.held.set()
+        await self._closed.wait()
+        async for event in self.inner:
+            yield event  # the final SourceState("ended")
+
+
+def demo_app(*, recording: Path | None = None) -> tuple[VagalApp, HeldSource]:
+    clock = VirtualClock()
+    pacer = Pacer()
+    inner = SimulatedSource(seed=11, clock=clock, breathing=pacer.volume_at)
+    source = HeldSource(inner, HOLD_AT_S)
+    app = make_app(source, pacer=pacer, clock=clock, recording=recording, mode="demo")  # type: ignore[arg-type]
+    app.animation_level = "none"
+    return app, source
+
+
+def held(source: HeldSource) -> Any:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await asyncio.wait_for(source.held.wait(), 30)
+        for _ in range(3):
+            await pilot.pause()
+        app = pilot.app
+        assert isinstance(app, VagalApp)
+        app._tick()
+        app._refresh_trace()
+        app.query_one("#breath-guide").step()  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_main_layout(snap_compare: Any, size: tuple[int, int]) -> None:
+    app, source = demo_app()
+    assert snap_compare(app, terminal_size=size, run_before=held(source))
+
+
+def test_presentation_mode(snap_compare: Any) -> None:
+    app, source = demo_app()
+    assert snap_compare(app, terminal_size=(100, 30), run_before=held(source), press=["f"])
+
+
+def test_help_screen(snap_compare: Any) -> None:
+    app, source = demo_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=held(source), press=["question_mark"])
+
+
+def test_quit_dialog_while_recording(snap_compare: Any) -> None:
+    app, source = demo_app(recording=Path("sessions/2026-11-24 demo.vagal"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=held(source), press=["q"])
