@@ -35,6 +35,9 @@ class Metric:
     """Why there is no value yet, in plain words ("needs 30 s of beats, 12 s so far")."""
     settling: bool = False
     """Valid, but on less data than the full window: show it with a "settling" hint."""
+    caution: str | None = None
+    """Valid, but to be read with care, in plain words (e.g. more than 5 % of the beats in
+    the window were irregular and left out): show it greyed, with this as the hint."""
 
     @property
     def valid(self) -> bool:

@@ -1,0 +1,313 @@
+"""The live engine stepped by hand (no asyncio): live values equal the batch core on the same beats.
+
+Oracles: ``vagal.hrv`` (the batch core) and neurokit2, run on the beats the engine says it
+used, from the real recordings in ../shared/data. Nothing here compares with numbers
+pasted from the engine's own output.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from tests.conftest import load_rr, real_recordings
+from vagal.engine.core import Engine, EngineSettings
+from vagal.engine.spectrum import periodogram
+from vagal.events import Beat, ContactChanged, Gap, Marker, PacerChanged
+from vagal.hrv import time_domain
+from vagal.hrv.coherence import coherence_from_rr
+from vagal.hrv.spectral import band_powers, psd_welch, resample
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _beats(rr_ms: FloatArray, t0_s: float = 0.0) -> list[Beat]:
+    t = t0_s + np.cumsum(rr_ms) / 1000.0
+    return [Beat(float(a), float(b)) for a, b in zip(t, rr_ms, strict=True)]
+
+
+class _Verdicts:
+    """Collects the engine's per-beat decisions (t_s, rr_ms, kind), in time order."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.items: list[tuple[float, float, str]] = []
+        engine.on_verdict = lambda t, rr, kind: self.items.append((t, rr, kind))
+
+    def window(self, t_end_s: float, window_s: float) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        """Accepted beats in (t_end - window, t_end], with breaks where a flagged beat was left out."""
+        items = sorted(self.items)
+        rr: list[float] = []
+        t: list[float] = []
+        breaks: list[bool] = []
+        brk = False
+        for ti, ri, kind in items:
+            if ti > t_end_s:
+                break
+            if kind != "ok":
+                brk = True
+                continue
+            if ti > t_end_s - window_s:
+                t.append(ti)
+                rr.append(ri)
+                breaks.append(brk and len(rr) > 1)
+            brk = False
+        b = np.array(breaks, dtype=bool)
+        if b.size:
+            b[0] = False
+        return np.array(t), np.array(rr), b
+
+
+@pytest.mark.parametrize("path", real_recordings(), ids=lambda p: Path(p).stem)
+def test_time_domain_equals_batch_core_at_chosen_beats(path: Path) -> None:
+    rr = load_rr(path)[:1500]
+    engine = Engine()
+    verdicts = _Verdicts(engine)
+    checked = 0
+    for i, beat in enumerate(_beats(rr)):
+        snap = engine.push(beat)
+        if i < 80 or i % 31 or snap.rmssd_ms.value is None:
+            continue
+        t_end = engine.window_beats()[-1][0]
+        t, x, breaks = verdicts.window(t_end, engine.settings.window_s)
+        assert np.allclose(t, [b[0] for b in engine.window_beats()])
+        batch = time_domain(x, breaks=breaks)
+        assert snap.rmssd_ms.value == pytest.approx(batch.rmssd_ms, rel=1e-9)
+        assert snap.sdnn_ms.value == pytest.approx(batch.sdnn_ms, rel=1e-9)
+        assert snap.pnn50_pct.value == pytest.approx(batch.pnn50_pct, rel=1e-9, abs=1e-9)
+        checked += 1
+    assert checked >= 5
+
+
+def test_clean_window_equals_neurokit2(nsr_1h: FloatArray) -> None:
+    """Where the window holds no flagged beat, RMSSD and SDNN equal neurokit2's."""
+    nk = pytest.importorskip("neurokit2")
+    engine = Engine()
+    verdicts = _Verdicts(engine)
+    compared = 0
+    for i, beat in enumerate(_beats(nsr_1h[:2000])):
+        snap = engine.push(beat)
+        if i < 100 or i % 151 or snap.rmssd_ms.value is None:
+            continue
+        t_end = engine.window_beats()[-1][0]
+        t, x, breaks = verdicts.window(t_end, 60.0)
+        if breaks.any():
+            continue
+        peaks = np.concatenate(([0.0], np.cumsum(x))).round().astype(int)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = nk.hrv_time(peaks, sampling_rate=1000)
+        assert snap.rmssd_ms.value == pytest.approx(float(out["HRV_RMSSD"].iloc[0]), rel=1e-9)
+        assert snap.sdnn_ms.value == pytest.approx(float(out["HRV_SDNN"].iloc[0]), rel=1e-9)
+        compared += 1
+    assert compared >= 3
+
+
+@pytest.mark.parametrize("window_s", [60.0, 64.0, 120.0, 128.0])
+def test_live_periodogram_equals_psd_welch(nsr_5min: FloatArray, window_s: float) -> None:
+    t = np.cumsum(nsr_5min) / 1000.0
+    m = t > t[-1] - window_s
+    _, x = resample(t[m], nsr_5min[m])
+    f0, p0 = psd_welch(x, 4.0, detrend="linear")
+    f1, p1 = periodogram(x, 4.0)
+    np.testing.assert_allclose(f1, f0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(p1, p0, rtol=1e-9, atol=1e-9 * float(p0.max()))
+
+
+def test_spectral_metrics_equal_batch_core_on_the_same_window(nsr_1h: FloatArray) -> None:
+    """LF, HF, LF/HF: exactly the batch steps on the last 120 s; coherence: coherence_from_rr."""
+    engine = Engine()
+    last_t: float | None = None
+    checked = 0
+    for beat in _beats(nsr_1h[:1200]):
+        snap = engine.push(beat)
+        if snap.spectral_t_s == last_t or snap.lf_hf.value is None:
+            last_t = snap.spectral_t_s
+            continue
+        last_t = snap.spectral_t_s
+        nn = np.array(engine.spectral_beats())
+        t, rr = nn[:, 0], nn[:, 1]
+        first = max(int(np.searchsorted(t, t[-1] - 120.0, side="right")) - 1, 0)
+        _, x = resample(t[first:], rr[first:], 4.0)
+        bp = band_powers(*psd_welch(x, 4.0, detrend="linear"))
+        assert snap.lf_ms2.value == pytest.approx(bp.lf_ms2, rel=1e-9)
+        assert snap.hf_ms2.value == pytest.approx(bp.hf_ms2, rel=1e-9)
+        assert snap.lf_hf.value == pytest.approx(bp.lf_hf, rel=1e-9)
+        cr = coherence_from_rr(t, rr, 64.0)
+        assert cr is not None
+        assert snap.coherence.value == pytest.approx(cr, rel=1e-9)
+        checked += 1
+    assert checked >= 50
+
+
+def test_warm_up_says_what_is_missing(nsr_5min: FloatArray) -> None:
+    engine = Engine()
+    beats = _beats(nsr_5min)
+    snap = engine.push(beats[0])
+    assert snap.rmssd_ms.value is None
+    while snap.covered_s < 12.0:
+        snap = engine.push(beats[snap.beats])
+    assert snap.rmssd_ms.value is None
+    assert snap.rmssd_ms.reason is not None
+    assert snap.rmssd_ms.reason.startswith("RMSSD needs 30 s of beats (")
+    assert "so far" in snap.rmssd_ms.reason
+    for b in beats[snap.beats :]:
+        snap = engine.push(b)
+        if snap.covered_s > 100.0:
+            break
+    # 100 s of beats: RMSSD is there, LF/HF is not (never on less than 2 minutes).
+    assert snap.rmssd_ms.valid
+    assert snap.lf_hf.value is None and snap.lf_hf.reason is not None
+    assert "2 min" in snap.lf_hf.reason
+    assert snap.coherence.valid
+
+
+def test_settling_beats_are_kept_out(nsr_5min: FloatArray) -> None:
+    engine = Engine()
+    beats = _beats(nsr_5min[:120])
+    for b in beats[:10]:
+        snap = engine.push(Beat(b.t_s, b.rr_ms, settling=True))
+    assert snap.hr_bpm.valid and snap.hr_bpm.settling
+    assert snap.rmssd_ms.value is None
+    for b in beats[10:]:
+        engine.push(b)
+    used = {t for t, _ in engine.window_beats()}
+    assert not used & {b.t_s for b in beats[:10]}
+
+
+def _gap_run(rr: FloatArray, *, with_event: bool) -> tuple[Engine, list[Beat], list[Beat]]:
+    engine = Engine()
+    before = _beats(rr[:200])
+    for b in before:
+        engine.push(b)
+    assert engine.snapshot.rmssd_ms.valid and engine.snapshot.coherence.valid
+    t_gap = before[-1].t_s
+    after = _beats(rr[200:400], t0_s=t_gap + 30.0)
+    if with_event:
+        engine.push(Gap(t_gap, t_gap + 30.0, "disconnected"))
+    return engine, before, after
+
+
+@pytest.mark.parametrize("with_event", [True, False], ids=["gap-event", "time-jump"])
+def test_a_gap_resets_every_window(nsr_1h: FloatArray, with_event: bool) -> None:
+    engine, before, after = _gap_run(nsr_1h, with_event=with_event)
+    snap = engine.push(after[0])
+    assert snap.gaps == 1
+    assert snap.gap_total_s == pytest.approx(30.0, abs=1.5)
+    assert snap.rmssd_ms.value is None
+    assert snap.lf_hf.value is None and snap.coherence.value is None
+    verdict_t: list[float] = []
+    engine.on_verdict = lambda t, rr, kind: verdict_t.append(t)
+    for b in after:
+        snap = engine.push(b)
+    # Nothing from before the gap is left in any window, and no difference spans it.
+    t_first_after = after[0].t_s
+    assert all(t >= t_first_after for t, _ in engine.window_beats())
+    assert all(t >= t_first_after for t, _ in engine.spectral_beats())
+    assert snap.rmssd_ms.valid
+    t_end = engine.window_beats()[-1][0]
+    x = np.array([r for t, r in engine.window_beats()])
+    assert t_end - engine.window_beats()[0][0] < 60.0
+    assert x.size > 30
+
+
+def test_contact_loss_pauses_and_resets(nsr_5min: FloatArray) -> None:
+    engine = Engine()
+    beats = _beats(nsr_5min[:150])
+    for b in beats:
+        engine.push(b)
+    assert engine.snapshot.rmssd_ms.valid
+    snap = engine.push(ContactChanged(beats[-1].t_s + 0.5, contact=False))
+    assert snap.gap_started_s is not None
+    assert snap.rmssd_ms.value is None and snap.rmssd_ms.reason is not None
+    assert "paused" in snap.rmssd_ms.reason
+    assert engine.window_beats() == []
+
+
+def test_tick_shows_a_drop_out_and_the_trace_breaks(nsr_5min: FloatArray) -> None:
+    engine = Engine()
+    beats = _beats(nsr_5min[:100])
+    for b in beats:
+        engine.push(b)
+    t_last = beats[-1].t_s
+    assert engine.tick(t_last + 2.0).gap_started_s is None
+    snap = engine.tick(t_last + 8.0)
+    assert snap.gap_started_s == pytest.approx(t_last)
+    t, hr = engine.hr_trace(60.0)
+    assert math.isnan(hr[-1]) and np.isfinite(hr[:-1]).all()
+    for b in _beats(nsr_5min[100:110], t0_s=t_last + 20.0):
+        snap = engine.push(b)
+    assert snap.gap_started_s is None
+    t, rr = engine.rr_trace(120.0)
+    assert np.isnan(rr).sum() == 1  # exactly one break, where the drop-out was
+
+
+def test_markers_are_kept_in_order() -> None:
+    engine = Engine()
+    for i in range(30):
+        engine.push(Marker(float(i), f"m{i}"))
+    marks = engine.snapshot.markers
+    assert len(marks) == 20
+    assert marks[-1] == (29.0, "m29") and marks[0][0] < marks[-1][0]
+
+
+def test_memory_is_bounded_by_the_windows(nsr_1h: FloatArray) -> None:
+    """A day's worth of state is the same size as an hour's: everything is windowed."""
+    engine = Engine()
+    sizes = []
+    for k, b in enumerate(_beats(np.tile(nsr_1h, 3))):
+        engine.push(b)
+        if k and k % 4000 == 0:
+            sizes.append((len(engine.window_beats()), len(engine.spectral_beats()), engine.hr_trace(1e9)[0].size))
+    windows, spectral, trace = zip(*sizes, strict=True)
+    assert max(windows) < 200 and max(spectral) < 400
+    assert max(trace) <= int(engine.settings.trace_s * 1000 / 250) + 64 + 2
+
+
+def test_replayed_pacer_events_drive_synchrony(nsr_5min: FloatArray) -> None:
+    engine = Engine()
+    engine.push(PacerChanged(0.0, "resonance", 4.0, 0.0, 6.0, 0.0))
+    for b in _beats(nsr_5min):
+        snap = engine.push(b)
+    assert snap.phase_sync.value is not None and 0.0 <= snap.phase_sync.value <= 1.0
+    assert snap.phase_lag_s.value is not None and 0.0 <= snap.phase_lag_s.value < 10.0
+
+
+def test_without_a_pacer_synchrony_says_why(nsr_5min: FloatArray) -> None:
+    engine = Engine()
+    for b in _beats(nsr_5min):
+        snap = engine.push(b)
+    assert snap.phase_sync.value is None
+    assert snap.phase_sync.reason == "synchrony needs the breathing guide"
+    assert snap.rsa_bpm.valid  # from breath cycles found in the data
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("window_s", 45.0, "window_s must be one of"),
+        ("coherence_window_s", 100.0, "coherence_window_s must be one of"),
+        ("spectral_every_s", 0.0, "spectral_every_s must be in"),
+    ],
+)
+def test_settings_are_checked(field: str, value: float, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        EngineSettings(**{field: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("window_s", [30.0, 300.0])
+def test_other_windows(nsr_1h: FloatArray, window_s: float) -> None:
+    engine = Engine(EngineSettings(window_s=window_s))
+    verdicts = _Verdicts(engine)
+    for b in _beats(nsr_1h[:600]):
+        snap = engine.push(b)
+    t_end = engine.window_beats()[-1][0]
+    t, x, breaks = verdicts.window(t_end, window_s)
+    batch = time_domain(x, breaks=breaks)
+    if snap.rmssd_ms.value is not None:
+        assert snap.rmssd_ms.value == pytest.approx(batch.rmssd_ms, rel=1e-9)
+    assert engine.window_beats()[-1][0] - engine.window_beats()[0][0] < window_s
