@@ -32,6 +32,7 @@ from vagal.hrv.spectral import (
     DEFAULT_SEGMENT_S,
     BandPowers,
     _nfft,
+    _segment_length,
     band_powers,
     psd_lomb,
     psd_welch,
@@ -194,8 +195,8 @@ def _welch_gapped(t: FloatArray, nn: FloatArray, breaks: BoolArray) -> tuple[Flo
             span_s += _duration_s(nn[a:z], t[a:z])
     if not pieces:
         return _empty_f(), _empty_f(), 0.0
-    nperseg = min(int(round(DEFAULT_SEGMENT_S * DEFAULT_FS_HZ)), max(p.size for p in pieces))
-    nfft = _nfft(nperseg)
+    target = int(round(DEFAULT_SEGMENT_S * DEFAULT_FS_HZ))
+    nfft = max(_nfft(_segment_length(p.size, target)) for p in pieces)
     acc: FloatArray | None = None
     f: FloatArray = _empty_f()
     total = 0

@@ -140,6 +140,20 @@ def _nfft(nperseg: int) -> int:
     return 1 << int(np.ceil(np.log2(max(nperseg, MIN_NFFT))))
 
 
+def _segment_length(n: int, target: int) -> int:
+    """A segment length near ``target`` whose 50 %-overlapping segments cover all n samples.
+
+    scipy's ``welch`` drops the samples after the last whole segment: a 300 s record with
+    256 s segments would lose its last 44 s. vagal picks the number of segments k that
+    fits best and stretches them to ``2n/(k+1)`` samples (a 300 s record: one 300 s
+    segment; an hour: 27 segments of 257 s).
+    """
+    if n <= target:
+        return n
+    k = max(1, int(round(2.0 * (n / target - 1.0))) + 1)
+    return int(2 * n // (k + 1))
+
+
 def psd_welch(
     x: npt.ArrayLike,
     fs_hz: float = DEFAULT_FS_HZ,
@@ -151,8 +165,10 @@ def psd_welch(
 ) -> tuple[FloatArray, FloatArray]:
     """Welch power spectral density of an evenly sampled RR series.
 
-    Hann window, 50 % overlap, one-sided density scaling; ``nperseg = min(segment_s·fs,
-    N)`` and the FFT zero-padded to the next power of two ≥ max(nperseg, 2048).
+    Hann window, 50 % overlap, one-sided density scaling; segments of about ``segment_s``
+    (stretched so that they cover the whole series, which METHODS.md's ``min(256 s·fs,
+    N)`` would not: scipy drops the tail after the last whole segment) and the FFT
+    zero-padded to the next power of two ≥ max(nperseg, 2048).
 
     Args:
         x: Evenly sampled RR series in ms (from :func:`resample`).
@@ -191,7 +207,7 @@ def psd_welch(
         seg_detrend: Literal["linear", "constant"] = "constant"
     else:
         seg_detrend = detrend
-    nperseg = int(min(round(segment_s * fs_hz), z.size))
+    nperseg = _segment_length(z.size, int(round(segment_s * fs_hz)))
     f, p = welch(
         z,
         fs=fs_hz,
