@@ -1,0 +1,151 @@
+"""`vagal scan` and `vagal live` as a person runs them: a subprocess, exit codes, stdout vs stderr.
+
+Bluetooth goes through real bleak in the subprocess, against the D-Bus BlueZ stand-in of
+tests/ble (the subprocess finds it through DBUS_SYSTEM_BUS_ADDRESS).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ble.fixtures import POLAR_INFO, ble_env, bluez, strap, system_bus
+
+__all__ = ["bluez", "strap", "system_bus"]
+
+
+def vagal(*args: str, env: dict[str, str] | None = None, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vagal", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout_s,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], starts: str) -> str:
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("vagal: " + starts), proc.stderr
+    assert proc.stdout == ""
+    return last
+
+
+@pytest.mark.ble
+def test_scan_json_lists_the_strap_with_its_profile(strap: Any, system_bus: str) -> None:
+    proc = vagal("scan", "--timeout", "1", "--json", env=ble_env(system_bus))
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["name"], row["address"], row["profile"], row["sends_rr"]) == (
+        "Polar H10 0A1B2C3D",
+        strap.address,
+        "polar-h10",
+        "yes",
+    )
+    assert isinstance(row["rssi_dbm"], int)
+
+
+@pytest.mark.ble
+def test_scan_table(strap: Any, system_bus: str) -> None:
+    proc = vagal("scan", "--timeout", "1", env=ble_env(system_bus))
+    assert proc.returncode == 0, proc.stderr
+    header, line = proc.stdout.strip().splitlines()
+    assert header.split() == ["NAME", "ADDRESS", "SIGNAL", "PROFILE"]
+    assert line.startswith("Polar H10 0A1B2C3D") and strap.address in line and "dBm" in line
+    assert line.rstrip().endswith("Polar H10")
+
+
+@pytest.mark.ble
+def test_scan_with_no_system_bus_is_one_line(tmp_path: Path) -> None:
+    env = ble_env(f"unix:path={tmp_path}/nothing")
+    proc = vagal("scan", "--timeout", "1", env=env)
+    assert_one_line_error(proc, "The D-Bus system bus could not be reached")
+
+
+@pytest.mark.ble
+def test_scan_with_no_adapter_is_one_line(bluez: Any, system_bus: str) -> None:
+    proc = vagal("scan", "--timeout", "1", env=ble_env(system_bus))
+    assert_one_line_error(proc, "No Bluetooth adapter was found.")
+
+
+def test_scan_rejects_a_zero_timeout() -> None:
+    assert_one_line_error(vagal("scan", "--timeout", "0"), "--timeout must be more than 0 seconds")
+
+
+@pytest.mark.ble
+def test_live_with_several_straps_asks_for_device(bluez: Any, system_bus: str) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap
+
+    FakeHrStrap(bluez)
+    FakeHrStrap(bluez, address="C0:FF:EE:00:00:02", name="TICKR X 1A2B", rssi=-70)
+    proc = vagal("live", "--timeout", "3", "--headless", env=ble_env(system_bus))
+    last = assert_one_line_error(proc, "Several heart-rate straps are in range:")
+    assert "Polar H10 0A1B2C3D (C0:FF:EE:00:00:01)" in last and "TICKR X 1A2B (C0:FF:EE:00:00:02)" in last
+    assert last.endswith("Choose one with --device NAME_OR_ADDRESS.")
+
+
+@pytest.mark.ble
+def test_live_with_an_unknown_device(strap: Any, system_bus: str) -> None:
+    proc = vagal("live", "--device", "Garmin", "--timeout", "1", "--headless", env=ble_env(system_bus))
+    last = assert_one_line_error(proc, "No strap matching 'Garmin' was found.")
+    assert "Polar H10 0A1B2C3D" in last
+
+
+@pytest.mark.ble
+def test_live_with_nothing_in_range(strap: Any, system_bus: str) -> None:
+    strap.set_advertising(False)
+    proc = vagal("live", "--timeout", "1", "--headless", env=ble_env(system_bus))
+    assert_one_line_error(proc, "No heart-rate strap was found in range.")
+
+
+@pytest.mark.ble
+@pytest.mark.skipif(
+    importlib.util.find_spec("vagal.commands._session") is None,
+    reason="the shared session runner (vagal.commands._session, engine developer) is not in the tree yet",
+)
+def test_live_headless_streams_from_the_strap_into_the_recording(strap: Any, system_bus: str, tmp_path: Path) -> None:
+    stop = threading.Event()
+
+    def pump() -> None:  # one beat of 500 ms (1/1024 s units: 512) every 0.5 s, as a strap at 120 bpm
+        while not stop.is_set() and not strap.is_notifying():
+            time.sleep(0.02)
+        while not stop.is_set() and strap.is_notifying():
+            strap.push_hr(bytes([0x10, 120, 0x00, 0x02]))
+            time.sleep(0.5)
+
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    record = tmp_path / "s.vagal"
+    try:
+        proc = vagal(
+            "live", "--device", "polar", "--timeout", "3", "--headless", "--duration", "3",
+            "--record", str(record), env=ble_env(system_bus),
+        )  # fmt: skip
+    finally:
+        stop.set()
+        t.join(2)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "Connecting to Polar H10 0A1B2C3D (C0:FF:EE:00:00:01)" in proc.stderr
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    device = [r for r in lines if r.get("type") == "device"]
+    assert device and device[0]["profile"] == "polar-h10" and device[0]["battery_pct"] == 87
+    assert device[0]["manufacturer"] == POLAR_INFO["manufacturer"]
+    beats = [r for r in lines if r.get("type") == "beat"]
+    assert len(beats) >= 3 and all(b["rr_ms"] == 500.0 for b in beats)
+    times = [b["t"] for b in beats]
+    assert all(b > a for a, b in zip(times, times[1:]))
+    assert not strap.is_notifying()  # the session closed the link when it ended
