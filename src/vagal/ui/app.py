@@ -512,6 +512,7 @@ def make_app(
     fps: float = DEFAULT_FPS,
     title: str = "",
     until_s: float | None = None,
+    fold_pacer_start: bool = True,
 ) -> VagalApp:
     """Build the dashboard (shared by the CLI, the tests and the benchmark).
 
@@ -528,6 +529,8 @@ def make_app(
         fps: Frames per second of the breathing guide.
         title: The source's name for the status line (default: the source's ``name``).
         until_s: Stop the session at this session time (``--duration``).
+        fold_pacer_start: Fold and record the pacer's initial pattern when the session
+            starts (False when the caller has done so already, as ``run_session`` does).
 
     Returns:
         The app, ready for ``run()`` or ``run_test()``.
@@ -550,7 +553,12 @@ def make_app(
         time_source = lambda: float(source.position_s)  # type: ignore[attr-defined]  # noqa: E731
     # In replay the recorded pattern changes come from the file, not from this pacer.
     driver = Driver(
-        source, engine, sinks=sinks, pacer=None if mode == "replay" else pacer, clock=clock, until_s=until_s
+        source,
+        engine,
+        sinks=sinks,
+        pacer=pacer if fold_pacer_start and mode != "replay" else None,
+        clock=clock,
+        until_s=until_s,
     )
     return VagalApp(
         driver,
@@ -576,6 +584,8 @@ def run_dashboard(source: BeatSource, args: argparse.Namespace, **parts: Any) ->
         The exit status (0).
     """
     parts.setdefault("sound", bool(getattr(args, "sound", False)))
+    # run_session has already folded and recorded the pacer's initial pattern.
+    parts.setdefault("fold_pacer_start", False)
     if getattr(args, "duration", None) is not None:
         parts.setdefault("until_s", float(args.duration))
     app = make_app(source, **parts)
