@@ -1,0 +1,68 @@
+"""``vagal sessions [--json]``: the recorded sessions, newest first.
+
+Date, duration, device, mean heart rate, RMSSD, coherence and markers for each file in
+the sessions folder. A damaged file is listed as damaged, with what could be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+
+
+def _duration(s: float | None) -> str:
+    if s is None:
+        return "–"
+    m, sec = divmod(int(round(s)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def _num(v: float | None, fmt: str) -> str:
+    return "–" if v is None else format(v, fmt)
+
+
+def _when(start: str | None) -> str:
+    if not start:
+        return "unknown date"
+    try:
+        return datetime.fromisoformat(start).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return start[:16]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the list; returns 0 (an empty or missing folder is not an error)."""
+    from vagal.paths import sessions_dir
+    from vagal.sessions.listing import list_sessions
+
+    folder = sessions_dir()
+    items = list_sessions(folder)
+    if args.json:
+        print(json.dumps({"folder": str(folder), "sessions": [s.to_dict() for s in items]}, indent=2))
+        return 0
+    if not items:
+        print(f"No sessions recorded yet (in {folder}). Start one with: vagal demo")
+        return 0
+    print(f"{len(items)} session{'s' if len(items) != 1 else ''} in {folder}, newest first:\n")
+    header = f"{'date':<16}  {'length':>7}  {'heart':>7}  {'RMSSD':>6}  {'coher.':>6}  {'device':<18}  markers"
+    print(header)
+    for s in items:
+        name = s.path.rsplit("/", 1)[-1]
+        if s.error is not None:
+            print(f"{'':<16}  {name}: unreadable ({s.error})")
+            continue
+        marks = ", ".join(m["label"] or "·" for m in s.markers) if s.markers else ""
+        print(
+            f"{_when(s.start):<16}  {_duration(s.duration_s):>7}  {_num(s.mean_hr_bpm, '.0f'):>3} bpm"
+            f"  {_num(s.rmssd_ms, '.0f'):>3} ms  {_num(s.coherence, '.2f'):>6}  {(s.device or '–')[:18]:<18}  {marks}"
+        )
+        extra = [name]
+        if s.label:
+            extra.insert(0, s.label)
+        if s.damage:
+            d = s.damage[0]
+            extra.append(f"damaged at line {d['line']} ({d['reason']}); shown up to there")
+        print(f"{'':<16}  " + " · ".join(extra))
+    return 0
