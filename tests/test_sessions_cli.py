@@ -89,7 +89,8 @@ def test_sessions_empty_folder(capsys: pytest.CaptureFixture[str]) -> None:
 
 def _vagal(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VAGAL_DATA_DIR": str(cwd / "data")}
-    return subprocess.run([sys.executable, "-m", "vagal", *args], capture_output=True, text=True, cwd=cwd, env=env)
+    cmd = [sys.executable, "-m", "vagal", *args]
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=cwd, env=env)
 
 
 def test_convert_cli_formats_by_extension_and_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime
 def _duration(s: float | None) -> str:
     if s is None:
         return "–"
-    m, sec = divmod(int(round(s)), 60)
+    m, sec = divmod(round(s), 60)
     h, m = divmod(m, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 

@@ -30,7 +30,16 @@ _LAZY = {
     "open_recorder": "vagal.sessions.writer",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "Damage",
+    "Recorder",
+    "Recording",
+    "RecordingError",
+    "Segment",
+    "load_recording",
+    "open_recorder",
+    "segments",
+]
 
 
 def __getattr__(name: str) -> Any:

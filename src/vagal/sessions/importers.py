@@ -245,8 +245,8 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
             section = line[1:-1].lower()
             continue
         if section == "params" and "=" in line:
-            k, _, v = line.partition("=")
-            params[k.strip().lower()] = v.strip()
+            key, _, value = line.partition("=")
+            params[key.strip().lower()] = value.strip()
         elif section == "hrdata":
             if params.get("interval") != "238":
                 raise InputFileError(
@@ -346,7 +346,7 @@ def _csv_columns(header: str) -> tuple[str, int, int, int | None] | None:
 
 def sniff_csv_time(head: bytes, path: Path | None = None) -> bool:
     first = _first_line(head.decode("utf-8", "replace"))
-    if first.startswith("#") or first.startswith(PSL_RR_HEADER) or first.startswith(PSL_HR_HEADER):
+    if first.startswith(("#", PSL_RR_HEADER, PSL_HR_HEADER)):
         return False
     return _csv_columns(first) is not None
 

@@ -149,7 +149,7 @@ class ReplaySource:
         """Current replay time, session seconds."""
         if self._paused:
             return self._paused_at
-        return min(max(self._clock.now(), self._origin_s), self.duration_s)
+        return float(min(max(self._clock.now(), self._origin_s), self.duration_s))
 
     @property
     def markers(self) -> tuple[Marker, ...]:
