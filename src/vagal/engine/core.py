@@ -596,12 +596,13 @@ class Engine:
             for name in ("breathing_rate_per_min", "rsa_bpm", "phase_sync", "phase_lag_s"):
                 setattr(spec, name, Metric(None, "too few beats in the last minute"))
             return
-        br = rsa.breathing_rate_per_min(*periodogram(xg, FS_HZ))
+        ref = self._pacer_reference(float(tg[-1]))
+        br = rsa.breathing_rate_per_min(*periodogram(xg, FS_HZ), paced=ref is not None)
         spec.breathing_rate_per_min = Metric(br) if br is not None else Metric(None, "no breathing rhythm found")
 
         hr = 60000.0 / xg
-        hr_bp = rsa.band_pass(hr, FS_HZ, *rsa.RSA_BAND_HZ)
-        ref = self._pacer_reference(float(tg[-1]))
+        f_breath = 1.0 / ref[1] if ref is not None else (br / 60.0 if br is not None else None)
+        hr_bp = rsa.band_pass(hr, FS_HZ, *rsa.rsa_band_hz(f_breath))
         if ref is not None:
             amps = rsa.rsa_pacer_cycles(tg, hr_bp, ref[0], ref[1])
         else:

@@ -4,11 +4,13 @@ Arrays in, numbers out, no state: the engine calls these on its trailing windows
 spectral timer (every few seconds of session time), never per beat.
 
 * RSA (METHODS.md §6.2): peak-to-trough heart rate per breath cycle, in bpm, on the 4 Hz
-  heart-rate series band-passed to 0.05–0.5 Hz. Cycles are the pacer's cycles when a
+  heart-rate series band-passed to 0.05–0.5 Hz, narrowed to 0.6–1.6 × the breathing
+  frequency (the pacer's, or the estimated one) so Mayer waves do not count as breaths. Cycles are the pacer's cycles when a
   pacer runs, otherwise the stretches between successive troughs of the band-passed
   series. The value shown is the median of the last cycles (5 by default).
 * Breathing rate (§6.3): the dominant PSD peak of the resampled NN series in
-  0.05–0.5 Hz, refined by parabolic interpolation, × 60.
+  0.05–0.5 Hz (without a guide, a peak above 7/min is preferred over the Mayer waves when
+  it is at least 30 % as strong), refined by parabolic interpolation, × 60.
 * Phase synchrony (§6.4): the phase-locking value between the heart-rate oscillation
   (band-passed around the pacing frequency, Hilbert phase) and the pacer's phase,
   |mean(exp(i·Δφ))| in 0..1, and the mean lag of the heart-rate peak after the start of
@@ -29,8 +31,23 @@ if TYPE_CHECKING:
 
 RSA_BAND_HZ: Final = (0.05, 0.5)
 """Band-pass for the heart-rate series before cycle detection (METHODS.md §6.2)."""
+RSA_BAND_RATIO: Final = (0.6, 1.6)
+"""Around a known breathing frequency the band narrows to 0.6–1.6 × it (within RSA_BAND_HZ),
+so slow Mayer waves (≈ 0.1 Hz) do not add to the swing of fast breathing."""
+
+
+def rsa_band_hz(breath_hz: float | None) -> tuple[float, float]:
+    """The band-pass for RSA: around the breathing frequency when known, else 0.05–0.5 Hz."""
+    lo, hi = RSA_BAND_HZ
+    if breath_hz is None or not breath_hz > 0:
+        return lo, hi
+    return max(lo, RSA_BAND_RATIO[0] * breath_hz), min(hi, RSA_BAND_RATIO[1] * breath_hz)
 BREATH_BAND_HZ: Final = (0.05, 0.5)
 """Where the breathing peak is looked for (3–30 breaths/min, §6.3)."""
+SPONTANEOUS_MIN_HZ: Final = 0.12
+"""Unguided resting breathing is rarely slower than about 7 breaths/min."""
+PREFER_FAST_RATIO: Final = 0.3
+"""See :func:`breathing_rate_per_min`."""
 MIN_BREATH_S: Final = 2.0
 """Shortest breath cycle considered when detecting cycles (30 breaths/min)."""
 SYNC_BAND_RATIO: Final = (0.65, 1.5)
@@ -152,15 +169,22 @@ def rsa_detected_cycles(hr_bp: FloatArray, fs_hz: float) -> list[float]:
     return out
 
 
-def breathing_rate_per_min(f_hz: FloatArray, p: FloatArray) -> float | None:
-    """Breathing rate from the dominant spectral peak in 0.05–0.5 Hz, breaths/min.
+def breathing_rate_per_min(f_hz: FloatArray, p: FloatArray, *, paced: bool = False) -> float | None:
+    """Breathing rate from the dominant spectral peak of the RR series, breaths/min.
+
+    Without a guide, the slow Mayer waves (≈ 0.1 Hz, blood-pressure rhythm) can outgrow the
+    breathing peak at rest; a peak above ``SPONTANEOUS_MIN_HZ`` (7 breaths/min) is then
+    preferred when it holds at least ``PREFER_FAST_RATIO`` of the largest peak's power.
+    With a guide the whole 0.05–0.5 Hz band is searched (slow breathing is expected).
 
     Args:
         f_hz: PSD frequencies, Hz (evenly spaced).
         p: PSD values.
+        paced: True while a breathing guide runs.
 
     Returns:
-        The rate, or None when the band is empty or holds no power.
+        The rate (peak refined by parabolic interpolation), or None when the band is empty
+        or holds no power.
     """
     lo, hi = BREATH_BAND_HZ
     idx = np.flatnonzero((f_hz >= lo) & (f_hz < hi))
@@ -169,6 +193,12 @@ def breathing_rate_per_min(f_hz: FloatArray, p: FloatArray) -> float | None:
     k = int(idx[np.argmax(p[idx])])
     if not p[k] > 0:
         return None
+    if not paced:
+        fast = idx[f_hz[idx] >= SPONTANEOUS_MIN_HZ]
+        if fast.size:
+            k_fast = int(fast[np.argmax(p[fast])])
+            if p[k_fast] >= PREFER_FAST_RATIO * p[k]:
+                k = k_fast
     f_pk = float(f_hz[k])
     if 0 < k < f_hz.size - 1:
         y0, y1, y2 = float(p[k - 1]), float(p[k]), float(p[k + 1])
