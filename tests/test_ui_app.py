@@ -414,6 +414,15 @@ async def test_replay_keys_do_nothing_outside_replay() -> None:
         assert source.calls == []
 
 
+async def test_pacer_keys_are_off_in_replay() -> None:
+    source = TransportSource(opening("replay", "morning.vagal") + beats(0, 30), VirtualClock(30.0))
+    app = build(source=source, mode="replay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = app.pacer.pattern
+        await pilot.press("p", "plus", "minus")
+        assert app.pacer.pattern is before
+
+
 async def test_replay_end_is_said_calmly() -> None:
     clock = VirtualClock(30.0)
     source = ScriptedSource(opening("replay", "a.vagal") + beats(0, 30), clock, end=True)

@@ -106,6 +106,8 @@ class VagalApp(App[int]):
         Binding("right_square_bracket", "speed(1)", "Faster", key_display="]", show=False),
     ]
     _REPLAY_ONLY: ClassVar[frozenset[str]] = frozenset({"pause", "seek", "next_marker", "speed"})
+    _LIVE_ONLY: ClassVar[frozenset[str]] = frozenset({"next_preset", "change_rate"})
+    """In replay the guide breathes the patterns recorded in the file."""
 
     def __init__(
         self,
@@ -172,7 +174,7 @@ class VagalApp(App[int]):
             for tile_id, title, unit, decimals, field in _TILES:
                 cls = CoherenceTile if tile_id == "coherence" else MetricTile
                 yield cls(title, unit, decimals=decimals, history=self.trends.history[field], id=tile_id)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(StatusBar).status = self.status
@@ -185,6 +187,8 @@ class VagalApp(App[int]):
         """Hide the replay keys outside replay, and the pacer keys in replay."""
         if action in self._REPLAY_ONLY:
             return self.mode == "replay"
+        if action in self._LIVE_ONLY:
+            return self.mode != "replay"
         return True
 
     # -- the session worker ------------------------------------------------------------

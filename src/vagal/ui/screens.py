@@ -27,7 +27,7 @@ There is nothing to get right: follow the rhythm as far as feels comfortable.
   ?            this help
   q            stop the session (the recording is saved)
 
-[b]Replaying a session[/b]
+[b]Replaying a session[/b] (the guide breathes the patterns recorded in the file)
   space        pause / resume
   ← / →        10 s back / forward        n / N   next / previous marker
   [ / ]        slower / faster
