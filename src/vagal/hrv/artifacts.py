@@ -207,8 +207,14 @@ def detect_artifacts(rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = Non
 
 def _range_check(
     rr: FloatArray, t: FloatArray, b: BoolArray, origin: IntArray
-) -> tuple[FloatArray, FloatArray, BoolArray, IntArray, IntArray]:
-    """Merge values < 200 ms into the next one; drop values > 3000 ms or NaN (a gap)."""
+) -> tuple[FloatArray, FloatArray, BoolArray, IntArray, IntArray, IntArray]:
+    """Merge values < 200 ms into the next one; drop values > 3000 ms or NaN (a gap).
+
+    Returns the new series and the input indices of the implausible values and of every
+    value changed (the implausible ones plus the intervals they were merged into).
+    """
+    with np.errstate(invalid="ignore"):
+        implausible = origin[~((rr >= RR_MIN_MS) & (rr <= RR_MAX_MS))]
     touched: list[int] = []
     with np.errstate(invalid="ignore"):
         short = np.flatnonzero(rr < RR_MIN_MS)
@@ -244,7 +250,7 @@ def _range_check(
         # a gap before a dropped value moves on to the next kept value
         nb[after[after < rr.size]] |= b[gone[after < rr.size]]
         rr, t, b, origin = rr[ok], t[ok], nb[ok], origin[ok]
-    return rr, t, b, origin, np.asarray(sorted(set(touched)), dtype=np.intp)
+    return rr, t, b, origin, implausible, np.asarray(sorted(set(touched)), dtype=np.intp)
 
 
 def correct_artifacts(
@@ -278,9 +284,9 @@ def correct_artifacts(
         if t.size != n_in:
             raise ValueError(f"t_s and rr_ms must have the same length: {t.size} vs {n_in}")
     origin = np.arange(n_in, dtype=np.intp)
-    rr, t, b, origin, implausible = _range_check(rr, t, b, origin)
+    rr, t, b, origin, implausible, changed = _range_check(rr, t, b, origin)
     kinds: dict[str, set[int]] = {"ectopic": set(), "missed": set(), "extra": set(), "long_short": set()}
-    touched: set[int] = set(int(i) for i in implausible)
+    touched: set[int] = set(int(i) for i in changed)
     last = None
     for _ in range(MAX_PASSES):
         if rr.size < MIN_BEATS:
