@@ -1,0 +1,172 @@
+"""The async driver: source → engine → sinks, injected events, ticks, clean stops.
+
+Sources run on a virtual clock (no sleeping) except where the real-time ticker is the
+point, and there the clock runs 200× so a 5 s drop-out takes 25 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
+
+from vagal.clock import MonotonicClock, VirtualClock
+from vagal.engine.core import Engine
+from vagal.engine.driver import Driver
+from vagal.events import Beat, Event, Marker, PacerChanged, SourceState
+from vagal.pacer import Pacer, parse_pace
+from vagal.sources.base import BeatSource, SourceStats
+from vagal.sources.simulated import SimulatedSource
+
+
+class ListSink:
+    """A sink that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def write(self, event: Event) -> None:
+        self.events.append(event)
+
+
+class BrokenSink:
+    def write(self, event: Event) -> None:
+        raise OSError("disk full")
+
+
+class StallingSource:
+    """Real beats, then nothing for a while (a drop-out the source does not report)."""
+
+    def __init__(self, rr_ms: npt.NDArray[np.float64], clock: MonotonicClock, stall_s: float) -> None:
+        self.clock = clock
+        self.stats = SourceStats()
+        self._rr = rr_ms
+        self._stall_s = stall_s
+        self._closed = asyncio.Event()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._closed.set()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[Event]:
+        t = 0.0
+        for rr in self._rr.tolist():
+            t += rr / 1000.0
+            await self.clock.sleep_until(t)
+            yield Beat(t, rr)
+        try:
+            await asyncio.wait_for(self._closed.wait(), self._stall_s / self.clock.speed)
+        except TimeoutError:
+            pass
+        yield SourceState(self.clock.now(), "ended")
+
+
+def _demo_source(pacer: Pacer, duration_s: float = 120.0) -> SimulatedSource:
+    return SimulatedSource(seed=4, clock=VirtualClock(), duration_s=duration_s, breathing=pacer.volume_at)
+
+
+async def test_every_event_reaches_engine_and_sink_in_order() -> None:
+    pacer = Pacer(parse_pace("6"))
+    source = _demo_source(pacer)
+    assert isinstance(source, BeatSource)
+    engine = Engine(pacer=pacer)
+    sink = ListSink()
+    snaps = []
+    driver = Driver(source, engine, sinks=[sink], on_snapshot=snaps.append, pacer=pacer)
+    final = await driver.run()
+    # The initial pattern is recorded first, then the source's stream, ending with "ended".
+    assert isinstance(sink.events[0], PacerChanged) and sink.events[0].rate_per_min == 6.0
+    assert isinstance(sink.events[-1], SourceState) and sink.events[-1].state == "ended"
+    beat_times = [e.t_s for e in sink.events if isinstance(e, Beat)]
+    assert beat_times == sorted(beat_times)
+    n_beats = sum(isinstance(e, Beat) for e in sink.events)
+    assert final.beats == n_beats > 100
+    assert len(snaps) == driver.events == len(sink.events)
+    assert final.rmssd_ms.valid and final.coherence.valid
+    assert not driver.stopped_early
+
+
+async def test_injected_events_are_folded_and_recorded() -> None:
+    pacer = Pacer(parse_pace("6"))
+    source = _demo_source(pacer, duration_s=60.0)
+    engine = Engine(pacer=pacer)
+    sink = ListSink()
+    driver = Driver(source, engine, sinks=[sink], pacer=pacer)
+
+    def on_event(event: Event, snap: object) -> None:
+        if isinstance(event, Beat) and 30.0 <= event.t_s and not engine.snapshot.markers:
+            driver.inject(Marker(event.t_s, "calmer now"))
+
+    driver.on_event = on_event
+    await driver.run()
+    markers = [e for e in sink.events if isinstance(e, Marker)]
+    assert len(markers) == 1 and markers[0].label == "calmer now"
+    assert engine.snapshot.markers == ((markers[0].t_s, "calmer now"),)
+
+
+async def test_until_stops_cleanly_with_a_final_ended() -> None:
+    pacer = Pacer()
+    source = SimulatedSource(seed=1, clock=VirtualClock(), breathing=pacer.volume_at)  # endless
+    sink = ListSink()
+    driver = Driver(source, Engine(pacer=pacer), sinks=[sink], until_s=45.0)
+    await asyncio.wait_for(driver.run(), timeout=30.0)
+    assert driver.stopped_early
+    last = sink.events[-1]
+    assert isinstance(last, SourceState) and last.state == "ended"
+    assert 45.0 <= last.t_s < 50.0
+
+
+async def test_a_failing_sink_does_not_end_the_session() -> None:
+    pacer = Pacer()
+    source = _demo_source(pacer, duration_s=30.0)
+    good = ListSink()
+    driver = Driver(source, Engine(), sinks=[BrokenSink(), good])
+    await driver.run()
+    assert driver.sink_errors == driver.events > 0
+    assert len(good.events) == driver.events
+
+
+async def test_real_time_ticker_shows_a_drop_out(nsr_5min: npt.NDArray[np.float64]) -> None:
+    clock = MonotonicClock(speed=200.0)
+    source = StallingSource(nsr_5min[:40], clock, stall_s=12.0)
+    engine = Engine()
+    seen_gap: list[float] = []
+
+    def on_snapshot(snap: object) -> None:
+        g = engine.snapshot.gap_started_s
+        if g is not None:
+            seen_gap.append(g)
+
+    driver = Driver(source, engine, on_snapshot=on_snapshot, clock=clock, tick_every_s=0.5)
+    assert driver.realtime
+    await asyncio.wait_for(driver.run(), timeout=30.0)
+    t_last_beat = float(np.sum(nsr_5min[:40]) / 1000.0)
+    assert seen_gap and abs(seen_gap[0] - t_last_beat) < 1e-6
+
+
+async def test_stop_from_outside_ends_the_run() -> None:
+    pacer = Pacer()
+    clock = MonotonicClock(speed=50.0)
+    source = SimulatedSource(seed=2, clock=clock, breathing=pacer.volume_at)
+    sink = ListSink()
+    driver = Driver(source, Engine(pacer=pacer), sinks=[sink], pacer=pacer)
+    task = asyncio.create_task(driver.run())
+    await asyncio.sleep(0.2)
+    driver.stop()
+    await asyncio.wait_for(task, timeout=10.0)
+    assert isinstance(sink.events[-1], SourceState) and sink.events[-1].state == "ended"
+    assert driver.stopped_early
