@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
@@ -42,7 +42,7 @@ def _session(folder: Path) -> Path:
     return write_session(
         folder / "hour.vagal.jsonl",
         rr,
-        start=datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc),
+        start=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
         markers=[(0.0, "baseline"), (600.0, "breathing"), (3000.0, "recovery")],
         gap=(1800.0, 1820.0),
         pacer=[(600.0, 4.0, 6.0), (3000.0, 0.0, 0.0)],

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from vagal.sessions.formats import load_recording
 FIXTURES = REPO / "tests" / "fixtures" / "sessions"
 DAYS = (0, 1, 1, 3, 8, 9)
 """Six sessions of ~10 min (consecutive slices of the real hour), two on day 1."""
-FIRST = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)  # a Monday
+FIRST = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # a Monday
 
 
 def _hour() -> np.ndarray:
@@ -130,7 +130,7 @@ def test_plot_files_are_valid(folder: Path, tmp_path: Path, fmt: str) -> None:
 
 def _vagal(*args: str, sessions: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VAGAL_SESSIONS_DIR": str(sessions)}
-    return subprocess.run([sys.executable, "-m", "vagal", "history", *args], capture_output=True, text=True, env=env, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "vagal", "history", *args], check=False, capture_output=True, text=True, env=env, cwd=cwd)
 
 
 def test_cli_table_json_and_plot_agree(folder: Path, tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_cli_bad_options_exit_2(args: list[str], message: str, tmp_path: Path) -
 
 def test_sessions_are_readable_by_the_reader(folder: Path) -> None:
     """The fixture sessions are genuine vagal files: the reader gives back the real beats."""
-    first = sorted(folder.glob("2026-11-02_*.vagal.jsonl"))[0]
+    first = min(folder.glob("2026-11-02_*.vagal.jsonl"))
     rec = load_recording(first)
     assert rec.format == "vagal" and not rec.damage
     np.testing.assert_array_equal(rec.rr_ms, _slices()[0])

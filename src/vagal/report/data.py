@@ -13,6 +13,7 @@ over the squared successive differences (O(N) for the whole record, equal to
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -179,7 +180,7 @@ class ReportData:
 
 def format_duration(seconds: float) -> str:
     """``"1 h 02 min"``, ``"5 min 03 s"`` or ``"42 s"``."""
-    s = int(round(max(seconds, 0.0)))
+    s = round(max(seconds, 0.0))
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     if h:
@@ -191,7 +192,7 @@ def format_duration(seconds: float) -> str:
 
 def format_clock(seconds: float) -> str:
     """Session time as ``m:ss`` (or ``h:mm:ss`` past an hour)."""
-    s = int(round(max(seconds, 0.0)))
+    s = round(max(seconds, 0.0))
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
@@ -374,7 +375,7 @@ def _welch_over_stretches(t: FloatArray, nn: FloatArray, b: BoolArray) -> tuple[
 
     cuts = np.concatenate(([0], np.flatnonzero(b[1:]) + 1, [nn.size]))
     parts: list[tuple[FloatArray, FloatArray, int]] = []
-    for a, z in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, z in itertools.pairwise(cuts):
         tg, xg = resample(t[a:z], nn[a:z])
         if tg.size and tg[-1] - tg[0] >= MIN_STRETCH_S:
             f, p = psd_welch(xg)
@@ -395,7 +396,7 @@ def _session_psd(result: Any, t: FloatArray, nn: FloatArray, b: BoolArray) -> tu
     Welch on the 4 Hz spline for a record without gaps, Lomb–Scargle on the beat times
     for one with gaps (the Welch average over stretches is internal to the core).
     """
-    from vagal.hrv.spectral import psd_lomb, psd_welch, resample
+    from vagal.hrv.spectral import psd_lomb
 
     f = np.asarray(result.psd_f_hz, dtype=np.float64)
     p = np.asarray(result.psd_ms2_per_hz, dtype=np.float64)
@@ -488,7 +489,7 @@ def build_report_data(recording: Recording) -> ReportData:
         ("Date", f"{start:%Y-%m-%d %H:%M}" if start else "not recorded in this file"),
         ("Duration", format_duration(duration_s)),
         ("Device", device),
-        ("Beats", f"{rec.n_beats} recorded, {nn.size} used"),
+        ("Beats", f"{rec.n_beats} recorded" + (f" ({nn.size} after correction)" if nn.size != rec.n_beats else "")),
         ("Corrected beats", f"{n_corr} ({pct:.1f} %)"),
         ("Gaps", f"{len(gap_spans)}, {format_duration(gap_total)} in all" if gap_spans else "none"),
     ]

@@ -25,7 +25,7 @@ loss while recording) is kept: everything before that line is intact.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -251,8 +251,7 @@ def _without_path(exc: Exception, path: Path) -> str:
     message = str(exc)
     line = getattr(exc, "line", None)
     where = f"{getattr(exc, 'path', path)}:{line}: " if line is not None else f"{getattr(exc, 'path', path)}: "
-    if message.startswith(where):
-        message = message[len(where) :]
+    message = message.removeprefix(where)
     return f"line {line}: {message}" if line is not None else message
 
 
@@ -281,8 +280,8 @@ def format_table(history: History) -> str:
                 )
         out += [
             "",
-            "Resting HR: the 'baseline' segment, or the first 2 minutes of each session. "
-            "Day and week values are means over their sessions.",
+            ("Resting HR: the 'baseline' segment, or the first 2 minutes of each session. "
+            "Day and week values are means over their sessions."),
         ]
         notes = [s for s in h.sessions if s.note]
         for s in notes:
@@ -311,7 +310,7 @@ def render_history(history: History, out: str | Path) -> Path:
         ValueError: The extension is not .pdf, .png or .svg, or there is nothing to plot.
     """
     import matplotlib
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
 
     from vagal.report.render import output_format
@@ -320,13 +319,14 @@ def render_history(history: History, out: str | Path) -> Path:
     if not history.days:
         raise ValueError("there are no sessions to plot")
     path = Path(out)
-    days = [datetime.combine(date.fromisoformat(r.period), datetime.min.time()) for r in history.days]
+    days = date2num([datetime.combine(date.fromisoformat(r.period), datetime.min.time()) for r in history.days])  # type: ignore[no-untyped-call]
     panels = (
         ("Resting heart rate", "bpm", [r.resting_hr_bpm for r in history.days], style.HR, "-", "o"),
         ("RMSSD", "ms", [r.rmssd_ms for r in history.days], style.RMSSD, "-", "s"),
         ("Coherence (peak ratio)", "ratio", [r.coherence for r in history.days], style.COHERENCE, "--", "D"),
     )
-    with matplotlib.rc_context(style.RC):
+    rc: Any = style.RC  # matplotlib types the keys as a Literal of every rcParam
+    with matplotlib.rc_context(rc):
         fig = Figure(figsize=(style.PAGE_W_IN, style.PAGE_H_IN))
         fig.text(0.06, 0.975, "Your practice over time", fontsize=14, fontweight="bold", va="top")
         first, last = history.days[0].period, history.days[-1].period
@@ -343,8 +343,8 @@ def render_history(history: History, out: str | Path) -> Path:
         axes = [fig.add_subplot(gs[k, 0]) for k in range(4)]
         for k in range(1, 4):
             axes[k].sharex(axes[0])
-        lo = days[0] - timedelta(days=1)
-        hi = days[-1] + timedelta(days=1)
+        lo = float(days[0]) - 1.0  # date numbers are days
+        hi = float(days[-1]) + 1.0
         for ax, (title, unit, values, colour, ls, marker) in zip(axes, panels, strict=False):
             ax.set_title(title)
             y = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -360,9 +360,9 @@ def render_history(history: History, out: str | Path) -> Path:
         bars.bar(days, [r.minutes for r in history.days], width=0.7, facecolor=style.SEGMENT_FILLS[1],
                  edgecolor=style.MUTED, hatch="///", linewidth=0.6)
         bars.set_ylabel("minutes")
-        loc = AutoDateLocator(minticks=3, maxticks=10)
+        loc = AutoDateLocator(minticks=3, maxticks=10)  # type: ignore[no-untyped-call]
         bars.xaxis.set_major_locator(loc)
-        bars.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+        bars.xaxis.set_major_formatter(ConciseDateFormatter(loc))  # type: ignore[no-untyped-call]
         bars.set_xlim(lo, hi)
         fig.text(0.06, 0.02, style.HISTORY_FOOTNOTE, fontsize=6.5, color=style.MUTED, va="bottom")
         kwargs: dict[str, Any] = {"dpi": style.PNG_DPI} if fmt == "png" else {}

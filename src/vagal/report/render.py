@@ -14,6 +14,7 @@ PNG or SVG stacks the two pages in one tall image.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -24,7 +25,6 @@ from vagal.report.data import (
     SEGMENT_KEYS,
     TOO_SHORT,
     ReportData,
-    format_clock,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ def _minutes(t_s: Any) -> Any:
 
 
 def _empty_note(ax: Axes, text: str) -> None:
+    ax.set_yticks([])
+    ax.grid(False)
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=style.MUTED, fontsize=8)
 
 
@@ -104,7 +106,7 @@ def _time_context(ax: Axes, data: ReportData, *, label_markers: bool) -> None:
 
 
 def _hr_panel(ax: Axes, data: ReportData) -> None:
-    ax.set_title("Heart rate over the session")
+    ax.set_title("Heart rate")
     t_min = _minutes(data.hr_t_s)
     if data.duration_s > _BEAT_TRACE_MAX_S:
         # An hour of beats is a solid band; a 30 s average shows the course, beats stay as a light haze.
@@ -162,7 +164,8 @@ def _hr_panel(ax: Axes, data: ReportData) -> None:
             zorder=6,
         )
     _time_context(ax, data, label_markers=True)
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=5, handlelength=1.6, borderaxespad=0.2)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=5, handlelength=1.5, columnspacing=1.2,
+              borderaxespad=0.2, fontsize=6.5)
 
 
 def _rmssd_panel(ax: Axes, data: ReportData) -> None:
@@ -203,6 +206,7 @@ def _psd_panel(ax: Axes, data: ReportData) -> None:
     f, p = data.psd_f_hz, data.psd_ms2_per_hz
     if f.size < 2:
         _empty_note(ax, f"{TOO_SHORT}: a spectrum needs more beats")
+        ax.set_xticks([])
         return
     m = f <= 0.5
     f, p = f[m], p[m]
@@ -229,6 +233,7 @@ def _poincare_panel(ax: Axes, data: ReportData) -> None:
     x, y = data.poincare_x_ms, data.poincare_y_ms
     if x.size < 2:
         _empty_note(ax, f"{TOO_SHORT}: needs successive beats")
+        ax.set_xticks([])
         return
     ax.plot(x, y, linestyle="none", marker="o", markersize=1.6, alpha=0.35, color=style.POINCARE, rasterized=x.size > 3000)
     lo = float(min(x.min(), y.min()))
@@ -236,12 +241,12 @@ def _poincare_panel(ax: Axes, data: ReportData) -> None:
     pad = 0.05 * (hi - lo + 1.0)
     ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color=style.MUTED, linewidth=0.6, linestyle=(0, (3, 2)))
     if data.sd1_ms is not None and data.sd2_ms is not None:
-        cx = float(np.mean(np.concatenate((x, y))))
+        # Semi-axes SD2 along the identity line and SD1 across it (Brennan et al. 2001).
         ax.add_patch(
             Ellipse(
-                (cx, cx),
-                width=4.0 * data.sd2_ms,
-                height=4.0 * data.sd1_ms,
+                (float(np.mean(x)), float(np.mean(y))),
+                width=2.0 * data.sd2_ms,
+                height=2.0 * data.sd1_ms,
                 angle=45.0,
                 fill=False,
                 edgecolor=style.INK,
@@ -298,7 +303,7 @@ def draw_page_one(fig: Figure | SubFigure, data: ReportData) -> None:
 
 def _table(
     fig: Figure | SubFigure,
-    rows: list[tuple[str, ...]],
+    rows: Sequence[tuple[str, ...]],
     *,
     x: list[float],
     top: float,
@@ -373,7 +378,7 @@ def _segment_bars(ax: Axes, data: ReportData, key: str, title: str, unit: str) -
     xs = np.arange(len(segs))
     for k, (xk, v) in enumerate(zip(xs, vals, strict=True)):
         if v is None:
-            ax.text(xk, 0.0, "too\nshort", ha="center", va="bottom", fontsize=6, color=style.MUTED)
+            ax.text(float(xk), 0.0, "too\nshort", ha="center", va="bottom", fontsize=6, color=style.MUTED)
             continue
         ax.bar(
             xk,
@@ -384,7 +389,7 @@ def _segment_bars(ax: Axes, data: ReportData, key: str, title: str, unit: str) -
             hatch=style.SEGMENT_HATCHES[k % len(style.SEGMENT_HATCHES)],
             linewidth=0.6,
         )
-        ax.text(xk, v, f"{v:.0f}" if abs(v) >= 10 else f"{v:.2f}", ha="center", va="bottom", fontsize=6.5)
+        ax.text(float(xk), v, f"{v:.0f}" if abs(v) >= 10 else f"{v:.2f}", ha="center", va="bottom", fontsize=6.5)
     ax.set_xticks(xs, [s.label if len(s.label) <= 10 else s.label[:9] + "…" for s in segs], fontsize=6.5)
     ax.set_title(title, fontsize=8)
     ax.set_ylabel(unit)
@@ -494,13 +499,13 @@ def render_report(data: ReportData, out: str | Path) -> Path:
         OSError: The file cannot be written.
     """
     import matplotlib
-
     from matplotlib.figure import Figure
 
     fmt = output_format(out)
     path = Path(out)
     w, h = style.PAGE_W_IN, style.PAGE_H_IN
-    with matplotlib.rc_context(style.RC):
+    rc: Any = style.RC  # matplotlib types the keys as a Literal of every rcParam
+    with matplotlib.rc_context(rc):
         if fmt == "pdf":
             from matplotlib.backends.backend_pdf import PdfPages
 
@@ -511,7 +516,8 @@ def render_report(data: ReportData, out: str | Path) -> Path:
                     pdf.savefig(fig)
         else:
             fig = Figure(figsize=(w, 2 * h))
-            top, bottom = fig.subfigures(2, 1, hspace=0.0)
+            pages: Any = fig.subfigures(2, 1, hspace=0.0)  # an array of two SubFigures
+            top, bottom = pages[0], pages[1]
             draw_page_one(top, data)
             draw_page_two(bottom, data)
             sep = bottom.transSubfigure
