@@ -194,3 +194,75 @@ async def test_close_ends_the_stream(nsr_5min: npt.NDArray[np.float64]) -> None:
                 await src.close()
     assert len(got) == 11
     assert isinstance(got[-1], ev.SourceState) and got[-1].state == "ended"
+
+
+class ManualClock:
+    """A real-time-like clock (it sleeps) whose time only the test moves: no timing in the test."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.speed = 1.0
+        self._moved = asyncio.Event()
+
+    def now(self) -> float:
+        return self.t
+
+    def jump_to(self, t_s: float) -> None:
+        self.t = t_s
+        self._moved.set()
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = speed
+
+    async def sleep_until(self, t_s: float) -> None:
+        while self.t < t_s:
+            self._moved.clear()
+            await self._moved.wait()
+
+
+async def _settle() -> None:
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+async def test_a_sleeping_replay_waits_for_its_clock_and_obeys_controls(nsr_5min: npt.NDArray[np.float64]) -> None:
+    """The path ``vagal replay`` takes in real time: sleeping on the clock, woken by pause and seek."""
+    clock = ManualClock()
+    src = ReplaySource(from_rr("x.csv", "rr-list", nsr_5min), clock=clock)  # type: ignore[arg-type]
+    t = np.cumsum(nsr_5min) / 1000.0
+    beats: list[ev.Beat] = []
+    got: list[ev.Event] = []
+
+    async def consume() -> None:
+        async with src:
+            async for e in src:
+                got.append(e)
+                if isinstance(e, ev.Beat):
+                    beats.append(e)
+
+    task = asyncio.create_task(consume())
+    await _settle()
+    assert beats == []  # nothing is due at 0 s
+    clock.jump_to(10.0)
+    await _settle()
+    assert [b.t_s for b in beats] == t[t <= 10.0].tolist()
+    src.pause()
+    clock.jump_to(50.0)  # time moves on, but a paused replay emits nothing
+    await _settle()
+    assert beats[-1].t_s <= 10.0 and src.position_s <= 10.0
+    src.resume()  # back where it was paused
+    await _settle()
+    assert clock.now() <= 10.0 and beats[-1].t_s <= 10.0
+    n_before = len(beats)
+    src.seek(200.0)  # wakes the sleeping replay; the clock jumps with it
+    await _settle()
+    assert clock.now() == 200.0
+    assert any(isinstance(e, ev.Gap) and e.end_s == 200.0 for e in got)
+    assert len(beats) == n_before  # the next beat after 200 s is not due yet
+    clock.jump_to(205.0)
+    await _settle()
+    assert [b.t_s for b in beats[n_before:]] == t[(t >= 200.0) & (t <= 205.0)].tolist()
+    src.set_speed(float("inf"))  # the rest as fast as possible
+    await asyncio.wait_for(task, timeout=30)
+    assert beats[-1].t_s == t[-1]
+    assert isinstance(got[-1], ev.SourceState) and got[-1].state == "ended"
