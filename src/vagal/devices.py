@@ -29,6 +29,7 @@ PAYLOAD_SUFFIX: Final = ".payloads.toml"
 
 _REQUIRED: Final = ("id", "name", "vendor", "name_pattern", "sends_rr", "rr_resolution", "settle_s", "battery_service")
 _CLAIMS: Final = ("name_pattern", "sends_rr", "rr_resolution", "battery_service", "quirks", "settle_s")
+_KNOWN: Final = frozenset((*_REQUIRED, "kind", "quirks", "sources"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,8 @@ class DeviceProfile:
     name: str
     """Display name ("Polar H10")."""
     vendor: str
+    kind: str
+    """What sort of device ("chest strap (ECG)", "optical arm band (PPG)"…)."""
     name_pattern: str
     """Regular expression matched (``re.search``, case-insensitive) against the advertised name."""
     sends_rr: SendsRR
@@ -75,6 +78,9 @@ def _profile_from(path: Path, raw: dict[str, Any]) -> DeviceProfile:
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise InputFileError(str(path), f"strap profile lacks {', '.join(missing)}")
+    unknown = sorted(set(raw) - _KNOWN)
+    if unknown:
+        raise InputFileError(str(path), f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN))}")
     if raw["id"] != path.stem:
         raise InputFileError(str(path), f"id {raw['id']!r} must equal the file name {path.stem!r}")
     if raw["sends_rr"] not in get_args(SendsRR):
@@ -98,6 +104,7 @@ def _profile_from(path: Path, raw: dict[str, Any]) -> DeviceProfile:
         id=raw["id"],
         name=raw["name"],
         vendor=raw["vendor"],
+        kind=str(raw.get("kind", "")),
         name_pattern=raw["name_pattern"],
         sends_rr=raw["sends_rr"],
         rr_resolution=str(raw["rr_resolution"]),
