@@ -194,6 +194,24 @@ def test_every_output_format_is_a_valid_file(fmt: str, marked_data: ReportData, 
         assert root.tag.endswith("svg")
 
 
+def test_a_wfdb_annotation_file_gets_a_report(tmp_path: Path) -> None:
+    """Beat annotations at 128 Hz (the NSRDB's rate) placed at the real 5-min series' beat times."""
+    wfdb = pytest.importorskip("wfdb")
+    rr = load_rr(_data_file("pyhrv_nsr_5min.csv"))
+    samples = np.round((0.5 + np.concatenate(([0.0], np.cumsum(rr) / 1000.0))) * 128).astype(int)
+    wfdb.wrann("nsr", "atr", sample=samples, symbol=["N"] * samples.size, fs=128, write_dir=str(tmp_path))
+    rec = load_recording(tmp_path / "nsr.atr")
+    expect_rr = np.diff(samples) / 128.0 * 1000.0
+    assert rec.format == "wfdb"
+    np.testing.assert_allclose(rec.rr_ms, expect_rr)
+    data = build_report_data(rec)
+    rmssd = next(r for r in data.summary if r.key == "rmssd_ms")
+    assert rmssd.value == pytest.approx(analyze_rr(expect_rr).rmssd_ms, rel=1e-12)
+    done = _vagal("report", str(tmp_path / "nsr.atr"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(PdfReader(tmp_path / "nsr.pdf").pages) == 2
+
+
 def test_imported_formats_get_a_report(tmp_path: Path) -> None:
     """A Polar HRM file and an OpenHRV recording (with annotations) built from the real 5-min RR series."""
     rr = load_rr(_data_file("pyhrv_nsr_5min.csv"))

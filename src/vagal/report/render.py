@@ -120,10 +120,10 @@ def _hr_panel(ax: Axes, data: ReportData) -> None:
             data.corrected_hr_bpm,
             linestyle="none",
             marker="o",
-            markersize=3.5,
+            markersize=4.0,
             markerfacecolor="none",
             markeredgecolor=style.CORRECTED,
-            markeredgewidth=0.8,
+            markeredgewidth=1.0,
             label="corrected beat",
             zorder=4,
         )
@@ -227,6 +227,7 @@ def _psd_panel(ax: Axes, data: ReportData) -> None:
 
 
 def _poincare_panel(ax: Axes, data: ReportData) -> None:
+    from matplotlib import patheffects
     from matplotlib.patches import Ellipse
 
     ax.set_title("Poincaré plot")
@@ -250,8 +251,11 @@ def _poincare_panel(ax: Axes, data: ReportData) -> None:
                 angle=45.0,
                 fill=False,
                 edgecolor=style.INK,
-                linewidth=1.0,
+                linewidth=1.2,
                 linestyle=(0, (5, 2)),
+                zorder=5,
+                # A white halo keeps the ellipse visible over a dense cloud, in greyscale too.
+                path_effects=[patheffects.withStroke(linewidth=3.0, foreground="white")],
             )
         )
         ax.text(
