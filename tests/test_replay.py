@@ -266,3 +266,33 @@ async def test_a_sleeping_replay_waits_for_its_clock_and_obeys_controls(nsr_5min
     await asyncio.wait_for(task, timeout=30)
     assert beats[-1].t_s == t[-1]
     assert isinstance(got[-1], ev.SourceState) and got[-1].state == "ended"
+
+
+async def test_original_start_up_states_are_replaced_later_states_kept(
+    tmp_path: Path, nsr_5min: npt.NDArray[np.float64]
+) -> None:
+    beats = [ev.Beat(float(t), float(r)) for t, r in zip(np.cumsum(nsr_5min[:20]) / 1000.0, nsr_5min[:20], strict=True)]
+    events: list[ev.Event] = [
+        ev.SourceState(0.0, "connecting"),
+        ev.SourceState(0.1, "connected"),
+        ev.DeviceInfo(0.1, "strap", "Polar H10 A1"),
+        *beats[:10],
+        ev.SourceState(beats[9].t_s + 0.5, "reconnecting", "attempt 1"),
+        ev.Gap(beats[9].t_s, beats[10].t_s - 0.9, "disconnected"),
+        *beats[10:],
+        ev.SourceState(beats[-1].t_s + 1.0, "ended"),
+    ]
+    path = tmp_path / "s.vagal.jsonl"
+    with Recorder(path, make_header(source="live")) as rec:
+        for e in events:
+            rec.write(e)
+    got = [e for _, e in await _collect(ReplaySource(path, speed=float("inf")))]
+    states = [(e.state, e.detail) for e in got if isinstance(e, ev.SourceState)]
+    assert states == [
+        ("connected", "replaying s.vagal.jsonl"),
+        ("streaming", "replaying s.vagal.jsonl"),
+        ("reconnecting", "attempt 1"),
+        ("ended", ""),
+    ]
+    assert [e for e in got if isinstance(e, ev.DeviceInfo)][0].kind == "replay"
+    assert sum(isinstance(e, ev.Gap) for e in got) == 1

@@ -332,12 +332,16 @@ class ReplaySource:
     def _build_events(self) -> list[Event]:
         rec = self.recording
         if rec.events is not None:
-            # The original source's own identity and end are replaced by the replay's.
-            return [
-                e
-                for e in rec.events
-                if not isinstance(e, DeviceInfo) and not (isinstance(e, SourceState) and e.state == "ended")
-            ]
+            # The original source's identity, start-up states and end are replaced by the
+            # replay's own; states later on (a reconnect) are part of the story and stay.
+            out_events: list[Event] = []
+            started = False
+            for e in rec.events:
+                started = started or isinstance(e, (RawPayload, Beat))
+                if isinstance(e, DeviceInfo) or (isinstance(e, SourceState) and (not started or e.state == "ended")):
+                    continue
+                out_events.append(e)
+            return out_events
         out: list[Event] = []
         markers = sorted(rec.markers, key=lambda m: m.t_s)
         k = 0
