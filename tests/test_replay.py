@@ -294,5 +294,5 @@ async def test_original_start_up_states_are_replaced_later_states_kept(
         ("reconnecting", "attempt 1"),
         ("ended", ""),
     ]
-    assert [e for e in got if isinstance(e, ev.DeviceInfo)][0].kind == "replay"
+    assert next(e for e in got if isinstance(e, ev.DeviceInfo)).kind == "replay"
     assert sum(isinstance(e, ev.Gap) for e in got) == 1
