@@ -8,6 +8,7 @@ the tests check placement against them, not against our own earlier output.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -186,7 +187,9 @@ def test_contact_judged_when_strap_does_not_report_it() -> None:
         events += dec.feed(float(t), encode_heart_rate_measurement(60, [1024]))
     changes = [e for e in events if isinstance(e, ContactChanged)]
     assert [(c.t_s, c.contact, c.judged) for c in changes] == [(10.0, False, True), (13.0, True, True)]
-    assert [(g.start_s, g.end_s, g.reason) for g in events if isinstance(g, Gap)] == [(5.0, 12.0, "contact_lost")]
+    assert [(g.start_s, g.end_s, g.reason) for g in events if isinstance(g, Gap)] == [
+        (5.0, 12.0, "contact_lost")
+    ]
     assert sum(isinstance(e, HeartRateOnly) for e in events) == 7
 
 
@@ -246,7 +249,7 @@ def test_rr_values_that_do_not_fit_the_time_are_squeezed_not_run_ahead() -> None
     first = beats(dec.feed(3.0, dup))
     again = beats(dec.feed(3.1, dup))
     times = [b.t_s for b in first + again]
-    assert all(b < a for b, a in zip(times, times[1:]))
+    assert all(b < a for b, a in itertools.pairwise(times))
     assert max(times) <= 3.1 + 1e-9
 
 
@@ -260,13 +263,15 @@ def test_rr_values_that_do_not_fit_the_time_are_squeezed_not_run_ahead() -> None
 def test_any_stream_gives_increasing_times_exact_rr_and_empty_gaps(
     rr_raw: list[int], delay_max_s: float, drop: set[int], seed: int
 ) -> None:
-    sent = [s for k, s in enumerate(strap_stream(rr_raw, delay_s=(0.0, delay_max_s), seed=seed)) if k not in drop]
+    sent = [
+        s for k, s in enumerate(strap_stream(rr_raw, delay_s=(0.0, delay_max_s), seed=seed)) if k not in drop
+    ]
     sent.sort(key=lambda s: s.arrival_s)
     dec = PayloadDecoder()
     events = feed_all(dec, sent)
     got = beats(events)
     times = [b.t_s for b in got]
-    assert all(b > a for a, b in zip(times, times[1:]))
+    assert all(b > a for a, b in itertools.pairwise(times))
     assert all(t >= 0 for t in times)
     assert {b.rr_ms for b in got} <= {v * MS_PER_RR_UNIT for v in rr_raw}
     for g in (e for e in events if isinstance(e, Gap)):

@@ -57,7 +57,10 @@ def test_every_claim_names_a_source_or_says_unverified(profiles: list[DeviceProf
         for claim in claims:
             source = p.sources.get(claim, "")
             assert source, f"{p.id}: {claim} has no source"
-            assert any(w in source for w in ("http", "unverified", "vagal", "fallback", "doi.org")), (p.id, claim)
+            assert any(w in source for w in ("http", "unverified", "vagal", "fallback", "doi.org")), (
+                p.id,
+                claim,
+            )
 
 
 def test_optical_arm_bands_are_marked_as_sending_no_rr(profiles: list[DeviceProfile]) -> None:
@@ -131,7 +134,10 @@ battery_service = "unverified"
         ("id = ", "not valid TOML"),
         (GOOD.replace('vendor = "V"\n', ""), "lacks vendor"),
         (GOOD.replace('id = "x"', 'id = "y"'), "must equal the file name"),
-        (GOOD.replace('sends_rr = "yes"', 'sends_rr = "sometimes"'), "sends_rr must be one of yes, no, some-modes"),
+        (
+            GOOD.replace('sends_rr = "yes"', 'sends_rr = "sometimes"'),
+            "sends_rr must be one of yes, no, some-modes",
+        ),
         (GOOD.replace("name_pattern = '^X'", "name_pattern = '(['"), "not a regular expression"),
         (GOOD.replace('sends_rr = "unverified"\n', ""), "claims without a source: sends_rr"),
         (GOOD.replace('vendor = "V"', 'vendor = "V"\nquirk = ["typo"]'), "unknown field"),
@@ -150,7 +156,13 @@ def test_a_good_profile_and_payload_files_are_told_apart(tmp_path: Path) -> None
     (tmp_path / "x.toml").write_text(GOOD)
     (tmp_path / f"x{PAYLOAD_SUFFIX}").write_text('provenance = "built"\n')
     [p] = load_profiles(tmp_path)
-    assert (p.id, p.settle_s, p.battery_service, p.quirks, p.path) == ("x", 5.0, True, (), tmp_path / "x.toml")
+    assert (p.id, p.settle_s, p.battery_service, p.quirks, p.path) == (
+        "x",
+        5.0,
+        True,
+        (),
+        tmp_path / "x.toml",
+    )
 
 
 def _fixture_files() -> list[Path]:
@@ -160,7 +172,9 @@ def _fixture_files() -> list[Path]:
 def test_payload_fixtures_sit_next_to_a_profile(profiles: list[DeviceProfile]) -> None:
     ids = {p.id for p in profiles}
     files = _fixture_files()
-    assert {"polar-h10", "polar-h7", GENERIC_PROFILE_ID} <= {f.name.removesuffix(PAYLOAD_SUFFIX) for f in files}
+    assert {"polar-h10", "polar-h7", GENERIC_PROFILE_ID} <= {
+        f.name.removesuffix(PAYLOAD_SUFFIX) for f in files
+    }
     for f in files:
         assert f.name.removesuffix(PAYLOAD_SUFFIX) in ids
 

@@ -7,6 +7,7 @@ tests/ble (the subprocess finds it through DBUS_SYSTEM_BUS_ADDRESS).
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import subprocess
 import sys
@@ -22,9 +23,12 @@ from tests.ble.fixtures import POLAR_INFO, ble_env, bluez, strap, system_bus
 __all__ = ["bluez", "strap", "system_bus"]
 
 
-def vagal(*args: str, env: dict[str, str] | None = None, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
+def vagal(
+    *args: str, env: dict[str, str] | None = None, timeout_s: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "vagal", *args],
+        check=False,
         capture_output=True,
         text=True,
         env=env,
@@ -116,7 +120,9 @@ def test_live_with_nothing_in_range(strap: Any, system_bus: str) -> None:
     importlib.util.find_spec("vagal.commands._session") is None,
     reason="the shared session runner (vagal.commands._session, engine developer) is not in the tree yet",
 )
-def test_live_headless_streams_from_the_strap_into_the_recording(strap: Any, system_bus: str, tmp_path: Path) -> None:
+def test_live_headless_streams_from_the_strap_into_the_recording(
+    strap: Any, system_bus: str, tmp_path: Path
+) -> None:
     stop = threading.Event()
 
     def pump() -> None:  # one beat of 500 ms (1/1024 s units: 512) every 0.5 s, as a strap at 120 bpm
@@ -147,5 +153,18 @@ def test_live_headless_streams_from_the_strap_into_the_recording(strap: Any, sys
     beats = [r for r in lines if r.get("type") == "beat"]
     assert len(beats) >= 3 and all(b["rr_ms"] == 500.0 for b in beats)
     times = [b["t"] for b in beats]
-    assert all(b > a for a, b in zip(times, times[1:]))
+    assert all(b > a for a, b in itertools.pairwise(times))
     assert not strap.is_notifying()  # the session closed the link when it ended
+
+
+def test_bluetooth_modules_import_no_bleak_until_used() -> None:
+    """`vagal scan --help` and importing the source stay fast: bleak loads only when scanning."""
+    probe = (
+        "import sys, json\n"
+        "import vagal.sources.bleak_source, vagal.sources.ble_errors, vagal.devices\n"
+        "import vagal.commands.scan, vagal.commands.live\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout))
+    assert not loaded & {"bleak", "dbus_fast", "numpy", "textual", "matplotlib"}, loaded

@@ -27,7 +27,16 @@ GENERIC_PROFILE_ID: Final = "generic-hrs"
 
 PAYLOAD_SUFFIX: Final = ".payloads.toml"
 
-_REQUIRED: Final = ("id", "name", "vendor", "name_pattern", "sends_rr", "rr_resolution", "settle_s", "battery_service")
+_REQUIRED: Final = (
+    "id",
+    "name",
+    "vendor",
+    "name_pattern",
+    "sends_rr",
+    "rr_resolution",
+    "settle_s",
+    "battery_service",
+)
 _CLAIMS: Final = ("name_pattern", "sends_rr", "rr_resolution", "battery_service", "quirks", "settle_s")
 _KNOWN: Final = frozenset((*_REQUIRED, "kind", "quirks", "sources"))
 
@@ -80,7 +89,9 @@ def _profile_from(path: Path, raw: dict[str, Any]) -> DeviceProfile:
         raise InputFileError(str(path), f"strap profile lacks {', '.join(missing)}")
     unknown = sorted(set(raw) - _KNOWN)
     if unknown:
-        raise InputFileError(str(path), f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN))}")
+        raise InputFileError(
+            str(path), f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN))}"
+        )
     if raw["id"] != path.stem:
         raise InputFileError(str(path), f"id {raw['id']!r} must equal the file name {path.stem!r}")
     if raw["sends_rr"] not in get_args(SendsRR):
@@ -95,7 +106,7 @@ def _profile_from(path: Path, raw: dict[str, Any]) -> DeviceProfile:
     unsourced = [c for c in _CLAIMS if raw.get(c) not in (None, [], "") and c not in sources]
     if unsourced:
         raise InputFileError(
-            str(path), f"claims without a source: {', '.join(unsourced)} (cite one, or write \"unverified\")"
+            str(path), f'claims without a source: {", ".join(unsourced)} (cite one, or write "unverified")'
         )
     settle_s = float(raw["settle_s"])
     if not settle_s >= 0:

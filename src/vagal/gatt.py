@@ -189,4 +189,4 @@ def encode_heart_rate_measurement(
 
 def rr_ms_to_raw(rr_ms: float) -> int:
     """Convert an RR interval in ms to the nearest 1/1024 s unit a strap would send."""
-    return int(round(rr_ms * RR_UNITS_PER_S / 1000.0))
+    return round(rr_ms * RR_UNITS_PER_S / 1000.0)

@@ -59,7 +59,9 @@ async def test_bluez_not_running(system_bus: str) -> None:
 async def test_no_adapter(bluez: Any) -> None:
     with pytest.raises(BluetoothError) as e:
         await discover_straps(0.5)
-    assert one_line(e.value).startswith("No Bluetooth adapter was found. Plug in a Bluetooth 4.0+ (LE) adapter")
+    assert one_line(e.value).startswith(
+        "No Bluetooth adapter was found. Plug in a Bluetooth 4.0+ (LE) adapter"
+    )
 
 
 async def test_adapter_switched_off(bluez: Any) -> None:
@@ -104,7 +106,10 @@ def test_not_available_reasons_per_platform(platform: str, reason: Any, expected
         ("org.freedesktop.DBus.Error.AccessDenied", "bluetooth group"),
         ("org.bluez.Error.NotAuthorized", "bluetooth group"),
         ("org.freedesktop.DBus.Error.ServiceUnknown", "BlueZ) is not running"),
-        ("org.bluez.Error.Failed", "Could not connect to the strap Polar H10 (le-connection-abort-by-remote)"),
+        (
+            "org.bluez.Error.Failed",
+            "Could not connect to the strap Polar H10 (le-connection-abort-by-remote)",
+        ),
     ],
 )
 def test_dbus_errors(dbus_error: str, expected: str) -> None:
@@ -118,7 +123,9 @@ def test_device_not_found_and_timeouts() -> None:
     err = bluetooth_error(BleakDeviceNotFoundError("AA:BB:CC:DD:EE:FF"))
     assert isinstance(err, DeviceNotFoundError)
     assert one_line(err).startswith("No strap with address AA:BB:CC:DD:EE:FF was found.")
-    assert one_line(bluetooth_error(TimeoutError(), device="TICKR")).startswith("The strap TICKR did not answer")
+    assert one_line(bluetooth_error(TimeoutError(), device="TICKR")).startswith(
+        "The strap TICKR did not answer"
+    )
     assert one_line(bluetooth_error(BleakError("weird\n"))).startswith("Bluetooth reported a problem: weird.")
     perm = bluetooth_error(PermissionError(13, "denied"), platform="linux")
     assert "bluetooth group" in one_line(perm)

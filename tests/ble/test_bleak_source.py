@@ -132,7 +132,10 @@ async def test_a_dropped_link_reconnects_and_leaves_a_gap(strap: FakeHrStrap) ->
     assert gaps == [Gap(6.0, 9.0, "disconnected")]
     assert [e.state for e in of(SourceState, back)][-1] == "connected"
     # Back-dated from 9.5: beats at 8.0 (inside the drop-out: dropped), 9.0 and 9.5.
-    assert [(b.t_s, b.rr_ms, b.settling) for b in of(Beat, after)] == [(9.0, 1000.0, True), (9.5, 500.0, True)]
+    assert [(b.t_s, b.rr_ms, b.settling) for b in of(Beat, after)] == [
+        (9.0, 1000.0, True),
+        (9.5, 500.0, True),
+    ]
     assert source.stats.reconnects == 1 and source.stats.gap_s == 3.0
     assert source.decoder.early_skipped == 1
 
@@ -203,7 +206,9 @@ async def test_connect_failure_is_one_plain_line(strap: FakeHrStrap) -> None:
             pass
     text = str(e.value)
     assert "\n" not in text
-    assert text.startswith("Could not connect to the strap Polar H10 0A1B2C3D (le-connection-abort-by-remote).")
+    assert text.startswith(
+        "Could not connect to the strap Polar H10 0A1B2C3D (le-connection-abort-by-remote)."
+    )
     assert "try again" in text
 
 

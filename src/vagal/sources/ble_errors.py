@@ -69,7 +69,9 @@ def _platform_key(platform: str | None) -> str:
     return "linux"
 
 
-def bluetooth_error(exc: BaseException, *, platform: str | None = None, device: str | None = None) -> BluetoothError:
+def bluetooth_error(
+    exc: BaseException, *, platform: str | None = None, device: str | None = None
+) -> BluetoothError:
     """Render a bleak/D-Bus/OS error as a :class:`~vagal.errors.BluetoothError`.
 
     Args:

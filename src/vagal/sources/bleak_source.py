@@ -107,7 +107,9 @@ async def discover_straps(
         if HEART_RATE_SERVICE_UUID not in {u.lower() for u in adv.service_uuids}:
             return
         name = adv.local_name or device.name
-        seen[device.address] = FoundStrap(name, device.address, adv.rssi, match_profile(name, profiles), device)
+        seen[device.address] = FoundStrap(
+            name, device.address, adv.rssi, match_profile(name, profiles), device
+        )
         if wanted is None or _matches(seen[device.address], wanted):
             hit.set()
 
@@ -281,7 +283,11 @@ class BleakSource:
             self._queue.put_nowait(("payload", self._clock.now(), bytes(data)))
 
     def _on_disconnect(self, client: BleakClient) -> None:
-        if self._queue is not None and client is self._client and not (self._closing and self._closing.is_set()):
+        if (
+            self._queue is not None
+            and client is self._client
+            and not (self._closing and self._closing.is_set())
+        ):
             self._queue.put_nowait(("disconnected", self._clock.now(), b""))
 
     # -- the event stream -------------------------------------------------------------
@@ -319,7 +325,11 @@ class BleakSource:
                 elif isinstance(event, Gap):
                     self.stats.gap_s += event.duration_s
                 yield event
-            if not self._no_rr_noticed and not self._decoder.saw_rr and t - streaming_since >= self._no_rr_notice_s:
+            if (
+                not self._no_rr_noticed
+                and not self._decoder.saw_rr
+                and t - streaming_since >= self._no_rr_notice_s
+            ):
                 self._no_rr_noticed = True
                 yield Note(t, NO_RR_NOTICE)
                 yield SourceState(t, "streaming", NO_RR_NOTICE)
@@ -395,7 +405,9 @@ class BleakSource:
         from bleak import BleakClient
         from bleak.exc import BleakCharacteristicNotFoundError, BleakError
 
-        client = BleakClient(target, disconnected_callback=self._on_disconnect, timeout=self._connect_timeout_s)
+        client = BleakClient(
+            target, disconnected_callback=self._on_disconnect, timeout=self._connect_timeout_s
+        )
         try:
             await client.connect()
             self._client = client

@@ -95,7 +95,11 @@ class PayloadDecoder:
         max_lag_s: float = DEFAULT_MAX_LAG_S,
         no_rr_contact_s: float = DEFAULT_NO_RR_CONTACT_S,
     ) -> None:
-        for name, value in (("settle_s", settle_s), ("max_lag_s", max_lag_s), ("no_rr_contact_s", no_rr_contact_s)):
+        for name, value in (
+            ("settle_s", settle_s),
+            ("max_lag_s", max_lag_s),
+            ("no_rr_contact_s", no_rr_contact_s),
+        ):
             if not value >= 0:
                 raise ValueError(f"{name} must be >= 0 seconds, got {value!r}")
         self.settle_s = settle_s
@@ -206,7 +210,9 @@ class PayloadDecoder:
         self._last_beat_t = kept[-1][0]
         return out
 
-    def _place(self, t_s: float, rr: list[float]) -> tuple[list[float | None], float | None, GapReason | None]:
+    def _place(
+        self, t_s: float, rr: list[float]
+    ) -> tuple[list[float | None], float | None, GapReason | None]:
         """Beat times for ``rr`` arriving at ``t_s`` (None: dropped), and a gap to close."""
         last = self._last_beat_t
         total_s = sum(rr) / 1000.0
