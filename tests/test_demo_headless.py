@@ -38,6 +38,7 @@ def vagal(data_dir: Path, *args: str, timeout: float = 120.0) -> subprocess.Comp
         env=_env(data_dir),
         cwd=data_dir,
         timeout=timeout,
+        check=False,
     )
 
 
@@ -63,8 +64,18 @@ def test_demo_headless_max_speed_records_by_default(tmp_path: Path) -> None:
 def test_demo_headless_json_matches_the_recording(tmp_path: Path) -> None:
     out = tmp_path / "s.vagal.jsonl"
     r = vagal(
-        tmp_path, "demo", "--headless", "--json", "--duration", "150", "--speed", "max", "--seed", "8",
-        "--record", str(out),
+        tmp_path,
+        "demo",
+        "--headless",
+        "--json",
+        "--duration",
+        "150",
+        "--speed",
+        "max",
+        "--seed",
+        "8",
+        "--record",
+        str(out),
     )
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
@@ -83,7 +94,18 @@ def test_demo_headless_json_matches_the_recording(tmp_path: Path) -> None:
 
 
 def test_same_seed_same_summary(tmp_path: Path) -> None:
-    args = ("demo", "--headless", "--json", "--duration", "90", "--speed", "max", "--seed", "5", "--no-record")
+    args = (
+        "demo",
+        "--headless",
+        "--json",
+        "--duration",
+        "90",
+        "--speed",
+        "max",
+        "--seed",
+        "5",
+        "--no-record",
+    )
     a, b = vagal(tmp_path, *args), vagal(tmp_path, *args)
     assert a.returncode == b.returncode == 0
     assert json.loads(a.stdout) == json.loads(b.stdout)
@@ -93,8 +115,18 @@ def test_same_seed_same_summary(tmp_path: Path) -> None:
 
 def test_demo_with_artifacts_counts_them(tmp_path: Path) -> None:
     r = vagal(
-        tmp_path, "demo", "--headless", "--json", "--duration", "600", "--speed", "max", "--seed", "11",
-        "--artifacts", "--no-record",
+        tmp_path,
+        "demo",
+        "--headless",
+        "--json",
+        "--duration",
+        "600",
+        "--speed",
+        "max",
+        "--seed",
+        "11",
+        "--artifacts",
+        "--no-record",
     )
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
@@ -129,7 +161,19 @@ def test_record_never_overwrites(tmp_path: Path) -> None:
 def test_sigint_ends_cleanly_with_a_complete_file(tmp_path: Path) -> None:
     out = tmp_path / "interrupted.vagal.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vagal", "demo", "--headless", "--speed", "20", "--seed", "2", "--record", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "vagal",
+            "demo",
+            "--headless",
+            "--speed",
+            "20",
+            "--seed",
+            "2",
+            "--record",
+            str(out),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -94,7 +94,7 @@ def test_clean_window_equals_neurokit2(nsr_1h: FloatArray) -> None:
         if i < 100 or i % 151 or snap.rmssd_ms.value is None:
             continue
         t_end = engine.window_beats()[-1][0]
-        t, x, breaks = verdicts.window(t_end, 60.0)
+        _, x, breaks = verdicts.window(t_end, 60.0)
         if breaks.any():
             continue
         peaks = np.concatenate(([0.0], np.cumsum(x))).round().astype(int)
@@ -194,7 +194,7 @@ def _gap_run(rr: FloatArray, *, with_event: bool) -> tuple[Engine, list[Beat], l
 
 @pytest.mark.parametrize("with_event", [True, False], ids=["gap-event", "time-jump"])
 def test_a_gap_resets_every_window(nsr_1h: FloatArray, with_event: bool) -> None:
-    engine, before, after = _gap_run(nsr_1h, with_event=with_event)
+    engine, _, after = _gap_run(nsr_1h, with_event=with_event)
     snap = engine.push(after[0])
     assert snap.gaps == 1
     assert snap.gap_total_s == pytest.approx(30.0, abs=1.5)
@@ -237,12 +237,12 @@ def test_tick_shows_a_drop_out_and_the_trace_breaks(nsr_5min: FloatArray) -> Non
     assert engine.tick(t_last + 2.0).gap_started_s is None
     snap = engine.tick(t_last + 8.0)
     assert snap.gap_started_s == pytest.approx(t_last)
-    t, hr = engine.hr_trace(60.0)
+    _, hr = engine.hr_trace(60.0)
     assert math.isnan(hr[-1]) and np.isfinite(hr[:-1]).all()
     for b in _beats(nsr_5min[100:110], t0_s=t_last + 20.0):
         snap = engine.push(b)
     assert snap.gap_started_s is None
-    t, rr = engine.rr_trace(120.0)
+    _, rr = engine.rr_trace(120.0)
     assert np.isnan(rr).sum() == 1  # exactly one break, where the drop-out was
 
 
@@ -262,7 +262,9 @@ def test_memory_is_bounded_by_the_windows(nsr_1h: FloatArray) -> None:
     for k, b in enumerate(_beats(np.tile(nsr_1h, 3))):
         engine.push(b)
         if k and k % 4000 == 0:
-            sizes.append((len(engine.window_beats()), len(engine.spectral_beats()), engine.hr_trace(1e9)[0].size))
+            sizes.append(
+                (len(engine.window_beats()), len(engine.spectral_beats()), engine.hr_trace(1e9)[0].size)
+            )
     windows, spectral, trace = zip(*sizes, strict=True)
     assert max(windows) < 200 and max(spectral) < 400
     assert max(trace) <= int(engine.settings.trace_s * 1000 / 250) + 64 + 2
@@ -306,7 +308,7 @@ def test_other_windows(nsr_1h: FloatArray, window_s: float) -> None:
     for b in _beats(nsr_1h[:600]):
         snap = engine.push(b)
     t_end = engine.window_beats()[-1][0]
-    t, x, breaks = verdicts.window(t_end, window_s)
+    _, x, breaks = verdicts.window(t_end, window_s)
     batch = time_domain(x, breaks=breaks)
     if snap.rmssd_ms.value is not None:
         assert snap.rmssd_ms.value == pytest.approx(batch.rmssd_ms, rel=1e-9)

@@ -94,7 +94,9 @@ def run_session(
             recorder.close()
 
 
-def _open_recorder(args: argparse.Namespace, mode: str, pacer: Any, header: dict[str, Any]) -> Recorder | None:
+def _open_recorder(
+    args: argparse.Namespace, mode: str, pacer: Any, header: dict[str, Any]
+) -> Recorder | None:
     if mode == "replay" or getattr(args, "no_record", False):
         return None
     from vagal.sessions.writer import open_recorder
@@ -201,7 +203,9 @@ def progress_line(snap: Snapshot, elapsed_s: float) -> str:
     if hr.value is not None:
         parts.append(f"heart {hr.value:.0f} bpm")
     if snap.rmssd_ms.value is not None:
-        parts.append(f"RMSSD {snap.rmssd_ms.value:.0f} ms" + (" (settling)" if snap.rmssd_ms.settling else ""))
+        parts.append(
+            f"RMSSD {snap.rmssd_ms.value:.0f} ms" + (" (settling)" if snap.rmssd_ms.settling else "")
+        )
     elif snap.rmssd_ms.reason:
         parts.append(f"settling: {snap.rmssd_ms.reason}")
     if snap.coherence.value is not None:
@@ -290,19 +294,28 @@ def format_summary(s: dict[str, Any]) -> str:
     ]
     lf_hf = last["lf_hf"]
     lines.append(
-        f"LF/HF: {lf_hf:.2f} (last 2 min)" if lf_hf is not None else f"LF/HF: {reasons.get('lf_hf', 'not available')}"
+        f"LF/HF: {lf_hf:.2f} (last 2 min)"
+        if lf_hf is not None
+        else f"LF/HF: {reasons.get('lf_hf', 'not available')}"
     )
     coh = s.get("coherence_mean")
     lines.append(
-        f"Coherence: {coh:.2f} on average (peak ratio)" if coh is not None
+        f"Coherence: {coh:.2f} on average (peak ratio)"
+        if coh is not None
         else f"Coherence: {reasons.get('coherence', 'not available')}"
     )
     rsa = s.get("rsa_bpm_mean")
     lines.append(
-        f"RSA: {rsa:.1f} bpm peak to trough" if rsa is not None else f"RSA: {reasons.get('rsa_bpm', 'not available')}"
+        f"RSA: {rsa:.1f} bpm peak to trough"
+        if rsa is not None
+        else f"RSA: {reasons.get('rsa_bpm', 'not available')}"
     )
     br = s.get("breathing_rate_per_min_mean")
-    br_text = f"{br:.1f}/min (from heart rhythm)" if br is not None else reasons.get("breathing_rate_per_min", "not available")
+    br_text = (
+        f"{br:.1f}/min (from heart rhythm)"
+        if br is not None
+        else reasons.get("breathing_rate_per_min", "not available")
+    )
     if s.get("pace_per_min") is not None:
         br_text += f", guide {s['pace_per_min']:.1f}/min"
     lines.append(f"Breathing: {br_text}")

@@ -55,16 +55,16 @@ class CausalArtifactDetector:
     """
 
     __slots__ = (
-        "_pending",
-        "_recent",
         "_abs_drr",
-        "_abs_mrr",
         "_abs_drr_recent",
+        "_abs_mrr",
         "_abs_mrr_recent",
-        "_prev_rr",
-        "_prev_dn",
-        "_flag_next",
         "_brk",
+        "_flag_next",
+        "_pending",
+        "_prev_dn",
+        "_prev_rr",
+        "_recent",
     )
 
     def __init__(self) -> None:

@@ -407,7 +407,7 @@ class Engine:
         """Follow recorded pattern changes when no live pacer was given (replays)."""
         if self._pacer is not None:
             return  # the live pacer already knows: the app changed it and sent this event
-        from vagal.pacer import BreathPattern, Pacer, PaceError
+        from vagal.pacer import BreathPattern, PaceError, Pacer
 
         try:
             pattern = BreathPattern.from_event(ev)
@@ -446,27 +446,22 @@ class Engine:
         self._seg_start_s = None
         self._last_ok_rr = None
         self._last_commit_t = None
+        again = Metric(None, "starting again after a gap")
         self._spec = _Spectral(
-            **{
-                name: Metric(None, "starting again after a gap")
-                for name in (
-                    "lf_ms2",
-                    "hf_ms2",
-                    "lf_hf",
-                    "coherence",
-                    "rsa_bpm",
-                    "breathing_rate_per_min",
-                    "phase_sync",
-                    "phase_lag_s",
-                )
-            }
+            lf_ms2=again,
+            hf_ms2=again,
+            lf_hf=again,
+            coherence=again,
+            rsa_bpm=again,
+            breathing_rate_per_min=again,
+            phase_sync=again,
+            phase_lag_s=again,
         )
 
     # ------------------------------------------------------------------ time and spectra
 
     def _advance(self, t_s: float) -> None:
-        if t_s > self._t_s:
-            self._t_s = t_s
+        self._t_s = max(self._t_s, t_s)
         nxt = self._next_spec_t
         if nxt is None:
             self._next_spec_t = self._t_s + self.settings.spectral_every_s
@@ -555,14 +550,16 @@ class Engine:
                 )
             else:
                 tg, xg = resample(tw, rw, FS_HZ)
-                nw = int(round(cw * FS_HZ))
+                nw = round(cw * FS_HZ)
                 tc = t_end - (nw - 1 - np.arange(nw, dtype=np.float64)) / FS_HZ
                 xc = np.interp(tc, tg, xg)
                 if grid is None:
                     grid = (tc, xc)
                 cr = coherence_ratio(*periodogram(xc, FS_HZ))
                 spec.coherence = (
-                    Metric(float(cr)) if math.isfinite(cr) else Metric(None, "coherence is undefined for this window")
+                    Metric(float(cr))
+                    if math.isfinite(cr)
+                    else Metric(None, "coherence is undefined for this window")
                 )
 
         # Breathing rate, RSA and phase synchrony on the last 60 s.
@@ -590,7 +587,7 @@ class Engine:
         from vagal.engine import rsa
         from vagal.engine.spectrum import periodogram
 
-        k = int(round(BREATH_WINDOW_S * FS_HZ))
+        k = round(BREATH_WINDOW_S * FS_HZ)
         tg, xg = tg[-k:], xg[-k:]
         if tg.size < 16:
             for name in ("breathing_rate_per_min", "rsa_bpm", "phase_sync", "phase_lag_s"):
@@ -598,7 +595,9 @@ class Engine:
             return
         ref = self._pacer_reference(float(tg[-1]))
         br = rsa.breathing_rate_per_min(*periodogram(xg, FS_HZ), paced=ref is not None)
-        spec.breathing_rate_per_min = Metric(br) if br is not None else Metric(None, "no breathing rhythm found")
+        spec.breathing_rate_per_min = (
+            Metric(br) if br is not None else Metric(None, "no breathing rhythm found")
+        )
 
         hr = 60000.0 / xg
         f_breath = 1.0 / ref[1] if ref is not None else (br / 60.0 if br is not None else None)
@@ -658,7 +657,10 @@ class Engine:
         else:
             hr = rr = NOT_YET
         if self._recent_hr:
-            hrs = Metric(sum(self._recent_hr) / len(self._recent_hr), settling=len(self._recent_hr) < self.settings.smooth_beats)
+            hrs = Metric(
+                sum(self._recent_hr) / len(self._recent_hr),
+                settling=len(self._recent_hr) < self.settings.smooth_beats,
+            )
         elif self._last_settling:
             hrs = Metric(None, "settling after connecting")
         else:
@@ -697,7 +699,16 @@ class Engine:
         if self._gap_started_s is not None:
             paused = Metric(None, "paused: no beats are coming in")
             spec_m = dict.fromkeys(
-                ("lf_ms2", "hf_ms2", "lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync", "phase_lag_s"),
+                (
+                    "lf_ms2",
+                    "hf_ms2",
+                    "lf_hf",
+                    "coherence",
+                    "rsa_bpm",
+                    "breathing_rate_per_min",
+                    "phase_sync",
+                    "phase_lag_s",
+                ),
                 paused,
             )
         else:

@@ -37,16 +37,16 @@ class WindowStats:
     """
 
     __slots__ = (
-        "window_s",
-        "_nn",
         "_d",
+        "_d2",
         "_k",
+        "_last_t",
+        "_nn",
+        "_nn50",
         "_s1",
         "_s2",
-        "_d2",
-        "_nn50",
         "_updates",
-        "_last_t",
+        "window_s",
     )
 
     def __init__(self, window_s: float) -> None:
@@ -179,7 +179,7 @@ class SortedWindow:
     beats (METHODS.md §5.3). ``quantile`` interpolates linearly, as numpy's default does.
     """
 
-    __slots__ = ("size", "_fifo", "_sorted")
+    __slots__ = ("_fifo", "_sorted", "size")
 
     def __init__(self, size: int) -> None:
         self.size = size

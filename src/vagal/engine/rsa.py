@@ -20,6 +20,7 @@ spectral timer (every few seconds of session time), never per beat.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -42,6 +43,8 @@ def rsa_band_hz(breath_hz: float | None) -> tuple[float, float]:
     if breath_hz is None or not breath_hz > 0:
         return lo, hi
     return max(lo, RSA_BAND_RATIO[0] * breath_hz), min(hi, RSA_BAND_RATIO[1] * breath_hz)
+
+
 BREATH_BAND_HZ: Final = (0.05, 0.5)
 """Where the breathing peak is looked for (3–30 breaths/min, §6.3)."""
 SPONTANEOUS_MIN_HZ: Final = 0.12
@@ -69,12 +72,13 @@ def _gain(f_hz: FloatArray, lo_hz: float, hi_hz: float) -> FloatArray:
     return g
 
 
-def _spectrum(x: FloatArray, fs_hz: float) -> tuple[FloatArray, FloatArray, int]:
+def _spectrum(x: FloatArray, fs_hz: float) -> tuple[npt.NDArray[np.complex128], FloatArray, int]:
     """rfft of the linearly detrended series, zero-padded to ≥ 2n (no wrap-around)."""
     from vagal.engine.spectrum import detrend_linear
 
     nfft = 1 << (2 * x.size - 1).bit_length()
-    return np.fft.rfft(detrend_linear(x), n=nfft), np.fft.rfftfreq(nfft, d=1.0 / fs_hz), nfft
+    f = np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64)
+    return np.fft.rfft(detrend_linear(x), n=nfft), f, nfft
 
 
 def band_pass(x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float) -> FloatArray:
@@ -163,7 +167,7 @@ def rsa_detected_cycles(hr_bp: FloatArray, fs_hz: float) -> list[float]:
     keep = prom >= 0.3 * float(np.percentile(prom, 75))
     troughs = troughs[keep]
     out: list[float] = []
-    for a, b in zip(troughs[:-1], troughs[1:], strict=True):
+    for a, b in pairwise(troughs):
         seg = hr_bp[a : b + 1]
         out.append(float(seg.max() - seg.min()))
     return out

@@ -79,7 +79,7 @@ def periodogram(x: FloatArray, fs_hz: float) -> tuple[FloatArray, FloatArray]:
     w, ww = _hann(n)
     nfft = nfft_for(n)
     spec = np.fft.rfft(detrend_linear(x) * w, n=nfft)
-    p: FloatArray = (spec.real**2 + spec.imag**2) * (1.0 / (fs_hz * ww))
+    p = np.asarray((spec.real**2 + spec.imag**2) * (1.0 / (fs_hz * ww)), dtype=np.float64)
     p[1:-1] *= 2.0  # one-sided; nfft is even, so the last bin is Nyquist and not doubled
-    f: FloatArray = np.fft.rfftfreq(nfft, d=1.0 / fs_hz)
+    f = np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64)
     return f, p
