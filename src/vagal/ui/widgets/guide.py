@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import groupby
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 
 from rich.segment import Segment
@@ -57,6 +59,23 @@ class PacerLike(Protocol):
     """What the guide reads from ``vagal.pacer.Pacer``."""
 
     def state_at(self, t_s: float) -> PacerStateLike: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _FrameSetup:
+    """Per-frame constants of the guide's drawing."""
+
+    key: tuple[object, ...] | None
+    base: Style
+    text: Style
+    palette: dict[tuple[int, int], Style]
+    word_rows: int
+    word_scale: int
+    disc_top: int
+    disc_rows: int
+    radius: float
+    count_lines: tuple[str, ...]
+    count_top: int
 
 
 class BreathGuide(Widget):
@@ -116,10 +135,20 @@ class BreathGuide(Widget):
         self._last_key: tuple[object, ...] | None = None
         self._styles: dict[tuple[int, int], Style] = {}
         self._style_key: tuple[object, ...] | None = None
+        self._setup: _FrameSetup | None = None
+        self._frame: dict[int, Strip] = {}
+        """Lines drawn for the current frame (Textual may ask for a line more than once)."""
         self.step()
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / self.fps, self.step, name="breath-guide")
+
+    def on_resize(self) -> None:
+        self._frame, self._setup = {}, None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._frame, self._setup = {}, None  # a new theme: new shades
 
     def step(self) -> None:
         """Read the pacer at the current time and redraw if anything visible changed."""
@@ -130,9 +159,11 @@ class BreathGuide(Widget):
                 self.post_message(self.PhaseChanged(state.phase))
         self.volume = state.volume
         self.remaining_s = state.phase_remaining_s
-        key = (self.phase, round(self.volume * 400), self.countdown, self.size)
+        # Redraw only when the disc's edge moves by a visible shade step (or the words change).
+        key = (self.phase, round(self._radius() * _LEVELS * 2), self.countdown, self.size)
         if key != self._last_key:
             self._last_key = key
+            self._frame = {}
             self.frames += 1
             self.refresh()
 
@@ -155,13 +186,12 @@ class BreathGuide(Widget):
         key = (background, disc)
         if key != self._style_key:
             self._style_key = key
-            self._styles = {}
             shades = [background.blend(disc, i / _LEVELS) for i in range(_LEVELS + 1)]
-            for top in range(_LEVELS + 1):
-                for bottom in range(_LEVELS + 1):
-                    self._styles[(top, bottom)] = Style(
-                        color=shades[top].rich_color, bgcolor=shades[bottom].rich_color
-                    )
+            self._styles = {
+                (top, bottom): Style(color=shades[top].rich_color, bgcolor=shades[bottom].rich_color)
+                for top in range(_LEVELS + 1)
+                for bottom in range(_LEVELS + 1)
+            }
         return self._styles
 
     def _layout(self) -> tuple[int, int, int, int]:
@@ -172,58 +202,92 @@ class BreathGuide(Widget):
         disc_top = word_rows + 1
         return word_rows, word_scale, disc_top, max(1, height - disc_top)
 
+    def _radius(self) -> float:
+        """The disc's radius in cells (pixel rows are half a cell, so it is a circle)."""
+        width = self.size.width
+        rows = self._layout()[3]
+        max_radius = max(1.0, min(width / 2 - 1, rows - 0.5))
+        return max_radius * (0.3 + 0.7 * min(1.0, max(0.0, self.volume)))
+
     def render_line(self, y: int) -> Strip:
-        width, _height = self.size
+        strip = self._frame.get(y)
+        if strip is None:
+            strip = self._frame[y] = self._draw_line(y)
+        return strip
+
+    def _frame_setup(self) -> _FrameSetup:
+        """What every line of this frame needs, computed once per frame."""
+        setup = self._setup
+        if setup is None or setup.key != self._last_key:
+            word_rows, word_scale, disc_top, disc_rows = self._layout()
+            width = self.size.width
+            text = str(self.countdown)
+            scale = fit_scale(text, width, max(1, disc_rows // 2), max_scale=3)
+            count = (text,) if scale == 0 else render_big(text, scale)
+            setup = self._setup = _FrameSetup(
+                key=self._last_key,
+                base=self.rich_style,
+                text=self.rich_style + self.get_component_rich_style("breath-guide--text"),
+                palette=self._palette(),
+                word_rows=word_rows,
+                word_scale=word_scale,
+                disc_top=disc_top,
+                disc_rows=disc_rows,
+                radius=self._radius(),
+                count_lines=count,
+                count_top=(disc_rows - len(count)) // 2,
+            )
+        return setup
+
+    def _draw_line(self, y: int) -> Strip:
+        width = self.size.width
         if width <= 0:
             return Strip.blank(0)
-        text_style = self.get_component_rich_style("breath-guide--text")
-        word_rows, word_scale, disc_top, disc_rows = self._layout()
-        if y < disc_top:
-            return self._text_line(y, word_rows, word_scale, width, text_style)
-        return self._disc_line(y - disc_top, disc_rows, width, text_style)
+        f = self._frame_setup()
+        if y < f.disc_top:
+            return self._text_line(y, f, width)
+        return self._disc_line(y - f.disc_top, f, width)
 
-    def _text_line(self, y: int, word_rows: int, scale: int, width: int, style: Style) -> Strip:
-        if y >= word_rows:
-            return Strip.blank(width, self.rich_style)
-        if scale == 0:
-            text = f"{self.word} {self.countdown}"
-        else:
-            text = render_big(self.word, scale)[y]
+    def _text_line(self, y: int, f: _FrameSetup, width: int) -> Strip:
+        if y >= f.word_rows:
+            return Strip.blank(width, f.base)
+        text = f"{self.word} {self.countdown}" if f.word_scale == 0 else render_big(self.word, f.word_scale)[y]
         pad = max(0, (width - len(text)) // 2)
-        line = (" " * pad + text).ljust(width)[:width]
-        return Strip([Segment(line, self.rich_style + style)], width)
+        return Strip([Segment((" " * pad + text).ljust(width)[:width], f.text)], width)
 
-    def _disc_line(self, row: int, rows: int, width: int, text_style: Style) -> Strip:
-        palette = self._palette()
-        # Pixels are half a cell tall, so a circle of radius r cells wide spans r pixel rows.
-        max_radius = max(1.0, min(width / 2 - 1, rows - 0.5))
-        radius = max_radius * (0.3 + 0.7 * min(1.0, max(0.0, self.volume)))
+    def _disc_line(self, row: int, f: _FrameSetup, width: int) -> Strip:
+        palette = f.palette
+        rows = f.disc_rows
         cx = width / 2
-        cy = rows  # centre in pixel rows (2 per text row)
-        tops = self._coverage(2 * row + 0.5 - cy, radius, cx, width)
-        bottoms = self._coverage(2 * row + 1.5 - cy, radius, cx, width)
-        cells = [(t, b) for t, b in zip(tops, bottoms, strict=True)]
-        overlay = self._countdown_overlay(row, rows, width)
+        tops = self._coverage(2 * row + 0.5 - rows, f.radius, cx, width)
+        bottoms = self._coverage(2 * row + 1.5 - rows, f.radius, cx, width)
+        cells = list(zip(tops, bottoms, strict=True))
         segments: list[Segment] = []
-        run_text: list[str] = []
-        run_style: Style | None = None
-        for x, (t, b) in enumerate(cells):
-            ch = overlay[x] if overlay else " "
-            if ch != " ":
-                level = (t + b) // 2
-                bg = palette[(level, level)].bgcolor
-                style = text_style + Style(bgcolor=bg)
-            elif t == b:
-                ch, style = " ", palette[(t, b)]  # one colour: a plain space is cheaper to draw
+
+        def runs(part: list[tuple[int, int]]) -> None:
+            # A disc row is a few long runs (outside, edge, inside, edge, outside).
+            for (t, b), run in groupby(part):
+                n = len(list(run))
+                segments.append(Segment((" " if t == b else "▀") * n, palette[(t, b)]))
+
+        k = row - f.count_top
+        if not 0 <= k < len(f.count_lines):
+            runs(cells)
+            return Strip(segments, width)
+        # The countdown sits in the middle of the disc: draw its glyphs over the disc's colour.
+        line = f.count_lines[k]
+        start = max(0, (width - len(line)) // 2)
+        end = min(width, start + len(line))
+        runs(cells[:start])
+        for x in range(start, end):
+            t, b = cells[x]
+            ch = line[x - start]
+            if ch == " ":
+                segments.append(Segment(" " if t == b else "▀", palette[(t, b)]))
             else:
-                ch, style = "▀", palette[(t, b)]
-            if style is not run_style and style != run_style:
-                if run_text and run_style is not None:
-                    segments.append(Segment("".join(run_text), run_style))
-                run_text, run_style = [], style
-            run_text.append(ch)
-        if run_text and run_style is not None:
-            segments.append(Segment("".join(run_text), run_style))
+                level = (t + b) // 2
+                segments.append(Segment(ch, f.text + Style(bgcolor=palette[(level, level)].bgcolor)))
+        runs(cells[end:])
         return Strip(segments, width)
 
     @staticmethod
@@ -232,23 +296,16 @@ class BreathGuide(Widget):
         if abs(dy) >= radius:
             return [0] * width
         half = math.sqrt(radius * radius - dy * dy)
-        levels = []
-        for x in range(width):
+        # Columns wholly inside or outside need no arithmetic: only the edges are shaded.
+        levels = [0] * width
+        full_lo = max(0, math.ceil(cx - half))
+        full_hi = min(width - 1, math.floor(cx + half - 1))
+        if full_hi >= full_lo:
+            levels[full_lo : full_hi + 1] = [_LEVELS] * (full_hi - full_lo + 1)
+        left = max(0, int(cx - half - 1))
+        right = min(width, math.ceil(cx + half + 1))
+        edges = (range(left, min(full_lo, right)), range(max(full_hi + 1, left), right))
+        for x in (x for r in edges for x in r):
             inside = half - abs(x + 0.5 - cx) + 0.5
-            levels.append(_LEVELS if inside >= 1 else (0 if inside <= 0 else round(inside * _LEVELS)))
+            levels[x] = _LEVELS if inside >= 1 else (0 if inside <= 0 else round(inside * _LEVELS))
         return levels
-
-    def _countdown_overlay(self, row: int, rows: int, width: int) -> str:
-        """The countdown's characters on this disc row ("" when the row has none)."""
-        text = str(self.countdown)
-        scale = fit_scale(text, width, max(1, rows // 2), max_scale=3)
-        if scale == 0:
-            lines: tuple[str, ...] = (text,)
-        else:
-            lines = render_big(text, scale)
-        first = (rows - len(lines)) // 2
-        if not first <= row < first + len(lines):
-            return ""
-        line = lines[row - first]
-        pad = max(0, (width - len(line)) // 2)
-        return (" " * pad + line).ljust(width)[:width]
