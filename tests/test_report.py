@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import SHARED_DATA, load_rr, real_recordings
+from tests.conftest import REPO, SHARED_DATA, load_rr, real_recordings
 from tests.report_helpers import write_session
 from vagal.hrv import analyze_rr, time_domain
 from vagal.report import style
@@ -194,6 +194,34 @@ def test_every_output_format_is_a_valid_file(fmt: str, marked_data: ReportData, 
         assert root.tag.endswith("svg")
 
 
+def test_vagal_csv_export_gets_a_report_with_its_gap(marked_session: Path, tmp_path: Path) -> None:
+    """``vagal convert`` to CSV (time, RR, gap_before), read back by the csv-time reader."""
+    from vagal.sessions.export import write_csv
+
+    rec = load_recording(marked_session)
+    out = write_csv(rec, tmp_path / "export.csv")
+    back = load_recording(out)
+    assert back.format == "csv-time" and back.breaks.sum() == rec.breaks.sum() == 1
+    data = build_report_data(back)
+    oracle = analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks).to_dict()
+    for row in data.summary:
+        if row.key in ("rmssd_ms", "sdnn_ms", "lf_ms2", "hf_ms2"):
+            assert row.value == pytest.approx(oracle[row.key], rel=1e-6), row.key
+    assert len(data.gaps) == 1
+
+
+def test_a_damaged_session_gets_a_report_that_says_so(tmp_path: Path) -> None:
+    src = tmp_path / "corrupt.vagal.jsonl"
+    src.write_bytes((REPO / "tests" / "fixtures" / "sessions" / "corrupt_middle.vagal.jsonl").read_bytes())
+    done = _vagal("report", str(src), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines() == [f"vagal: note: {src} was read up to a problem (line 22: not a "
+                                                "complete JSON object; 20 lines after it not read)."]
+    text = " ".join(_pdf_text(tmp_path / "corrupt.pdf")[1].split())
+    assert "The file was read up to a problem at line 22" in text
+    assert TOO_SHORT in text
+
+
 def test_a_wfdb_annotation_file_gets_a_report(tmp_path: Path) -> None:
     """Beat annotations at 128 Hz (the NSRDB's rate) placed at the real 5-min series' beat times."""
     wfdb = pytest.importorskip("wfdb")
@@ -230,7 +258,14 @@ def test_imported_formats_get_a_report(tmp_path: Path) -> None:
         lines.append(f"InterBeatInterval,{int(v)},{stamp}")
     ohrv = tmp_path / "openhrv.csv"
     ohrv.write_text("\n".join(lines) + "\n")
-    for src, fmt, n_segments in ((hrm, "polar-hrm", 0), (ohrv, "openhrv", 2)):
+    psl = tmp_path / "Polar_H10_20261120_RR.txt"
+    t = START.timestamp()
+    rows = ["Phone timestamp;RR-interval [ms]"]
+    for v in rr:
+        t += v / 1000.0
+        rows.append(f"{datetime.fromtimestamp(t, UTC).isoformat(timespec='milliseconds')};{int(v)}")
+    psl.write_text("\n".join(rows) + "\n")
+    for src, fmt, n_segments in ((hrm, "polar-hrm", 0), (ohrv, "openhrv", 2), (psl, "polar-sensor-logger-rr", 0)):
         rec = load_recording(src)
         assert rec.format == fmt
         data = build_report_data(rec)
