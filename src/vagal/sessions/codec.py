@@ -11,6 +11,7 @@ lack a field the event needs. Pure standard library: the recorder thread needs n
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Final
 
 from vagal.events import (
@@ -108,9 +109,11 @@ def event_from_dict(obj: dict[str, Any]) -> Event | None:
             except ValueError:
                 raise EventDecodeError(f"{name} event: {key!r} is not valid hex") from None
         elif f.name in ("t_s", "rr_ms", "start_s", "end_s", "inhale_s", "hold_in_s", "exhale_s", "hold_out_s"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise EventDecodeError(f"{name} event: {key!r} is not a number")
             value = float(value)
+            if f.name == "rr_ms" and value <= 0:
+                raise EventDecodeError(f"{name} event: 'rr_ms' is not positive")
         elif f.name in ("hr_bpm", "battery_pct"):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise EventDecodeError(f"{name} event: {key!r} is not a number")

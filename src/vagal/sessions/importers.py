@@ -395,6 +395,9 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
             bad = next(i for i, x in enumerate(times) if not _is_time(x))
             raise InputFileError(p, f"not a time: {times[bad][:30]!r}", line=lines[bad + 1][0]) from None
         return _recording_from_timed(p, "csv-time", rr_ms.tolist(), walls, {"unit_in_file": unit})
+    if not np.all(np.isfinite(t)):
+        k = int(np.flatnonzero(~np.isfinite(t))[0])
+        raise InputFileError(p, f"not a time: {times[k][:30]!r}", line=lines[k + 1][0])
     # Numbers: ms when the spacing of times matches RR in ms, else seconds.
     if t.size > 1 and float(np.median(np.diff(t))) > 10.0:
         t = t / 1000.0

@@ -58,8 +58,8 @@ def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
                 first_data_line = lineno  # a header line
                 continue
             raise InputFileError(p, f"not an RR value: {raw.strip()[:40]!r}", line=lineno) from None
-        if not np.isfinite(v):
-            raise InputFileError(p, f"not a finite RR value: {raw.strip()[:40]!r}", line=lineno)
+        if not np.isfinite(v) or v <= 0:
+            raise InputFileError(p, f"not a positive RR value: {raw.strip()[:40]!r}", line=lineno)
         values.append(v)
     if not values:
         raise InputFileError(p, "no RR values found", line=None)
