@@ -339,3 +339,17 @@ def test_no_markers_is_one_segment(nsr_5min: npt.NDArray[np.float64]) -> None:
     (seg,) = segments(from_rr("x", "rr-list", nsr_5min))
     assert seg.label == "whole session"
     assert seg.n_beats == nsr_5min.size
+
+
+def test_recorder_and_replay_modules_load_nothing_heavy() -> None:
+    """The recorder thread and the replay source start without numpy, textual or bleak."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, vagal.sessions, vagal.sessions.writer, vagal.sources.replay\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'numpy', 'scipy', 'textual', 'bleak', 'matplotlib', 'pandas'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
