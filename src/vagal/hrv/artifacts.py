@@ -5,9 +5,10 @@ This is Kubios' "automatic correction" (also systole's and neurokit2's
 a Python loop, which is slow on a day of beats. Rolling quartiles (91 beats) and the
 11-beat median come from ``scipy.ndimage`` filters (C loops, ~10 ms for 100,000 beats).
 
-Before it, a range check removes impossible values (outside 200–3000 ms): a value below
-200 ms is merged into the next interval (a double detection), a value above 3000 ms or
-not a number is dropped and marks a gap (a drop-out), so no difference spans it.
+Before it, a range check removes impossible values (outside 200–3000 ms): a value of
+0–200 ms is merged into the next interval (a double detection), any other (above
+3000 ms, negative, not a number) is dropped and marks a gap (a drop-out), so no
+difference spans it.
 
 Corrections: extra → merged with the next interval; missed → split in two halves (a beat
 is inserted halfway); ectopic and long/short → replaced by linear interpolation in time
@@ -208,7 +209,7 @@ def detect_artifacts(rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = Non
 def _range_check(
     rr: FloatArray, t: FloatArray, b: BoolArray, origin: IntArray
 ) -> tuple[FloatArray, FloatArray, BoolArray, IntArray, IntArray, IntArray]:
-    """Merge values < 200 ms into the next one; drop values > 3000 ms or NaN (a gap).
+    """Merge values in 0–200 ms into the next one; drop the rest that are implausible (a gap).
 
     Returns the new series and the input indices of the implausible values and of every
     value changed (the implausible ones plus the intervals they were merged into).
@@ -217,7 +218,7 @@ def _range_check(
         implausible = origin[~((rr >= RR_MIN_MS) & (rr <= RR_MAX_MS))]
     touched: list[int] = []
     with np.errstate(invalid="ignore"):
-        short = np.flatnonzero(rr < RR_MIN_MS)
+        short = np.flatnonzero((rr >= 0.0) & (rr < RR_MIN_MS))  # negative: dropped below, as a gap
     if short.size:
         rr = rr.copy()
         drop = np.zeros(rr.size, dtype=bool)

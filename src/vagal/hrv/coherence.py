@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vagal.hrv._common import NAN, FloatArray, as_breaks, as_rr, implausible
-from vagal.hrv.spectral import DEFAULT_FS_HZ, resample
+from vagal.hrv.spectral import DEFAULT_FS_HZ, POWER_FLOOR_MS2, resample
 
 PEAK_SEARCH_HZ: Final = (0.04, 0.26)
 """Where the coherence peak is looked for."""
@@ -49,7 +49,7 @@ def coherence_ratio(f_hz: npt.ArrayLike, p: npt.ArrayLike) -> float:
         Peak / (Total − Peak), with Peak integrated (trapezoid) over the PSD points within
         ±0.015 Hz of the highest point in [0.04, 0.26] Hz and Total over [0.0033, 0.4) Hz.
         NaN when the spectrum does not cover the search band, holds no power there (a
-        constant series), or all its power is in the peak window.
+        constant series: less than 1e-9 ms² in all), or all its power is in the peak window.
 
     References:
         METHODS.md §6.1 (McCraty et al. 2009).
@@ -73,7 +73,7 @@ def coherence_ratio(f_hz: npt.ArrayLike, p: npt.ArrayLike) -> float:
     peak = float(np.trapezoid(pp[in_peak], f[in_peak]))
     total = float(np.trapezoid(pp[in_total], f[in_total]))
     rest = total - peak
-    if not rest > 0:
+    if not (rest > 0 and total >= POWER_FLOOR_MS2):
         return NAN
     return peak / rest
 
@@ -110,7 +110,8 @@ def _ratios_from_windows(x: FloatArray, fs_hz: float) -> FloatArray:
     peak = cum[rows, hi] - cum[rows, lo]
     total = cum[:, t_hi - 1] - cum[:, t_lo]
     rest = total - peak
-    ok = (p[rows, k] > 0) & (rest > 0)
+    # (a periodogram, not a density: its power floor scales with fs/nfft, see coherence_ratio)
+    ok = (p[rows, k] > 0) & (rest > 0) & (total * (2.0 / (fs_hz * float(np.sum(win**2)))) >= POWER_FLOOR_MS2)
     out = np.full(p.shape[0], NAN)
     out[ok] = peak[ok] / rest[ok]
     return out

@@ -34,6 +34,10 @@ LF_BAND_HZ: Final = (0.04, 0.15)
 HF_BAND_HZ: Final = (0.15, 0.40)
 """Task Force 1996 bands, half-open [lo, hi)."""
 
+POWER_FLOOR_MS2: Final = 1e-9
+"""Band power below this is rounding noise (a constant series), not heart rate variability:
+ratios and peaks built on it are NaN. Any real RR series has many orders of magnitude more."""
+
 LOMB_DF_HZ: Final = 0.001
 """Lomb–Scargle frequency spacing (METHODS.md §2.4: ≤ 0.001 Hz)."""
 LOMB_F_MAX_HZ: Final = 0.5
@@ -306,9 +310,9 @@ def _band(f: FloatArray, p: FloatArray, band: tuple[float, float]) -> tuple[floa
         return NAN, NAN
     fb, pb = f[m], p[m]
     power = float(np.trapezoid(pb, fb))
-    k = int(np.argmax(pb))
-    peak = float(fb[k]) if pb[k] > 0 else NAN
-    return power, peak
+    if power < POWER_FLOOR_MS2:
+        return 0.0, NAN
+    return power, float(fb[int(np.argmax(pb))])
 
 
 def band_powers(f_hz: npt.ArrayLike, p: npt.ArrayLike) -> BandPowers:
@@ -321,9 +325,9 @@ def band_powers(f_hz: npt.ArrayLike, p: npt.ArrayLike) -> BandPowers:
     Returns:
         :class:`BandPowers`. Each band is integrated with the trapezoid rule over the PSD
         points in the half-open band [lo, hi) (as neurokit2 and hrv-analysis; pyhrv counts
-        0.15 Hz twice). A band with fewer than 2 points is NaN; LF/HF and nu are NaN when
-        HF (or LF + HF) is zero, e.g. for a constant series; a peak is NaN when the band
-        holds no power.
+        0.15 Hz twice). A band with fewer than 2 points is NaN; power below 1e-9 ms²
+        (rounding noise of a constant series) counts as 0; LF/HF and nu are NaN when HF
+        (or LF + HF) is 0; a peak is NaN when the band holds no power.
 
     References:
         METHODS.md §2.1, §2.4.
@@ -342,12 +346,12 @@ def band_powers(f_hz: npt.ArrayLike, p: npt.ArrayLike) -> BandPowers:
     total = vlf + lf + hf
     if np.isnan(total):
         reasons["total_power_ms2"] = "a band is missing from the spectrum"
-    lf_hf = lf / hf if hf > 0 else NAN
+    lf_hf = lf / hf if hf >= POWER_FLOOR_MS2 else NAN
     if np.isnan(lf_hf):
         reasons["lf_hf"] = "no HF power"
     s = lf + hf
-    lf_nu = 100.0 * lf / s if s > 0 else NAN
-    hf_nu = 100.0 * hf / s if s > 0 else NAN
+    lf_nu = 100.0 * lf / s if s >= POWER_FLOOR_MS2 else NAN
+    hf_nu = 100.0 * hf / s if s >= POWER_FLOOR_MS2 else NAN
     if np.isnan(lf_nu):
         reasons["lf_nu"] = reasons["hf_nu"] = "no LF or HF power"
     if np.isnan(lf_peak):
