@@ -4,7 +4,7 @@ Provenance: copied from /work/shared/ble/fake_hr_strap.py (the tested recipe in
 shared/ble/README.md). Changes for vagal, all additive: an optional Device Information
 service (0x180A: manufacturer 0x2A29, model 0x2A24, firmware 0x2A26), an optional
 battery service (battery=None leaves it out), configurable advertised UUIDs, and
-`set_powered()` on the adapter. Nothing else in the recipe changed.
+`set_powered()` on the adapter, `fail_notify()`. Nothing else in the recipe changed.
 
 Everything goes over D-Bus (dbus-python) to the mock process, using only
 dbusmock's generic Mock API (AddAdapter/AddDevice from the bluez5 template,
@@ -283,6 +283,12 @@ class FakeHrStrap:
     def fail_connect(self, reason: str | None) -> None:
         """Make Device1.Connect fail with org.bluez.Error.Failed(reason); None = heal."""
         self._exec(self.path, f"self.fail_connect = {reason or ''!r}")
+
+    def fail_notify(self, reason: str | None) -> None:
+        """Make StartNotify on 0x2A37 fail with org.bluez.Error.NotPermitted(reason); None = heal."""
+        code = (f"raise dbus.exceptions.DBusException({reason!r}, name='org.bluez.Error.NotPermitted')"
+                if reason else START_NOTIFY)
+        self._mock(self.hr_char).AddMethod(CHAR, "StartNotify", "", "", code)
 
     def drop_link(self) -> None:
         """Simulate the strap going out of range (supervision timeout)."""

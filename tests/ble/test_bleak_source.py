@@ -243,3 +243,18 @@ async def test_strap_without_battery_service_has_no_battery(bluez: Any) -> None:
         head = await Reader(source).until(lambda e: isinstance(e, DeviceInfo))
     info = of(DeviceInfo, head)[0]
     assert info.battery_pct is None and info.manufacturer is None
+
+
+async def test_refused_subscription_is_one_line_and_leaves_the_strap_free(strap: FakeHrStrap) -> None:
+    strap.fail_notify("Notify not permitted")
+    with pytest.raises(BluetoothError) as e:
+        async with BleakSource(strap.address, name="Polar H10 0A1B2C3D", **FAST):
+            pass
+    assert str(e.value).startswith(
+        "Could not connect to the strap Polar H10 0A1B2C3D (Notify not permitted)."
+    )
+    assert not strap.is_notifying()
+    assert [c for c, _ in strap.calls()][-1] == "Disconnect"  # we let go of the link
+    strap.fail_notify(None)
+    async with BleakSource(strap.address, clock=VirtualClock(), **FAST):
+        assert strap.is_notifying()

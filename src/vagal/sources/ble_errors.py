@@ -52,8 +52,6 @@ _DENIED: Final = frozenset(
     {
         "org.freedesktop.DBus.Error.AccessDenied",
         "org.bluez.Error.NotAuthorized",
-        "org.bluez.Error.NotPermitted",
-        "org.bluez.Error.AuthenticationRejected",
     }
 )
 

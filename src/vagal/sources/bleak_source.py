@@ -236,6 +236,8 @@ class BleakSource:
         self._pending: list[Event] = []
         self._info: DeviceInfo | None = None
         self._no_rr_noticed = False
+        self._live: BleakClient | None = None
+        """The client whose link is streaming; only its drop starts a reconnect."""
 
     @property
     def decoder(self) -> PayloadDecoder:
@@ -271,6 +273,7 @@ class BleakSource:
         if self._closing is None or self._closing.is_set():
             return
         self._closing.set()
+        self._live = None
         assert self._queue is not None
         self._queue.put_nowait(("closed", self._clock.now(), b""))
         client, self._client = self._client, None
@@ -285,7 +288,7 @@ class BleakSource:
     def _on_disconnect(self, client: BleakClient) -> None:
         if (
             self._queue is not None
-            and client is self._client
+            and client is self._live
             and not (self._closing and self._closing.is_set())
         ):
             self._queue.put_nowait(("disconnected", self._clock.now(), b""))
@@ -341,6 +344,7 @@ class BleakSource:
     async def _recover(self, start_s: float) -> AsyncIterator[Event]:
         """Reconnect with back-off until the strap is back (or ``close()``)."""
         assert self._closing is not None
+        self._live = None
         dropped, self._client = self._client, None
         if dropped is not None:
             await self._disconnect(dropped)  # releases the dropped link's own D-Bus connection
@@ -419,6 +423,7 @@ class BleakSource:
             model = await _read(client, MODEL_NUMBER_UUID)
             firmware = await _read(client, FIRMWARE_REVISION_UUID)
             await client.start_notify(HEART_RATE_MEASUREMENT_UUID, self._on_notify)
+            self._live = client  # a drop during the attempt is the attempt's failure, not a new drop-out
         except BleakCharacteristicNotFoundError:
             self._client = None
             await self._disconnect(client)
