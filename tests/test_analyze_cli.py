@@ -1,0 +1,106 @@
+"""``vagal analyze`` through a real subprocess: exit codes, stdout versus stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import real_recordings
+
+FIVE_MIN = next(p for p in real_recordings() if "5min" in p.name)
+ONE_HOUR = next(p for p in real_recordings() if "1h" in p.name)
+
+
+def vagal(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HOME": str(cwd), "VAGAL_DATA_DIR": str(cwd / "data")}
+    return subprocess.run(
+        [sys.executable, "-m", "vagal", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_table_for_one_file(tmp_path: Path) -> None:
+    out = vagal("analyze", FIVE_MIN, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    assert "RMSSD (ms)" in out.stdout and "LF/HF" in out.stdout and "DFA α2" in out.stdout
+    assert "needs at least 640 beats" in out.stdout  # why α2 is blank
+    assert "Not a medical device" in out.stdout
+
+
+def test_table_puts_several_files_side_by_side(tmp_path: Path) -> None:
+    out = vagal("analyze", FIVE_MIN, ONE_HOUR, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    header = out.stdout.splitlines()[0]
+    assert FIVE_MIN.name in header and ONE_HOUR.name in header
+    row = next(line for line in out.stdout.splitlines() if line.strip().startswith("beats"))
+    assert "337" in row and "4,684" in row
+
+
+def test_json_one_object_with_the_issue_keys(tmp_path: Path) -> None:
+    out = vagal("analyze", "--json", FIVE_MIN, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    assert isinstance(obj, dict)
+    for key in ("n_beats", "rmssd_ms", "lf_hf", "sd1_ms", "sampen", "dfa_alpha1", "coherence"):
+        assert key in obj
+    assert obj["n_beats"] == 337
+    assert obj["dfa_alpha2"] is None
+    assert obj["file"] == str(FIVE_MIN)
+
+
+def test_json_array_for_several_files_and_options(tmp_path: Path) -> None:
+    out = vagal("analyze", "--json", "--no-correct", "--psd", "lomb", FIVE_MIN, ONE_HOUR, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    arr = json.loads(out.stdout)
+    assert [o["n_beats"] for o in arr] == [337, 4684]
+    corrected = json.loads(vagal("analyze", "--json", ONE_HOUR, cwd=tmp_path).stdout)
+    assert arr[1]["rmssd_ms"] > corrected["rmssd_ms"]  # --no-correct leaves the artifacts in
+
+
+def test_a_bad_file_is_one_line_naming_file_and_line_and_the_others_still_run(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("rr_ms\n800\n810\noops\n820\n")
+    missing = tmp_path / "missing.csv"
+    out = vagal("analyze", "--json", bad, FIVE_MIN, missing, cwd=tmp_path)
+    assert out.returncode == 2
+    errors = out.stderr.strip().splitlines()
+    assert len(errors) == 2
+    assert f"{bad}:4" in errors[0] and "oops" in errors[0]
+    assert str(missing) in errors[1]
+    assert "Traceback" not in out.stderr
+    arr = json.loads(out.stdout)
+    assert [o["n_beats"] for o in arr] == [337]
+
+
+def test_a_file_without_rr_values(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("rr_ms\n")
+    out = vagal("analyze", empty, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert str(empty) in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_short_recording_is_analysed_calmly(tmp_path: Path) -> None:
+    short = tmp_path / "short.txt"
+    short.write_text("\n".join(str(v / 1000) for v in [812, 830, 845, 801, 790, 822, 840] * 6))  # seconds
+    out = vagal("analyze", short, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "needs 1 min of beats" in out.stdout
+
+
+@pytest.mark.parametrize("flag", ["--psd=burg"])
+def test_bad_option_is_refused_by_the_parser(tmp_path: Path, flag: str) -> None:
+    out = vagal("analyze", flag, FIVE_MIN, cwd=tmp_path)
+    assert out.returncode == 2
+    assert "invalid choice" in out.stderr
