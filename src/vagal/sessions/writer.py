@@ -209,12 +209,13 @@ class Recorder:
 
     def write(self, event: Event) -> None:
         """Queue one event for writing (returns at once; safe from any thread)."""
-        if self._closed:
-            return
-        if self.error is not None:
-            self.dropped += 1
-            return
-        self._queue.put(event)
+        with self._lock:  # never after the stop mark that close() puts on the queue
+            if self._closed:
+                return
+            if self.error is not None:
+                self.dropped += 1
+                return
+            self._queue.put(event)
 
     def close(self) -> None:
         """Write what is queued, sync to disk and close the file (idempotent, blocking)."""
@@ -222,7 +223,7 @@ class Recorder:
             if self._closed:
                 return
             self._closed = True
-        self._queue.put(_STOP)
+            self._queue.put(_STOP)
         self._thread.join()
 
     def __enter__(self) -> Self:
