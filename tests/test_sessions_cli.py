@@ -146,3 +146,20 @@ def test_replay_headless_runs_the_whole_pipeline(tmp_path: Path) -> None:
     assert summary["beats"] == 40
     assert summary["recording"] is None  # a replay is never recorded again
     assert not (tmp_path / "data" / "sessions").exists() or not any((tmp_path / "data" / "sessions").iterdir())
+
+
+def test_convert_session_to_session_keeps_every_event(tmp_path: Path) -> None:
+    from tests.test_sessions_recording import ONE_OF_EACH
+    from vagal.sessions.reader import read_session
+
+    src = tmp_path / "in.vagal.jsonl"
+    start = datetime(2026, 11, 24, 7, 0, tzinfo=timezone(timedelta(hours=-5)))
+    with Recorder(src, make_header(source="live", start=start, label="Anna")) as rec:
+        for e in ONE_OF_EACH:
+            rec.write(e)
+    r = _vagal("convert", str(src), "out.vagal.jsonl", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    a, b = read_session(src), read_session(tmp_path / "out.vagal.jsonl")
+    assert b.events == a.events
+    assert b.meta["start"] == a.meta["start"] and b.meta["label"] == "Anna"
+    assert b.meta["converted_from"] == {"path": "in.vagal.jsonl", "format": "vagal"}
