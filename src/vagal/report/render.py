@@ -46,6 +46,8 @@ _SEGMENT_LABELS: Final = {
 _SEGMENT_DECIMALS: Final = {"duration_s": 1, "mean_hr_bpm": 1, "rmssd_ms": 1, "sdnn_ms": 1, "lf_ms2": 0, "hf_ms2": 0, "coherence": 2}
 _BEAT_TRACE_MAX_S: Final = 15 * 60.0
 """Longer sessions get a 30 s average over a light beat-by-beat trace."""
+_TRACE_WIDTH_IN: Final = 0.86 * 8.27
+"""Width of the time panels on the page (gridspec left 0.09, right 0.95), inches."""
 _MAX_SEGMENTS: Final = 8
 """More segments than this do not fit side by side; the rest are listed as left out."""
 
@@ -151,10 +153,18 @@ def _hr_panel(ax: Axes, data: ReportData) -> None:
             label="breathing guide" if k == 0 else None,
         )
         mid = (span.start_s + span.end_s) / 2.0 / 60.0
+        # Long spans get words, short ones just the rate, tiny ones nothing (no overlapping labels).
+        span_in = (span.end_s - span.start_s) / max(data.duration_s, 1.0) * _TRACE_WIDTH_IN
+        if span_in >= 1.6:
+            text = f"guide {span.rate_per_min:.1f} breaths/min"
+        elif span_in >= 0.4:
+            text = f"{span.rate_per_min:.1f}/min"
+        else:
+            continue
         ax.text(
             mid,
             0.05,
-            f"guide {span.rate_per_min:.1f} breaths/min",
+            text,
             transform=ax.get_xaxis_transform(),
             ha="center",
             va="center",
@@ -325,7 +335,7 @@ def _table(
     y = top
     if header is not None:
         for xi, text, ha in zip(x, header, align, strict=True):
-            fig.text(xi, y, text, fontsize=7.5, fontweight="bold", color=style.MUTED, ha=ha, va="top")
+            fig.text(xi, y, text, fontsize=7, fontweight="bold", color=style.MUTED, ha=ha, va="top")
         y -= line_h
         fig.add_artist(_rule(fig, y + line_h * 0.15, rule))
     for row in rows:
@@ -357,9 +367,15 @@ def _rule(fig: Figure | SubFigure, y: float, span: tuple[float, float] = (0.06, 
     return Line2D(list(span), [y, y], transform=fig.transSubfigure, color=style.RULE, linewidth=0.6)
 
 
+def _short(label: str, n_chars: int) -> str:
+    return label if len(label) <= n_chars else label[: max(n_chars - 1, 1)] + "…"
+
+
 def _segment_values(data: ReportData) -> tuple[list[str], list[tuple[str, ...]]]:
     segs = data.segments[:_MAX_SEGMENTS]
-    header = ["Metric"] + [s.label if len(s.label) <= 16 else s.label[:15] + "…" for s in segs]
+    # Column width on the page (0.6 of 8.27 in shared by the segments) in characters of 7 pt bold.
+    n_chars = max(int(0.6 * style.PAGE_W_IN / max(len(segs), 1) / 0.068), 4)
+    header = ["Metric"] + [_short(s.label, n_chars) for s in segs]
     rows: list[tuple[str, ...]] = []
     for key in SEGMENT_KEYS:
         label, unit = _SEGMENT_LABELS[key]
@@ -394,7 +410,11 @@ def _segment_bars(ax: Axes, data: ReportData, key: str, title: str, unit: str) -
             linewidth=0.6,
         )
         ax.text(float(xk), v, f"{v:.0f}" if abs(v) >= 10 else f"{v:.2f}", ha="center", va="bottom", fontsize=6.5)
-    ax.set_xticks(xs, [s.label if len(s.label) <= 10 else s.label[:9] + "…" for s in segs], fontsize=6.5)
+    if len(segs) <= 4:
+        ax.set_xticks(xs, [_short(s.label, 14) for s in segs], fontsize=6.5)
+    else:  # slanted, so that many labels do not run into each other
+        ax.set_xticks(xs, [_short(s.label, 12) for s in segs], fontsize=6.5, rotation=30, ha="right",
+                      rotation_mode="anchor")
     ax.set_title(title, fontsize=8)
     ax.set_ylabel(unit)
     ax.grid(axis="x", visible=False)
@@ -466,7 +486,7 @@ def draw_page_two(fig: Figure | SubFigure, data: ReportData) -> None:
         gs = fig.add_gridspec(1, 2, left=0.09, right=0.95, top=y - 0.03, bottom=y - 0.03 - height, wspace=0.3)
         _segment_bars(fig.add_subplot(gs[0, 0]), data, "mean_hr_bpm", "Mean heart rate per segment", "bpm")
         _segment_bars(fig.add_subplot(gs[0, 1]), data, "rmssd_ms", "RMSSD per segment", "ms")
-        y = y - 0.03 - height - 0.035
+        y = y - 0.03 - height - (0.05 if len(data.segments) > 4 else 0.035)  # room for slanted labels
     if data.notes:
         y = _table(fig, [("Notes",)], x=[0.06], top=y - 0.004, line_h=line_h)
         for note in data.notes:
