@@ -25,6 +25,7 @@ def vagal(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         env=env,
         timeout=120,
+        check=False,
     )
 
 

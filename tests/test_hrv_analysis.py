@@ -13,11 +13,33 @@ from vagal.hrv.analysis import JSON_KEYS
 from vagal.hrv.artifacts import correct_artifacts
 from vagal.hrv.nonlinear import poincare
 
-ISSUE_KEYS = (
-    "n_beats duration_s artifacts_pct mean_nn_ms mean_hr_bpm sdnn_ms rmssd_ms sdsd_ms pnn50_pct "
-    "pnn20_pct vlf_ms2 lf_ms2 hf_ms2 lf_hf lf_nu hf_nu total_power_ms2 lf_peak_hz hf_peak_hz sd1_ms "
-    "sd2_ms sampen dfa_alpha1 dfa_alpha2 coherence"
-).split()
+ISSUE_KEYS = [
+    "n_beats",
+    "duration_s",
+    "artifacts_pct",
+    "mean_nn_ms",
+    "mean_hr_bpm",
+    "sdnn_ms",
+    "rmssd_ms",
+    "sdsd_ms",
+    "pnn50_pct",
+    "pnn20_pct",
+    "vlf_ms2",
+    "lf_ms2",
+    "hf_ms2",
+    "lf_hf",
+    "lf_nu",
+    "hf_nu",
+    "total_power_ms2",
+    "lf_peak_hz",
+    "hf_peak_hz",
+    "sd1_ms",
+    "sd2_ms",
+    "sampen",
+    "dfa_alpha1",
+    "dfa_alpha2",
+    "coherence",
+]
 
 
 def test_to_dict_has_exactly_the_issue_keys_and_is_strict_json(nsr_1h: npt.NDArray[np.float64]) -> None:

@@ -41,7 +41,7 @@ def inject(
     """
     rng = np.random.default_rng(seed)
     places = np.arange(20, rr.size - 20, 12)
-    pos = np.sort(rng.choice(places, size=min(int(round(rr.size * pct / 100)), places.size), replace=False))
+    pos = np.sort(rng.choice(places, size=min(round(rr.size * pct / 100), places.size), replace=False))
     kinds = rng.choice(KINDS, size=pos.size)
     out: list[float] = []
     truth: list[tuple[int, str]] = []
@@ -82,7 +82,7 @@ def _clean(path: Path) -> npt.NDArray[np.float64]:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_correction_restores_rmssd_on_the_hour(nsr_1h: npt.NDArray[np.float64], pct: int, seed: int) -> None:
     clean = correct_artifacts(nsr_1h).rr_ms
-    dirty, truth = inject(clean, pct, seed)
+    dirty, _truth = inject(clean, pct, seed)
     before = float(np.sqrt(np.mean(np.diff(dirty) ** 2)))  # (an extra beat may fall below 200 ms)
     fixed = correct_artifacts(dirty)
     clean_rmssd = time_domain(clean).rmssd_ms
@@ -129,7 +129,9 @@ def test_detector_finds_the_injected_beats(path: Path, pct: int) -> None:
 def test_missed_and_extra_are_fixed_exactly() -> None:
     rng = np.random.default_rng(5)
     clean = 850 + 25 * rng.standard_normal(400)
-    dirty = np.concatenate([clean[:100], [clean[100] + clean[101]], clean[102:200], [400.0, clean[200] - 400.0], clean[201:]])
+    dirty = np.concatenate(
+        [clean[:100], [clean[100] + clean[101]], clean[102:200], [400.0, clean[200] - 400.0], clean[201:]]
+    )
     fixed = correct_artifacts(dirty)
     assert 100 in fixed.report.missed
     assert 199 in fixed.report.extra

@@ -26,7 +26,12 @@ series = st.one_of(
     st.lists(ANY_RR, min_size=50, max_size=400),
     st.lists(PLAUSIBLE, min_size=0, max_size=400),
     st.builds(lambda v, n: [v] * n, PLAUSIBLE, st.integers(0, 400)),  # constant RR
-    st.builds(lambda base, bad, at: base[:at] + [bad] + base[at:], st.lists(PLAUSIBLE, min_size=100, max_size=300), ABSURD, st.integers(0, 100)),
+    st.builds(
+        lambda base, bad, at: base[:at] + [bad] + base[at:],
+        st.lists(PLAUSIBLE, min_size=100, max_size=300),
+        ABSURD,
+        st.integers(0, 100),
+    ),
 )
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -73,7 +78,7 @@ def test_nonlinear_and_artifacts_never_raise(rr: list[float]) -> None:
 @given(st.lists(PLAUSIBLE, max_size=300))
 def test_spectral_and_coherence_never_raise(rr: list[float]) -> None:
     t = np.cumsum(rr) / 1000.0 if rr else np.empty(0)
-    tg, xg = resample(t, rr)
+    _tg, xg = resample(t, rr)
     f, p = psd_welch(xg, 4.0)
     band_powers(f, p)
     fl, pl = psd_lomb(t, rr)

@@ -24,7 +24,7 @@ EXIT_ERROR = 2
 
 
 def _fmt_duration(v: float) -> str:
-    s = int(round(v))
+    s = round(v)
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
@@ -122,14 +122,20 @@ def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, correcte
         if not cells:
             lines.append(label)
         else:
-            lines.append(f"{label:<{label_w}}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, col_w, strict=True)))
+            lines.append(
+                f"{label:<{label_w}}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, col_w, strict=True))
+            )
     lines.append("")
     if not corrected:
-        lines.append("Artifacts were not corrected (--no-correct); the artifacts row counts the beats flagged.")
+        lines.append(
+            "Artifacts were not corrected (--no-correct); the artifacts row counts the beats flagged."
+        )
     for (reason, name), labels in notes.items():
         where = f" ({name})" if len(names) > 1 else ""
         lines.append(f"{_NONE} {', '.join(labels)}{where}: {reason}.")
-    lines.append("Coherence is the HeartMath-method peak ratio, not HeartMath's own score. Not a medical device.")
+    lines.append(
+        "Coherence is the HeartMath-method peak ratio, not HeartMath's own score. Not a medical device."
+    )
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ the reason in plain words. ``HrvResult.to_dict()`` is exactly what ``vagal analy
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -81,7 +82,17 @@ JSON_KEYS: Final = (
 )
 """The keys of ``vagal analyze --json``, in order (issue 2)."""
 
-_SPECTRAL = ("vlf_ms2", "lf_ms2", "hf_ms2", "lf_hf", "lf_nu", "hf_nu", "total_power_ms2", "lf_peak_hz", "hf_peak_hz")
+_SPECTRAL = (
+    "vlf_ms2",
+    "lf_ms2",
+    "hf_ms2",
+    "lf_hf",
+    "lf_nu",
+    "hf_nu",
+    "total_power_ms2",
+    "lf_peak_hz",
+    "hf_peak_hz",
+)
 _NEEDS_S = {
     "vlf_ms2": MIN_VLF_S,
     "total_power_ms2": MIN_VLF_S,
@@ -178,7 +189,7 @@ def _duration_s(rr: FloatArray, t: FloatArray) -> float:
 
 def _segments(breaks: BoolArray) -> list[tuple[int, int]]:
     cuts = np.concatenate(([0], np.flatnonzero(breaks[1:]) + 1, [breaks.size]))
-    return [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
+    return [(int(a), int(z)) for a, z in itertools.pairwise(cuts) if z > a]
 
 
 def _welch_gapped(t: FloatArray, nn: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray, float]:
@@ -195,7 +206,7 @@ def _welch_gapped(t: FloatArray, nn: FloatArray, breaks: BoolArray) -> tuple[Flo
             span_s += _duration_s(nn[a:z], t[a:z])
     if not pieces:
         return _empty_f(), _empty_f(), 0.0
-    target = int(round(DEFAULT_SEGMENT_S * DEFAULT_FS_HZ))
+    target = round(DEFAULT_SEGMENT_S * DEFAULT_FS_HZ)
     nfft = max(_nfft(_segment_length(p.size, target)) for p in pieces)
     acc: FloatArray | None = None
     f: FloatArray = _empty_f()
@@ -263,17 +274,17 @@ def analyze_rr(
         rep = detect_artifacts(rr, breaks=b)
         nn, tn, bn = rr, t, b
         idx, pct = rep.all, rep.pct
-    common = dict(
-        n_beats=n,
-        duration_s=duration,
-        artifacts_pct=pct,
-        corrected=correct,
-        corrected_indices=idx,
-        psd_method=psd,
-        nn_ms=nn,
-        nn_t_s=tn,
-        nn_breaks=bn,
-    )
+    common = {
+        "n_beats": n,
+        "duration_s": duration,
+        "artifacts_pct": pct,
+        "corrected": correct,
+        "corrected_indices": idx,
+        "psd_method": psd,
+        "nn_ms": nn,
+        "nn_t_s": tn,
+        "nn_breaks": bn,
+    }
     why_all = "no beats" if nn.size == 0 else implausible_reason(nn)
     if why_all is not None:
         if correct is False and nn.size:
@@ -326,7 +337,9 @@ def analyze_rr(
         values[key] = fn(nn)
         if np.isnan(values[key]):
             need = DFA_MIN_BOXES * scales[1]
-            reasons[key] = f"needs at least {need} beats" if nn.size < need else "undefined here (constant RR)"
+            reasons[key] = (
+                f"needs at least {need} beats" if nn.size < need else "undefined here (constant RR)"
+            )
 
     # Coherence: the mean of the 64 s ratios, every 5 s.
     _, cr = coherence_series(tn, nn, breaks=bn)

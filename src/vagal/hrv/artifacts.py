@@ -103,7 +103,8 @@ def _rolling_qd(x: FloatArray) -> FloatArray:
     w = min(THRESHOLD_WINDOW_BEATS, x.size)
     q1 = percentile_filter(x, 25, size=w, mode="reflect")
     q3 = percentile_filter(x, 75, size=w, mode="reflect")
-    return (q3 - q1) / 2.0
+    qd: FloatArray = (q3 - q1) / 2.0
+    return qd
 
 
 def _normalise(x: FloatArray, th: FloatArray) -> FloatArray:
@@ -287,7 +288,7 @@ def correct_artifacts(
     origin = np.arange(n_in, dtype=np.intp)
     rr, t, b, origin, implausible, changed = _range_check(rr, t, b, origin)
     kinds: dict[str, set[int]] = {"ectopic": set(), "missed": set(), "extra": set(), "long_short": set()}
-    touched: set[int] = set(int(i) for i in changed)
+    touched: set[int] = {int(i) for i in changed}
     last = None
     for _ in range(MAX_PASSES):
         if rr.size < MIN_BEATS:
@@ -305,8 +306,8 @@ def correct_artifacts(
         last = count
         for k, v in found.items():
             kinds[k].update(int(o) for o in origin[v])
-        rr, t, b, origin, changed = _apply(rr, t, b, origin, found)
-        touched.update(changed)
+        rr, t, b, origin, fixed_now = _apply(rr, t, b, origin, found)
+        touched.update(fixed_now)
     idx = np.asarray(sorted(touched), dtype=np.intp)
     report = ArtifactReport(
         **{k: np.asarray(sorted(v), dtype=np.intp) for k, v in kinds.items()},

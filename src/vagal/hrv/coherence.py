@@ -13,6 +13,7 @@ batches of FFTs (a day of beats is ~17,000 windows).
 
 from __future__ import annotations
 
+import itertools
 from typing import Final
 
 import numpy as np
@@ -83,7 +84,8 @@ def _detrended_windows(x: FloatArray) -> FloatArray:
     w = x.shape[1]
     tau = np.arange(w, dtype=np.float64) - (w - 1) / 2.0
     slope = (x @ tau) / float(tau @ tau)
-    return x - x.mean(axis=1, keepdims=True) - slope[:, None] * tau[None, :]
+    out: FloatArray = x - x.mean(axis=1, keepdims=True) - slope[:, None] * tau[None, :]
+    return out
 
 
 def _ratios_from_windows(x: FloatArray, fs_hz: float) -> FloatArray:
@@ -154,7 +156,7 @@ def coherence_from_rr(
     tw, rw = t[first:], rr[first:]
     if tw.size < MIN_BEATS or implausible(rw).any():
         return None
-    n = int(round(window_s * fs_hz))
+    n = round(window_s * fs_hz)
     grid = t_end - (n - 1 - np.arange(n, dtype=np.float64)) / fs_hz
     tg, xg = resample(tw, rw, fs_hz)
     if tg.size == 0:
@@ -200,10 +202,10 @@ def coherence_series(
         raise ValueError(f"t_s and rr_ms must have the same length: {t.size} vs {rr.size}")
     ends: list[FloatArray] = []
     ratios: list[FloatArray] = []
-    w = int(round(window_s * fs_hz))
-    step = max(int(round(step_s * fs_hz)), 1)
+    w = round(window_s * fs_hz)
+    step = max(round(step_s * fs_hz), 1)
     cuts = np.concatenate(([0], np.flatnonzero(b[1:]) + 1, [rr.size]))
-    for a, z in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, z in itertools.pairwise(cuts):
         ts, rs = t[a:z], rr[a:z]
         if ts.size < MIN_BEATS or ts[-1] - ts[0] < window_s:
             continue

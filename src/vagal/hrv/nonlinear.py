@@ -74,7 +74,9 @@ def _templates(rr: FloatArray, breaks: BoolArray, m: int) -> FloatArray:
     return t
 
 
-def _count_sat(ranks: npt.NDArray[np.intp], lo: npt.NDArray[np.intp], hi: npt.NDArray[np.intp], nu: int) -> int:
+def _count_sat(
+    ranks: npt.NDArray[np.intp], lo: npt.NDArray[np.intp], hi: npt.NDArray[np.intp], nu: int
+) -> int:
     """Ordered pairs (i ≠ j) whose ranks fall in each other's box, by a summed-area table."""
     d = ranks.shape[1]
     flat = np.ravel_multi_index(tuple(ranks.T), (nu,) * d)
@@ -94,7 +96,7 @@ def _count_sat(ranks: npt.NDArray[np.intp], lo: npt.NDArray[np.intp], hi: npt.ND
             else:
                 idx.append(hi[ranks[:, ax]])
         total += sign * sat[tuple(idx)]
-    return int(total.sum()) - ranks.shape[0]
+    return int(total.sum()) - int(ranks.shape[0])
 
 
 def _count_tree(points: FloatArray, r: float) -> int:
@@ -104,7 +106,8 @@ def _count_tree(points: FloatArray, r: float) -> int:
     uniq, weight = np.unique(points, axis=0, return_counts=True)
     tree = cKDTree(uniq)
     w = weight.astype(np.float64)
-    return int(round(float(tree.count_neighbors(tree, r, p=np.inf, weights=(w, w))))) - points.shape[0]
+    pairs = float(tree.count_neighbors(tree, r, p=np.inf, weights=(w, w)))
+    return round(pairs) - int(points.shape[0])
 
 
 def _count_matches(tmpl: FloatArray, r: float) -> tuple[int, int]:

@@ -136,7 +136,7 @@ def detrend_smoothness_priors(x: npt.ArrayLike, lam: float = DEFAULT_LAMBDA) -> 
     s1[1:] -= 2.0
     s1 *= lam2
     ab[0, 2:] = lam2
-    trend = solveh_banded(ab, z, check_finite=False)
+    trend: FloatArray = solveh_banded(ab, z, check_finite=False)
     return z - trend
 
 
@@ -154,7 +154,7 @@ def _segment_length(n: int, target: int) -> int:
     """
     if n <= target:
         return n
-    k = max(1, int(round(2.0 * (n / target - 1.0))) + 1)
+    k = max(1, round(2.0 * (n / target - 1.0)) + 1)
     return int(2 * n // (k + 1))
 
 
@@ -211,7 +211,7 @@ def psd_welch(
         seg_detrend: Literal["linear", "constant"] = "constant"
     else:
         seg_detrend = detrend
-    nperseg = _segment_length(z.size, int(round(segment_s * fs_hz)))
+    nperseg = _segment_length(z.size, round(segment_s * fs_hz))
     f, p = welch(
         z,
         fs=fs_hz,

@@ -61,7 +61,8 @@ _FIELDS = (
 
 
 def _empty(reason: str, n: int = 0) -> TimeDomain:
-    return TimeDomain(*(NAN,) * len(_FIELDS), n_beats=n, reasons=dict.fromkeys(_FIELDS, reason))
+    values: dict[str, float] = dict.fromkeys(_FIELDS, NAN)
+    return TimeDomain(**values, n_beats=n, reasons=dict.fromkeys(_FIELDS, reason))  # type: ignore[arg-type]
 
 
 def time_domain(rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = None) -> TimeDomain:
