@@ -333,3 +333,17 @@ def test_report_modules_do_not_import_matplotlib_until_drawing() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("n_beats", [2, 3, 10])
+def test_a_few_beats_still_give_a_report(n_beats: int, tmp_path: Path) -> None:
+    """Degenerate but real input: the first beats of the 5-min series; every panel says what it lacks."""
+    rr = load_rr(_data_file("pyhrv_nsr_5min.csv"))[:n_beats]
+    src = tmp_path / "few.csv"
+    src.write_text("\n".join(str(int(v)) for v in rr) + "\n")
+    data = build_report_data(load_recording(src))
+    assert data.rmssd_ms.size == 0 and data.coherence.size == 0 and data.psd_f_hz.size == 0
+    mean_hr = next(r for r in data.summary if r.key == "mean_hr_bpm")
+    assert mean_hr.value == pytest.approx(60000.0 / rr.mean(), rel=1e-12)
+    out = render_report(data, tmp_path / "few.svg")
+    ET.parse(out)
