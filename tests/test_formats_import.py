@@ -343,3 +343,14 @@ def test_vagal_csv_export_reads_back_with_breaks(tmp_path: Path, nsr_5min: npt.N
     segments_col = [line.rsplit(",", 1)[1] for line in path.read_text().splitlines()[1:]]
     assert segments_col[0] == "start" and segments_col[-1] == "breathing"
     _same_analysis(rec, nsr_5min, breaks, t_s=t)
+
+
+def test_csv_with_unix_times_in_ms(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    """HRV Logger (iOS) layout: ``timestamp`` in Unix ms, ``rr`` in ms."""
+    epoch_ms = 1_764_000_000_000 + np.cumsum(nsr_5min)
+    path = tmp_path / "hrvlogger.csv"
+    path.write_text("timestamp,rr\n" + "".join(f"{int(e)},{int(r)}\n" for e, r in zip(epoch_ms, nsr_5min, strict=True)))
+    rec = load_recording(path)
+    np.testing.assert_allclose(rec.t_s, np.cumsum(nsr_5min) / 1000.0, atol=1e-6)
+    assert rec.meta["start"].startswith("2025-11-2")
+    _same_analysis(rec, nsr_5min)

@@ -296,3 +296,12 @@ async def test_original_start_up_states_are_replaced_later_states_kept(
     ]
     assert next(e for e in got if isinstance(e, ev.DeviceInfo)).kind == "replay"
     assert sum(isinstance(e, ev.Gap) for e in got) == 1
+
+
+async def test_rr_file_starting_late_replays_from_its_first_beat(nsr_5min: npt.NDArray[np.float64]) -> None:
+    t = 100.0 + np.cumsum(nsr_5min) / 1000.0
+    src = ReplaySource(from_rr("x.csv", "csv-time", nsr_5min, t_s=t), clock=VirtualClock(), speed=float("inf"))
+    assert src.position_s == pytest.approx(100.0)
+    got = await _collect(src)
+    first_beat_at = next(now for now, e in got if isinstance(e, ev.Beat))
+    assert first_beat_at == t[0]

@@ -49,6 +49,8 @@ MAX_LAG_S: Final = 4.0
 """Arrival clock ahead of the cumulative RR time by more than this: data was lost there."""
 _SECONDS_MEDIAN_LIMIT: Final = 10.0
 """RR values with a median below this are in seconds."""
+_EPOCH_LIMIT_S: Final = 1e8
+"""Times beyond this (over three years of seconds) are Unix time, not session time."""
 
 PSL_RR_HEADER: Final = "Phone timestamp;RR-interval [ms]"
 PSL_HR_HEADER: Final = "Phone timestamp;HR [bpm]"
@@ -399,8 +401,15 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
         k = int(np.flatnonzero(~np.isfinite(t))[0])
         raise InputFileError(p, f"not a time: {times[k][:30]!r}", line=lines[k + 1][0])
     # Numbers: ms when the spacing of times matches RR in ms, else seconds.
-    if t.size > 1 and float(np.median(np.diff(t))) > 10.0:
-        t = t / 1000.0
+    scale = 1000.0 if t.size > 1 and float(np.median(np.diff(t))) > 10.0 else 1.0
+    meta: dict[str, Any] = {"unit_in_file": unit}
+    if t.size and t[0] / scale > _EPOCH_LIMIT_S:
+        # Unix time: keep the start as a date, and times from the first beat's start
+        # (subtracted before scaling, so no precision is lost to the large numbers).
+        origin = float(t[0]) - float(rr_ms[0]) / 1000.0 * scale
+        meta["start"] = datetime.fromtimestamp(origin / scale).astimezone().isoformat()
+        t = t - origin
+    t = t / scale
     breaks = np.asarray(gaps, dtype=np.bool_)
     if gap_col is None and t.size > 1:
         expected = rr_ms[1:] / 1000.0
@@ -408,7 +417,7 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
     if t.size and np.any(np.diff(t) < 0):
         k = int(np.flatnonzero(np.diff(t) < 0)[0]) + 1
         raise InputFileError(p, "times go backwards", line=lines[k + 1][0])
-    return from_rr(p, "csv-time", rr_ms, t_s=t, breaks=breaks, meta={"unit_in_file": unit})
+    return from_rr(p, "csv-time", rr_ms, t_s=t, breaks=breaks, meta=meta)
 
 
 def _is_time(text: str) -> bool:

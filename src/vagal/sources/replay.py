@@ -108,6 +108,9 @@ class ReplaySource:
         self._events: list[Event] = self._build_events()
         self._due: list[float] = list(accumulate((e.t_s for e in self._events), max)) if self._events else []
         self._origin_s = min(0.0, self._due[0]) if self._due else 0.0
+        if recording.events is None and recording.n_beats:
+            # RR-only files start where their first beat starts (a CSV may begin at 100 s).
+            self._origin_s = float(recording.t_s[0] - recording.rr_ms[0] / 1000.0)
         self._index = 0
         self._paused = False
         self._paused_at = 0.0
