@@ -118,6 +118,19 @@ def test_live_periodogram_equals_psd_welch(nsr_5min: FloatArray, window_s: float
     np.testing.assert_allclose(p1, p0, rtol=1e-9, atol=1e-9 * float(p0.max()))
 
 
+@pytest.mark.parametrize("window_s", [60.0, 64.0, 120.0, 128.0])
+def test_live_resample_equals_batch_resample(nsr_1h: FloatArray, window_s: float) -> None:
+    from vagal.engine.spectrum import resample as live_resample
+
+    t = np.cumsum(nsr_1h) / 1000.0
+    for start_s in np.linspace(0.0, float(t[-1]) - window_s, 25):
+        m = (t > start_s) & (t <= start_s + window_s)
+        g0, x0 = resample(t[m], nsr_1h[m], 4.0)
+        g1, x1 = live_resample(t[m], nsr_1h[m], 4.0)
+        np.testing.assert_array_equal(g1, g0)
+        np.testing.assert_allclose(x1, x0, rtol=1e-9)
+
+
 def test_spectral_metrics_equal_batch_core_on_the_same_window(nsr_1h: FloatArray) -> None:
     """LF, HF, LF/HF: exactly the batch steps on the last 120 s; coherence: coherence_from_rr."""
     engine = Engine()
@@ -313,3 +326,15 @@ def test_other_windows(nsr_1h: FloatArray, window_s: float) -> None:
     if snap.rmssd_ms.value is not None:
         assert snap.rmssd_ms.value == pytest.approx(batch.rmssd_ms, rel=1e-9)
     assert engine.window_beats()[-1][0] - engine.window_beats()[0][0] < window_s
+
+
+def test_a_beat_out_of_order_is_counted_and_kept_out(nsr_5min: FloatArray) -> None:
+    engine = Engine()
+    beats = _beats(nsr_5min)
+    for b in beats[:200]:
+        engine.push(b)
+    snap = engine.push(beats[150])  # a duplicate from the past
+    assert snap.artifacts >= 1 and engine.kinds["order"] == 1
+    for b in beats[200:]:
+        snap = engine.push(b)
+    assert snap.lf_hf.valid and snap.coherence.valid

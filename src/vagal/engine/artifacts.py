@@ -26,7 +26,8 @@ from typing import Final, Literal, TypeAlias
 
 from vagal.engine.rings import SortedWindow
 
-BeatKind: TypeAlias = Literal["ok", "range", "ectopic", "missed", "extra", "longshort"]
+BeatKind: TypeAlias = Literal["ok", "range", "ectopic", "missed", "extra", "longshort", "order"]
+"""How a beat was judged; "order" (set by the engine) is a beat not later than the one before."""
 Verdict: TypeAlias = tuple[float, float, BeatKind, bool]
 """(t_s, rr_ms, kind, break_before): break_before means no difference may reach back past it."""
 

@@ -8,12 +8,14 @@ Design decisions:
   (:class:`~vagal.engine.rings.WindowStats`) and a causal artifact classifier with two
   beats of delay (:mod:`vagal.engine.artifacts`). Everything the engine keeps is bounded
   by its windows, so memory is flat over a day of beats.
-* Spectral metrics use the batch core's own functions (``vagal.hrv.spectral`` and
-  ``vagal.hrv.coherence``) on the trailing windows, with the live settings of
-  METHODS.md §2.6: LF/HF on the last 120 s (cubic spline at 4 Hz, one Hann segment,
-  **linear** detrend, never on less than 2 minutes), coherence on the last 64 s (or 128 s),
-  breathing rate, RSA and phase synchrony on the last 60 s. The same beats given to
-  ``vagal.hrv`` give the same numbers.
+* Spectral metrics take the batch core's steps on the trailing windows, with the live
+  settings of METHODS.md §2.6: LF/HF on the last 120 s (cubic spline at 4 Hz, one Hann
+  segment, **linear** detrend, ``vagal.hrv.spectral.band_powers``; never on less than 2
+  minutes), coherence on the last 64 s (or 128 s; ``vagal.hrv.coherence.coherence_ratio``),
+  breathing rate, RSA and phase synchrony on the last 60 s. The resampling and the
+  one-segment periodogram are :mod:`vagal.engine.spectrum`'s lean copies of
+  ``vagal.hrv.spectral.resample`` and ``psd_welch`` (equal to 1e-9, tested): the same
+  beats given to ``vagal.hrv`` give the same numbers.
 * A gap (``Gap`` event, contact lost, a jump in the beat time axis) resets every window:
   no metric is ever computed across a gap. Settling beats and beats without contact are
   shown as heart rate but kept out of the metrics.
@@ -336,6 +338,13 @@ class Engine:
         self._beats += 1
         t, rr = b.t_s, b.rr_ms
         last = self._last_beat_t
+        if last is not None and t <= last:
+            # Not after the previous beat (a duplicate, or a clock that went back): bad data,
+            # counted and kept out; it must not reach a spline that needs increasing times.
+            self._artifacts += 1
+            self.kinds["order"] = self.kinds.get("order", 0) + 1
+            self._advance(t)
+            return
         if last is not None and (t - rr / 1000.0) - last > JUMP_TOLERANCE_S and self._gap_started_s is None:
             # The time axis jumped with no Gap event: treat it as one (never a long beat).
             self._count_gap(last, t - rr / 1000.0)
@@ -508,9 +517,9 @@ class Engine:
 
         import numpy as np
 
-        from vagal.engine.spectrum import periodogram
+        from vagal.engine.spectrum import periodogram, resample
         from vagal.hrv.coherence import coherence_ratio
-        from vagal.hrv.spectral import band_powers, resample
+        from vagal.hrv.spectral import band_powers
 
         t = np.fromiter((p[0] for p in nn), dtype=np.float64, count=n)
         rr = np.fromiter((p[1] for p in nn), dtype=np.float64, count=n)
@@ -528,7 +537,7 @@ class Engine:
         else:
             tw, rw = _window(t, rr, t_end, LF_HF_WINDOW_S)
             tg, xg = resample(tw, rw, FS_HZ)
-            grid = (tg, xg)
+            grid = (tg, xg) if tg.size else None
             bp = band_powers(*periodogram(xg, FS_HZ))
             spec.lf_ms2 = _finite(bp.lf_ms2, "no LF power in the window")
             spec.hf_ms2 = _finite(bp.hf_ms2, "no HF power in the window")
@@ -550,6 +559,8 @@ class Engine:
                 )
             else:
                 tg, xg = resample(tw, rw, FS_HZ)
+                if tg.size == 0:
+                    tg, xg = tw, rw  # cannot happen with increasing beat times; stay safe
                 nw = round(cw * FS_HZ)
                 tc = t_end - (nw - 1 - np.arange(nw, dtype=np.float64)) / FS_HZ
                 xc = np.interp(tc, tg, xg)
@@ -601,7 +612,8 @@ class Engine:
 
         hr = 60000.0 / xg
         f_breath = 1.0 / ref[1] if ref is not None else (br / 60.0 if br is not None else None)
-        hr_bp = rsa.band_pass(hr, FS_HZ, *rsa.rsa_band_hz(f_breath))
+        hr_spec = rsa.spectrum(hr)
+        hr_bp = rsa.band_pass(hr, FS_HZ, *rsa.rsa_band_hz(f_breath), spec=hr_spec)
         if ref is not None:
             amps = rsa.rsa_pacer_cycles(tg, hr_bp, ref[0], ref[1])
         else:
@@ -619,7 +631,7 @@ class Engine:
             spec.phase_sync = Metric(None, "synchrony needs the breathing guide")
             spec.phase_lag_s = Metric(None, "synchrony needs the breathing guide")
         else:
-            res = rsa.phase_sync(tg, hr, FS_HZ, ref[0], ref[1])
+            res = rsa.phase_sync(tg, hr, FS_HZ, ref[0], ref[1], spec=hr_spec)
             if res is None:
                 spec.phase_sync = Metric(None, "synchrony needs two full breaths")
                 spec.phase_lag_s = Metric(None, "synchrony needs two full breaths")

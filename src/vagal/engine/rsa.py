@@ -20,8 +20,9 @@ spectral timer (every few seconds of session time), never per beat.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from itertools import pairwise
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 import numpy as np
 
@@ -61,8 +62,10 @@ TAPER_HZ: Final = 0.02
 """Width of the raised-cosine edges of the FFT band-pass (no ringing from a brick wall)."""
 
 
-def _gain(f_hz: FloatArray, lo_hz: float, hi_hz: float) -> FloatArray:
-    """Band-pass gain: 1 inside [lo, hi], raised-cosine edges ``TAPER_HZ`` wide outside."""
+@lru_cache(maxsize=64)
+def _gain(nfft: int, fs_hz: float, lo_hz: float, hi_hz: float) -> FloatArray:
+    """Band-pass gain on the rfft bins: 1 inside [lo, hi], raised-cosine edges ``TAPER_HZ`` wide."""
+    f_hz = _freqs(nfft, fs_hz)
     g = np.zeros_like(f_hz)
     g[(f_hz >= lo_hz) & (f_hz <= hi_hz)] = 1.0
     lo_edge = (f_hz < lo_hz) & (f_hz > lo_hz - TAPER_HZ)
@@ -72,16 +75,29 @@ def _gain(f_hz: FloatArray, lo_hz: float, hi_hz: float) -> FloatArray:
     return g
 
 
-def _spectrum(x: FloatArray, fs_hz: float) -> tuple[npt.NDArray[np.complex128], FloatArray, int]:
-    """rfft of the linearly detrended series, zero-padded to ≥ 2n (no wrap-around)."""
+@lru_cache(maxsize=16)
+def _freqs(nfft: int, fs_hz: float) -> FloatArray:
+    return np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64)
+
+
+Spectrum: TypeAlias = "tuple[npt.NDArray[np.complex128], int, int]"
+"""(rfft of the detrended, zero-padded series, nfft, series length): shared by the filters."""
+
+
+def spectrum(x: FloatArray) -> Spectrum:
+    """rfft of the linearly detrended series, zero-padded to ≥ 2n (no wrap-around).
+
+    Compute it once and pass it to :func:`band_pass` and :func:`phase_sync` as ``spec``.
+    """
     from vagal.engine.spectrum import detrend_linear
 
     nfft = 1 << (2 * x.size - 1).bit_length()
-    f = np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64)
-    return np.fft.rfft(detrend_linear(x), n=nfft), f, nfft
+    return np.fft.rfft(detrend_linear(x), n=nfft), nfft, x.size
 
 
-def band_pass(x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float) -> FloatArray:
+def band_pass(
+    x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float, *, spec: Spectrum | None = None
+) -> FloatArray:
     """Zero-phase band-pass of an evenly sampled series (FFT with raised-cosine edges).
 
     Zero-phase by construction (a real gain), so peaks stay where they are; the series is
@@ -92,23 +108,26 @@ def band_pass(x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float) -> FloatA
         fs_hz: Its sampling rate, Hz.
         lo_hz: Lower edge, Hz.
         hi_hz: Upper edge, Hz.
+        spec: ``spectrum(x)``, if already computed.
 
     Returns:
         The filtered series, same length.
     """
-    spec, f, nfft = _spectrum(x, fs_hz)
-    y: FloatArray = np.fft.irfft(spec * _gain(f, lo_hz, hi_hz), n=nfft)[: x.size]
+    X, nfft, n = spec if spec is not None else spectrum(x)
+    y: FloatArray = np.fft.irfft(X * _gain(nfft, fs_hz, lo_hz, hi_hz), n=nfft)[:n]
     return y
 
 
-def analytic_band(x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float) -> npt.NDArray[np.complex128]:
+def analytic_band(
+    x: FloatArray, fs_hz: float, lo_hz: float, hi_hz: float, *, spec: Spectrum | None = None
+) -> npt.NDArray[np.complex128]:
     """The analytic signal of the band-passed series (its real part is :func:`band_pass`)."""
-    spec, f, nfft = _spectrum(x, fs_hz)
+    X, nfft, n = spec if spec is not None else spectrum(x)
     full = np.zeros(nfft, dtype=np.complex128)
-    h = spec * _gain(f, lo_hz, hi_hz)
+    h = X * _gain(nfft, fs_hz, lo_hz, hi_hz)
     full[: h.size] = h
     full[1 : h.size - 1] *= 2.0
-    z: npt.NDArray[np.complex128] = np.fft.ifft(full)[: x.size]
+    z: npt.NDArray[np.complex128] = np.fft.ifft(full)[:n]
     return z
 
 
@@ -214,7 +233,13 @@ def breathing_rate_per_min(f_hz: FloatArray, p: FloatArray, *, paced: bool = Fal
 
 
 def phase_sync(
-    t_s: FloatArray, hr: FloatArray, fs_hz: float, cycle_start_s: float, cycle_s: float
+    t_s: FloatArray,
+    hr: FloatArray,
+    fs_hz: float,
+    cycle_start_s: float,
+    cycle_s: float,
+    *,
+    spec: Spectrum | None = None,
 ) -> tuple[float, float] | None:
     """Phase locking of heart rate to the pacer, and the lag of the heart-rate peak.
 
@@ -229,6 +254,7 @@ def phase_sync(
         fs_hz: Grid rate, Hz.
         cycle_start_s: The start of any in-breath.
         cycle_s: Pacer cycle length, seconds.
+        spec: ``spectrum(hr)``, if already computed.
 
     Returns:
         ``(plv, lag_s)``: the phase-locking value |mean(exp(i(φ_hr − φ_p)))| in 0..1, and
@@ -238,7 +264,7 @@ def phase_sync(
     if not cycle_s > 0 or t_s.size < 2 or (t_s[-1] - t_s[0]) < 2 * cycle_s:
         return None
     f_p = 1.0 / cycle_s
-    z_full = analytic_band(hr, fs_hz, SYNC_BAND_RATIO[0] * f_p, SYNC_BAND_RATIO[1] * f_p)
+    z_full = analytic_band(hr, fs_hz, SYNC_BAND_RATIO[0] * f_p, SYNC_BAND_RATIO[1] * f_p, spec=spec)
     edge = int(0.5 * cycle_s * fs_hz)
     if z_full.size <= 2 * edge + 4:
         return None

@@ -1,4 +1,4 @@
-"""The live periodogram: the batch core's spectrum for one short window, without scipy's overhead.
+"""The live resampler and periodogram: the batch core's steps for one short window, minus overhead.
 
 Design decision: every live spectral window (60–128 s) is shorter than the batch core's
 256 s Welch segment, so ``vagal.hrv.spectral.psd_welch(x, fs, detrend="linear")`` reduces
@@ -9,6 +9,12 @@ scipy's general Welch machinery at 480 samples), which is what lets the engine r
 LF/HF, coherence and breathing rate every few seconds of session time and still replay a
 day of beats in seconds. tests/test_engine_core.py checks it against ``psd_welch`` to
 1e-9 on real data; longer inputs are handed to ``psd_welch`` itself.
+
+Likewise :func:`resample` is ``vagal.hrv.spectral.resample`` (cubic spline, not-a-knot
+ends, evaluated on the 4 Hz grid from the first beat) with the same arithmetic as
+scipy's ``CubicSpline`` but without its input validation: about 35 µs instead of about
+100 µs for a 2-minute window. Equal to the batch function to 1e-9 (tested); fewer than 4
+beats are handed to the batch function itself.
 
 References:
     METHODS.md §2.4, §2.6.
@@ -83,3 +89,52 @@ def periodogram(x: FloatArray, fs_hz: float) -> tuple[FloatArray, FloatArray]:
     p[1:-1] *= 2.0  # one-sided; nfft is even, so the last bin is Nyquist and not doubled
     f = np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64)
     return f, p
+
+
+def resample(t_s: FloatArray, rr_ms: FloatArray, fs_hz: float) -> tuple[FloatArray, FloatArray]:
+    """Equal to ``vagal.hrv.spectral.resample(t_s, rr_ms, fs_hz)`` for increasing beat times.
+
+    Args:
+        t_s: Beat times, seconds, strictly increasing (the engine guarantees it).
+        rr_ms: NN intervals, ms.
+        fs_hz: Output rate, Hz.
+
+    Returns:
+        ``(t_grid_s, rr_grid_ms)`` on ``t_s[0] + k / fs_hz`` up to the last beat.
+    """
+    n = t_s.size
+    if n < 4:
+        from vagal.hrv.spectral import resample as batch_resample
+
+        return batch_resample(t_s, rr_ms, fs_hz)
+    from scipy.linalg import solve_banded
+
+    x, y = t_s, rr_ms
+    dx = np.diff(x)
+    slope = np.diff(y) / dx
+    # The derivative at each knot from the tridiagonal system, exactly as CubicSpline builds it.
+    a = np.zeros((3, n))
+    b = np.empty(n)
+    a[1, 1:-1] = 2 * (dx[:-1] + dx[1:])
+    a[0, 2:] = dx[:-1]
+    a[-1, :-2] = dx[1:]
+    b[1:-1] = 3 * (dx[1:] * slope[:-1] + dx[:-1] * slope[1:])
+    d = x[2] - x[0]
+    a[1, 0] = dx[1]
+    a[0, 1] = d
+    b[0] = ((dx[0] + 2 * d) * dx[1] * slope[0] + dx[0] ** 2 * slope[1]) / d
+    d = x[-1] - x[-3]
+    a[1, -1] = dx[-2]
+    a[-1, -2] = d
+    b[-1] = (dx[-1] ** 2 * slope[-2] + (2 * d + dx[-1]) * dx[-2] * slope[-1]) / d
+    s = solve_banded((1, 1), a, b, overwrite_ab=True, overwrite_b=True, check_finite=False)
+    # Hermite coefficients per interval (CubicHermiteSpline), evaluated by Horner's rule.
+    tt = (s[:-1] + s[1:] - 2 * slope) / dx
+    c0 = tt / dx
+    c1 = (slope - s[:-1]) / dx - tt
+    m = int(np.floor((x[-1] - x[0]) * fs_hz + 1e-9)) + 1
+    grid = x[0] + np.arange(m, dtype=np.float64) / fs_hz
+    i = np.clip(np.searchsorted(x, grid, side="right") - 1, 0, n - 2)
+    u = grid - x[i]
+    out = ((c0[i] * u + c1[i]) * u + s[:-1][i]) * u + y[:-1][i]
+    return grid, out
