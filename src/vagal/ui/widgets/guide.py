@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.color import Color
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -136,6 +136,7 @@ class BreathGuide(Widget):
         self._styles: dict[tuple[int, int], Style] = {}
         self._style_key: tuple[object, ...] | None = None
         self._setup: _FrameSetup | None = None
+        self._last_box: Region | None = None
         self._frame: dict[int, Strip] = {}
         """Lines drawn for the current frame (Textual may ask for a line more than once)."""
         self.step()
@@ -144,7 +145,7 @@ class BreathGuide(Widget):
         self._timer = self.set_interval(1 / self.fps, self.step, name="breath-guide")
 
     def on_resize(self) -> None:
-        self._frame, self._setup = {}, None
+        self._frame, self._setup, self._last_box = {}, None, None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -159,13 +160,32 @@ class BreathGuide(Widget):
                 self.post_message(self.PhaseChanged(state.phase))
         self.volume = state.volume
         self.remaining_s = state.phase_remaining_s
-        # Redraw only when the disc's edge moves by a visible shade step (or the words change).
-        key = (self.phase, round(self._radius() * _LEVELS * 2), self.countdown, self.size)
-        if key != self._last_key:
-            self._last_key = key
-            self._frame = {}
-            self.frames += 1
+        # Redraw only when the disc's edge moves by a visible shade step (or the words change),
+        # and then only the box around the disc unless the words changed too: at 200x60 that
+        # is what keeps the dashboard well under 10 % of a core.
+        radius = self._radius()
+        key = (self.phase, round(radius * _LEVELS * 2), self.countdown, self.size)
+        if key == self._last_key:
+            return
+        last, self._last_key = self._last_key, key
+        self._frame = {}
+        self.frames += 1
+        box = self._disc_box(radius)
+        if last is None or last[0] != key[0] or last[2:] != key[2:] or self._last_box is None:
             self.refresh()
+        else:
+            self.refresh(self._last_box.union(box))
+        self._last_box = box
+
+    def _disc_box(self, radius: float) -> Region:
+        """The cells the disc covers (with a cell of margin), in widget coordinates."""
+        width = self.size.width
+        _, _, disc_top, rows = self._layout()
+        top = disc_top + max(0, math.floor((rows - radius) / 2) - 1)
+        bottom = disc_top + min(rows, math.ceil((rows + radius) / 2) + 1)
+        left = max(0, math.floor(width / 2 - radius) - 1)
+        right = min(width, math.ceil(width / 2 + radius) + 1)
+        return Region(left, top, max(0, right - left), max(0, bottom - top))
 
     @property
     def countdown(self) -> int:
