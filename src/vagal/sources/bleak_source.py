@@ -257,6 +257,7 @@ class BleakSource:
         info = await self._connect(self._device)
         t = self._clock.now()
         self._decoder.reset(t)
+        self._info = info = _replace_info(info, t)  # events stay in time order
         self._pending += [SourceState(t, "connected", f"connected to {self.name}"), info]
         return self
 
@@ -361,13 +362,14 @@ class BleakSource:
                 yield SourceState(
                     self._clock.now(),
                     "reconnecting",
-                    f"still looking for {self.name} (attempt {attempt}); next try in {delay_s:.0f} s",
+                    f"still looking for {self.name} (attempt {attempt}); next try {_in(delay_s)}",
                 )
             else:
                 if info is None:  # closed meanwhile
                     return
                 end_s = self._clock.now()
                 self._decoder.reset(end_s)
+                self._info = info = _replace_info(info, end_s)
                 gap = Gap(start_s, end_s, "disconnected")
                 self.stats.gap_s += gap.duration_s
                 yield gap
@@ -494,7 +496,12 @@ def _text(data: bytes | None) -> str | None:
     return text or None
 
 
-def _replace_info(info: DeviceInfo, t_s: float, *, sends_rr: bool) -> DeviceInfo:
+def _replace_info(info: DeviceInfo, t_s: float, *, sends_rr: bool | None = None) -> DeviceInfo:
     from dataclasses import replace
 
-    return replace(info, t_s=t_s, sends_rr=sends_rr)
+    return replace(info, t_s=t_s, sends_rr=info.sends_rr if sends_rr is None else sends_rr)
+
+
+def _in(delay_s: float) -> str:
+    """The wait in plain words for the status line: "in 4 s", or "in a moment" below a second."""
+    return f"in {delay_s:.0f} s" if delay_s >= 1 else "in a moment"
