@@ -109,3 +109,8 @@ def test_help_screen(snap_compare: Any) -> None:
 def test_quit_dialog_while_recording(snap_compare: Any) -> None:
     app, source = demo_app(recording=Path("sessions/2026-11-24 demo.vagal"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=held(source), press=["q"])
+
+
+def test_light_colours(snap_compare: Any) -> None:
+    app, source = demo_app()
+    assert snap_compare(app, terminal_size=(100, 30), run_before=held(source), press=["l"])

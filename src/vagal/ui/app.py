@@ -97,6 +97,7 @@ class VagalApp(App[int]):
         Binding("t", "toggle_trace", "HR/RR"),
         Binding("f", "toggle_presentation", "Present"),
         Binding("c", "toggle_sound", "Cues", show=False),
+        Binding("l", "toggle_light", "Light/dark", show=False),
         Binding("space", "pause", "Pause"),
         Binding("left", "seek(-1)", "Back", key_display="←"),
         Binding("right", "seek(1)", "Fwd", key_display="→"),
@@ -459,6 +460,10 @@ class VagalApp(App[int]):
         on_ = not self.screen.has_class("-presentation")
         self.screen.set_class(on_, "-presentation")
         self.query_one(HeartRateNow).max_scale = 4 if on_ else 2
+
+    def action_toggle_light(self) -> None:
+        """Switch between the dark and the light colour scheme."""
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def action_toggle_sound(self) -> None:
         """Turn the soft cue at each change of breath on or off."""

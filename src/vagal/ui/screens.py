@@ -24,6 +24,7 @@ There is nothing to get right: follow the rhythm as far as feels comfortable.
   t            heart trace: heart rate or RR interval
   f            presentation mode: large circle and numbers only
   c            soft sound cue at each change of breath (off at start)
+  l            light or dark colours
   ?            this help
   q            stop the session (the recording is saved)
 
