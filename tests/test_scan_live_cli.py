@@ -168,3 +168,44 @@ def test_bluetooth_modules_import_no_bleak_until_used() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout))
     assert not loaded & {"bleak", "dbus_fast", "numpy", "textual", "matplotlib"}, loaded
+
+
+@pytest.mark.ble
+@pytest.mark.skipif(
+    importlib.util.find_spec("vagal.commands._session") is None,
+    reason="the shared session runner (vagal.commands._session, engine developer) is not in the tree yet",
+)
+def test_live_with_an_optical_band_says_hrv_is_not_possible(
+    bluez: Any, system_bus: str, tmp_path: Path
+) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap
+
+    band = FakeHrStrap(bluez, name="Polar OH1 1A2B3C4D")
+    stop = threading.Event()
+
+    def pump() -> None:  # heart rate only, as an optical band sends it
+        while not stop.is_set():
+            if band.is_notifying():
+                band.push_hr(bytes([0x00, 72]))
+            time.sleep(0.5)
+
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    record = tmp_path / "oh1.vagal"
+    try:
+        proc = vagal(
+            "live", "--timeout", "3", "--headless", "--duration", "1", "--record", str(record),
+            env=ble_env(system_bus),
+        )  # fmt: skip
+    finally:
+        stop.set()
+        t.join(2)
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "Note: Polar OH1 sends no RR intervals, so HRV is not possible; heart rate is still shown."
+        in proc.stderr
+    )
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    device = [r for r in lines if r.get("type") == "device"]
+    assert device[0]["profile"] == "polar-oh1" and device[0]["sends_rr"] is False
+    assert not [r for r in lines if r.get("type") == "beat"]
