@@ -487,3 +487,105 @@ async def test_dropout_shows_reconnecting_and_the_guide_keeps_going() -> None:
         assert "receiving beats" in status.render().plain
         assert hr.hr_bpm is not None  # type: ignore[attr-defined]
         assert app.driver.engine.snapshot.gaps >= 1
+
+
+class WatchedSimulator:
+    """The real simulated strap, held at its first drop-out and again 10 s after it is back."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.clock = inner.clock
+        self.stats = inner.stats
+        self.dropped = asyncio.Event()
+        self.go_on = asyncio.Event()
+        self.back = asyncio.Event()
+        self.dropped_at_s = 0.0
+        self.back_at_s: float | None = None
+        self._closed = asyncio.Event()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._closed.set()
+        await self.inner.close()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[Event]:
+        async for event in self.inner:
+            yield event
+            if isinstance(event, SourceState) and event.state == "reconnecting" and not self.dropped.is_set():
+                self.dropped_at_s = event.t_s
+                self.dropped.set()
+                await self.go_on.wait()
+            elif isinstance(event, SourceState) and event.state == "connected" and self.dropped.is_set():
+                self.back_at_s = event.t_s
+            elif self.back_at_s is not None and event.t_s > self.back_at_s + 10 and not self.back.is_set():
+                self.back.set()
+                await self._closed.wait()
+
+
+async def test_simulator_dropout_and_reconnect() -> None:
+    from vagal.sources.simulated import SimArtifacts, SimulatedSource
+
+    clock = VirtualClock()
+    pacer = Pacer()
+    artifacts = SimArtifacts(dropout_per_hour=60.0, dropout_s=(12.0, 12.0))
+    source = WatchedSimulator(SimulatedSource(seed=5, clock=clock, breathing=pacer.volume_at, artifacts=artifacts))
+    app = make_app(source, pacer=pacer, clock=clock, mode="demo")  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await asyncio.wait_for(source.dropped.wait(), 30)
+        guide = app.query_one(BreathGuide)
+        status = app.query_one(StatusBar)
+        hr = app.query_one("#heart-rate")
+        # Seven seconds into the drop-out, as the person would see it.
+        frames = guide.frames
+        for dt in (2.0, 4.5, 7.0):
+            clock.jump_to(source.dropped_at_s + dt)
+            guide.step()
+        app._tick()
+        await pilot.pause()
+        assert "reconnecting… 7 s" in status.render().plain
+        assert hr.hr_bpm is None and "reconnecting" in hr.note  # type: ignore[attr-defined]
+        assert guide.frames >= frames + 3  # the guide keeps the person breathing
+        source.go_on.set()
+        await asyncio.wait_for(source.back.wait(), 30)
+        for _ in range(3):
+            await pilot.pause()
+        app._tick()
+        await pilot.pause()
+        text = status.render().plain
+        assert "reconnecting" not in text and "receiving beats" in text
+        assert hr.hr_bpm is not None  # type: ignore[attr-defined]
+        assert app.driver.engine.snapshot.gaps >= 1
+        assert source.back_at_s is not None and source.back_at_s - source.dropped_at_s >= 11.0
+
+
+def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``run_session`` → ``run_dashboard``: --sound and --duration reach the app, sinks are closed."""
+    import argparse
+
+    from vagal.ui import app as app_module
+
+    seen: list[VagalApp] = []
+
+    def fake_run(self: VagalApp) -> int:
+        seen.append(self)
+        return 0
+
+    monkeypatch.setattr(app_module.VagalApp, "run", fake_run)
+    sink = ListSink()
+    clock = VirtualClock()
+    args = argparse.Namespace(sound=True, duration=90.0)
+    status = app_module.run_dashboard(ScriptedSource(opening(), clock), args, clock=clock, sinks=[sink])
+    assert status == 0
+    (app,) = seen
+    assert app.sound is True
+    assert app.driver.until_s == 90.0
+    assert app.driver.pacer is None  # run_session has recorded the first pattern already
+    assert sink.closed
