@@ -121,3 +121,18 @@ def test_constant_rr_gives_zeros_and_explained_nones() -> None:
     assert d["rmssd_ms"] == 0.0 and d["sdnn_ms"] == 0.0
     for k in ("lf_hf", "lf_nu", "sampen", "dfa_alpha1", "coherence"):
         assert d[k] is None and res.reasons[k], k
+
+
+def test_the_core_imports_no_scipy_and_no_framework() -> None:
+    """``import vagal.hrv.analysis`` loads numpy only: scipy comes with the first call."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, json, vagal.hrv, vagal.hrv.analysis, vagal.hrv.coherence\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "numpy" in loaded
+    assert not loaded & {"scipy", "matplotlib", "textual", "bleak", "pandas", "neurokit2"}
