@@ -123,15 +123,15 @@ def test_real_recording_timing_is_monotonic_and_close_to_truth(nsr_raw: list[int
 
 def test_lost_notifications_become_a_gap_not_a_long_beat(nsr_raw: list[int]) -> None:
     sent = strap_stream(nsr_raw[:120], delay_s=(0.05, 0.05))
-    lost = sent[30:34]  # four notifications (about four seconds of beats) never arrive
-    kept = sent[:30] + sent[34:]
+    lost = sent[30:36]  # six notifications (about six seconds of beats) never arrive
+    kept = sent[:30] + sent[36:]
     events = feed_all(PayloadDecoder(settle_s=0), kept)
     gaps = [e for e in events if isinstance(e, Gap)]
     assert len(gaps) == 1
     gap = gaps[0]
     assert gap.reason == "no_data"
     last_before = sent[29].true_t_s[-1]
-    first_after = sent[34].true_t_s[0]
+    first_after = sent[36].true_t_s[0]
     got = beats(events)
     i_gap = events.index(gap)
     before, after = beats(events[:i_gap]), beats(events[i_gap:])
@@ -141,12 +141,34 @@ def test_lost_notifications_become_a_gap_not_a_long_beat(nsr_raw: list[int]) -> 
     # Both near the truth: never early; the re-anchor after the gap is at most one
     # notification period (1 s) plus the delivery delay (0.05 s) late.
     assert 0 <= gap.start_s - last_before < 0.3
-    assert 0 <= gap.end_s - (first_after - sent[34].rr_raw[0] / 1024) < 1.05 + 1e-9
+    assert 0 <= gap.end_s - (first_after - sent[36].rr_raw[0] / 1024) < 1.05 + 1e-9
     assert not [b for b in got if gap.start_s < b.t_s < gap.end_s]
     assert len(got) == 120 - sum(len(s.rr_raw) for s in lost)
     # No RR is stretched over the hole: all values are the strap's own.
     assert {b.rr_ms for b in got} <= {v * MS_PER_RR_UNIT for v in nsr_raw[:120]}
     assert all(b.t_s > gap.end_s for b in after)
+
+
+def test_a_notification_delivered_late_is_not_a_gap(nsr_raw: list[int]) -> None:
+    """Polar: RR values can arrive 3-4 s after the beat. A late one, then a burst, is delay."""
+    sent = strap_stream(nsr_raw[:60], delay_s=(0.05, 0.05))
+    burst_s = sent[20].arrival_s + 2.5
+    # Held back, then delivered together: the oldest beat in the burst is 3.5 s old on arrival
+    # (up to a second of waiting for the notification, plus 2.5 s of delivery delay).
+    for s in sent[20:23]:  # (each arrives later than it would have, never earlier)
+        assert s.arrival_s <= burst_s
+        s.arrival_s = burst_s
+    events = feed_all(PayloadDecoder(settle_s=0), sent)
+    assert not [e for e in events if isinstance(e, Gap)]
+    oldest_s = burst_s - sent[20].true_t_s[0]
+    assert 3.0 < oldest_s < DEFAULT_MAX_LAG_S
+    got = beats(events)
+    assert len(got) == 60
+    times = np.array([b.t_s for b in got])
+    truth = np.concatenate([s.true_t_s for s in sent])
+    assert np.all(np.diff(times) > 0)
+    assert np.all(times - truth >= -1e-9)  # never before the true beat
+    assert np.abs(times - truth)[-20:].max() < 0.3  # back on track after the burst
 
 
 def test_one_lost_notification_stays_below_the_gap_threshold() -> None:

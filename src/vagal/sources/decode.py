@@ -56,12 +56,15 @@ from vagal.gatt import parse_heart_rate_measurement
 
 DEFAULT_SETTLE_S: Final = 5.0
 """Straps send unreliable RR values right after connecting (Polar H10: the first few)."""
-DEFAULT_MAX_LAG_S: Final = 2.5
+DEFAULT_MAX_LAG_S: Final = 4.0
 """Cumulative beat time may trail arrival by this much before we assume lost notifications.
 
-Straps notify about once a second; 2.5 s is above ordinary delivery jitter, so two or
-more lost notifications become a gap. A single lost notification (about one beat) stays
-below it and shows up only as one missing RR value."""
+Late delivery is far more common than loss: the link layer retransmits a notification
+until it gets through or the link drops (then the source reconnects and records a
+``disconnected`` gap), and Polar notes that RR values "can be something measured 3-4
+seconds ago" when they arrive (polar-ble-sdk issue 227). Below 4 s a stretch is
+treated as delay, so a late notification never becomes a false gap; a real loss that
+short shows up only as missing RR values."""
 DEFAULT_NO_RR_CONTACT_S: Final = 5.0
 """Without RR values for this long (while they were flowing), judge contact lost."""
 CONTACT_SETTLE_S: Final = 2.0
