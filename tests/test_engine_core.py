@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import load_rr, real_recordings
 from vagal.engine.core import Engine, EngineSettings
@@ -338,3 +340,50 @@ def test_a_beat_out_of_order_is_counted_and_kept_out(nsr_5min: FloatArray) -> No
     for b in beats[200:]:
         snap = engine.push(b)
     assert snap.lf_hf.valid and snap.coherence.valid
+
+
+_STEP = st.one_of(
+    st.tuples(st.just("beat"), st.floats(100.0, 3000.0)),
+    st.tuples(st.just("steady"), st.integers(1, 150)),
+    st.tuples(st.just("settling"), st.floats(300.0, 1500.0)),
+    st.tuples(st.just("gap"), st.floats(0.5, 120.0)),
+    st.tuples(st.just("contact"), st.booleans()),
+    st.tuples(st.just("tick"), st.floats(0.0, 20.0)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_STEP, min_size=1, max_size=40), st.integers(0, 2**16))
+def test_any_event_stream_gives_valid_or_explained_metrics(
+    steps: list[tuple[str, object]], seed: int
+) -> None:
+    """Degenerate input never raises: every metric has a finite value or a plain reason."""
+    rng = np.random.default_rng(seed)
+    engine = Engine()
+    t = 0.0
+    for kind, arg in steps:
+        if kind == "beat":
+            t += float(arg) / 1000.0  # type: ignore[arg-type]
+            snap = engine.push(Beat(t, float(arg)))  # type: ignore[arg-type]
+        elif kind == "steady":
+            for rr in 850.0 + 40.0 * rng.standard_normal(int(arg)):  # type: ignore[call-overload]
+                t += rr / 1000.0
+                snap = engine.push(Beat(t, float(rr)))
+        elif kind == "settling":
+            t += float(arg) / 1000.0  # type: ignore[arg-type]
+            snap = engine.push(Beat(t, float(arg), settling=True))  # type: ignore[arg-type]
+        elif kind == "gap":
+            snap = engine.push(Gap(t, t + float(arg), "disconnected"))  # type: ignore[arg-type]
+            t += float(arg)  # type: ignore[arg-type]
+        elif kind == "contact":
+            snap = engine.push(ContactChanged(t, contact=bool(arg)))
+        else:
+            snap = engine.tick(t + float(arg))  # type: ignore[arg-type]
+        for name in (
+            "hr_bpm", "hr_smoothed_bpm", "rr_ms", "rmssd_ms", "sdnn_ms", "pnn50_pct", "lf_ms2", "hf_ms2",
+            "lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync", "phase_lag_s", "quality_pct",
+        ):  # fmt: skip
+            m = getattr(snap, name)
+            assert (m.value is not None and math.isfinite(m.value)) or m.reason, (name, m)
+        assert 0 <= snap.artifacts <= snap.beats
+    engine.summary()

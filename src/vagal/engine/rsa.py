@@ -147,16 +147,17 @@ def rsa_pacer_cycles(t_s: FloatArray, hr_bp: FloatArray, cycle_start_s: float, c
         return []
     t0, t1 = float(t_s[0]), float(t_s[-1])
     k0 = math.ceil((t0 - cycle_start_s) / cycle_s - 1e-9)
-    out: list[float] = []
-    start = cycle_start_s + k0 * cycle_s
-    while start + cycle_s <= t1 + 1e-9:
-        a = int(np.searchsorted(t_s, start, side="left"))
-        b = int(np.searchsorted(t_s, start + cycle_s, side="right"))
-        seg = hr_bp[a:b]
-        if seg.size >= 2:
-            out.append(float(seg.max() - seg.min()))
-        start += cycle_s
-    return out
+    k1 = math.floor((t1 - cycle_start_s) / cycle_s + 1e-9)
+    if k1 <= k0:
+        return []
+    bounds = cycle_start_s + np.arange(k0, k1 + 1, dtype=np.float64) * cycle_s
+    starts = np.searchsorted(t_s, bounds[:-1], side="left")
+    end = int(np.searchsorted(t_s, bounds[-1], side="right"))
+    if end - int(starts[-1]) < 2 or np.any(np.diff(starts) < 2):
+        return []
+    seg = hr_bp[:end]
+    amps = np.maximum.reduceat(seg, starts) - np.minimum.reduceat(seg, starts)
+    return [float(a) for a in amps]
 
 
 def rsa_detected_cycles(hr_bp: FloatArray, fs_hz: float) -> list[float]:
