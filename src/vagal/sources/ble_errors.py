@@ -122,6 +122,12 @@ def bluetooth_error(
             )
         if name in _DENIED:
             return BluetoothError("vagal was not allowed to use Bluetooth.", hint=_PERMISSION_HINT[key])
+        if name == "org.bluez.Error.NotReady":
+            return BluetoothError("Bluetooth is switched off.", hint=_POWER_HINT[key])
+        if name == "org.bluez.Error.InProgress":
+            return BluetoothError(
+                "Bluetooth is busy with another scan or connection.", hint="Wait a moment and try again."
+            )
         detail = exc.dbus_error_details
         why = f" ({detail})" if detail else ""
         return BluetoothError(f"Could not connect to {strap}{why}.", hint=_WAKE_HINT)
