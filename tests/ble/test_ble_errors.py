@@ -110,6 +110,9 @@ def test_not_available_reasons_per_platform(platform: str, reason: Any, expected
             "org.bluez.Error.Failed",
             "Could not connect to the strap Polar H10 (le-connection-abort-by-remote)",
         ),
+        ("org.bluez.Error.NotReady", "Bluetooth is switched off. Turn Bluetooth on (bluetoothctl power on"),
+        ("org.bluez.Error.InProgress", "Bluetooth is busy with another scan or connection. Wait a moment"),
+        ("org.bluez.Error.NotPermitted", "Could not connect to the strap Polar H10"),  # a GATT refusal
     ],
 )
 def test_dbus_errors(dbus_error: str, expected: str) -> None:
