@@ -136,3 +136,13 @@ def test_the_core_imports_no_scipy_and_no_framework() -> None:
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert "numpy" in loaded
     assert not loaded & {"scipy", "matplotlib", "textual", "bleak", "pandas", "neurokit2"}
+
+
+def test_heart_rate_range_and_sd2_sd1_are_kept(nsr_5min: npt.NDArray[np.float64]) -> None:
+    res = analyze_rr(nsr_5min)
+    fixed = correct_artifacts(nsr_5min)
+    td = time_domain(fixed.rr_ms)
+    assert res.min_hr_bpm == td.min_hr_bpm and res.max_hr_bpm == td.max_hr_bpm
+    assert res.mean_inst_hr_bpm == td.mean_inst_hr_bpm
+    assert res.sd2_sd1 == pytest.approx(res.sd2_ms / res.sd1_ms)
+    assert "sd2_sd1" not in res.to_dict()

@@ -48,6 +48,8 @@ _SECTIONS: tuple[tuple[str, tuple[tuple[str, str, Callable[[float], str]], ...]]
         (
             ("mean NN (ms)", "mean_nn_ms", _num(0)),
             ("heart rate (bpm, of mean NN)", "mean_hr_bpm", _num(1)),
+            ("heart rate, lowest beat (bpm)", "min_hr_bpm", _num(1)),
+            ("heart rate, highest beat (bpm)", "max_hr_bpm", _num(1)),
             ("SDNN (ms)", "sdnn_ms", _num(1)),
             ("RMSSD (ms)", "rmssd_ms", _num(1)),
             ("SDSD (ms)", "sdsd_ms", _num(1)),
@@ -74,6 +76,7 @@ _SECTIONS: tuple[tuple[str, tuple[tuple[str, str, Callable[[float], str]], ...]]
         (
             ("Poincaré SD1 (ms)", "sd1_ms", _num(1)),
             ("Poincaré SD2 (ms)", "sd2_ms", _num(1)),
+            ("Poincaré SD2/SD1", "sd2_sd1", _num(2)),
             ("sample entropy", "sampen", _num(2)),
             ("DFA α1", "dfa_alpha1", _num(2)),
             ("DFA α2", "dfa_alpha2", _num(2)),
@@ -97,6 +100,8 @@ def _column_names(paths: Sequence[str]) -> list[str]:
 
 def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, corrected: bool) -> str:
     """The readable table: one row per metric, one column per file, then the reasons."""
+    import numpy as np
+
     names = _column_names([p for p, _ in results])
     rows: list[tuple[str, list[str]]] = []
     notes: dict[tuple[str, str], list[str]] = {}
@@ -107,7 +112,8 @@ def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, correcte
         for label, key, fmt in metrics:
             cells: list[str] = []
             for name, (_, res) in zip(names, results, strict=True):
-                value = res.to_dict()[key]
+                raw = float(getattr(res, key))
+                value = raw if np.isfinite(raw) else None
                 if value is None:
                     cells.append(_NONE)
                     reason = res.reasons.get(key, "not computable")

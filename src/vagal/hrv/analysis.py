@@ -82,6 +82,8 @@ JSON_KEYS: Final = (
 )
 """The keys of ``vagal analyze --json``, in order (issue 2)."""
 
+_EXTRA = ("mean_inst_hr_bpm", "min_hr_bpm", "max_hr_bpm", "sd2_sd1")
+"""HrvResult fields beyond the JSON keys (shown in the table)."""
 _SPECTRAL = (
     "vlf_ms2",
     "lf_ms2",
@@ -149,7 +151,11 @@ class HrvResult:
     mean_inst_hr_bpm: float = NAN
     """Mean of the instantaneous heart rates."""
     min_hr_bpm: float = NAN
+    """Lowest instantaneous heart rate (one beat)."""
     max_hr_bpm: float = NAN
+    """Highest instantaneous heart rate (one beat)."""
+    sd2_sd1: float = NAN
+    """SD2 / SD1 of the Poincaré plot."""
     corrected: bool = True
     """Whether artifact correction was applied."""
     corrected_indices: npt.NDArray[np.intp] = field(default_factory=lambda: np.empty(0, dtype=np.intp))
@@ -289,7 +295,7 @@ def analyze_rr(
     if why_all is not None:
         if correct is False and nn.size:
             why_all += " (this analysis was asked not to correct them)"
-        reasons.update(dict.fromkeys(values, why_all))
+        reasons.update(dict.fromkeys([*values, *_EXTRA], why_all))
         return HrvResult(**values, reasons=reasons, **common)  # type: ignore[arg-type]
 
     # Time domain.
@@ -355,4 +361,13 @@ def analyze_rr(
     for k, v in values.items():
         if np.isnan(v) and k not in reasons:
             reasons[k] = "could not be computed from these beats"
-    return HrvResult(**values, reasons=reasons, **common)  # type: ignore[arg-type]
+    extra = {
+        "mean_inst_hr_bpm": td.mean_inst_hr_bpm,
+        "min_hr_bpm": td.min_hr_bpm,
+        "max_hr_bpm": td.max_hr_bpm,
+        "sd2_sd1": sd2 / sd1 if sd1 > 0 else NAN,
+    }
+    for k, v in extra.items():
+        if np.isnan(v):
+            reasons[k] = td.reasons.get(k) or reasons.get("sd1_ms") or "SD1 is 0 (no beat-to-beat change)"
+    return HrvResult(**values, reasons=reasons, **extra, **common)  # type: ignore[arg-type]
