@@ -301,6 +301,39 @@ async def test_help_screen_opens_and_closes() -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_mouse_footer_keys_work() -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        keys = {k.description: k for k in app.query(FooterKey)}
+        await pilot.click(keys["Present"])
+        assert app.screen.has_class("-presentation")
+        await pilot.press("f")
+        await pilot.click(keys["Help"])
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_dashboard_keeps_updating_under_a_dialog() -> None:
+    clock = VirtualClock(0.0)
+    script: list[Event | None] = [*opening(), *beats(0, 10), None, *beats(10, 30)]
+    source = ScriptedSource(script, clock)
+    app = build(source=source, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        before = app.driver.engine.snapshot.beats
+        source.gate.set()
+        clock.jump_to(30.0)
+        await settle(pilot, app)
+        app._tick()
+        assert app.driver.engine.snapshot.beats > before
+        assert app.dashboard.query_one(StatusBar).status.t_s == 30.0
+        await pilot.press("escape")
+
+
 async def test_quit_without_recording_leaves_at_once() -> None:
     sink = ListSink()
     app = build(sinks=[sink])

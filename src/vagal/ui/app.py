@@ -28,6 +28,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
@@ -178,11 +179,16 @@ class VagalApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(StatusBar).status = self.status
+        self.dashboard.query_one(StatusBar).status = self.status
         self.set_interval(1.0, self._tick, name="status-clock")
         self.set_interval(TRACE_EVERY_S, self._refresh_trace, name="trace")
         self._session = self._run_session()
         self._show(self.driver.engine.snapshot)
+
+    @property
+    def dashboard(self) -> Screen[Any]:
+        """The main screen (``App.query_one`` would search a dialog while one is open)."""
+        return self.screen_stack[0]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the replay keys outside replay, and the pacer keys in replay."""
@@ -251,17 +257,17 @@ class VagalApp(App[int]):
             warming=warming,
             replay_paused=bool(self._replay_attr("paused", False)),
         )
-        hr = self.query_one(HeartRateNow)
+        hr = self.dashboard.query_one(HeartRateNow)
         hr.hr_bpm = snap.hr_smoothed_bpm.value if gap_s is None else None
         if self.status.state == "reconnecting" or (gap_s is not None and gap_s >= 1):
             hr.note = self.status.connection_text()
         else:
             hr.note = "" if snap.hr_smoothed_bpm.valid else (snap.hr_smoothed_bpm.reason or "")
         for tile_id, _, _, _, field in _TILES:
-            self.query_one(f"#{tile_id}", MetricTile).update_metric(getattr(snap, field))
-        coherence = self.query_one(CoherenceTile)
+            self.dashboard.query_one(f"#{tile_id}", MetricTile).update_metric(getattr(snap, field))
+        coherence = self.dashboard.query_one(CoherenceTile)
         words = coherence.words or (coherence.metric.reason or "")
-        self.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")
+        self.dashboard.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")
 
     def _set_status(self, **changes: Any) -> None:
         from dataclasses import replace
@@ -269,7 +275,7 @@ class VagalApp(App[int]):
         new = replace(self.status, **changes)
         if new != self.status:
             self.status = new
-            self.query_one(StatusBar).status = new
+            self.dashboard.query_one(StatusBar).status = new
 
     @on(DeviceChanged)
     def _device_changed(self, message: DeviceChanged) -> None:
@@ -284,12 +290,16 @@ class VagalApp(App[int]):
     def _source_state_changed(self, message: SourceStateChanged) -> None:
         self._set_status(state=message.state.state, detail=message.state.detail)
         if message.state.state == "reconnecting":
-            self.query_one(HeartRateNow).note = "reconnecting…"
+            self.dashboard.query_one(HeartRateNow).note = "reconnecting…"
 
     @on(MarkerAdded)
     def _marker_added(self, message: MarkerAdded) -> None:
-        self.markers.append((message.marker.t_s, message.marker.label))
-        self.query_one(MarkerList).markers = tuple(self.markers[-20:])
+        entry = (message.marker.t_s, message.marker.label)
+        if entry in self.markers:
+            return  # a replayed marker seen again after seeking back
+        self.markers.append(entry)
+        self.markers.sort()
+        self.dashboard.query_one(MarkerList).markers = tuple(self.markers[-20:])
 
     @on(PacerPatternChanged)
     def _pacer_pattern_changed(self, message: PacerPatternChanged) -> None:
@@ -329,7 +339,7 @@ class VagalApp(App[int]):
         if not self._trace_dirty:
             return
         self._trace_dirty = False
-        trace = self.query_one(HeartTrace)
+        trace = self.dashboard.query_one(HeartTrace)
         engine = self.driver.engine
         span = trace.span_s
         t, y = engine.hr_trace(span) if trace.kind == "hr" else engine.rr_trace(span)
@@ -401,7 +411,9 @@ class VagalApp(App[int]):
 
     def _add_marker(self, t_s: float, label: str) -> None:
         marker = Marker(t_s=t_s, label=label)
-        if self.mode != "replay":
+        if self.mode == "replay":
+            self.notify("Shown here, but not saved: a replay is never recorded again.", title="Marker", timeout=5)
+        else:
             self._show(self.driver.inject(marker))
         self.post_message(MarkerAdded(marker))
 
@@ -445,21 +457,21 @@ class VagalApp(App[int]):
         )
 
     def _pattern_shown(self) -> None:
-        self.query_one("#pacer-info", Static).update(self.pacer.pattern.describe())
+        self.dashboard.query_one("#pacer-info", Static).update(self.pacer.pattern.describe())
         self._trace_dirty = True
 
     def action_toggle_trace(self) -> None:
         """Show heart rate or RR interval in the trace."""
-        trace = self.query_one(HeartTrace)
+        trace = self.dashboard.query_one(HeartTrace)
         trace.kind = "rr" if trace.kind == "hr" else "hr"
         self._trace_dirty = True
         self._refresh_trace()
 
     def action_toggle_presentation(self) -> None:
         """Large guide and large numbers, nothing else (for a screen in the room)."""
-        on_ = not self.screen.has_class("-presentation")
-        self.screen.set_class(on_, "-presentation")
-        self.query_one(HeartRateNow).max_scale = 4 if on_ else 2
+        on_ = not self.dashboard.has_class("-presentation")
+        self.dashboard.set_class(on_, "-presentation")
+        self.dashboard.query_one(HeartRateNow).max_scale = 4 if on_ else 2
 
     def action_toggle_light(self) -> None:
         """Switch between the dark and the light colour scheme."""
