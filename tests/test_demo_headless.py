@@ -158,7 +158,8 @@ def test_record_never_overwrites(tmp_path: Path) -> None:
     assert target.read_text() == "precious\n"
 
 
-def test_sigint_ends_cleanly_with_a_complete_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_ends_cleanly_with_a_complete_file(tmp_path: Path, sig: signal.Signals) -> None:
     out = tmp_path / "interrupted.vagal.jsonl"
     proc = subprocess.Popen(
         [
@@ -183,7 +184,7 @@ def test_sigint_ends_cleanly_with_a_complete_file(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60.0
     while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 2000):
         time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60.0)
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr and stdout.startswith("Session: ")

@@ -387,3 +387,16 @@ def test_any_event_stream_gives_valid_or_explained_metrics(
             assert (m.value is not None and math.isfinite(m.value)) or m.reason, (name, m)
         assert 0 <= snap.artifacts <= snap.beats
     engine.summary()
+
+
+@pytest.mark.parametrize("module", ["vagal.engine.core", "vagal.engine.driver", "vagal.commands.demo"])
+def test_engine_modules_load_nothing_heavy(module: str) -> None:
+    """numpy and scipy come in only when the first spectrum is computed; never a UI or Bluetooth."""
+    import json
+    import subprocess
+    import sys
+
+    probe = f"import {module}, sys, json; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert not loaded & {"numpy", "scipy", "textual", "bleak", "matplotlib", "pandas", "neurokit2"}

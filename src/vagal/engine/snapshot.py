@@ -6,8 +6,10 @@ instead of showing a misleading number during warm-up or after a gap.
 
 The engine (``vagal.engine.core.Engine``) contract, relied on by the UI and the driver:
 
-* ``Engine(settings: EngineSettings | None = None)`` – no clock of its own; time comes
-  from the events (``t_s``) and from ``tick(t_s)``.
+* ``Engine(settings: EngineSettings | None = None, *, pacer=None)`` – no clock of its own;
+  time comes from the events (``t_s``) and from ``tick(t_s)``. ``pacer`` is the running
+  ``vagal.pacer.Pacer`` (for RSA per pacer cycle and phase synchrony); without one the
+  engine follows recorded ``PacerChanged`` events.
 * ``push(event) -> Snapshot`` – fold one event (beats, gaps, contact, pacer changes,
   markers…); cheap per beat (O(1) time-domain updates).
 * ``tick(t_s) -> Snapshot`` – advance time without a beat (the spectral metrics are
@@ -16,6 +18,7 @@ The engine (``vagal.engine.core.Engine``) contract, relied on by the UI and the 
 * ``hr_trace(span_s) -> (t_s array, hr_bpm array)`` – the recent instantaneous heart
   rate for the scrolling trace (NaN at gaps so that a plot breaks there).
 * ``rr_trace(span_s) -> (t_s array, rr_ms array)`` – the same for RR.
+* ``summary() -> dict`` – whole-session figures for the end-of-session summary.
 """
 
 from __future__ import annotations
