@@ -18,9 +18,9 @@ Two corrections keep the axis honest without ever touching the RR values:
   ``max_lag_s``, beats were lost on the way: the axis is re-anchored by back-dating and
   a ``Gap(reason="no_data")`` covers the lost stretch, so it is never one long beat.
 * *Beats ahead of their arrival.* A beat cannot happen after the notification that
-  carries it arrived. The first anchor assumes the newest beat is as old as zero delay;
-  a strap notifying once a second can deliver a beat up to a second (plus delivery
-  delay) after it happened. When a later notification shows the axis running ahead of
+  carries it arrived. The first anchor assumes the newest beat happened at arrival;
+  in fact a strap notifying once a second delivers a beat up to a second (plus the
+  delivery delay) after it happened. When a later notification shows the axis running ahead of
   its arrival, that notification's beats are fitted between the previous beat and the
   arrival (their spacing on the axis shortened, their ``rr_ms`` unchanged). The axis
   thereby converges on the earliest placement consistent with every arrival seen.
@@ -55,7 +55,8 @@ from vagal.events import (
 from vagal.gatt import parse_heart_rate_measurement
 
 DEFAULT_SETTLE_S: Final = 5.0
-"""Straps send unreliable RR values right after connecting (Polar H10: the first few)."""
+"""Straps are said to send unreliable RR values right after connecting (the Polar H10 is
+named in issue 3; no public source found, see devices/polar-h10.toml): keep them out."""
 DEFAULT_MAX_LAG_S: Final = 4.0
 """Cumulative beat time may trail arrival by this much before we assume lost notifications.
 
