@@ -209,3 +209,20 @@ def test_live_with_an_optical_band_says_hrv_is_not_possible(
     device = [r for r in lines if r.get("type") == "device"]
     assert device[0]["profile"] == "polar-oh1" and device[0]["sends_rr"] is False
     assert not [r for r in lines if r.get("type") == "beat"]
+
+
+@pytest.mark.ble
+@pytest.mark.skipif(
+    importlib.util.find_spec("vagal.commands._session") is None,
+    reason="the shared session runner (vagal.commands._session, engine developer) is not in the tree yet",
+)
+def test_live_when_the_strap_refuses_the_connection(strap: Any, system_bus: str, tmp_path: Path) -> None:
+    strap.fail_connect("le-connection-abort-by-remote")
+    proc = vagal(
+        "live", "--timeout", "2", "--headless", "--duration", "1", "--record", str(tmp_path / "x.vagal"),
+        env=ble_env(system_bus),
+    )  # fmt: skip
+    last = assert_one_line_error(
+        proc, "Could not connect to the strap Polar H10 0A1B2C3D (le-connection-abort-by-remote)."
+    )
+    assert last.endswith("and try again.")
