@@ -89,7 +89,9 @@ def main() -> int:
         t0, c0 = time.monotonic(), _cpu_ticks(pid)
         time.sleep(args.seconds)
         t1, c1 = time.monotonic(), _cpu_ticks(pid)
-        screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+        screen = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False
+        ).stdout
     finally:
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=False)
         time.sleep(1.0)

@@ -43,7 +43,7 @@ class HeldSource:
         await self.inner.__aenter__()
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.inner.__aexit__(*exc)
 
     async def close(self) -> None:

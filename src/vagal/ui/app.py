@@ -35,7 +35,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from vagal.engine.snapshot import Snapshot
 from vagal.errors import VagalError
 from vagal.events import DeviceInfo, Event, Marker, PacerChanged, SourceState
-from vagal.pacer import PRESETS, BreathPattern, Pacer, PaceError
+from vagal.pacer import PRESETS, BreathPattern, PaceError, Pacer
 from vagal.ui.messages import (
     DeviceChanged,
     MarkerAdded,
@@ -571,7 +571,7 @@ def make_app(
         clock = MonotonicClock()
     time_source: Callable[[], float] = clock.now
     if mode == "replay" and hasattr(source, "position_s"):
-        time_source = lambda: float(source.position_s)  # type: ignore[attr-defined]  # noqa: E731
+        time_source = lambda: float(source.position_s)
     # In replay the recorded pattern changes come from the file, not from this pacer.
     driver = Driver(
         source,

@@ -6,8 +6,10 @@ recording cleanly (the app does that after the confirmation returns).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -46,7 +48,7 @@ vagal is not a medical device."""
 class HelpScreen(ModalScreen[None]):
     """What the dashboard shows and which keys do what."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss_help", "Close", show=True),
     ]
 
@@ -64,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
 class QuitScreen(ModalScreen[bool]):
     """Asks before stopping a session that is being recorded."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Stop and save", show=False),
         Binding("n,escape", "answer(False)", "Keep going", show=False),
     ]
@@ -100,7 +102,7 @@ class QuitScreen(ModalScreen[bool]):
 class MarkerScreen(ModalScreen[str | None]):
     """Asks for an optional label for a marker; Enter keeps it, Esc drops the marker."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
     def __init__(self, at: str) -> None:
         """Make the dialog.

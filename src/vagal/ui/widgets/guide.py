@@ -112,7 +112,7 @@ class BreathGuide(Widget):
         *,
         fps: float = DEFAULT_FPS,
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         """Make the guide.

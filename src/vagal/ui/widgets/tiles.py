@@ -12,6 +12,7 @@ from collections import deque
 from typing import ClassVar, Final
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -113,7 +114,7 @@ class MetricTile(Widget):
         *,
         decimals: int = 0,
         history: deque[float] | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         """Make a tile.
@@ -239,7 +240,7 @@ class HeartRateNow(Widget):
     max_scale: reactive[int] = reactive(2)
     """Largest font scale (presentation mode raises it)."""
 
-    def get_content_height(self, container: object, viewport: object, width: int) -> int:  # type: ignore[override]
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         scale = fit_scale("888", width, 100, max_scale=self.max_scale) or 1
         return len(render_big("888", scale)) + 1
 

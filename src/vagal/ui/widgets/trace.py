@@ -61,7 +61,7 @@ class HeartTrace(Widget):
         *,
         span_s: float = DEFAULT_SPAN_S,
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         """Make the trace.
@@ -168,7 +168,7 @@ class HeartTrace(Widget):
             if math.isnan(v):
                 prev = None
                 continue
-            y = int(round((hi - v) / (hi - lo) * (dots_h - 1)))
+            y = round((hi - v) / (hi - lo) * (dots_h - 1))
             y = min(dots_h - 1, max(0, y))
             y0, y1 = (y, y) if prev is None else (min(prev, y), max(prev, y))
             cx, dx = divmod(i, 2)
@@ -199,7 +199,7 @@ class HeartTrace(Widget):
         for x in range(plot_w):
             t = self.t_now_s - self.span_s + (x + 0.5) / max(1, plot_w) * self.span_s
             vol = self.volume_at(t) if self.volume_at is not None and t >= 0 else 0.0
-            heights.append(int(round(min(1.0, max(0.0, vol)) * levels)))
+            heights.append(round(min(1.0, max(0.0, vol)) * levels))
         out: dict[int, Strip] = {}
         for r in range(rows):
             floor = (rows - 1 - r) * 8
