@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -22,8 +23,9 @@ async def _close_bleak_bus() -> AsyncIterator[None]:
     nothing in bleak's behaviour during the test is changed.
     """
     yield
-    from bleak.backends.bluezdbus import manager
-
+    manager = sys.modules.get("bleak.backends.bluezdbus.manager")  # only where BlueZ was used
+    if manager is None:
+        return
     inst = manager._global_instances.pop(asyncio.get_running_loop(), None)
     bus = inst._bus if inst is not None else None
     if bus is not None and bus.connected:
