@@ -84,7 +84,8 @@ def test_injected_artifacts_move_rmssd_by_at_most_5_percent(nsr_1h: FloatArray) 
     assert abs(naive / clean - 1.0) > 0.5
     assert abs(fixed / clean - 1.0) <= 0.05
     assert engine.snapshot.artifacts >= 0.9 * len(bad)
-    assert set(engine.kinds) <= {"ectopic", "missed", "extra", "longshort", "range"}
+    assert set(engine.kinds) <= {"ectopic", "missed", "extra", "longshort", "range", "merged"}
+    assert engine.kinds.get("merged", 0) > 0  # extra beats are merged back, not just dropped
 
 
 def test_window_rmssd_recovers_too(nsr_1h: FloatArray) -> None:

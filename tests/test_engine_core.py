@@ -50,7 +50,7 @@ class _Verdicts:
         for ti, ri, kind in items:
             if ti > t_end_s:
                 break
-            if kind != "ok":
+            if kind not in ("ok", "merged"):
                 brk = True
                 continue
             if ti > t_end_s - window_s:

@@ -12,8 +12,11 @@ Differences from the batch version, on purpose:
 * the thresholds have a floor of ``MIN_THRESHOLD_MS`` (RR quantisation and ordinary
   variability are never "artifacts"), and of 10 % of the median RR while fewer than
   ``WARMUP_HISTORY`` beats back the trailing quartiles;
-* an "extra" beat flags the beat after it too (the two halves of one true interval);
-  nothing is invented: flagged beats are left out and no difference is formed across them.
+* an "extra" beat is merged with the beat after it (§5.3): the extra one is left out and
+  the next one carries the sum of the two halves, the true interval ("merged"); a
+  "missed" beat is left out rather than split in two (splitting would invent a zero
+  difference); ectopic and long/short beats are left out. Nothing is invented, and no
+  difference is formed across a beat that was left out.
 
 References:
     METHODS.md §5.1 and §5.3; Lipponen JA, Tarvainen MP (2019), J Med Eng Technol 43:173–181.
@@ -26,8 +29,10 @@ from typing import Final, Literal, TypeAlias
 
 from vagal.engine.rings import SortedWindow
 
-BeatKind: TypeAlias = Literal["ok", "range", "ectopic", "missed", "extra", "longshort", "order"]
-"""How a beat was judged; "order" (set by the engine) is a beat not later than the one before."""
+BeatKind: TypeAlias = Literal["ok", "merged", "range", "ectopic", "missed", "extra", "longshort", "order"]
+"""How a beat was judged. "merged": the beat after an extra one, carrying the two halves' sum
+(the true interval), used like "ok". "order" (set by the engine): a beat not later than the one
+before. Every other kind is left out of the metrics."""
 Verdict: TypeAlias = tuple[float, float, BeatKind, bool]
 """(t_s, rr_ms, kind, break_before): break_before means no difference may reach back past it."""
 
@@ -61,7 +66,7 @@ class CausalArtifactDetector:
         "_abs_mrr",
         "_abs_mrr_recent",
         "_brk",
-        "_flag_next",
+        "_extra",
         "_pending",
         "_prev_dn",
         "_prev_rr",
@@ -78,7 +83,8 @@ class CausalArtifactDetector:
         self._abs_mrr_recent = SortedWindow(RECENT_BEATS)
         self._prev_rr: float | None = None
         self._prev_dn = 0.0
-        self._flag_next = False
+        self._extra: tuple[float, bool, float | None] | None = None
+        """(rr_ms, break_before, previous rr_ms) of an extra beat waiting to be merged."""
         self._brk = False
 
     def reset(self) -> None:
@@ -91,7 +97,7 @@ class CausalArtifactDetector:
         self._abs_mrr_recent.clear()
         self._prev_rr = None
         self._prev_dn = 0.0
-        self._flag_next = False
+        self._extra = None
         self._brk = False
 
     def push(self, t_s: float, rr_ms: float) -> list[Verdict]:
@@ -124,6 +130,8 @@ class CausalArtifactDetector:
     def _decide(self) -> Verdict:
         pend = self._pending
         t_s, x, brk = pend[0]
+        if self._extra is not None:
+            return self._merge(t_s, x)
         x1 = pend[1][1] if len(pend) > 1 else None
         x2 = pend[2][1] if len(pend) > 2 else None
         # Across a range rejection the beat is still compared with the last beat before it
@@ -145,10 +153,7 @@ class CausalArtifactDetector:
             mrr *= 2.0
 
         kind: BeatKind = "ok"
-        if self._flag_next:
-            kind = "extra"
-            self._flag_next = False
-        elif dn > 1.0 or dn < -1.0:
+        if dn > 1.0 or dn < -1.0:
             if dn > 0:
                 s12 = max(self._prev_dn, dn1)
             else:
@@ -162,7 +167,7 @@ class CausalArtifactDetector:
                 if long_beat or short_beat or abs(mrr / th2) > 3.0:
                     if short_beat and x1 is not None and abs(x + x1 - med) < th2:
                         kind = "extra"
-                        self._flag_next = True
+                        self._extra = (x, brk, prev)
                     elif long_beat and abs(x / 2.0 - med) < th2:
                         kind = "missed"
                     else:
@@ -182,6 +187,29 @@ class CausalArtifactDetector:
         self._prev_dn = dn
         del pend[0]
         return (t_s, x, kind, brk)
+
+    def _merge(self, t_s: float, x: float) -> Verdict:
+        """The beat after an extra one: the sum of the two is the true interval."""
+        assert self._extra is not None
+        first, brk, prev = self._extra
+        self._extra = None
+        merged = first + x
+        med = self._median()
+        th1 = max(ALPHA * _spread(self._abs_drr, self._abs_drr_recent), MIN_THRESHOLD_MS)
+        d0 = merged - prev if prev is not None else 0.0
+        mrr = merged - med
+        if mrr < 0:
+            mrr *= 2.0
+        if prev is not None and not brk:
+            self._abs_drr.add(abs(d0))
+            self._abs_drr_recent.add(abs(d0))
+        self._abs_mrr.add(abs(mrr))
+        self._abs_mrr_recent.add(abs(mrr))
+        self._recent.append(merged)
+        self._prev_rr = merged
+        self._prev_dn = d0 / th1
+        del self._pending[0]
+        return (t_s, merged, "merged", brk)
 
 
 def _spread(long: SortedWindow, recent: SortedWindow) -> float:

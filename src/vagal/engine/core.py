@@ -189,7 +189,8 @@ class Engine:
         self._next_spec_t: float | None = None
         self._markers: deque[tuple[float, str]] = deque(maxlen=MAX_MARKERS)
         self.kinds: dict[BeatKind, int] = {}
-        """Flagged beats by kind ("ectopic", "missed", "extra", "longshort", "range")."""
+        """Flagged beats by kind ("ectopic", "missed", "extra", "longshort", "range", "order"),
+        and "merged": beats that carry an extra beat's half back (corrected, used)."""
         self.on_verdict: Any = None
         """Optional ``callable(t_s, rr_ms, kind)`` told of every decided beat (tests, recorder)."""
         self._totals = [0.0, 0.0, 0.0, 0.0, 0.0]
@@ -380,7 +381,9 @@ class Engine:
             cb = self.on_verdict
             if cb is not None:
                 cb(t, rr, kind)
-            if kind != "ok":
+            if kind == "merged":
+                self.kinds[kind] = self.kinds.get(kind, 0) + 1
+            elif kind != "ok":
                 self._artifacts += 1
                 self.kinds[kind] = self.kinds.get(kind, 0) + 1
                 self._flagged.append(t)
