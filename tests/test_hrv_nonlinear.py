@@ -136,3 +136,19 @@ def test_nonlinear_degenerate_input_is_nan(rr: npt.NDArray[np.float64]) -> None:
     assert np.isnan(sample_entropy(rr))
     assert np.isnan(dfa_alpha1(rr))
     assert np.isnan(dfa_alpha2(rr))
+
+
+def test_block_sweep_count_equals_the_other_two(nsr_1h: npt.NDArray[np.float64]) -> None:
+    """The 3-column block sweep (used when a 3-D table would be too big) against the
+    summed-area table and the k-d tree, on real data with a few hundred distinct values."""
+    from vagal.hrv.nonlinear import _count_sat, _count_sweep
+
+    rr = nsr_1h
+    tmpl = _templates(rr, np.zeros(rr.size, dtype=bool), 2)
+    r = 0.2 * np.std(rr, ddof=1)
+    u, inv = np.unique(tmpl, return_inverse=True)
+    ranks = inv.reshape(tmpl.shape)
+    lo = np.searchsorted(u, u - r, side="left")
+    hi = np.searchsorted(u, u + r, side="right")
+    expected = _count_sat(ranks, lo, hi, u.size)
+    assert _count_sweep(ranks, lo, hi, u.size) == expected == _count_tree(tmpl, r)
