@@ -344,6 +344,7 @@ def test_a_beat_out_of_order_is_counted_and_kept_out(nsr_5min: FloatArray) -> No
 
 _STEP = st.one_of(
     st.tuples(st.just("beat"), st.floats(100.0, 3000.0)),
+    st.tuples(st.just("junk"), st.sampled_from([math.nan, math.inf, -5.0, 0.0])),
     st.tuples(st.just("steady"), st.integers(1, 150)),
     st.tuples(st.just("settling"), st.floats(300.0, 1500.0)),
     st.tuples(st.just("gap"), st.floats(0.5, 120.0)),
@@ -365,6 +366,8 @@ def test_any_event_stream_gives_valid_or_explained_metrics(
         if kind == "beat":
             t += float(arg) / 1000.0  # type: ignore[arg-type]
             snap = engine.push(Beat(t, float(arg)))  # type: ignore[arg-type]
+        elif kind == "junk":
+            snap = engine.push(Beat(t + 0.5, float(arg)))  # type: ignore[arg-type]
         elif kind == "steady":
             for rr in 850.0 + 40.0 * rng.standard_normal(int(arg)):  # type: ignore[call-overload]
                 t += rr / 1000.0

@@ -338,6 +338,11 @@ class Engine:
     def _on_beat(self, b: Beat) -> None:
         self._beats += 1
         t, rr = b.t_s, b.rr_ms
+        if not (math.isfinite(t) and math.isfinite(rr) and rr > 0):
+            # Not a number at all: counted and kept out (never shown as a heart rate).
+            self._artifacts += 1
+            self.kinds["range"] = self.kinds.get("range", 0) + 1
+            return
         last = self._last_beat_t
         if last is not None and t <= last:
             # Not after the previous beat (a duplicate, or a clock that went back): bad data,
