@@ -6,10 +6,10 @@ summed-area table over the *ranks* of the distinct RR values: RR from a strap or
 lies on a grid (1/1024 s, 1/128 s…), so a day holds a few hundred distinct values, and
 the count is O(N + U^d) for U distinct values and template length d. When that table
 would be too big (U^d > 2·10⁷, e.g. a day from a 1/1024 s strap, U ≈ 600–1300), the
-(m+1)-count sorts the templates by their first value and sweeps them in blocks with a 2-D
-table of the other two (O(N·U), exact, ~0.5 s for 100,000 beats); beyond U = 2000 a k-d
-tree over the distinct templates, weighted by how often each occurs (scipy
-``cKDTree.count_neighbors``, exact, 2–4× slower than the sweep).
+(m+1)-count sorts the distinct templates by their first value and sweeps them in blocks
+with a 2-D table of the other two (O(N·U), exact, ~0.5 s for 100,000 all-distinct
+templates at U ≈ 600); beyond U = 1200 a k-d tree over the distinct templates, weighted
+by how often each occurs (scipy ``cKDTree.count_neighbors``, exact, ~1.5 s there).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ SAMPEN_MIN_BEATS: Final = 50
 """Fewer beats give too few template matches for a stable estimate."""
 _SAT_MAX_CELLS: Final = 20_000_000
 """Largest summed-area table (cells) before the next method (160 MB of int64)."""
-_SWEEP_MAX_CELLS: Final = 4_000_000
-"""Largest 2-D table of the block sweep (U ≤ 2000 distinct values); beyond it, the k-d tree."""
+_SWEEP_MAX_VALUES: Final = 1200
+"""Most distinct values for the block sweep (its cost grows as N·U); beyond, the k-d tree."""
 
 DFA_ALPHA1_SCALES: Final = (4, 16)
 """Box sizes in beats for α1, inclusive (Peng et al. 1995; Kubios)."""
@@ -108,39 +108,44 @@ def _count_sweep(
 ) -> int:
     """Ordered pairs (i ≠ j) in each other's box, for 3 columns, without a U³ table.
 
-    The templates are sorted by their first column, so the first condition is a range of
-    positions [L, R); count = F(R) − F(L), where F(k) counts the first k sorted templates
-    inside the box of the other two columns. F is answered block by block: a 2-D
+    Identical templates are merged first (with their count as a weight). The distinct
+    templates are sorted by their first column, so the first condition is a range of
+    positions [L, R); count = F(R) − F(L), where F(k) is the weight of the first k sorted
+    templates inside the box of the other two columns. F is answered block by block: a 2-D
     summed-area table of everything before the block (U² cells, rebuilt once per block)
     plus a direct comparison with the block's own templates. Blocks of ~U templates
-    balance the two: O(N·U) in all, ~0.3 s for 100,000 strap-like beats.
+    balance the two: O(N·U) in all.
     """
-    n = ranks.shape[0]
-    order = np.argsort(ranks[:, 0], kind="stable")
-    rk = ranks[order]
+    n_all = ranks.shape[0]
+    uniq, weight = np.unique(ranks, axis=0, return_counts=True)
+    order = np.argsort(uniq[:, 0], kind="stable")
+    rk = uniq[order]
+    wt = weight[order].astype(np.int64)
+    n = rk.shape[0]
     x = rk[:, 0]
     pos_l = np.searchsorted(x, lo[x], side="left")
     pos_r = np.searchsorted(x, hi[x], side="left")
     k = np.concatenate((pos_r, pos_l))
-    sign = np.concatenate((np.ones(n, dtype=np.int64), -np.ones(n, dtype=np.int64)))
+    sign = np.concatenate((wt, -wt))
     owner = np.concatenate((np.arange(n), np.arange(n)))
     q_order = np.argsort(k, kind="stable")
     k, sign, owner = k[q_order], sign[q_order], owner[q_order]
     ylo, yhi = lo[rk[owner, 1]], hi[rk[owner, 1]]
     zlo, zhi = lo[rk[owner, 2]], hi[rk[owner, 2]]
     block = max(256, nu)
-    hist = np.zeros((nu, nu), dtype=np.int32)
+    hist = np.zeros((nu, nu), dtype=np.int64)
     sat = np.zeros((nu + 1, nu + 1), dtype=np.int64)
     total = 0
     bounds = np.searchsorted(k, np.arange(0, n + block + 1, block), side="left")
     for b in range(bounds.size - 1):
         start = b * block
+        pts = rk[start : min(start + block, n)]
+        pw = wt[start : min(start + block, n)]
         qs = slice(int(bounds[b]), int(bounds[b + 1]))
         if qs.start < qs.stop:
-            sat[1:, 1:] = hist.cumsum(axis=0, dtype=np.int64).cumsum(axis=1)
+            sat[1:, 1:] = hist.cumsum(axis=0).cumsum(axis=1)
             y0, y1, z0, z1 = ylo[qs], yhi[qs], zlo[qs], zhi[qs]
             inside = sat[y1, z1] - sat[y0, z1] - sat[y1, z0] + sat[y0, z0]
-            pts = rk[start : min(start + block, n)]
             if pts.shape[0]:
                 before = np.arange(pts.shape[0])[None, :] < (k[qs] - start)[:, None]
                 py, pz = pts[:, 1][None, :], pts[:, 2][None, :]
@@ -151,12 +156,11 @@ def _count_sweep(
                     & (pz >= z0[:, None])
                     & (pz < z1[:, None])
                 )
-                inside = inside + hit.sum(axis=1)
+                inside = inside + hit @ pw
             total += int(np.dot(sign[qs], inside))
-        pts = rk[start : min(start + block, n)]
         if pts.shape[0]:
-            np.add.at(hist, (pts[:, 1], pts[:, 2]), 1)
-    return int(total) - int(n)
+            np.add.at(hist, (pts[:, 1], pts[:, 2]), pw)
+    return int(total) - int(n_all)
 
 
 def _count_tree(points: FloatArray, r: float) -> int:
@@ -180,7 +184,7 @@ def _count_matches(tmpl: FloatArray, r: float) -> tuple[int, int]:
     for d in (tmpl.shape[1] - 1, tmpl.shape[1]):
         if u.size**d <= _SAT_MAX_CELLS:
             out.append(_count_sat(ranks[:, :d], lo, hi, u.size))
-        elif d == 3 and u.size**2 <= _SWEEP_MAX_CELLS:
+        elif d == 3 and u.size <= _SWEEP_MAX_VALUES:
             out.append(_count_sweep(ranks[:, :d], lo, hi, u.size))
         else:
             out.append(_count_tree(np.ascontiguousarray(tmpl[:, :d]), r))
