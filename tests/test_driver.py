@@ -13,6 +13,7 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from vagal.clock import MonotonicClock, VirtualClock
 from vagal.engine.core import Engine
@@ -170,3 +171,36 @@ async def test_stop_from_outside_ends_the_run() -> None:
     await asyncio.wait_for(task, timeout=10.0)
     assert isinstance(sink.events[-1], SourceState) and sink.events[-1].state == "ended"
     assert driver.stopped_early
+
+
+async def test_a_replayed_recording_ends_with_what_analyze_gives_on_the_last_window() -> None:
+    """End to end: ReplaySource → Driver → Engine; the final 60 s window equals ``analyze_rr``."""
+    from tests.conftest import real_recordings
+    from vagal.hrv import analyze_rr
+    from vagal.sources.replay import ReplaySource
+
+    path = min(real_recordings(), key=lambda p: p.stat().st_size)
+    source = ReplaySource(str(path), speed=float("inf"))
+    engine = Engine()
+    verdicts: list[tuple[float, float, str]] = []
+    engine.on_verdict = lambda t, rr, kind: verdicts.append((t, rr, kind))
+    final = await Driver(source, engine).run()
+    assert final.rmssd_ms.value is not None and final.source_state == "ended"
+    # The last 60 s of decided beats, with a break wherever a flagged beat was left out.
+    verdicts.sort()
+    t_end = engine.window_beats()[-1][0]
+    rr: list[float] = []
+    breaks: list[bool] = []
+    brk = False
+    for t, x, kind in verdicts:
+        if kind not in ("ok", "merged"):
+            brk = True
+            continue
+        if t_end - 60.0 < t <= t_end:
+            rr.append(x)
+            breaks.append(brk and len(rr) > 1)
+        brk = False
+    batch = analyze_rr(np.array(rr), breaks=np.array(breaks), correct=False)
+    assert final.rmssd_ms.value == pytest.approx(batch.rmssd_ms, rel=1e-9)
+    assert final.sdnn_ms.value == pytest.approx(batch.sdnn_ms, rel=1e-9)
+    assert final.pnn50_pct.value == pytest.approx(batch.pnn50_pct, rel=1e-9)
