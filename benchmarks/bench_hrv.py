@@ -121,7 +121,14 @@ def main() -> int:
     st = _stages(day)
     print("  stages on the tiled day: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in st.items()))
     st2 = _stages(strap)
-    print(f"  sample entropy on the strap-like day: {st2['sampen'] * 1000:.0f} ms (k-d tree path)")
+    from vagal.hrv.artifacts import correct_artifacts
+
+    n_values = np.unique(correct_artifacts(strap).rr_ms).size
+    print(
+        f"  sample entropy on the strap-like day: {st2['sampen'] * 1000:.0f} ms "
+        f"({n_values:,} distinct NN values after correction: "
+        f"{'block sweep' if n_values <= 1200 else 'k-d tree'} path)"
+    )
     print(
         f"  result: RMSSD {res.rmssd_ms:.1f} ms, LF/HF {res.lf_hf:.2f}, SampEn {res.sampen:.3f}, "
         f"α1 {res.dfa_alpha1:.2f}, α2 {res.dfa_alpha2:.2f}, artifacts {res.artifacts_pct:.1f} %"
