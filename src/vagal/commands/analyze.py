@@ -48,6 +48,7 @@ _SECTIONS: tuple[tuple[str, tuple[tuple[str, str, Callable[[float], str]], ...]]
         (
             ("mean NN (ms)", "mean_nn_ms", _num(0)),
             ("heart rate (bpm, of mean NN)", "mean_hr_bpm", _num(1)),
+            ("heart rate (bpm, mean of beats)", "mean_inst_hr_bpm", _num(1)),
             ("heart rate, lowest beat (bpm)", "min_hr_bpm", _num(1)),
             ("heart rate, highest beat (bpm)", "max_hr_bpm", _num(1)),
             ("SDNN (ms)", "sdnn_ms", _num(1)),
