@@ -57,6 +57,7 @@ def test_json_one_object_with_the_issue_keys(tmp_path: Path) -> None:
     assert obj["n_beats"] == 337
     assert obj["dfa_alpha2"] is None
     assert obj["file"] == str(FIVE_MIN)
+    assert obj["psd_method"] == "welch"
 
 
 def test_json_array_for_several_files_and_options(tmp_path: Path) -> None:

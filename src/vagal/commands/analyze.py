@@ -173,7 +173,10 @@ def run(args: argparse.Namespace) -> int:
             (path, analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=correct, psd=psd))  # type: ignore[arg-type]
         )
     if args.json:
-        objs: list[dict[str, Any]] = [{"file": p, **r.to_dict()} for p, r in results]
+        # "file" and "psd_method" (METHODS.md §2.4: say which estimator) besides the metrics
+        objs: list[dict[str, Any]] = [
+            {"file": p, "psd_method": r.psd_method, **r.to_dict()} for p, r in results
+        ]
         if len(args.files) == 1:
             if objs:
                 print(json.dumps(objs[0], indent=2))
