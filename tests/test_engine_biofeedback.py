@@ -58,6 +58,8 @@ def test_resonance_breathing_raises_rsa_and_coherence(seed: int) -> None:
     # Heart rate follows the breath closely at the resonance rate.
     assert s6["phase_sync_mean"] > 0.85
     assert slow.snapshot.phase_sync.valid and slow.snapshot.phase_lag_s.valid
+    assert slow.snapshot.coherence.caution is None  # the peak is inside its band, at the pace
+    assert slow.snapshot.breathing_rate_per_min.caution is None
 
 
 @pytest.mark.parametrize("rate", [6.0, 12.0])
@@ -79,3 +81,19 @@ def test_spontaneous_breathing_rsa_uses_detected_cycles() -> None:
     assert snap.rsa_bpm.value == pytest.approx(expected, rel=0.5)
     assert snap.breathing_rate_per_min.value == pytest.approx(person.breath_rate_per_min, abs=2.5)
     assert snap.phase_sync.value is None
+
+
+def test_not_following_the_guide_is_said_gently() -> None:
+    """The person breathes at 12/min while the guide shows 6/min: the rate says so (§6.3)."""
+    person = Person.draw(np.random.default_rng(9))
+    own = Pacer(parse_pace("12"))
+    guide = Pacer(parse_pace("6"))
+    t, rr = simulate_rr(240.0, seed=9, breathing=own.volume_at, person=person)
+    engine = Engine(pacer=guide)
+    for a, b in zip(t.tolist(), rr.tolist(), strict=True):
+        snap = engine.push(Beat(a, b))
+    m = snap.breathing_rate_per_min
+    assert m.value == pytest.approx(12.0, abs=1.0)
+    assert m.caution is not None and "the guide is at 6.0/min" in m.caution
+    followed, _ = _session(9, 6.0, duration_s=240.0)
+    assert followed.snapshot.breathing_rate_per_min.caution is None

@@ -403,3 +403,16 @@ def test_engine_modules_load_nothing_heavy(module: str) -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not loaded & {"numpy", "scipy", "textual", "bleak", "matplotlib", "pandas", "neurokit2"}
+
+
+def test_coherence_peak_at_the_edge_of_its_band_carries_a_caution() -> None:
+    """A pure 16.2/min rhythm lies just above the 0.04–0.26 Hz search band: flagged (METHODS §6.1)."""
+    engine = Engine()
+    t = 0.0
+    rng = np.random.default_rng(0)
+    while t < 150.0:
+        rr = 900.0 + 60.0 * math.sin(2 * math.pi * 0.27 * t) + rng.normal(0.0, 2.0)
+        t += rr / 1000.0
+        snap = engine.push(Beat(t, rr))
+    assert snap.coherence.valid
+    assert snap.coherence.caution is not None and "fastest edge" in snap.coherence.caution

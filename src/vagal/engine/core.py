@@ -79,6 +79,8 @@ JUMP_TOLERANCE_S: Final = 1.0
 RSA_CYCLES: Final = 5
 MIN_RSA_CYCLES: Final = 3
 MIN_COHERENCE_BEATS: Final = 50
+GUIDE_MISMATCH_PER_MIN: Final = 1.0
+"""Breathing more than 1 breath/min away from the guide gets a caution (METHODS.md §6.3)."""
 TRACE_S: Final = 600.0
 """How much heart-rate/RR trace is kept for the dashboard."""
 MAX_MARKERS: Final = 20
@@ -574,9 +576,10 @@ class Engine:
                 xc = np.interp(tc, tg, xg)
                 if grid is None:
                     grid = (tc, xc)
-                cr = coherence_ratio(*periodogram(xc, FS_HZ))
+                fc, pc = periodogram(xc, FS_HZ)
+                cr = coherence_ratio(fc, pc)
                 spec.coherence = (
-                    Metric(float(cr))
+                    Metric(float(cr), caution=_edge_caution(fc, pc))
                     if math.isfinite(cr)
                     else Metric(None, "coherence is undefined for this window")
                 )
@@ -614,9 +617,14 @@ class Engine:
             return
         ref = self._pacer_reference(float(tg[-1]))
         br = rsa.breathing_rate_per_min(*periodogram(xg, FS_HZ), paced=ref is not None)
-        spec.breathing_rate_per_min = (
-            Metric(br) if br is not None else Metric(None, "no breathing rhythm found")
-        )
+        if br is None:
+            spec.breathing_rate_per_min = Metric(None, "no breathing rhythm found")
+        else:
+            caution = None
+            if ref is not None and abs(br - 60.0 / ref[1]) > GUIDE_MISMATCH_PER_MIN:
+                # METHODS.md §6.3: more than 1 breath/min away from the guide.
+                caution = f"breathing at about {br:.1f}/min; the guide is at {60.0 / ref[1]:.1f}/min"
+            spec.breathing_rate_per_min = Metric(br, caution=caution)
 
         hr = 60000.0 / xg
         f_breath = 1.0 / ref[1] if ref is not None else (br / 60.0 if br is not None else None)
@@ -775,6 +783,22 @@ def _window(t: FloatArray, rr: FloatArray, t_end: float, window_s: float) -> tup
 
     first = max(int(np.searchsorted(t, t_end - window_s, side="right")) - 1, 0)
     return t[first:], rr[first:]
+
+
+def _edge_caution(f_hz: FloatArray, p: FloatArray) -> str | None:
+    """A caution when the coherence peak sits at an edge of its 0.04–0.26 Hz search band (§6.1)."""
+    import numpy as np
+
+    from vagal.hrv.coherence import PEAK_SEARCH_HZ
+
+    idx = np.flatnonzero((f_hz >= PEAK_SEARCH_HZ[0]) & (f_hz <= PEAK_SEARCH_HZ[1]))
+    if idx.size < 3:
+        return None
+    k = int(np.argmax(p[idx]))
+    if 0 < k < idx.size - 1:
+        return None
+    side = "slowest" if k == 0 else "fastest"
+    return f"the strongest rhythm is at the {side} edge of the range coherence looks at"
 
 
 def _finite(x: float, reason: str) -> Metric:
