@@ -230,8 +230,9 @@ def session_summary(
     """The end-of-session summary (what ``--json`` prints).
 
     Whole-session figures come from :meth:`Engine.summary`; ``last`` holds the final
-    live values (LF/HF on the last 2 minutes, coherence on the last 64 s…) with the
-    reason for each one that has no value.
+    live values (LF/HF on the last 2 minutes, coherence on the last 64 s…), with the
+    reason for each one that has no value (``last_reasons``) and the caution for each one
+    to be read with care (``last_cautions``).
     """
     snap = engine.snapshot
     start = first_t_s if first_t_s is not None else 0.0
@@ -239,6 +240,7 @@ def session_summary(
     out.update(engine.summary())
     last: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
+    cautions: dict[str, str] = {}
     for name in (
         "hr_smoothed_bpm",
         "rmssd_ms",
@@ -258,8 +260,11 @@ def session_summary(
         last[name] = _metric(m)
         if m.value is None and m.reason:
             reasons[name] = m.reason
+        if m.caution:
+            cautions[name] = m.caution
     out["last"] = last
     out["last_reasons"] = reasons
+    out["last_cautions"] = cautions
     pacer = engine.pacer
     if pacer is not None:
         out["pace_per_min"] = float(pacer.rate_at(snap.t_s))
