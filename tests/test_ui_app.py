@@ -489,6 +489,19 @@ async def test_resize_down_to_80_by_24_keeps_everything_visible() -> None:
         assert app.query_one(BreathGuide).size.height >= 8
 
 
+@pytest.mark.parametrize("size", [(40, 12), (60, 20), (250, 80)])
+async def test_odd_sizes_do_not_break(size: tuple[int, int]) -> None:
+    app = build()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f", "f", "t")
+        await pilot.resize_terminal(30, 8)
+        await pilot.pause()
+        app.query_one(BreathGuide).step()
+        await pilot.pause()
+        assert app.is_running
+
+
 async def test_dropout_shows_reconnecting_and_the_guide_keeps_going() -> None:
     clock = VirtualClock(0.0)
     back = [Gap(20.5, 32.0, "disconnected"), SourceState(32.0, "streaming"), *beats(32, 40)]

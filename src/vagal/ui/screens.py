@@ -25,7 +25,8 @@ There is nothing to get right: follow the rhythm as far as feels comfortable.
   m            mark this moment (you can add a few words)
   t            heart trace: heart rate or RR interval
   f            presentation mode: large circle and numbers only
-  c            soft sound cue at each change of breath (off at start)
+  c            sound cue at each change of breath (off at start; the terminal's
+               bell: your terminal decides how it sounds, some flash instead)
   l            light or dark colours
   ?            this help
   q            stop the session (the recording is saved)
