@@ -408,6 +408,7 @@ class TransportSource(ScriptedSource):
 
     def seek(self, t_s: float) -> None:
         self.calls.append(("seek", t_s))
+        self.clock.jump_to(t_s)
 
     def seek_marker(self, direction: int) -> None:
         self.calls.append(("seek_marker", direction))
@@ -428,7 +429,7 @@ async def test_replay_keys_drive_the_transport() -> None:
         assert source.calls == [
             ("pause", None),
             ("seek", 40.0),
-            ("seek", 20.0),
+            ("seek", 30.0),
             ("seek_marker", 1),
             ("seek_marker", -1),
             ("set_speed", 2.0),
@@ -437,6 +438,22 @@ async def test_replay_keys_drive_the_transport() -> None:
         ]
         status = app.query_one(StatusBar).render().plain
         assert "replay · morning.vagal" in status and "10:00" in status
+
+
+async def test_seeking_back_restarts_the_analysis() -> None:
+    clock = VirtualClock(30.0)
+    source = TransportSource(opening("replay", "morning.vagal") + beats(0, 30), clock)
+    app = build(source=source, mode="replay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        first = app.driver.engine
+        assert first.snapshot.beats > 20
+        await pilot.press("right")  # forward: same analysis goes on
+        assert app.driver.engine is first
+        await pilot.press("left", "left")  # back to 20 s: fresh windows from there
+        assert app.driver.engine is not first
+        assert app.driver.engine.snapshot.beats == 0
+        assert app.query_one("#rmssd").history is app.trends.history["rmssd_ms"]  # type: ignore[attr-defined]
 
 
 async def test_replay_keys_do_nothing_outside_replay() -> None:

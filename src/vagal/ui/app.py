@@ -489,13 +489,31 @@ class VagalApp(App[int]):
 
     def _replay_call(self, name: str, *args: Any) -> None:
         method = getattr(self.driver.source, name, None)
+        before_s = self.time_source()
         if callable(method):
             method(*args)
+        if self.time_source() < before_s - 0.5:
+            self._restart_analysis()
         self._set_status(
             replay_paused=bool(self._replay_attr("paused", False)),
             replay_speed=self._replay_attr("speed", self.status.replay_speed),
             t_s=self.time_source(),
         )
+        self._trace_dirty = True
+
+    def _restart_analysis(self) -> None:
+        """After a jump back in a replay, analyse afresh from there.
+
+        The engine folds events in time order; beats from before the jump would otherwise
+        sit in its windows next to beats from "later" and mix two stretches of the session.
+        """
+        old = self.driver.engine
+        engine_type = type(old)
+        self.driver.engine = engine_type(getattr(old, "settings", None), pacer=getattr(old, "pacer", None))
+        self.trends = Trends(list(self.trends.history))
+        for tile_id, *_, field in _TILES:
+            self.dashboard.query_one(f"#{tile_id}", MetricTile).history = self.trends.history[field]
+        self._show(self.driver.engine.snapshot)
         self._trace_dirty = True
 
     def action_pause(self) -> None:
