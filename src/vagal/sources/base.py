@@ -42,6 +42,28 @@ class SourceStats:
     """Total time without data (drop-outs, contact loss)."""
 
 
+class ClosesOnExit:
+    """Mixin for sources: ``async with source`` yields the source, leaving the block closes it.
+
+    A source whose ``__aenter__`` does real work (connecting) overrides it; ``close()`` is
+    the source's own.
+    """
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
 @runtime_checkable
 class BeatSource(Protocol):
     """An async context manager and async iterator of events (see the module docstring)."""

@@ -20,7 +20,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypeAlias
 
 from vagal.clock import Clock, MonotonicClock
@@ -34,7 +33,7 @@ from vagal.gatt import (
     MANUFACTURER_NAME_UUID,
     MODEL_NUMBER_UUID,
 )
-from vagal.sources.base import SourceStats
+from vagal.sources.base import ClosesOnExit, SourceStats
 from vagal.sources.ble_errors import BLUETOOTH_FAILURES, bluetooth_error
 from vagal.sources.decode import DEFAULT_SETTLE_S, PayloadDecoder
 
@@ -180,7 +179,7 @@ def choose_strap(straps: list[FoundStrap], wanted: str | None) -> FoundStrap:
     )
 
 
-class BleakSource:
+class BleakSource(ClosesOnExit):
     """A Bluetooth LE heart-rate strap (Heart Rate Service 0x180D) as a beat source.
 
     Args:
@@ -260,14 +259,6 @@ class BleakSource:
         self._info = info = _replace_info(info, t)  # events stay in time order
         self._pending += [SourceState(t, "connected", f"connected to {self.name}"), info]
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Stop: unsubscribe and disconnect; the iterator ends with ``SourceState("ended")``."""

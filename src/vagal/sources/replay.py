@@ -32,8 +32,7 @@ import math
 from collections.abc import AsyncIterator
 from itertools import accumulate
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from vagal.clock import Clock, MonotonicClock, VirtualClock
 from vagal.errors import VagalError
@@ -47,7 +46,7 @@ from vagal.events import (
     RawPayload,
     SourceState,
 )
-from vagal.sources.base import SourceStats
+from vagal.sources.base import ClosesOnExit, SourceStats
 
 MIN_SPEED: Final = 0.25
 MAX_SPEED: Final = 64.0
@@ -77,7 +76,7 @@ def _fmt_time(t_s: float) -> str:
     return f"{m}:{s:02d}"
 
 
-class ReplaySource:
+class ReplaySource(ClosesOnExit):
     """A recorded session (or any supported file) as a :class:`~vagal.sources.base.BeatSource`.
 
     Args:
@@ -222,17 +221,6 @@ class ReplaySource:
         return target
 
     # --- the BeatSource protocol ------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Stop; the iterator ends after ``SourceState("ended")``."""

@@ -46,14 +46,13 @@ import math
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, Final, Literal, Self
+from typing import TYPE_CHECKING, Final, Literal
 
 from vagal import __version__
 from vagal.clock import Clock, MonotonicClock
 from vagal.events import DeviceInfo, Event, Gap, SourceState
 from vagal.gatt import encode_heart_rate_measurement, rr_ms_to_raw
-from vagal.sources.base import SourceStats
+from vagal.sources.base import ClosesOnExit, SourceStats
 from vagal.sources.decode import PayloadDecoder
 from vagal.sources.physiology import Breathing, HeartModel
 
@@ -342,7 +341,7 @@ def iter_notifications(
             yield item.t_s, item.data
 
 
-class SimulatedSource:
+class SimulatedSource(ClosesOnExit):
     """The simulated strap behind the :class:`vagal.sources.base.BeatSource` interface.
 
     Args:
@@ -385,17 +384,6 @@ class SimulatedSource:
         self.strap: SimulatedStrap | None = None
         """The strap model, once iteration started (its ``injected`` lists what was done)."""
         self._closed = asyncio.Event()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Stop; the iterator yields ``SourceState("ended")`` and ends (at once, even mid-wait)."""
