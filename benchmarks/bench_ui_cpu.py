@@ -42,10 +42,11 @@ def _cpu_ticks(pid: int) -> int:
 def _child_pid(shell_pid: int, name: str) -> int | None:
     """The pid of the first process under ``shell_pid`` (or itself) whose command holds ``name``."""
     for _ in range(50):
-        pids = [shell_pid]
+        pids: list[int] = []
         children = Path(f"/proc/{shell_pid}/task/{shell_pid}/children")
         if children.exists():
             pids += [int(p) for p in children.read_text().split()]
+        pids.append(shell_pid)  # last: the shell's own command line names the command too
         for pid in pids:
             try:
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -55,6 +56,12 @@ def _child_pid(shell_pid: int, name: str) -> int | None:
                 return pid
         time.sleep(0.1)
     return None
+
+
+def _screen(session: str) -> str:
+    """The pane's text as a person would see it."""
+    out = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False)
+    return out.stdout
 
 
 def main() -> int:
@@ -69,8 +76,10 @@ def main() -> int:
     cols, rows = (int(v) for v in args.size.lower().split("x"))
     session = f"vagal-bench-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "TERM": os.environ.get("TERM", "xterm-256color")}
+    # Keep the pane open after the command ends, so that a crash leaves its message on screen.
+    wrapped = f'{args.cmd}; echo "exited with status $?"; sleep 30'
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", str(cols), "-y", str(rows), args.cmd],
+        ["tmux", "new-session", "-d", "-s", session, "-x", str(cols), "-y", str(rows), wrapped],
         check=True,
         env=env,
     )
@@ -86,12 +95,15 @@ def main() -> int:
             return 2
         time.sleep(WARMUP_S)
         tick_hz = os.sysconf("SC_CLK_TCK")
-        t0, c0 = time.monotonic(), _cpu_ticks(pid)
-        time.sleep(args.seconds)
-        t1, c1 = time.monotonic(), _cpu_ticks(pid)
-        screen = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False
-        ).stdout
+        try:
+            t0, c0 = time.monotonic(), _cpu_ticks(pid)
+            time.sleep(args.seconds)
+            t1, c1 = time.monotonic(), _cpu_ticks(pid)
+        except FileNotFoundError:
+            print(f"bench_ui_cpu: {args.cmd!r} ended before the measurement did; its screen:", file=sys.stderr)
+            print(_screen(session), file=sys.stderr)
+            return 2
+        screen = _screen(session)
     finally:
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=False)
         time.sleep(1.0)
