@@ -334,6 +334,39 @@ async def test_dashboard_keeps_updating_under_a_dialog() -> None:
         await pilot.press("escape")
 
 
+class BrokenSource(ScriptedSource):
+    """A source with a bug: it raises something that is not a VagalError."""
+
+    async def _run(self) -> AsyncIterator[Event]:
+        yield SourceState(0.0, "connected")
+        raise RuntimeError("bad wiring")
+
+
+async def test_a_broken_source_is_reported_calmly_and_the_guide_goes_on() -> None:
+    from vagal.errors import DeviceNotFoundError
+
+    clock = MonotonicClock()
+    app = build(source=BrokenSource([], clock), clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert any("stopped unexpectedly" in n.message for n in app._notifications)
+        frames = app.query_one(BreathGuide).frames
+        await pilot.pause(0.3)
+        assert app.query_one(BreathGuide).frames > frames
+        assert app.is_running
+
+    class Unreachable(ScriptedSource):
+        async def __aenter__(self) -> Self:
+            raise DeviceNotFoundError("No heart-rate strap is in range.", hint="Wake the strap by wearing it.")
+
+    app = build(source=Unreachable([], clock), clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        (note,) = [n for n in app._notifications if n.title == "The source stopped"]
+        assert note.message == "No heart-rate strap is in range. Wake the strap by wearing it."
+        assert note.severity == "information"  # calm: no alarm colours
+
+
 async def test_quit_without_recording_leaves_at_once() -> None:
     sink = ListSink()
     app = build(sinks=[sink])

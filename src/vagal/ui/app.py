@@ -21,6 +21,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
@@ -30,7 +31,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import WorkerCancelled, WorkerFailed
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from vagal.engine.snapshot import Snapshot
 from vagal.errors import VagalError
@@ -270,8 +271,6 @@ class VagalApp(App[int]):
         self.dashboard.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")
 
     def _set_status(self, **changes: Any) -> None:
-        from dataclasses import replace
-
         new = replace(self.status, **changes)
         if new != self.status:
             self.status = new
@@ -304,12 +303,12 @@ class VagalApp(App[int]):
     @on(PacerPatternChanged)
     def _pacer_pattern_changed(self, message: PacerPatternChanged) -> None:
         """A replayed file changed its pattern: breathe with it."""
-        if self.mode != "replay" or message.event.t_s < self.pacer._last_request_s:
+        if self.mode != "replay":
             return
         try:
             self.pacer.set_pattern(message.event.t_s, BreathPattern.from_event(message.event))
         except PaceError:
-            return
+            return  # seen again after a jump back: the guide keeps the pattern it has
         self._pattern_shown()
 
     @on(SessionEnded)
@@ -323,6 +322,19 @@ class VagalApp(App[int]):
     def _session_failed(self, message: SessionFailed) -> None:
         self._set_status(state="disconnected", detail=str(message.error))
         self.notify(str(message.error), title="The source stopped", timeout=15)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the session pipeline: say so calmly; the guide keeps going."""
+        if event.worker.group == "session" and event.state == WorkerState.ERROR:
+            log.error("the session stopped unexpectedly", exc_info=event.worker.error)
+            self._set_status(state="disconnected")
+            self.notify(
+                f"Reading the source stopped unexpectedly ({event.worker.error}). "
+                "What was received is saved; you can keep breathing with the guide.",
+                title="The source stopped",
+                timeout=15,
+            )
 
     @on(BreathGuide.PhaseChanged)
     def _phase_changed(self) -> None:
