@@ -685,3 +685,27 @@ def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -
     assert app.driver.until_s == 90.0
     assert app.driver.pacer is None  # run_session has recorded the first pattern already
     assert sink.closed
+
+
+async def test_sigterm_ends_the_session_cleanly(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from vagal.sessions.reader import read_session
+
+    path = tmp_path / "session.vagal"
+    recorder = Recorder(path, {"source": "demo"})
+    app = build(sinks=[recorder], recording=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert signal.SIGTERM in app._signals  # handled by the app, not by the default action
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if recorder.closed:
+                break
+    assert recorder.closed and app.return_value == 0
+    session = read_session(path)
+    assert not session.damage
+    assert session.events is not None and isinstance(session.events[-1], SourceState)
+    assert session.events[-1].state == "ended"

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import logging
 import math
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -160,6 +161,7 @@ class VagalApp(App[int]):
         )
         self._trace_dirty = True
         self.trends = Trends([field for *_, field in _TILES])
+        self._signals: list[signal.Signals] = []
 
     # -- layout ------------------------------------------------------------------------
 
@@ -185,6 +187,27 @@ class VagalApp(App[int]):
         self.set_interval(TRACE_EVERY_S, self._refresh_trace, name="trace")
         self._session = self._run_session()
         self._show(self.driver.engine.snapshot)
+        self._handle_signals()
+
+    def _handle_signals(self) -> None:
+        """End cleanly on SIGTERM and SIGHUP (the terminal window closed) too.
+
+        Textual handles neither; without this the recording would stop mid-stream
+        instead of ending with the source's last events.
+        """
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is None:
+                continue
+            try:
+                loop.add_signal_handler(sig, self._signalled)
+            except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+                continue
+            self._signals.append(sig)
+
+    def _signalled(self) -> None:
+        self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
 
     @property
     def dashboard(self) -> Screen[Any]:
@@ -406,6 +429,9 @@ class VagalApp(App[int]):
                 close()
 
     async def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
         await self.close_session()
 
     def action_add_marker(self, ask: bool = True) -> None:
