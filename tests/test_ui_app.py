@@ -367,6 +367,15 @@ async def test_a_broken_source_is_reported_calmly_and_the_guide_goes_on() -> Non
         assert note.severity == "information"  # calm: no alarm colours
 
 
+async def test_clicking_a_tile_explains_it() -> None:
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#rmssd")
+        await pilot.pause()
+        (note,) = app._notifications
+        assert note.title == "RMSSD" and "beat to beat" in note.message
+
+
 async def test_quit_without_recording_leaves_at_once() -> None:
     sink = ListSink()
     app = build(sinks=[sink])

@@ -71,6 +71,17 @@ RATE_STEP_PER_MIN: Final = 0.5
 """How much + and - change the breathing rate."""
 REPLAY_SEEK_S: Final = 10.0
 REPLAY_SPEEDS: Final = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+EXPLANATIONS: Final[dict[str, str]] = {
+    "rmssd": "How much the time between heartbeats varies from beat to beat, over the last minute. "
+    "It tends to rise as the body settles.",
+    "coherence": "How much of the heart rhythm follows one slow, steady wave (peak ratio, HeartMath's "
+    "published method; not their score). Slow, easy breathing usually raises it.",
+    "lf-hf": "Low- to high-frequency power of the heart rhythm over the last two minutes. "
+    "Slow breathing moves power to low frequencies, so it rises then: that is expected.",
+    "rsa": "How far the heart rate rises on the in-breath and falls on the out-breath, peak to trough.",
+    "breathing": "Breaths per minute, estimated from the heart rhythm alone.",
+}
+"""What each tile means, shown when it is clicked. Plain words, no judgement."""
 _TILES: Final = (
     # (id, title, unit, decimals, Snapshot field)
     ("rmssd", "RMSSD", "ms", 0, "rmssd_ms"),
@@ -178,7 +189,14 @@ class VagalApp(App[int]):
         with Horizontal(id="tiles"):
             for tile_id, title, unit, decimals, field in _TILES:
                 cls = CoherenceTile if tile_id == "coherence" else MetricTile
-                yield cls(title, unit, decimals=decimals, history=self.trends.history[field], id=tile_id)
+                yield cls(
+                    title,
+                    unit,
+                    decimals=decimals,
+                    history=self.trends.history[field],
+                    explanation=EXPLANATIONS[tile_id],
+                    id=tile_id,
+                )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

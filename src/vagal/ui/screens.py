@@ -36,7 +36,7 @@ There is nothing to get right: follow the rhythm as far as feels comfortable.
   ← / →        10 s back / forward        n / N   next / previous marker
   [ / ]        slower / faster
 
-[b]What the numbers mean[/b]
+[b]What the numbers mean[/b] (click a tile to read this on the dashboard)
   RMSSD        beat-to-beat variation over the last minute (ms)
   coherence    how much the heart rhythm follows one slow wave (peak ratio)
   LF/HF        low- to high-frequency power

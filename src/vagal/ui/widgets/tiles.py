@@ -114,6 +114,7 @@ class MetricTile(Widget):
         *,
         decimals: int = 0,
         history: deque[float] | None = None,
+        explanation: str = "",
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -124,6 +125,7 @@ class MetricTile(Widget):
             unit: Unit shown after the value ("ms"; "" for none).
             decimals: Digits after the decimal point.
             history: The trend to draw (kept by :class:`Trends`, which sees every snapshot).
+            explanation: What the number means, shown when the tile is clicked.
             id: Textual id.
             classes: Textual CSS classes.
         """
@@ -132,6 +134,12 @@ class MetricTile(Widget):
         self.unit = unit
         self.decimals = decimals
         self.history: deque[float] = history if history is not None else deque(maxlen=TREND_POINTS)
+        self.explanation = explanation
+
+    def on_click(self) -> None:
+        """A click explains the number in plain words."""
+        if self.explanation:
+            self.notify(self.explanation, title=self.title, timeout=8)
 
     def update_metric(self, metric: Metric) -> None:
         """Show a new value (the trend may have grown too, so always redraw)."""
