@@ -292,6 +292,46 @@ async def test_sound_cue_rings_at_phase_changes_only_when_on() -> None:
         assert rings == [1]
 
 
+async def test_light_key_switches_colours() -> None:
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.current_theme.dark
+        await pilot.press("l")
+        assert not app.current_theme.dark
+        await pilot.press("l")
+        assert app.current_theme.dark
+
+
+async def test_live_mode_shows_the_strap_and_its_battery() -> None:
+    events = [
+        SourceState(0.0, "connecting"),
+        SourceState(0.0, "connected"),
+        DeviceInfo(0.0, "strap", "Polar H10 8C4D2A", battery_pct=80),
+        *beats(0, 30),
+    ]
+    app = build(events, mode="live")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        text = app.query_one(StatusBar).render().plain
+        assert text.startswith("Polar H10 8C4D2A · battery 80 % · receiving beats")
+        await pilot.press("space", "right")  # replay keys do nothing live
+        assert app.is_running
+
+
+async def test_contact_loss_is_said_plainly() -> None:
+    from vagal.events import ContactChanged
+
+    clock = VirtualClock(0.0)
+    script: list[Event | None] = [*opening(), *beats(0, 20), ContactChanged(20.5, False), None]
+    app = build(source=ScriptedSource(script, clock), clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        clock.jump_to(24.0)
+        app._tick()
+        await pilot.pause()
+        assert "no skin contact · 4 s" in app.query_one(StatusBar).render().plain
+
+
 async def test_help_screen_opens_and_closes() -> None:
     app = build()
     async with app.run_test(size=(80, 24)) as pilot:
