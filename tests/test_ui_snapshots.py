@@ -114,3 +114,8 @@ def test_quit_dialog_while_recording(snap_compare: Any) -> None:
 def test_light_colours(snap_compare: Any) -> None:
     app, source = demo_app()
     assert snap_compare(app, terminal_size=(100, 30), run_before=held(source), press=["l"])
+
+
+def test_marker_dialog(snap_compare: Any) -> None:
+    app, source = demo_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=held(source), press=["m", *"felt calmer"])

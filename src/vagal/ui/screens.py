@@ -117,7 +117,9 @@ class MarkerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="marker-dialog"):
             yield Label(f"Marker at {self.at}", id="marker-title")
-            yield Input(placeholder="a few words (optional)", max_length=120, id="marker-label")
+            field = Input(placeholder="a few words (optional)", max_length=120, id="marker-label")
+            field.cursor_blink = False  # nothing on screen blinks
+            yield field
             yield Label("Enter to keep · Esc to cancel", id="marker-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
