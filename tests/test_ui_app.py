@@ -758,3 +758,16 @@ async def test_sigterm_ends_the_session_cleanly(tmp_path: Path) -> None:
     assert not session.damage
     assert session.events is not None and isinstance(session.events[-1], SourceState)
     assert session.events[-1].state == "ended"
+
+
+async def test_trace_keeps_its_scale_despite_one_wild_beat() -> None:
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        trace = app.query_one(HeartTrace)
+        t = [i * 1.0 for i in range(90)]
+        hr = [62.0 + 5.0 * math.sin(2 * math.pi * x / 10.0) for x in t]
+        hr[45] = 31.0  # a missed beat: the RR doubled
+        trace.set_data(90.0, t, hr)
+        await pilot.pause()
+        lo, hi = trace._range(trace._columns(trace.size.width - 7))
+        assert lo > 50.0 and hi < 70.0

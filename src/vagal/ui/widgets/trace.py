@@ -139,10 +139,13 @@ class HeartTrace(Widget):
         return cols
 
     def _range(self, cols: Sequence[float]) -> tuple[float, float]:
-        valid = [v for v in cols if not math.isnan(v)]
+        valid = sorted(v for v in cols if not math.isnan(v))
         if not valid:
             return (50.0, 90.0) if self.kind == "hr" else (700.0, 1100.0)
-        lo, hi = min(valid), max(valid)
+        # A missed or extra beat makes one wild point; scale to the middle 96 % of the data
+        # (outliers are drawn at the edge) so the breathing wave stays large and calm.
+        cut = len(valid) // 50 if len(valid) >= 50 else 0
+        lo, hi = valid[cut], valid[-1 - cut]
         least = 10.0 if self.kind == "hr" else 100.0
         if hi - lo < least:
             mid = (hi + lo) / 2
