@@ -771,3 +771,18 @@ async def test_trace_keeps_its_scale_despite_one_wild_beat() -> None:
         await pilot.pause()
         lo, hi = trace._range(trace._columns(trace.size.width - 7))
         assert lo > 50.0 and hi < 70.0
+
+
+async def test_tiles_say_why_a_metric_is_not_ready() -> None:
+    from vagal.engine.snapshot import Metric
+    from vagal.ui.widgets.tiles import MetricTile
+
+    app = build(opening())
+    async with app.run_test(size=(80, 24)) as pilot:
+        tile = app.query_one("#rmssd", MetricTile)
+        tile.update_metric(Metric(None, "RMSSD needs 30 s of beats (12 s so far)"))
+        await pilot.pause()
+        text = tile.render().plain
+        assert text.startswith("RMSSD\nneeds 30 s of") and "–" not in text  # a reason, never a fake number
+        tile.update_metric(Metric(42.4))
+        assert tile.render().plain.splitlines()[1] == "42 ms"

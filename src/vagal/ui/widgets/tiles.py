@@ -37,6 +37,14 @@ def sparkline(values: list[float], width: int) -> str:
     return "".join(_SPARKS[min(7, int((v - lo) / span * 7.999))] for v in data)
 
 
+def _without_name(reason: str, title: str) -> str:
+    """"RMSSD needs 30 s of beats" → "needs 30 s of beats" under a tile titled RMSSD."""
+    first = title.split()[0].lower() if title.split() else ""
+    if first and reason.lower().startswith(first) and " needs " in reason:
+        return reason[reason.index(" needs ") + 1 :]
+    return reason
+
+
 def _fit(words: str, width: int) -> str:
     """``words`` cut to ``width`` columns with "…" (Textual would wrap them otherwise)."""
     return words if len(words) <= width else words[: max(0, width - 1)] + "…"
@@ -167,7 +175,7 @@ class MetricTile(Widget):
         else:
             # Not valid yet: the reason in plain words, on up to two lines (no trend to show).
             text.append("\n")
-            reason = _two_lines(self.metric.reason or "not yet", width)
+            reason = _two_lines(_without_name(self.metric.reason or "not yet", self.title), width)
             text.append(reason, self.get_component_rich_style("metric-tile--reason"))
             return text
         text.append("\n")
@@ -217,7 +225,7 @@ class CoherenceTile(MetricTile):
         text.append(self.title, self.get_component_rich_style("metric-tile--title"))
         text.append("\n")
         if self.level is None:
-            reason = _two_lines(self.metric.reason or "not yet", width)
+            reason = _two_lines(_without_name(self.metric.reason or "not yet", self.title), width)
             text.append(reason, self.get_component_rich_style("metric-tile--reason"))
             return text
         meter = "●" * (self.level + 1) + "○" * (len(COHERENCE_LEVELS) - 1 - self.level)
