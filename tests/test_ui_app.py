@@ -774,12 +774,18 @@ async def test_trace_keeps_its_scale_despite_one_wild_beat() -> None:
 
 
 async def test_tiles_say_why_a_metric_is_not_ready() -> None:
+    from textual.app import App
+
     from vagal.engine.snapshot import Metric
     from vagal.ui.widgets.tiles import MetricTile
 
-    app = build(opening())
-    async with app.run_test(size=(80, 24)) as pilot:
-        tile = app.query_one("#rmssd", MetricTile)
+    class One(App[None]):
+        def compose(self) -> Any:
+            yield MetricTile("RMSSD", "ms")
+
+    app = One()
+    async with app.run_test(size=(16, 4)) as pilot:
+        tile = app.query_one(MetricTile)
         tile.update_metric(Metric(None, "RMSSD needs 30 s of beats (12 s so far)"))
         await pilot.pause()
         text = tile.render().plain
