@@ -48,6 +48,7 @@ from vagal.ui.messages import (
     SourceStateChanged,
 )
 from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
+from vagal.ui.sound import Cues
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
 from vagal.ui.widgets.status import MarkerList, Status, StatusBar, clock_text
 from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile, Trends
@@ -173,6 +174,8 @@ class VagalApp(App[int]):
         self._trace_dirty = True
         self.trends = Trends([field for *_, field in _TILES])
         self._signals: list[signal.Signals] = []
+        self.cues = Cues(lambda: self.bell())
+        """Sound cues at each change of breath (played only while ``sound`` is on)."""
 
     # -- layout ------------------------------------------------------------------------
 
@@ -206,6 +209,8 @@ class VagalApp(App[int]):
         self._session = self._run_session()
         self._show(self.driver.engine.snapshot)
         self._handle_signals()
+        if self.is_headless:
+            self.cues.player = []  # tests never make a sound; the bell is a no-op there
 
     def _handle_signals(self) -> None:
         """End cleanly on SIGTERM and SIGHUP (the terminal window closed) too.
@@ -378,9 +383,9 @@ class VagalApp(App[int]):
             )
 
     @on(BreathGuide.PhaseChanged)
-    def _phase_changed(self) -> None:
+    def _phase_changed(self, message: BreathGuide.PhaseChanged) -> None:
         if self.sound:
-            self.bell()
+            self.cues.play(message.phase)
 
     @on(HeartTrace.Toggled)
     def _trace_clicked(self) -> None:
@@ -450,6 +455,7 @@ class VagalApp(App[int]):
         loop = asyncio.get_running_loop()
         for sig in self._signals:
             loop.remove_signal_handler(sig)
+        self.cues.close()
         await self.close_session()
 
     def action_add_marker(self, ask: bool = True) -> None:

@@ -25,8 +25,9 @@ There is nothing to get right: follow the rhythm as far as feels comfortable.
   m            mark this moment (you can add a few words)
   t            heart trace: heart rate or RR interval
   f            presentation mode: large circle and numbers only
-  c            sound cue at each change of breath (off at start; the terminal's
-               bell: your terminal decides how it sounds, some flash instead)
+  c            a soft tone at each change of breath, higher to breathe in, lower
+               to breathe out (off at start; without a sound player it is the
+               terminal's bell, which some terminals show as a flash)
   l            light or dark colours
   ?            this help
   q            stop the session (the recording is saved)
