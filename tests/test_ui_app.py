@@ -521,6 +521,8 @@ async def test_replay_keys_drive_the_transport() -> None:
         ]
         status = app.query_one(StatusBar).render().plain
         assert "replay · morning.vagal" in status and "10:00" in status
+        # This recording has no markers: "n" says so instead of doing nothing silently.
+        assert [n.message for n in app._notifications] == ["There are no more markers after this point."]
 
 
 async def test_seeking_back_restarts_the_analysis() -> None:

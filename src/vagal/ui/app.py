@@ -549,11 +549,10 @@ class VagalApp(App[int]):
     def _replay_attr(self, name: str, default: Any) -> Any:
         return getattr(self.driver.source, name, default)
 
-    def _replay_call(self, name: str, *args: Any) -> None:
+    def _replay_call(self, name: str, *args: Any) -> Any:
         method = getattr(self.driver.source, name, None)
         before_s = self.time_source()
-        if callable(method):
-            method(*args)
+        result = method(*args) if callable(method) else None
         if self.time_source() < before_s - 0.5:
             self._restart_analysis()
         self._set_status(
@@ -562,6 +561,7 @@ class VagalApp(App[int]):
             t_s=self.time_source(),
         )
         self._trace_dirty = True
+        return result
 
     def _restart_analysis(self) -> None:
         """After a jump back in a replay, analyse afresh from there.
@@ -588,7 +588,8 @@ class VagalApp(App[int]):
 
     def action_next_marker(self, direction: int) -> None:
         """Jump to the next (1) or previous (-1) marker in the replay."""
-        self._replay_call("seek_marker", direction)
+        if self._replay_call("seek_marker", direction) is None and direction > 0:
+            self.notify("There are no more markers after this point.", title="Markers", timeout=4)
 
     def action_speed(self, direction: int) -> None:
         """Replay slower (-1) or faster (1)."""
