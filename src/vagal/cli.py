@@ -38,7 +38,7 @@ def _add_pace(p: argparse.ArgumentParser) -> None:
         metavar="RATE|PRESET",
         default="resonance",
         help="breathing pattern: a rate in breaths/min (e.g. 6, 5.5) or a preset "
-        "(resonance, coherent, box, 4-7-8, sigh) or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
+        "(resonance, coherent, calm, box, 4-7-8, sigh) or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
         "default: resonance (6/min, 4 s in, 6 s out)",
     )
     p.add_argument("--sound", action="store_true", help="a soft cue at each phase change (eyes-closed practice)")
