@@ -795,3 +795,12 @@ async def test_tiles_say_why_a_metric_is_not_ready() -> None:
         assert text.startswith("RMSSD\nneeds 30 s of") and "–" not in text  # a reason, never a fake number
         tile.update_metric(Metric(42.4))
         assert tile.render().plain.splitlines()[1] == "42 ms"
+
+
+def test_a_newer_frame_replaces_a_stale_one() -> None:
+    from vagal.engine.snapshot import Snapshot
+    from vagal.ui.messages import DeviceChanged, MetricsUpdated
+
+    stale, fresh = MetricsUpdated(Snapshot(t_s=1.0)), MetricsUpdated(Snapshot(t_s=2.0))
+    assert fresh.can_replace(stale)
+    assert not fresh.can_replace(DeviceChanged(DeviceInfo(0.0, "strap", "H10")))
