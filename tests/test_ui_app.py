@@ -541,6 +541,24 @@ async def test_seeking_back_restarts_the_analysis() -> None:
         assert app.query_one("#rmssd").history is app.trends.history["rmssd_ms"]  # type: ignore[attr-defined]
 
 
+async def test_the_guide_stands_still_in_a_fast_replay() -> None:
+    clock = VirtualClock(1.0)
+    source = TransportSource(opening("replay", "morning.vagal"), clock)
+    app = build(source=source, mode="replay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        guide = app.query_one(BreathGuide)
+        await pilot.press("right_square_bracket")  # 2×: still breathing
+        assert not guide.held
+        await pilot.press("right_square_bracket")  # 4×: would flicker
+        assert guide.held
+        frames = guide.frames
+        clock.jump_to(5.5)
+        guide.step()
+        assert guide.frames == frames
+        await pilot.press("left_square_bracket")
+        assert not guide.held
+
+
 async def test_replay_keys_do_nothing_outside_replay() -> None:
     source = TransportSource(opening() + beats(0, 30), VirtualClock(30.0))
     app = build(source=source, mode="demo")

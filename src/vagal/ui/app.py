@@ -70,6 +70,8 @@ TRACE_EVERY_S: Final = 0.5
 """Wall seconds between redraws of the heart trace (it moves 1 column in ~1 s at 80 columns)."""
 RATE_STEP_PER_MIN: Final = 0.5
 """How much + and - change the breathing rate."""
+GUIDE_MAX_SPEED: Final = 2.0
+"""Above this replay speed the guide stands still: breathing at 4× or 64× would flicker."""
 REPLAY_SEEK_S: Final = 10.0
 REPLAY_SPEEDS: Final = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 EXPLANATIONS: Final[dict[str, str]] = {
@@ -209,6 +211,7 @@ class VagalApp(App[int]):
         self._session = self._run_session()
         self._show(self.driver.engine.snapshot)
         self._handle_signals()
+        self._hold_guide_if_fast()
         if self.is_headless:
             self.cues.player = []  # tests never make a sound; the bell is a no-op there
 
@@ -563,6 +566,10 @@ class VagalApp(App[int]):
         self._trace_dirty = True
         return result
 
+    def _hold_guide_if_fast(self) -> None:
+        speed = self.status.replay_speed
+        self.dashboard.query_one(BreathGuide).held = speed is not None and speed > GUIDE_MAX_SPEED
+
     def _restart_analysis(self) -> None:
         """After a jump back in a replay, analyse afresh from there.
 
@@ -599,6 +606,7 @@ class VagalApp(App[int]):
         new = (faster[0] if faster else speed) if direction > 0 else (slower[-1] if slower else speed)
         self._replay_call("set_speed", new)
         self._set_status(replay_speed=new)
+        self._hold_guide_if_fast()
 
 
 def make_app(

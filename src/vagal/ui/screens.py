@@ -35,7 +35,7 @@ There is nothing to get right: follow the rhythm as far as feels comfortable.
 [b]Replaying a session[/b] (the guide breathes the patterns recorded in the file)
   space        pause / resume
   ← / →        10 s back / forward        n / N   next / previous marker
-  [ / ]        slower / faster
+  [ / ]        slower / faster (above 2× the circle stands still, so it never flickers)
 
 [b]What the numbers mean[/b] (click a tile to read this on the dashboard)
   RMSSD        beat-to-beat variation over the last minute (ms)

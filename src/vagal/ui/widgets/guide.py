@@ -129,6 +129,8 @@ class BreathGuide(Widget):
         self.pacer = pacer
         self.time_source = time_source
         self.fps = fps
+        self.held = False
+        """True: the guide stands still (a fast replay would make it flicker)."""
         self.frames = 0
         """Frames drawn so far (tests check that the guide keeps moving)."""
         self._timer: Timer | None = None
@@ -153,6 +155,8 @@ class BreathGuide(Widget):
 
     def step(self) -> None:
         """Read the pacer at the current time and redraw if anything visible changed."""
+        if self.held:
+            return
         state = self.pacer.state_at(self.time_source())
         if state.phase != self.phase:
             self.phase = state.phase
