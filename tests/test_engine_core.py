@@ -416,3 +416,41 @@ def test_coherence_peak_at_the_edge_of_its_band_carries_a_caution() -> None:
         snap = engine.push(Beat(t, rr))
     assert snap.coherence.valid
     assert snap.coherence.caution is not None and "fastest edge" in snap.coherence.caution
+
+
+def test_one_drop_out_is_one_gap_even_when_the_first_beat_comes_late(nsr_5min: FloatArray) -> None:
+    """A strap reconnects, then its first beats arrive a few seconds after the Gap's end.
+
+    That late start belongs to the same drop-out: it must not be counted as a second gap.
+    """
+    from vagal.events import SourceState
+
+    engine = Engine()
+    beats = _beats(nsr_5min[:100])
+    for b in beats:
+        engine.push(b)
+    t_drop = beats[-1].t_s + 1.0
+    engine.push(SourceState(t_drop, "reconnecting"))
+    engine.push(SourceState(t_drop + 7.0, "connected"))
+    engine.push(Gap(beats[-1].t_s, t_drop + 7.0, "disconnected"))
+    snap = engine.snapshot
+    for b in _beats(nsr_5min[100:130], t0_s=t_drop + 10.0):
+        snap = engine.push(b)
+    assert snap.gaps == 1
+    assert snap.gap_started_s is None
+
+
+def test_a_drop_out_seen_only_by_the_timer_still_resets_the_windows(nsr_5min: FloatArray) -> None:
+    """No Gap event (a source that just went quiet): the time jump itself is the gap."""
+    engine = Engine()
+    beats = _beats(nsr_5min[:100])
+    for b in beats:
+        engine.push(b)
+    t_last = beats[-1].t_s
+    assert engine.tick(t_last + 8.0).gap_started_s is not None
+    after = _beats(nsr_5min[100:110], t0_s=t_last + 20.0)
+    for b in after:
+        snap = engine.push(b)
+    assert snap.gaps == 1
+    assert snap.gap_total_s == pytest.approx(20.0, abs=1.5)
+    assert all(t >= after[0].t_s for t, _ in engine.window_beats())

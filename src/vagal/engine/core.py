@@ -206,6 +206,8 @@ class Engine:
         self._source_state: Any = "connecting"
         self._gap_started_s: float | None = None
         self._gaps = 0
+        self._after_gap_event = False
+        """True from a Gap event until the next beat: a late first beat is the same gap."""
         self._gap_total_s = 0.0
         self._t_s = 0.0
         self._snap = Snapshot()
@@ -353,10 +355,16 @@ class Engine:
             self.kinds["order"] = self.kinds.get("order", 0) + 1
             self._advance(t)
             return
-        if last is not None and (t - rr / 1000.0) - last > JUMP_TOLERANCE_S and self._gap_started_s is None:
-            # The time axis jumped with no Gap event: treat it as one (never a long beat).
-            self._count_gap(last, t - rr / 1000.0)
-            self._reset_windows()
+        if last is not None and (t - rr / 1000.0) - last > JUMP_TOLERANCE_S:
+            if self._after_gap_event:
+                # The first beats after a reconnect came late: still the same drop-out.
+                self._gap_total_s += (t - rr / 1000.0) - last
+            else:
+                # The time axis jumped with no Gap event (perhaps already shown as a drop-out
+                # by ``tick``): treat it as one gap, never a long beat, and start afresh.
+                self._count_gap(last, t - rr / 1000.0)
+                self._reset_windows()
+        self._after_gap_event = False
         if self._gap_started_s is not None and self._contact is not False:
             # Beats flow again: a drop-out seen by ``tick`` is over (the Gap event, if any,
             # has been counted already).
@@ -441,6 +449,7 @@ class Engine:
 
     def _on_gap(self, g: Gap) -> None:
         self._count_gap(g.start_s, g.end_s)
+        self._after_gap_event = True
         self._reset_windows()
         self._gap_started_s = None
         if g.reason == "contact_lost":
