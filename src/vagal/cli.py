@@ -41,6 +41,13 @@ def _add_pace(p: argparse.ArgumentParser) -> None:
         "(resonance, coherent, calm, box, 4-7-8, sigh) or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
         "default: resonance (6/min, 4 s in, 6 s out)",
     )
+    p.add_argument(
+        "--ramp-from",
+        metavar="RATE|off",
+        default="12",
+        help="start the guide at this rate (breaths/min) and slow it gently to the pattern over "
+        "2 minutes (default 12, a usual resting rate; off: start at the pattern's rate)",
+    )
     p.add_argument("--sound", action="store_true", help="a soft cue at each phase change (eyes-closed practice)")
 
 

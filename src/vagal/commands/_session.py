@@ -22,6 +22,8 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
+from vagal.errors import VagalError
+
 if TYPE_CHECKING:
     from vagal.engine.core import Engine
     from vagal.engine.snapshot import Metric, Snapshot
@@ -65,7 +67,7 @@ def run_session(
     mode = str(getattr(args, "command", "demo") or "demo")
     pattern = parse_pace(str(getattr(args, "pace", None) or "resonance"))
     if pacer is None and mode != "replay":
-        pacer = Pacer(pattern)
+        pacer = make_pacer(args)
     engine = Engine(pacer=pacer)
     recorder = _open_recorder(args, mode, pacer, header or {})
     try:
@@ -92,6 +94,36 @@ def run_session(
     finally:
         if recorder is not None:
             recorder.close()
+
+
+def make_pacer(args: argparse.Namespace) -> Any:
+    """The breathing guide for ``--pace`` and ``--ramp-from`` (shared by demo and live).
+
+    By default the guide starts at a usual resting rate (12/min) and slows linearly to
+    the chosen pattern over ``vagal.pacer.DEFAULT_RAMP_S`` (2 minutes), so nobody is
+    asked to drop into a slow rhythm at once (issue 5's safety envelope). A pattern at
+    or above the starting rate starts at once.
+
+    Raises:
+        VagalError: A bad ``--pace`` or ``--ramp-from``.
+    """
+    from vagal.pacer import Pacer, parse_pace
+
+    pattern = parse_pace(str(getattr(args, "pace", None) or "resonance"))
+    spec = str(getattr(args, "ramp_from", None) or "off").strip().lower()
+    if spec in ("off", "none", "0"):
+        return Pacer(pattern)
+    try:
+        start_per_min = float(spec)
+    except ValueError:
+        raise VagalError(
+            f"--ramp-from takes a breathing rate in breaths/min (e.g. 12) or 'off', got {spec!r}."
+        ) from None
+    if not 2.0 <= start_per_min <= 30.0:
+        raise VagalError(f"--ramp-from must be a breathing rate between 2 and 30 per minute, got {spec}.")
+    if start_per_min <= pattern.rate_per_min:
+        return Pacer(pattern)
+    return Pacer(pattern, ramp_from_per_min=start_per_min)
 
 
 def _open_recorder(

@@ -34,11 +34,10 @@ def run(args: argparse.Namespace) -> int:
             raise VagalError("--speed max needs an end.", hint="Add --duration SECONDS.")
 
     from vagal.clock import MonotonicClock, VirtualClock
-    from vagal.commands._session import run_session
-    from vagal.pacer import Pacer, parse_pace
+    from vagal.commands._session import make_pacer, run_session
     from vagal.sources.simulated import SimArtifacts, SimulatedSource
 
-    pacer = Pacer(parse_pace(args.pace))
+    pacer = make_pacer(args)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     args.seed = seed
     clock = VirtualClock() if math.isinf(args.speed) else MonotonicClock(args.speed)
