@@ -57,6 +57,7 @@ def test_cli_bad_ramp_from_exits_2_with_one_line() -> None:
             "--ramp-from",
             "fast",
         ],
+        check=False,
         capture_output=True,
         text=True,
         timeout=60,
