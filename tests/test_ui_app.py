@@ -822,3 +822,27 @@ def test_a_newer_frame_replaces_a_stale_one() -> None:
     stale, fresh = MetricsUpdated(Snapshot(t_s=1.0)), MetricsUpdated(Snapshot(t_s=2.0))
     assert fresh.can_replace(stale)
     assert not fresh.can_replace(DeviceChanged(DeviceInfo(0.0, "strap", "H10")))
+
+
+async def test_the_gentle_start_is_said_in_words() -> None:
+    """During the ramp the side panel says the rate now and where it is going, not just 6/min."""
+    from textual.widgets import Static
+
+    clock = VirtualClock(10.0)
+    pacer = Pacer(PRESETS["resonance"], ramp_from_per_min=12.0)
+    app = make_app(
+        ScriptedSource(opening() + beats(0, 10), clock),
+        engine=Engine(pacer=pacer),
+        pacer=pacer,
+        clock=clock,
+        sinks=[ListSink()],
+        mode="demo",
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app._tick()
+        words = str(app.query_one("#pacer-info", Static).render())
+        assert "easing from 11." in words and "to 6.0/min" in words
+        clock.jump_to(200.0)
+        app._tick()
+        assert str(app.query_one("#pacer-info", Static).render()) == PRESETS["resonance"].describe()

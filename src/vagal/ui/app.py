@@ -188,7 +188,7 @@ class VagalApp(App[int]):
             with Vertical(id="side"):
                 yield HeartRateNow(id="heart-rate")
                 yield Static(id="calm-words")
-                yield Static(self.pacer.pattern.describe(), id="pacer-info")
+                yield Static(self._pacer_words(), id="pacer-info")
                 yield MarkerList(id="markers")
         yield HeartTrace(self.pacer.volume_at, span_s=DEFAULT_SPAN_S, id="trace")
         with Horizontal(id="tiles"):
@@ -282,6 +282,15 @@ class VagalApp(App[int]):
         """
         self._show(self.driver.engine.snapshot)
         self._trace_dirty = True
+        self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
+
+    def _pacer_words(self) -> str:
+        """The pattern in plain words; during the gentle start, the rate now and where it goes."""
+        pattern = self.pacer.pattern
+        now_per_min = self.pacer.state_at(max(self.pacer.start_s, self.time_source())).rate_per_min
+        if abs(now_per_min - pattern.rate_per_min) >= 0.05:
+            return f"{pattern.name} · easing from {now_per_min:.1f} to {pattern.rate_per_min:.1f}/min"
+        return pattern.describe()
 
     # -- messages in -------------------------------------------------------------------
 
@@ -522,7 +531,7 @@ class VagalApp(App[int]):
         )
 
     def _pattern_shown(self) -> None:
-        self.dashboard.query_one("#pacer-info", Static).update(self.pacer.pattern.describe())
+        self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
         self._trace_dirty = True
 
     def action_toggle_trace(self) -> None:
