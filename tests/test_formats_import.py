@@ -354,3 +354,71 @@ def test_csv_with_unix_times_in_ms(tmp_path: Path, nsr_5min: npt.NDArray[np.floa
     np.testing.assert_allclose(rec.t_s, np.cumsum(nsr_5min) / 1000.0, atol=1e-6)
     assert rec.meta["start"].startswith("2025-11-2")
     _same_analysis(rec, nsr_5min)
+
+
+# --- what spreadsheets and phones make of a plain list -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text_of"),
+    [
+        # Excel in most of Europe: seconds with a decimal comma, one a line (Kubios-style list)
+        ("seconds_decimal_comma.txt", lambda rr: "".join(f"{v / 1000:.3f}\n".replace(".", ",") for v in rr)),
+        # every value on one line, as some apps share or mail them
+        ("one_line_commas.txt", lambda rr: ",".join(f"{v:g}" for v in rr) + "\n"),
+        ("one_line_spaces.txt", lambda rr: " ".join(f"{v:g}" for v in rr) + "\n"),
+        # a table without a time column: the RR column is taken by its name, not its place
+        ("hr_then_rr.csv", lambda rr: "hr,rr\n" + "".join(f"{60000 / v:.0f},{v:g}\n" for v in rr)),
+        ("index_then_rr.csv", lambda rr: "index;RR-interval [ms]\n" + "".join(f"{i};{v:g}\n" for i, v in enumerate(rr))),
+    ],
+)
+def test_rr_list_layouts_give_the_same_numbers(
+    tmp_path: Path, nsr_5min: npt.NDArray[np.float64], name: str, text_of: object
+) -> None:
+    path = tmp_path / name
+    path.write_text(text_of(nsr_5min))  # type: ignore[operator]
+    rec = load_recording(path)
+    np.testing.assert_allclose(rec.rr_ms, nsr_5min, atol=1e-9)
+    _same_analysis(rec, nsr_5min)
+
+
+def test_rr_list_of_milliseconds_with_decimal_commas(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    """Under a header without commas, "859,4" is 859.4 ms (it was read as 859)."""
+    rr = nsr_5min + 0.4
+    path = tmp_path / "ms_decimal_comma.txt"
+    path.write_text("RR (ms)\n" + "".join(f"{v:.1f}\n".replace(".", ",") for v in rr))
+    np.testing.assert_allclose(load_recording(path).rr_ms, rr, atol=1e-9)
+
+
+def test_csv_time_with_semicolons_and_decimal_commas(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    """A European spreadsheet's CSV: ``;`` between columns, ``,`` as the decimal mark."""
+    t = np.cumsum(nsr_5min) / 1000.0
+    path = tmp_path / "beats.csv"
+    rows = ["Time (s);RR (s)"] + [f"{a:.3f};{r / 1000:.3f}".replace(".", ",") for a, r in zip(t, nsr_5min, strict=True)]
+    path.write_text("\n".join(rows) + "\n")
+    rec = load_recording(path)
+    assert rec.format == "csv-time"
+    np.testing.assert_allclose(rec.rr_ms, nsr_5min, atol=1e-9)
+    _same_analysis(rec, nsr_5min, t_s=t)
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "row", "line"),
+    [
+        ("list.txt", "", lambda i, v: f"{v:g}", 101),
+        ("seconds.txt", "", lambda i, v: f"{v / 1000:g}", 101),
+        ("table.csv", "t_s,rr_ms\n", lambda i, v: f"{i},{v:g}", 102),
+        ("psl_RR.txt", "Phone timestamp;RR-interval [ms]\n", lambda i, v: f"{_iso(i)};{v:g}", 102),
+        ("openhrv.csv", "event,value,timestamp\n", lambda i, v: f"InterBeatInterval,{v:g},{_iso(i)}", 102),
+    ],
+)
+def test_an_rr_value_over_a_minute_is_an_error_naming_its_line(
+    tmp_path: Path, nsr_5min: npt.NDArray[np.float64], name: str, head: str, row: object, line: int
+) -> None:
+    """1e308 ms read as a beat pushed the time axis to infinity: replay and report crashed on it."""
+    rr = nsr_5min.copy()
+    rr[100] = 1e308
+    path = tmp_path / name
+    path.write_text(head + "".join(f"{row(i, v)}\n" for i, v in enumerate(rr)))  # type: ignore[operator]
+    with pytest.raises(InputFileError, match=rf"{name}:{line}: an? .*over a minute"):
+        load_recording(path)

@@ -93,7 +93,8 @@ def test_values_round_trip_exactly(
     data: bytes,
     text: str,
 ) -> None:
-    events: list[ev.Event] = [ev.Beat(*b) for b in beats]
+    # Beats in time order, as every source writes them (one going back is damage).
+    events: list[ev.Event] = [ev.Beat(*b) for b in sorted(beats, key=lambda b: b[0])]
     events += [ev.RawPayload(1.0, data), ev.Note(2.0, text), ev.Marker(3.0, text)]
     path = _write(tmp_path_factory.mktemp("rt") / "s.vagal.jsonl", events)
     assert read_session(path).events == tuple(events)
@@ -299,6 +300,26 @@ def test_newer_format_version_is_refused_politely(tmp_path: Path) -> None:
     path.write_text('{"format":"vagal-session","format_version":99,"start":"2030-01-01T00:00:00+00:00"}\n')
     with pytest.raises(SessionFileError, match="newer vagal.*Update vagal"):
         load_recording(path)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"rr_ms": 1e308}, "'rr_ms' is over a minute"),  # replay and report crashed on it
+        ({"t": 5.0}, "a beat at 5 s, before the one at"),  # a changed digit folded the time axis back
+    ],
+)
+def test_an_impossible_beat_in_the_middle_is_damage(
+    tmp_path: Path, nsr_5min: npt.NDArray[np.float64], bad: dict[str, float], reason: str
+) -> None:
+    path = _write(tmp_path / "s.vagal.jsonl", _beats(nsr_5min))
+    lines = path.read_text().splitlines()
+    lines[101] = json.dumps({**json.loads(lines[101]), **bad})  # line 102: beat 101
+    path.write_text("\n".join(lines) + "\n")
+    rec = load_recording(path)
+    assert rec.rr_ms.tolist() == nsr_5min[:100].tolist()
+    (d,) = rec.damage
+    assert d.line == 102 and reason in d.reason
 
 
 def test_unknown_event_types_are_skipped_and_counted(tmp_path: Path) -> None:

@@ -51,6 +51,15 @@ _FIELDS: Final[dict[type[Any], tuple[dataclasses.Field[Any], ...]]] = {
 }
 
 
+MAX_RR_MS: Final = 60_000.0
+"""The longest value any reader takes as an RR interval, ms.
+
+No heart pauses for a minute, and no strap can report it (the Bluetooth RR field tops out
+at 64 s). A larger value is a corrupt file; taken as a beat, it would stretch the time axis
+beyond what the replay and report windows can hold (1e308 ms crashed both).
+"""
+
+
 class EventDecodeError(ValueError):
     """A JSON object that is not a valid event (the message says why, in plain words)."""
 
@@ -114,6 +123,8 @@ def event_from_dict(obj: dict[str, Any]) -> Event | None:
             value = float(value)
             if f.name == "rr_ms" and value <= 0:
                 raise EventDecodeError(f"{name} event: 'rr_ms' is not positive")
+            if f.name == "rr_ms" and value > MAX_RR_MS:
+                raise EventDecodeError(f"{name} event: 'rr_ms' is over a minute, not a heartbeat")
         elif f.name in ("hr_bpm", "battery_pct"):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise EventDecodeError(f"{name} event: {key!r} is not a number")

@@ -43,7 +43,8 @@ import numpy.typing as npt
 
 from vagal.errors import InputFileError
 from vagal.events import Marker
-from vagal.sessions.recording import Recording, from_rr
+from vagal.sessions.codec import MAX_RR_MS
+from vagal.sessions.recording import Recording, from_rr, rr_problem
 
 MAX_LAG_S: Final = 4.0
 """Arrival clock ahead of the cumulative RR time by more than this: data was lost there."""
@@ -57,6 +58,8 @@ PSL_HR_HEADER: Final = "Phone timestamp;HR [bpm]"
 OPENHRV_HEADER: Final = "event,value,timestamp"
 _WFDB_EXTENSIONS: Final = ("atr", "qrs", "ann", "ecg", "beat", "rpeaks", "ari", "atest")
 
+_DECIMAL_COMMA: Final = re.compile(r"-?\d+,\d+")
+"""A number written with a decimal comma ("0,859")."""
 _TIME_NAMES: Final = ("t_s", "time_s", "t", "time", "timestamp", "elapsed", "elapsed_s", "date")
 _RR_NAMES: Final = ("rr_ms", "rr", "rri", "rr_interval", "rr-interval", "rr interval", "ibi", "ibi_ms", "nn", "nn_ms")
 
@@ -190,8 +193,9 @@ def read_polar_sensor_logger_rr(path: str | Path, text: str) -> Recording:
             v = float(fields[1])
         except ValueError:
             raise InputFileError(p, f"not an RR value: {fields[1][:30]!r}", line=lineno) from None
-        if not np.isfinite(v) or v <= 0:
-            raise InputFileError(p, f"not a positive RR value: {fields[1][:30]!r}", line=lineno)
+        problem = rr_problem(v)
+        if problem is not None:
+            raise InputFileError(p, f"{problem}: {fields[1][:30]!r}", line=lineno)
         rr.append(v)
         when.append(w)
     if not rr:
@@ -214,6 +218,8 @@ def read_polar_sensor_logger_hr(path: str | Path, text: str) -> Recording:
                 v = float(f)
             except ValueError:
                 raise InputFileError(p, f"not an RR value: {f[:30]!r}", line=lineno) from None
+            if v > MAX_RR_MS:
+                raise InputFileError(p, f"an RR value over a minute: {f[:30]!r}", line=lineno)
             if v > 0:
                 rr.append(v)
                 when.append(w)
@@ -261,6 +267,8 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
                 v = float(field)
             except ValueError:
                 raise InputFileError(p, f"not an RR value: {field[:30]!r}", line=lineno) from None
+            if v > MAX_RR_MS:
+                raise InputFileError(p, f"an RR value over a minute: {field[:30]!r}", line=lineno)
             if v > 0:
                 rr.append(v)
     if not rr:
@@ -314,6 +322,8 @@ def read_openhrv(path: str | Path, text: str) -> Recording:
                 v = float(value)
             except ValueError:
                 raise InputFileError(p, f"not an inter-beat interval: {value[:30]!r}", line=lineno) from None
+            if v > MAX_RR_MS:
+                raise InputFileError(p, f"an inter-beat interval over a minute: {value[:30]!r}", line=lineno)
             if v > 0:
                 rr.append(v)
                 when.append(w)
@@ -371,6 +381,10 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
     gaps: list[bool] = []
     for lineno, raw in lines[1:]:
         fields = _split(raw, sep)
+        if sep != ",":
+            # A semicolon or tab table leaves the comma free as the decimal mark
+            # (spreadsheets in most of Europe write "0,859"); ISO times keep theirs.
+            fields = [f.replace(",", ".") if _DECIMAL_COMMA.fullmatch(f) else f for f in fields]
         if len(fields) <= max(t_col, rr_col):
             raise InputFileError(p, f"too few columns: {raw.strip()[:40]!r}", line=lineno)
         try:
@@ -385,6 +399,9 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
     if not rr:
         raise _empty(p, "the file has a header only")
     rr_ms, unit = _rr_from_values(rr)
+    for k, v in enumerate(rr_ms.tolist()):
+        if v > MAX_RR_MS:
+            raise InputFileError(p, f"an RR value over a minute: {rr[k]:g} {unit}", line=lines[k + 1][0])
     try:
         t = np.asarray([float(x) for x in times], dtype=np.float64)
         time_kind = "number"

@@ -6,7 +6,7 @@ The reader never raises for damage after the header:
 * a last line without its newline that does not parse is the usual trace of a crash or
   ``kill -9``: it is dropped and reported as "truncated last line";
 * a bad line in the middle (not JSON, zero bytes from a power cut, an event with a
-  missing field) ends the reading there: everything before it is returned, and the
+  missing field, a beat earlier than the beat before it) ends the reading there: everything before it is returned, and the
   damage says which line and why, and how many lines after it were not read;
 * only a missing or unreadable header is an error (:class:`~vagal.errors.SessionFileError`
   naming line 1), because without it nothing can be trusted.
@@ -99,6 +99,7 @@ def read_events(path: str | Path, data: bytes | None = None) -> tuple[dict[str, 
     events: list[Event] = []
     damage: list[Damage] = []
     unknown = 0
+    last_beat_t = float("-inf")
     n = len(lines)
     for i in range(1, n):
         lineno = i + 1
@@ -131,6 +132,12 @@ def read_events(path: str | Path, data: bytes | None = None) -> tuple[dict[str, 
                         if event is None:
                             unknown += 1
                             continue
+        if reason is None and isinstance(event, Beat):
+            # Sources place every beat after the one before; one that goes back in time is
+            # damage (a changed digit), and read past it would fold the time axis back.
+            if event.t_s < last_beat_t:
+                reason = f"a beat at {event.t_s:g} s, before the one at {last_beat_t:g} s"
+            last_beat_t = max(last_beat_t, event.t_s)
         if reason is None:
             assert event is not None
             events.append(event)

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vagal.events import Event, Gap, Marker, PacerChanged
+from vagal.sessions.codec import MAX_RR_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,19 @@ class Recording:
         if self.t_s.size == 0:
             return 0.0
         return float(self.t_s[-1] - (self.t_s[0] - self.rr_ms[0] / 1000.0))
+
+
+def rr_problem(rr_ms: float) -> str | None:
+    """Why a value read from a file cannot be an RR interval in ms; None when it can.
+
+    Readers name the line with this reason. Values that are possible but implausible
+    (say 150 ms or 20 s) are read: artifact correction deals with them.
+    """
+    if not np.isfinite(rr_ms) or rr_ms <= 0:
+        return "not a positive RR value"
+    if rr_ms > MAX_RR_MS:
+        return "an RR value over a minute"
+    return None
 
 
 def from_rr(

@@ -8,15 +8,22 @@ an error naming the file and the line.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
 from vagal.errors import InputFileError
-from vagal.sessions.recording import Recording, from_rr
+from vagal.sessions.importers import _RR_NAMES, _norm
+from vagal.sessions.recording import Recording, from_rr, rr_problem
 
 _SECONDS_MEDIAN_LIMIT = 10.0
 """A series whose median is below this is in seconds (no heart beats in < 10 ms)."""
+_SEPARATORS: Final = ",;\t"
+_ONE_LINE_SEP: Final = re.compile(r"\s*[,;\t ]\s*|\s+")
+"""Between values written on one line (three or more of them)."""
+_COMMA_DECIMAL: Final = re.compile(r"\d+,\d+")
 
 
 def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
@@ -44,23 +51,36 @@ def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
             raise InputFileError(p, "is not a text file") from None
         except OSError as exc:
             raise InputFileError(p, f"cannot be read ({exc.strerror})") from None
+    rows = [
+        (lineno, raw.strip())
+        for lineno, raw in enumerate(text.splitlines(), start=1)
+        if raw.strip() and not raw.strip().startswith("#")
+    ]
+    if len(rows) == 1 and len(_ONE_LINE_SEP.split(rows[0][1])) >= 3:
+        # Every value on one line ("859,867,883…"): one row per value, same line number.
+        rows = [(rows[0][0], f) for f in _ONE_LINE_SEP.split(rows[0][1])]
+    header = rows[0][1] if rows and not _is_number(_first_field(rows[0][1])) else None
+    data = rows[1:] if header is not None else rows
+    col = _rr_column(header)
+    comma_decimal = _comma_decimal(header, data)
     values: list[float] = []
-    first_data_line: int | None = None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        field = line.split(",")[0].split(";")[0].split("\t")[0].strip()
+    linenos: list[int] = []
+    for lineno, line in data:
+        if comma_decimal:
+            field = line.replace(",", ".")
+        elif col is None:
+            field = _first_field(line)
+        else:
+            fields = re.split(f"[{_SEPARATORS}]", line)
+            field = fields[col].strip().strip('"') if col < len(fields) else ""
         try:
             v = float(field)
         except ValueError:
-            if first_data_line is None and not values:
-                first_data_line = lineno  # a header line
-                continue
-            raise InputFileError(p, f"not an RR value: {raw.strip()[:40]!r}", line=lineno) from None
+            raise InputFileError(p, f"not an RR value: {line[:40]!r}", line=lineno) from None
         if not np.isfinite(v) or v <= 0:
-            raise InputFileError(p, f"not a positive RR value: {raw.strip()[:40]!r}", line=lineno)
+            raise InputFileError(p, f"not a positive RR value: {line[:40]!r}", line=lineno)
         values.append(v)
+        linenos.append(lineno)
     if not values:
         raise InputFileError(p, "no RR values found", line=None)
     rr = np.asarray(values, dtype=np.float64)
@@ -68,4 +88,41 @@ def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
     if float(np.median(rr)) < _SECONDS_MEDIAN_LIMIT:
         rr = rr * 1000.0
         unit = "s"
+    for v, lineno in zip(rr.tolist(), linenos, strict=True):
+        problem = rr_problem(v)
+        if problem is not None:
+            raise InputFileError(p, f"{problem}: {v:g} ms", line=lineno)
     return from_rr(p, "rr-list", rr, meta={"unit_in_file": unit})
+
+
+def _first_field(line: str) -> str:
+    return line.split(",")[0].split(";")[0].split("\t")[0].strip()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _rr_column(header: str | None) -> int | None:
+    """The RR column named in a header of several columns ("hr,rr"); None: the first field."""
+    if header is None:
+        return None
+    names = [_norm(n) for n in re.split(f"[{_SEPARATORS}]", header)]
+    return next((names.index(n) for n in _RR_NAMES if n in names), None)
+
+
+def _comma_decimal(header: str | None, data: list[tuple[int, str]]) -> bool:
+    """True when every value is written with a decimal comma ("0,859", "812,5").
+
+    A line "859,70" without a header could also be two columns (RR and heart rate): it
+    is a decimal comma only in seconds (no RR is 0–9 ms) or under a header without commas.
+    """
+    if not data or not all(_COMMA_DECIMAL.fullmatch(line) for _, line in data):
+        return False
+    if header is not None:
+        return "," not in header
+    return all(int(line.split(",")[0]) < _SECONDS_MEDIAN_LIMIT for _, line in data)
