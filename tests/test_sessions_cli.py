@@ -148,6 +148,13 @@ def test_replay_headless_runs_the_whole_pipeline(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "sessions").exists() or not any((tmp_path / "data" / "sessions").iterdir())
 
 
+def test_replay_headless_of_a_damaged_session_says_so(tmp_path: Path) -> None:
+    r = _vagal("replay", str(FIXTURES / "corrupt_middle.vagal.jsonl"), "--headless", "--speed", "max", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["beats"] == 19
+    assert "corrupt_middle.vagal.jsonl: line 22: not a complete JSON object" in r.stderr
+
+
 def test_convert_session_to_session_keeps_every_event(tmp_path: Path) -> None:
     from tests.test_sessions_recording import ONE_OF_EACH
     from vagal.sessions.reader import read_session

@@ -9,6 +9,7 @@ A replay is not recorded again (it is already a file): ``no_record`` is set.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from vagal.errors import VagalError
 
@@ -27,6 +28,10 @@ def run(args: argparse.Namespace) -> int:
     source = ReplaySource(args.file, speed=args.speed)
     if source.recording.n_beats == 0:
         raise VagalError(f"{args.file}: holds no beats to replay.")
+    if getattr(args, "headless", False):
+        # The dashboard says it in its status line; headless, only this line can.
+        for dmg in source.recording.damage[:1]:
+            print(f"vagal: note: {args.file}: {dmg}; replaying what was readable.", file=sys.stderr)
     # The replay parser has no --record: never record a replay by accident.
     args.no_record = True
     args.record = None
