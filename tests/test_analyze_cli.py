@@ -106,3 +106,18 @@ def test_bad_option_is_refused_by_the_parser(tmp_path: Path, flag: str) -> None:
     out = vagal("analyze", flag, FIVE_MIN, cwd=tmp_path)
     assert out.returncode == 2
     assert "invalid choice" in out.stderr
+
+
+def test_notes_name_each_blank_row_once(nsr_5min: object) -> None:
+    """85 s of real beats: LF (ms²) and LF (n.u.) are both blank, and the note tells them apart."""
+    import numpy as np
+
+    from vagal.commands.analyze import render_table
+    from vagal.hrv import analyze_rr
+
+    rr = np.asarray(nsr_5min)[:100]
+    table = render_table([("short.txt", analyze_rr(rr))], psd="welch", corrected=True)
+    (lf_note,) = [line for line in table.splitlines() if "LF/HF" in line and line.startswith("—")]
+    names = lf_note[2:].split(":")[0].split(", ")
+    assert len(names) == len(set(names)), lf_note
+    assert "LF (n.u.)" in names and "HF (n.u.)" in names

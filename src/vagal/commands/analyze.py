@@ -92,6 +92,11 @@ _SECTIONS: tuple[tuple[str, tuple[tuple[str, str, Callable[[float], str]], ...]]
 _NONE = "—"
 
 
+def _short(label: str) -> str:
+    """A row's label for the notes: without its unit, but "LF (n.u.)" stays apart from "LF (ms²)"."""
+    return label if label.endswith("(n.u.)") else label.split(" (")[0]
+
+
 def _column_names(paths: Sequence[str]) -> list[str]:
     names = [Path(p).name for p in paths]
     if len(set(names)) < len(names):
@@ -118,7 +123,7 @@ def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, correcte
                 if value is None:
                     cells.append(_NONE)
                     reason = res.reasons.get(key, "not computable")
-                    notes.setdefault((reason, name), []).append(label.split(" (")[0])
+                    notes.setdefault((reason, name), []).append(_short(label))
                 else:
                     cells.append(fmt(value))
             rows.append(("  " + label, cells))
