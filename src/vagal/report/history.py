@@ -310,7 +310,7 @@ def render_history(history: History, out: str | Path) -> Path:
         ValueError: The extension is not .pdf, .png or .svg, or there is nothing to plot.
     """
     import matplotlib
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator, date2num
     from matplotlib.figure import Figure
 
     from vagal.report.render import output_format
@@ -360,11 +360,13 @@ def render_history(history: History, out: str | Path) -> Path:
         bars.bar(days, [r.minutes for r in history.days], width=0.7, facecolor=style.SEGMENT_FILLS[1],
                  edgecolor=style.MUTED, hatch="///", linewidth=0.6)
         bars.set_ylabel("minutes")
-        loc = AutoDateLocator(minticks=3, maxticks=10)  # type: ignore[no-untyped-call]
+        # A tick a day over a short span: left alone, the locator ticks hours (06:00, 12:00)
+        # on a plot of daily means.
+        loc = DayLocator() if hi - lo <= 12 else AutoDateLocator(minticks=3, maxticks=10)  # type: ignore[no-untyped-call]
         bars.xaxis.set_major_locator(loc)
         bars.xaxis.set_major_formatter(ConciseDateFormatter(loc))  # type: ignore[no-untyped-call]
         bars.set_xlim(lo, hi)
-        fig.text(0.06, 0.02, style.HISTORY_FOOTNOTE, fontsize=6.5, color=style.MUTED, va="bottom")
+        fig.text(0.06, 0.02, style.HISTORY_FOOTNOTE, fontsize=6.5, color=style.MUTED, va="bottom", wrap=True)
         kwargs: dict[str, Any] = {"dpi": style.PNG_DPI} if fmt == "png" else {}
         fig.savefig(path, format=fmt, **kwargs)
     return path
