@@ -274,6 +274,19 @@ async def test_presentation_mode_hides_all_but_guide_and_numbers() -> None:
         assert app.query_one("#trace").display
 
 
+async def test_presentation_mode_says_coherence_once_while_it_warms_up() -> None:
+    """Under the big number: "coherence: needs 64 s…", not "coherence: coherence needs…"."""
+    from textual.widgets import Static
+
+    app = build(opening() + beats(0, 20))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f")
+        words = str(app.query_one("#calm-words", Static).render())
+        assert words.startswith("coherence: needs"), words
+        assert words.count("coherence") == 1
+
+
 async def test_sound_cue_rings_at_phase_changes_only_when_on() -> None:
     clock = VirtualClock(3.9)
     app = build(opening(), clock=clock)
@@ -813,6 +826,33 @@ async def test_tiles_say_why_a_metric_is_not_ready() -> None:
         assert text.startswith("RMSSD\nneeds 30 s of") and "–" not in text  # a reason, never a fake number
         tile.update_metric(Metric(42.4))
         assert tile.render().plain.splitlines()[1] == "42 ms"
+
+
+async def test_a_warm_up_reason_is_never_cut_mid_word_at_80_columns() -> None:
+    """A tile at 80 columns is 14 wide: the reason uses its three free lines, and the
+    progress aside is kept whole or shortened, never cut to "(22 s s…"."""
+    from textual.app import App
+
+    from vagal.engine.snapshot import Metric
+    from vagal.ui.widgets.tiles import MetricTile
+
+    class One(App[None]):
+        def compose(self) -> Any:
+            yield MetricTile("Coherence", "")
+
+    app = One()
+    async with app.run_test(size=(16, 4)) as pilot:
+        tile = app.query_one(MetricTile)
+        for reason, shown in (
+            ("coherence needs 64 s of steady beats (22 s so far)", ["needs 64 s of", "steady beats", "(22 s so far)"]),
+            ("needs 2 min of steady beats (51 s so far)", ["needs 2 min of", "steady beats", "(51 s so far)"]),
+            ("needs 2 min of steady beats in a row (51 s so far)", ["needs 2 min of", "steady beats", "in a row"]),
+        ):
+            tile.update_metric(Metric(None, reason))
+            await pilot.pause()
+            lines = tile.render().plain.splitlines()
+            assert lines[1:] == shown
+            assert all(len(line) <= tile.size.width for line in lines)
 
 
 def test_a_newer_frame_replaces_a_stale_one() -> None:

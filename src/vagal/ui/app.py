@@ -51,7 +51,7 @@ from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
 from vagal.ui.sound import Cues
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
 from vagal.ui.widgets.status import MarkerList, Status, StatusBar, clock_text
-from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile, Trends
+from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile, Trends, without_name
 from vagal.ui.widgets.trace import DEFAULT_SPAN_S, HeartTrace
 
 if TYPE_CHECKING:
@@ -325,7 +325,7 @@ class VagalApp(App[int]):
         for tile_id, _, _, _, field in _TILES:
             self.dashboard.query_one(f"#{tile_id}", MetricTile).update_metric(getattr(snap, field))
         coherence = self.dashboard.query_one(CoherenceTile)
-        words = coherence.words or (coherence.metric.reason or "")
+        words = coherence.words or without_name(coherence.metric.reason or "", "coherence")
         self.dashboard.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")
 
     def _set_status(self, **changes: Any) -> None:

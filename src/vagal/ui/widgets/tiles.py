@@ -37,7 +37,7 @@ def sparkline(values: list[float], width: int) -> str:
     return "".join(_SPARKS[min(7, int((v - lo) / span * 7.999))] for v in data)
 
 
-def _without_name(reason: str, title: str) -> str:
+def without_name(reason: str, title: str) -> str:
     """"RMSSD needs 30 s of beats" → "needs 30 s of beats" under a tile titled RMSSD."""
     first = title.split()[0].lower() if title.split() else ""
     if first and reason.lower().startswith(first) and " needs " in reason:
@@ -50,20 +50,55 @@ def _fit(words: str, width: int) -> str:
     return words if len(words) <= width else words[: max(0, width - 1)] + "…"
 
 
-def _two_lines(words: str, width: int) -> str:
-    """``words`` wrapped at spaces onto at most two lines of ``width`` (the rest cut with "…")."""
+def _wrap(words: str, width: int) -> list[str]:
+    """``words`` wrapped at spaces onto lines of ``width``, a "(…)" aside kept whole if it fits."""
+    tokens: list[str] = []
+    aside: list[str] | None = None
+    for word in words.split():
+        if aside is not None:
+            aside.append(word)
+            if word.endswith(")"):
+                joined = " ".join(aside)
+                tokens.extend([joined] if len(joined) <= width else aside)
+                aside = None
+        elif word.startswith("(") and not word.endswith(")"):
+            aside = [word]
+        else:
+            tokens.append(word)
+    tokens.extend(aside or [])
     lines: list[str] = []
     current = ""
-    for word in words.split():
-        candidate = f"{current} {word}" if current else word
+    for token in tokens:
+        candidate = f"{current} {token}" if current else token
         if len(candidate) <= width or not current:
             current = candidate
         else:
             lines.append(current)
-            current = word
+            current = token
     lines.append(current)
-    if len(lines) > 2:
-        lines = [lines[0], lines[1][: max(0, width - 1)] + "…"]
+    return lines
+
+
+def _reason_lines(words: str, width: int, rows: int = 2) -> str:
+    """A warm-up reason on at most ``rows`` lines of ``width``.
+
+    When it does not fit, the progress aside is shortened ("(12 s so far)" → "(12 s)"),
+    then left out, before anything is cut with "…": a cut mid-word ("(12 s s…") says
+    nothing.
+    """
+    rows = max(1, rows)
+    candidates = [words]
+    if " so far)" in words:
+        candidates.append(words.replace(" so far)", ")"))
+    if " (" in words:
+        candidates.append(words[: words.index(" (")])
+    for candidate in candidates:
+        lines = _wrap(candidate, width)
+        if len(lines) <= rows and all(len(line) <= width for line in lines):
+            return "\n".join(lines)
+    lines = _wrap(candidates[-1], width)
+    if len(lines) > rows:
+        lines = [*lines[: rows - 1], lines[rows - 1][: max(0, width - 1)] + "…"]
     return "\n".join(line[:width] for line in lines)
 
 
@@ -154,6 +189,11 @@ class MetricTile(Widget):
         self.metric = metric
         self.refresh()
 
+    @property
+    def _rows(self) -> int:
+        """Lines under the title (a reason may use all of them: there is no trend yet)."""
+        return max(1, self.size.height - 1)
+
     def value_text(self) -> str:
         """The value as shown ("42 ms"), or "–" when not valid."""
         value = self.metric.value
@@ -175,7 +215,7 @@ class MetricTile(Widget):
         else:
             # Not valid yet: the reason in plain words, on up to two lines (no trend to show).
             text.append("\n")
-            reason = _two_lines(_without_name(self.metric.reason or "not yet", self.title), width)
+            reason = _reason_lines(without_name(self.metric.reason or "not yet", self.title), width, self._rows)
             text.append(reason, self.get_component_rich_style("metric-tile--reason"))
             return text
         text.append("\n")
@@ -225,7 +265,7 @@ class CoherenceTile(MetricTile):
         text.append(self.title, self.get_component_rich_style("metric-tile--title"))
         text.append("\n")
         if self.level is None:
-            reason = _two_lines(_without_name(self.metric.reason or "not yet", self.title), width)
+            reason = _reason_lines(without_name(self.metric.reason or "not yet", self.title), width, self._rows)
             text.append(reason, self.get_component_rich_style("metric-tile--reason"))
             return text
         meter = "●" * (self.level + 1) + "○" * (len(COHERENCE_LEVELS) - 1 - self.level)
