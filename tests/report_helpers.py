@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from vagal.events import Beat, DeviceInfo, Gap, Marker, PacerChanged
 from vagal.sessions.writer import Recorder, make_header
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 POLAR = DeviceInfo(0.0, "strap", "Polar H10 7E3A1B2C", model="H10", manufacturer="Polar Electro Oy")
 
@@ -54,3 +59,35 @@ def write_session(
         for _, ev in events:
             rec.write(ev)  # type: ignore[arg-type]
     return path
+
+
+def saved_figures(monkeypatch: pytest.MonkeyPatch) -> list[Figure]:
+    """Every matplotlib Figure saved from now on in the test, to look inside the drawn page."""
+    from matplotlib.figure import Figure
+
+    seen: list[Figure] = []
+    save = Figure.savefig
+
+    def spy(self: Figure, *args: Any, **kwargs: Any) -> None:
+        seen.append(self)
+        save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    return seen
+
+
+def texts_off_the_page(fig: Figure) -> list[str]:
+    """The texts of a drawn figure that reach past its left or right edge (cut off on paper)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    page = fig.bbox
+    off: list[str] = []
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text().strip():
+            box = text.get_window_extent(renderer)
+            if box.x0 < page.x0 - 1 or box.x1 > page.x1 + 1:
+                off.append(text.get_text())
+    return off

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, SHARED_DATA, load_rr
-from tests.report_helpers import write_session
+from tests.report_helpers import saved_figures, texts_off_the_page, write_session
 from vagal.hrv import analyze_rr
 from vagal.report.history import collect_history, render_history
 from vagal.sessions.formats import load_recording
@@ -173,40 +173,14 @@ def test_sessions_are_readable_by_the_reader(folder: Path) -> None:
     np.testing.assert_array_equal(rec.rr_ms, _slices()[0])
 
 
-def _drawn_figures(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Collect every matplotlib Figure saved while the test runs."""
-    from matplotlib.figure import Figure
-
-    seen: list[object] = []
-    save = Figure.savefig
-
-    def spy(self: Figure, *args: object, **kwargs: object) -> None:
-        seen.append(self)
-        save(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", spy)
-    return seen
-
-
 @pytest.mark.parametrize("since", [None, date(2026, 11, 24)])
 def test_plot_text_stays_on_the_page_and_ticks_are_days(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, since: date | None
 ) -> None:
     """The footnote ran off the page's right edge; one day of sessions was ticked in hours."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.text import Text
-
-    figures = _drawn_figures(monkeypatch)
+    figures = saved_figures(monkeypatch)
     render_history(collect_history(folder, since=since), tmp_path / "h.png")
     (fig,) = figures
-    assert isinstance(fig, Figure)
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    fig.draw(renderer)
-    page = fig.bbox
-    for text in fig.findobj(Text):
-        if text.get_visible() and text.get_text().strip():
-            box = text.get_window_extent(renderer)
-            assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1, text.get_text()
+    assert texts_off_the_page(fig) == []
     ticks = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
     assert ticks and not any(":" in t for t in ticks), ticks

@@ -17,7 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import REPO, SHARED_DATA, load_rr, real_recordings
-from tests.report_helpers import write_session
+from tests.report_helpers import saved_figures, texts_off_the_page, write_session
 from vagal.hrv import analyze_rr, time_domain
 from vagal.report import style
 from vagal.report.data import (
@@ -347,3 +347,18 @@ def test_a_few_beats_still_give_a_report(n_beats: int, tmp_path: Path) -> None:
     assert mean_hr.value == pytest.approx(60000.0 / rr.mean(), rel=1e-12)
     out = render_report(data, tmp_path / "few.svg")
     ET.parse(out)
+
+
+def test_a_long_label_and_marker_names_stay_on_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A therapist's full label ran the title off the page, over "page 1 of 2"."""
+    rr = load_rr(_data_file("pyhrv_nsr_5min.csv"))
+    label = "Anna Maria Konstantinopoulou-Schmidt, second session after the holidays, morning"
+    path = write_session(
+        tmp_path / "long.vagal.jsonl", rr, start=START, label=label,
+        markers=[(0.0, "baseline, sitting quietly with eyes closed"), (150.0, "breathing at six a minute")],
+    )
+    figures = saved_figures(monkeypatch)
+    data = build_report_data(load_recording(path))
+    render_report(data, tmp_path / "long.png")
+    assert figures and all(texts_off_the_page(fig) == [] for fig in figures)
+    assert data.title.startswith("Session report: Anna Maria Konstantinopoulou") and data.title.endswith("…")

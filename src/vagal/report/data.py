@@ -37,6 +37,8 @@ COHERENCE_WINDOW_S: Final = 64.0
 """Coherence window (HeartMath, METHODS.md §6.1)."""
 HR_SMOOTH_WINDOW_S: Final = 30.0
 """Averaging window of the heart-rate trend drawn over long sessions (beat-by-beat is a blur there)."""
+TITLE_LABEL_CHARS: Final = 36
+"""The label in the title is cut to this many characters (14 pt bold: the rest would leave the page)."""
 TOO_SHORT: Final = "too short for this"
 """What the summary says where a metric cannot be computed on this recording."""
 
@@ -471,6 +473,8 @@ def build_report_data(recording: Recording) -> ReportData:
     start = _start_time(rec.meta)
     name = Path(rec.path).name
     label = str(rec.meta.get("label") or "").strip()
+    if len(label) > TITLE_LABEL_CHARS:
+        label = label[: TITLE_LABEL_CHARS - 1].rstrip(" ,;–-") + "…"
     title = f"Session report: {label}" if label else "Session report"
     when = f"{start:%A %d %B %Y, %H:%M}" if start else name
     device = _device_text(rec.meta)
