@@ -274,6 +274,33 @@ async def test_presentation_mode_hides_all_but_guide_and_numbers() -> None:
         assert app.query_one("#trace").display
 
 
+@pytest.mark.parametrize(
+    ("width", "shown"),
+    [(70, ""), (80, " · warming up"), (100, " · warming up"), (200, " · warming up: RMSSD, Coherence, LF/HF, RSA, Breathing")],
+)
+async def test_the_status_line_never_ends_in_a_cut_list(width: int, shown: str) -> None:
+    from textual.app import App
+
+    from vagal.ui.widgets.status import Status
+
+    class One(App[None]):
+        def compose(self) -> Any:
+            yield StatusBar()
+
+    app = One()
+    async with app.run_test(size=(width, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.status = Status(
+            state="streaming",
+            quality_pct=100.0,
+            recording=True,
+            t_s=9.0,
+            warming=("RMSSD", "Coherence", "LF/HF", "RSA", "Breathing"),
+        )
+        await pilot.pause()
+        assert bar.render().plain == "simulated strap · receiving beats · signal 100 % · recording 0:09" + shown
+
+
 async def test_presentation_mode_says_coherence_once_while_it_warms_up() -> None:
     """Under the big number: "coherence: needs 64 s…", not "coherence: coherence needs…"."""
     from textual.widgets import Static

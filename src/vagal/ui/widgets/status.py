@@ -118,7 +118,13 @@ class StatusBar(Widget):
             parts += [(f"signal {s.quality_pct:.0f} %", ""), sep]
         parts.append((s.time_text(), ""))
         if s.warming:
-            parts += [sep, ("warming up: " + ", ".join(s.warming), quiet)]
+            # The list when it fits, else the words alone, else nothing (each tile says it
+            # too): never a list cut off after a comma.
+            room = self.size.width - sum(len(words) for words, _ in parts) - len(sep[0])
+            for warming in ("warming up: " + ", ".join(s.warming), "warming up"):
+                if len(warming) <= room:
+                    parts += [sep, (warming, quiet)]
+                    break
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         for words, style in parts:
             text.append(words, style)  # type: ignore[arg-type]
