@@ -148,6 +148,18 @@ def test_replay_headless_runs_the_whole_pipeline(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "sessions").exists() or not any((tmp_path / "data" / "sessions").iterdir())
 
 
+def test_convert_to_a_plain_list_says_what_it_cannot_keep(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    from tests.report_helpers import write_session
+
+    start = datetime(2026, 11, 24, 7, 0, tzinfo=timezone(timedelta(0)))
+    src = write_session(tmp_path / "s.vagal.jsonl", nsr_5min, start=start, markers=[(60.0, "breathing")], gap=(100.0, 120.0))
+    r = _vagal("convert", str(src), "k.txt", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "k.txt is a plain RR list, with no place for the 1 gap and the 1 marker" in r.stderr
+    r = _vagal("convert", str(src), "k.csv", cwd=tmp_path)
+    assert "no place" not in r.stderr
+
+
 def test_replay_headless_of_a_damaged_session_says_so(tmp_path: Path) -> None:
     r = _vagal("replay", str(FIXTURES / "corrupt_middle.vagal.jsonl"), "--headless", "--speed", "max", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

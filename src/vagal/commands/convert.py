@@ -29,5 +29,18 @@ def run(args: argparse.Namespace) -> int:
     for d in recording.damage:
         print(f"vagal: note: {args.input}: {d}; converted what was readable before it.", file=sys.stderr)
     out = export(recording, args.output, fmt)
+    if fmt in ("kubios", "rr"):
+        lost = _plural(int(recording.breaks[1:].sum()), "gap") + _plural(len(recording.markers), "marker")
+        if lost:
+            print(
+                f"vagal: note: {out} is a plain RR list, with no place for the {' and the '.join(lost)} "
+                "(a .csv or a vagal session keeps them).",
+                file=sys.stderr,
+            )
     print(f"Wrote {recording.n_beats} beats ({recording.format} → {fmt}) to {out}", file=sys.stderr)
     return 0
+
+
+def _plural(n: int, noun: str) -> list[str]:
+    """``["2 gaps"]``, ``["1 gap"]``, or ``[]`` for none."""
+    return [f"{n} {noun}{'s' if n != 1 else ''}"] if n else []
