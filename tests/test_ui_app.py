@@ -359,6 +359,28 @@ async def test_live_mode_shows_the_strap_and_its_battery() -> None:
         assert app.is_running
 
 
+async def test_a_strap_without_rr_is_said_once_and_heart_rate_stays() -> None:
+    """The source learns the strap sends no RR (issue 3): the tiles say so instead of
+    "waiting for beats" for ever, a calm notice explains it, heart rate stays on screen."""
+    from vagal.events import HeartRateOnly
+    from vagal.ui.widgets.tiles import HeartRateNow, MetricTile
+
+    events: list[Event] = [*opening("strap", "Polar OH1"), DeviceInfo(0.0, "strap", "Polar OH1")]
+    events += [HeartRateOnly(float(t), 60, None) for t in range(1, 16)]
+    events.append(DeviceInfo(15.5, "strap", "Polar OH1", sends_rr=False))
+    events += [HeartRateOnly(float(t), 60, None) for t in range(16, 20)]
+    app = build(events, clock=VirtualClock(20.0), mode="live")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert app.hr_only
+        assert app.query_one(HeartRateNow).hr_bpm == 60
+        for tile in app.query(MetricTile):
+            assert "this strap sends no RR intervals" in " ".join(tile.render().plain.split()), tile.id
+        assert "warming" not in app.query_one(StatusBar).render().plain
+        notices = [n for n in app._notifications if n.title == "Heart rate only"]
+        assert len(notices) == 1 and "no RR intervals" in notices[0].message
+
+
 async def test_contact_loss_is_said_plainly() -> None:
     from vagal.events import ContactChanged
 

@@ -74,6 +74,9 @@ GUIDE_MAX_SPEED: Final = 2.0
 """Above this replay speed the guide stands still: breathing at 4× or 64× would flicker."""
 REPLAY_SEEK_S: Final = 10.0
 REPLAY_SPEEDS: Final = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+HR_ONLY_REASON: Final = "this strap sends no RR intervals"
+"""Each tile's words when the strap sends heart rate only: no HRV will ever come, so no
+"waiting for beats" either."""
 EXPLANATIONS: Final[dict[str, str]] = {
     "rmssd": "How much the time between heartbeats varies from beat to beat, over the last minute. "
     "It tends to rise as the body settles.",
@@ -174,6 +177,8 @@ class VagalApp(App[int]):
             duration_s=self._replay_attr("duration_s", None),
         )
         self._trace_dirty = True
+        self.hr_only = False
+        """True once the source said it sends heart rate but no RR intervals."""
         self.trends = Trends([field for *_, field in _TILES])
         self._signals: list[signal.Signals] = []
         self.cues = Cues(lambda: self.bell())
@@ -303,7 +308,7 @@ class VagalApp(App[int]):
         gap_s = None if snap.gap_started_s is None else max(0.0, now - snap.gap_started_s)
         warming = tuple(
             title for tile_id, title, _, _, field in _TILES if not getattr(snap, field).valid
-        )
+        ) if not self.hr_only else ()
         state = snap.source_state if snap.source_state != "connecting" else self.status.state
         if state == "connected" and snap.beats and gap_s is None:
             state = "streaming"  # connected and beats are arriving
@@ -323,7 +328,10 @@ class VagalApp(App[int]):
         else:
             hr.note = "" if snap.hr_smoothed_bpm.valid else (snap.hr_smoothed_bpm.reason or "")
         for tile_id, _, _, _, field in _TILES:
-            self.dashboard.query_one(f"#{tile_id}", MetricTile).update_metric(getattr(snap, field))
+            metric = getattr(snap, field)
+            if self.hr_only and not metric.valid:
+                metric = replace(metric, reason=HR_ONLY_REASON)
+            self.dashboard.query_one(f"#{tile_id}", MetricTile).update_metric(metric)
         coherence = self.dashboard.query_one(CoherenceTile)
         words = coherence.words or without_name(coherence.metric.reason or "", "coherence")
         self.dashboard.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")
@@ -337,6 +345,15 @@ class VagalApp(App[int]):
     @on(DeviceChanged)
     def _device_changed(self, message: DeviceChanged) -> None:
         device = message.device
+        if device.sends_rr is False and not self.hr_only:
+            self.hr_only = True
+            self.notify(
+                "This strap sends heart rate but no RR intervals (the time between beats), "
+                "so HRV cannot be worked out. Heart rate is still shown, and the guide goes on.",
+                title="Heart rate only",
+                timeout=20,
+            )
+            self._show(self.driver.engine.snapshot)
         if self.mode == "replay":
             self._set_status(name=device.name or self.status.name)
             return
