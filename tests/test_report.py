@@ -310,6 +310,8 @@ def test_cli_report_of_a_session_to_svg(marked_session: Path, tmp_path: Path) ->
         (["missing.csv"], "missing.csv: no such file"),
         (["garbage.csv"], "garbage.csv"),
         (["good.csv", "-o", "out.jpg"], "must end in .pdf, .png or .svg"),
+        (["good.csv", "-o", "Anna.JPG"], "got 'Anna.JPG'"),  # the name as typed (was lower-cased)
+        (["good.csv", "-o", "."], "is a folder"),  # was: must end in .pdf…, got ''
         (["good.csv", "-o", "no/such/folder/out.pdf"], "does not exist"),
         (["tiny.csv"], "tiny.csv"),
     ],

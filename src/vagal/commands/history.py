@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             output_format(out)
         except ValueError as exc:
-            raise ReportError(str(exc).capitalize() + ".") from None
+            raise ReportError(f"{exc}.") from None
         if not out.parent.is_dir():
             raise ReportError(f"the folder {out.parent} does not exist.", hint="Create it first, or choose another -o.")
 

@@ -36,12 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from vagal.sessions.formats import load_recording
 
     out = Path(args.output) if args.output else default_output(args.file)
+    if out.is_dir():
+        raise ReportError(f"{out} is a folder; give a file name ending in .pdf, .png or .svg.")
     try:
         output_format(out)
     except ValueError as exc:
-        raise ReportError(str(exc).capitalize() + ".") from None
-    if out.is_dir():
-        raise ReportError(f"{out} is a folder; give a file name ending in .pdf, .png or .svg.")
+        raise ReportError(f"{exc}.") from None
     if not out.parent.is_dir():
         raise ReportError(f"the folder {out.parent} does not exist.", hint="Create it first, or choose another -o.")
     recording = load_recording(args.file)

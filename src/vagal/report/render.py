@@ -62,7 +62,7 @@ def output_format(path: str | Path) -> OutputFormat:
     for fmt in FORMATS:
         if ext == fmt:
             return fmt
-    raise ValueError(f"the report file must end in .pdf, .png or .svg, got {Path(path).name!r}")
+    raise ValueError(f"the file to write must end in .pdf, .png or .svg, got {Path(path).name!r}")
 
 
 def _minutes(t_s: Any) -> Any:
