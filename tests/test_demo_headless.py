@@ -150,6 +150,13 @@ def test_bad_options_give_one_line_and_status_2(tmp_path: Path, args: tuple[str,
     assert r.stdout == ""
 
 
+@pytest.mark.parametrize("seed", ["-1", "1.5", "abc"])
+def test_a_bad_seed_is_refused_without_a_traceback(tmp_path: Path, seed: str) -> None:
+    r = vagal(tmp_path, "demo", "--headless", "--no-record", "--duration", "5", "--seed", seed)
+    assert r.returncode == 2
+    assert "seed must be a whole number from 0" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_record_never_overwrites(tmp_path: Path) -> None:
     target = tmp_path / "taken.vagal.jsonl"
     target.write_text("precious\n")

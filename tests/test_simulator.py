@@ -89,6 +89,12 @@ def _rsa_bpm(t_s: FloatArray, rr_ms: FloatArray, pacer: Pacer, t0: float, t1: fl
 # --- determinism ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("seed", [-1, 2.5])
+def test_a_seed_must_be_a_whole_number_from_0(seed: object) -> None:
+    with pytest.raises(ValueError, match="seed must be a whole number"):
+        SimulatedStrap(seed=seed)  # type: ignore[arg-type]
+
+
 def test_same_seed_same_beats_and_bytes() -> None:
     t1, rr1 = simulate_rr(120.0, seed=7)
     t2, rr2 = simulate_rr(120.0, seed=7)

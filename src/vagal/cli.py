@@ -75,6 +75,16 @@ def _speed(text: str) -> float:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number from 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number from 0, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command (shared by ``main`` and the tests)."""
     parser = argparse.ArgumentParser(
@@ -92,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_headless(p)
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this much session time")
     p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max", help="simulated time speed (default 1)")
-    p.add_argument("--seed", type=int, default=None, help="random seed for a reproducible simulated person")
+    p.add_argument("--seed", type=_seed, default=None, help="random seed for a reproducible simulated person")
     p.add_argument(
         "--artifacts",
         action="store_true",

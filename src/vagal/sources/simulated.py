@@ -196,6 +196,8 @@ class SimulatedStrap:
 
         if not (math.isfinite(notify_interval_s) and 0.1 <= notify_interval_s <= 5.0):
             raise ValueError(f"notify_interval_s must be 0.1 to 5 seconds, got {notify_interval_s!r}")
+        if seed is not None and not (isinstance(seed, int) and seed >= 0):
+            raise ValueError(f"seed must be a whole number >= 0 or None, got {seed!r}")
         seq = np.random.SeedSequence(seed)
         # The heart is exactly simulate_rr's for the same seed; the artifacts draw from a
         # separate stream of the same entropy, so switching them on changes no beat.

@@ -306,9 +306,11 @@ class VagalApp(App[int]):
     def _show(self, snap: Snapshot) -> None:
         now = self.time_source()
         gap_s = None if snap.gap_started_s is None else max(0.0, now - snap.gap_started_s)
-        warming = tuple(
-            title for tile_id, title, _, _, field in _TILES if not getattr(snap, field).valid
-        ) if not self.hr_only else ()
+        warming = (
+            tuple(title for tile_id, title, _, _, field in _TILES if not getattr(snap, field).valid)
+            if not self.hr_only
+            else ()
+        )
         state = snap.source_state if snap.source_state != "connecting" else self.status.state
         if state == "connected" and snap.beats and gap_s is None:
             state = "streaming"  # connected and beats are arriving
