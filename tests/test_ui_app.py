@@ -621,6 +621,14 @@ async def test_the_guide_stands_still_in_a_fast_replay() -> None:
         assert not guide.held
 
 
+@pytest.mark.parametrize(("speed", "held"), [(1.0, False), (2.0, False), (16.0, True)])
+async def test_the_guide_stands_still_in_a_fast_demo(speed: float, held: bool) -> None:
+    """``vagal demo --speed 16`` with the dashboard: a breath every 0.6 s would flicker."""
+    app = build(opening(), clock=MonotonicClock(speed))
+    async with app.run_test(size=(100, 30)):
+        assert app.query_one(BreathGuide).held is held
+
+
 async def test_replay_keys_do_nothing_outside_replay() -> None:
     source = TransportSource(opening() + beats(0, 30), VirtualClock(30.0))
     app = build(source=source, mode="demo")

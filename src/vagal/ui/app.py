@@ -596,6 +596,11 @@ class VagalApp(App[int]):
 
     def _hold_guide_if_fast(self) -> None:
         speed = self.status.replay_speed
+        if speed is None:
+            # ``vagal demo --speed 16``: the guide would flicker as much as in a fast replay.
+            # (A virtual clock, infinitely fast, has no pace to flicker at: tests and snapshots.)
+            clock_speed = float(getattr(self.driver.clock, "speed", 1.0))
+            speed = clock_speed if math.isfinite(clock_speed) else None
         self.dashboard.query_one(BreathGuide).held = speed is not None and speed > GUIDE_MAX_SPEED
 
     def _restart_analysis(self) -> None:
