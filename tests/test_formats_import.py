@@ -422,3 +422,31 @@ def test_an_rr_value_over_a_minute_is_an_error_naming_its_line(
     path.write_text(head + "".join(f"{row(i, v)}\n" for i, v in enumerate(rr)))  # type: ignore[operator]
     with pytest.raises(InputFileError, match=rf"{name}:{line}: an? .*over a minute"):
         load_recording(path)
+
+
+def test_utf16_text_from_windows_reads_like_utf8(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    """Excel's "Unicode Text" and Notepad's "Unicode": UTF-16 with a byte-order mark, tabs, CRLF."""
+    path = tmp_path / "excel_unicode.txt"
+    path.write_text("RR (ms)\tHR\n" + "".join(f"{r:g}\t{60000 / r:.0f}\n" for r in nsr_5min), encoding="utf-16", newline="\r\n")
+    rec = load_recording(path)
+    np.testing.assert_array_equal(rec.rr_ms, nsr_5min)
+    _same_analysis(rec, nsr_5min)
+
+
+@pytest.mark.parametrize(("suffix", "kind"), [(".zip", "zip"), (".txt.gz", "gzip")])
+def test_an_archive_is_named_with_what_to_do(tmp_path: Path, nsr_5min: npt.NDArray[np.float64], suffix: str, kind: str) -> None:
+    """Polar Sensor Logger shares its files zipped; the message said "not a text file"."""
+    import gzip
+    import zipfile
+
+    plain = _psl_rr(tmp_path / "psl_RR.txt", nsr_5min, _arrivals(nsr_5min))
+    path = tmp_path / f"shared{suffix}"
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            z.write(plain, plain.name)
+    else:
+        path.write_bytes(gzip.compress(plain.read_bytes()))
+    with pytest.raises(InputFileError) as info:
+        load_recording(path)
+    assert str(info.value) == f"{path}: is a {kind} archive. {info.value.hint}"
+    assert "first, then give vagal the file inside." in str(info.value)

@@ -22,7 +22,11 @@ class VagalError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}" if self.hint else self.message
+        if not self.hint:
+            return self.message
+        # File errors end without a full stop ("…:12: not an RR value '…'"): give the hint its sentence.
+        stop = "" if self.message.endswith((".", "!", "?")) else "."
+        return f"{self.message}{stop} {self.hint}"
 
 
 class InputFileError(VagalError):

@@ -21,6 +21,8 @@ from vagal.sessions.rrlist import read_rr_list
 
 HEAD_BYTES: Final = 8192
 """How much of a file the detectors look at."""
+_ARCHIVES: Final = ((b"PK\x03\x04", "zip", "Unzip"), (b"\x1f\x8b", "gzip", "Unpack (gunzip)"))
+"""Archives people are sent files in (Polar Sensor Logger shares a zip): magic, name, verb."""
 
 
 def _sniff_session(head: bytes, path: Path | None = None) -> bool:
@@ -133,6 +135,15 @@ def load_recording(path: str | Path) -> Recording:
     if p.is_dir():
         raise InputFileError(str(path), "is a folder, not a file")
     data = _read_bytes(p)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with its byte-order mark: Windows Notepad's and Excel's "Unicode" text.
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise InputFileError(str(path), "is not a text file (a broken UTF-16 file?)") from None
+    for magic, kind, unpack in _ARCHIVES:
+        if data.startswith(magic):
+            raise InputFileError(str(path), f"is a {kind} archive", hint=f"{unpack} it first, then give vagal the file inside.")
     if not data.strip():
         raise InputFileError(str(path), "the file is empty")
     head = data[:HEAD_BYTES]
