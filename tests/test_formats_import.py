@@ -382,6 +382,13 @@ def test_rr_list_layouts_give_the_same_numbers(
     _same_analysis(rec, nsr_5min)
 
 
+def test_rr_list_on_one_line_names_a_bad_value(tmp_path: Path) -> None:
+    path = tmp_path / "one_line.txt"
+    path.write_text("859,867,n/a,883\n")  # was read as one beat of 859 ms
+    with pytest.raises(InputFileError, match=r"one_line\.txt:1: not an RR value: 'n/a'"):
+        load_recording(path)
+
+
 def test_rr_list_of_milliseconds_with_decimal_commas(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
     """Under a header without commas, "859,4" is 859.4 ms (it was read as 859)."""
     rr = nsr_5min + 0.4

@@ -56,9 +56,10 @@ def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
         for lineno, raw in enumerate(text.splitlines(), start=1)
         if raw.strip() and not raw.strip().startswith("#")
     ]
-    if len(rows) == 1 and len(_ONE_LINE_SEP.split(rows[0][1])) >= 3:
+    one_line = _ONE_LINE_SEP.split(rows[0][1]) if len(rows) == 1 else []
+    if len(one_line) >= 3 and _is_number(one_line[0]):
         # Every value on one line ("859,867,883…"): one row per value, same line number.
-        rows = [(rows[0][0], f) for f in _ONE_LINE_SEP.split(rows[0][1])]
+        rows = [(rows[0][0], f) for f in one_line]
     header = rows[0][1] if rows and not _is_number(_first_field(rows[0][1])) else None
     data = rows[1:] if header is not None else rows
     col = _rr_column(header)
