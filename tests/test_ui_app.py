@@ -587,6 +587,31 @@ async def test_replay_keys_drive_the_transport() -> None:
         assert [n.message for n in app._notifications] == ["There are no more markers after this point."]
 
 
+async def test_a_replay_lists_the_recordings_markers_from_the_start() -> None:
+    """The therapist can read what is ahead before jumping there with n; the list follows
+    the position (a seek that lands just after a marker still shows it)."""
+    from vagal.ui.widgets.status import MarkerList
+
+    clock = VirtualClock(30.0)
+    source = TransportSource(opening("replay", "morning.vagal") + beats(0, 30), clock)
+    source.markers = (  # type: ignore[attr-defined]
+        Marker(50.0, "talked about work"),
+        Marker(120.0, "long exhale"),
+        Marker(300.0, ""),
+        *(Marker(400.0 + 10 * i, f"later {i}") for i in range(10)),
+    )
+    app = build(source=source, mode="replay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert [label for _, label in app.markers][:3] == ["talked about work", "long exhale", ""]
+        listed = app.query_one(MarkerList).render().plain
+        assert "0:50 talked about work" in listed and "2:00 long exhale" in listed
+        await pilot.press(*["right"] * 12)  # 150 s: past the first two
+        await pilot.pause()
+        listed = app.query_one(MarkerList).render().plain.splitlines()
+        assert listed[1].endswith("long exhale") and listed[2].endswith("(marker)")
+
+
 async def test_seeking_back_restarts_the_analysis() -> None:
     clock = VirtualClock(30.0)
     source = TransportSource(opening("replay", "morning.vagal") + beats(0, 30), clock)

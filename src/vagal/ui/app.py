@@ -217,6 +217,12 @@ class VagalApp(App[int]):
         self._show(self.driver.engine.snapshot)
         self._handle_signals()
         self._hold_guide_if_fast()
+        if self.mode == "replay":
+            # The recording's markers are known from the start: list them, so a jump to one
+            # ("n") has somewhere to go that the person can read.
+            self.dashboard.query_one(MarkerList).position_s = self.time_source()
+            for marker in self._replay_attr("markers", ()):
+                self.post_message(MarkerAdded(marker))
         if self.is_headless:
             self.cues.player = []  # tests never make a sound; the bell is a no-op there
 
@@ -288,6 +294,8 @@ class VagalApp(App[int]):
         self._show(self.driver.engine.snapshot)
         self._trace_dirty = True
         self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
+        if self.mode == "replay":
+            self.dashboard.query_one(MarkerList).position_s = self.time_source()
 
     def _pacer_words(self) -> str:
         """The pattern in plain words; during the gentle start, the rate now and where it goes."""
@@ -592,6 +600,7 @@ class VagalApp(App[int]):
             t_s=self.time_source(),
         )
         self._trace_dirty = True
+        self.dashboard.query_one(MarkerList).position_s = self.time_source()
         return result
 
     def _hold_guide_if_fast(self) -> None:

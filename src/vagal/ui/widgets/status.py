@@ -144,16 +144,28 @@ class MarkerList(Widget):
 
     markers: reactive[tuple[tuple[float, str], ...]] = reactive(tuple)
     """(t_s, label) pairs, oldest first."""
+    position_s: reactive[float | None] = reactive(None)
+    """In a replay, where it is: the list shows the last marker passed and those to come
+    (dimmed). None: the newest markers."""
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
+        time_style = self.get_component_rich_style("marker-list--time")
         text.append("Markers", self.get_component_rich_style("marker-list--title"))
         rows = max(0, self.size.height - 1)
-        shown = self.markers[-rows:] if rows else ()
-        if not self.markers:
-            text.append("\npress m to mark a moment", self.get_component_rich_style("marker-list--time"))
-        for t_s, label in shown:
+        markers = self.markers
+        if self.position_s is None:
+            start = max(0, len(markers) - rows)
+            passed = len(markers)
+        else:
+            passed = sum(1 for t_s, _ in markers if t_s <= self.position_s + 0.5)
+            start = max(0, min(passed - 1, len(markers) - rows))
+        shown = markers[start : start + rows] if rows else ()
+        if not markers:
+            hint = "none in this recording" if self.position_s is not None else "press m to mark a moment"
+            text.append(f"\n{hint}", time_style)
+        for i, (t_s, label) in enumerate(shown, start):
             text.append("\n")
-            text.append(f"{clock_text(t_s):>7} ", self.get_component_rich_style("marker-list--time"))
-            text.append(label or "(marker)")
+            text.append(f"{clock_text(t_s):>7} ", time_style)
+            text.append(label or "(marker)", "" if i < passed else time_style)
         return text
