@@ -76,7 +76,7 @@ def test_every_event_type_round_trips(tmp_path: Path) -> None:
 @given(
     st.lists(
         st.tuples(
-            st.floats(0, 1e6, allow_nan=False),
+            st.floats(0, 6e5, allow_nan=False),  # up to a week (codec.MAX_SESSION_S)
             st.floats(200, 3000, allow_nan=False),
             st.none() | st.integers(0, 255),
             st.none() | st.booleans(),
@@ -307,6 +307,7 @@ def test_newer_format_version_is_refused_politely(tmp_path: Path) -> None:
     [
         ({"rr_ms": 1e308}, "'rr_ms' is over a minute"),  # replay and report crashed on it
         ({"t": 5.0}, "a beat at 5 s, before the one at"),  # a changed digit folded the time axis back
+        ({"t": 1e12}, "'t' is more than a week into the session"),  # analyze and report ran out of memory
     ],
 )
 def test_an_impossible_beat_in_the_middle_is_damage(

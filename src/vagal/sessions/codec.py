@@ -60,6 +60,11 @@ beyond what the replay and report windows can hold (1e308 ms crashed both).
 """
 
 
+MAX_SESSION_S: Final = 7 * 24 * 3600.0
+"""No event of a session is later than a week after its start: a later time is a damaged
+digit (a beat at 1e12 s made analyze and report try to build arrays of terabytes)."""
+
+
 class EventDecodeError(ValueError):
     """A JSON object that is not a valid event (the message says why, in plain words)."""
 
@@ -121,6 +126,8 @@ def event_from_dict(obj: dict[str, Any]) -> Event | None:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise EventDecodeError(f"{name} event: {key!r} is not a number")
             value = float(value)
+            if f.name in ("t_s", "start_s", "end_s") and value > MAX_SESSION_S:
+                raise EventDecodeError(f"{name} event: {key!r} is more than a week into the session")
             if f.name == "rr_ms" and value <= 0:
                 raise EventDecodeError(f"{name} event: 'rr_ms' is not positive")
             if f.name == "rr_ms" and value > MAX_RR_MS:
