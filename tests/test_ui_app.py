@@ -852,6 +852,45 @@ def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -
     assert sink.closed
 
 
+def test_after_the_dashboard_it_says_where_the_session_is(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import argparse
+
+    from vagal.ui import app as app_module
+
+    monkeypatch.setattr(app_module.VagalApp, "run", lambda self: 0)
+    clock = VirtualClock()
+    path = tmp_path / "s.vagal.jsonl"
+    args = argparse.Namespace()
+    assert app_module.run_dashboard(ScriptedSource(opening(), clock), args, clock=clock, recording=path) == 0
+    assert capsys.readouterr().out == f"Saved to {path}\n"
+    broken = ListSink()
+    broken.error = OSError("cannot write the session file s.vagal.jsonl (No space left on device).")  # type: ignore[attr-defined]
+    status = app_module.run_dashboard(
+        ScriptedSource(opening(), clock), args, clock=clock, recording=path, sinks=[broken]
+    )
+    out = capsys.readouterr()
+    assert status == 2 and out.out == ""
+    assert out.err == "vagal: the recording stopped early: cannot write the session file s.vagal.jsonl (No space left on device).\n"
+
+
+async def test_a_recording_that_stops_is_said_calmly() -> None:
+    sink = ListSink()
+    app = build(sinks=[sink], recording=Path("s.vagal.jsonl"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        app._tick()
+        assert app.status.recording
+        sink.error = OSError("cannot write the session file s.vagal.jsonl (No space left on device).")  # type: ignore[attr-defined]
+        app._tick()
+        app._tick()
+        await pilot.pause()
+        assert not app.status.recording
+        notices = [n for n in app._notifications if n.title == "The recording stopped"]
+        assert len(notices) == 1 and notices[0].message.startswith("Cannot write the session file")
+
+
 async def test_sigterm_ends_the_session_cleanly(tmp_path: Path) -> None:
     import os
     import signal

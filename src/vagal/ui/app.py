@@ -21,6 +21,7 @@ import asyncio
 import logging
 import math
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -177,6 +178,7 @@ class VagalApp(App[int]):
             duration_s=self._replay_attr("duration_s", None),
         )
         self._trace_dirty = True
+        self._recording_failed = False
         self.hr_only = False
         """True once the source said it sends heart rate but no RR intervals."""
         self.trends = Trends([field for *_, field in _TILES])
@@ -294,6 +296,7 @@ class VagalApp(App[int]):
         self._show(self.driver.engine.snapshot)
         self._trace_dirty = True
         self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
+        self._check_recording()
         if self.mode == "replay":
             self.dashboard.query_one(MarkerList).position_s = self.time_source()
 
@@ -304,6 +307,24 @@ class VagalApp(App[int]):
         if abs(now_per_min - pattern.rate_per_min) >= 0.05:
             return f"{pattern.name} · easing from {now_per_min:.1f} to {pattern.rate_per_min:.1f}/min"
         return pattern.describe()
+
+    def _check_recording(self) -> None:
+        """Say once, calmly, if the recording stopped (a full disk): the guide goes on."""
+        if self._recording_failed:
+            return
+        for sink in self.sinks:
+            error = getattr(sink, "error", None)
+            if error is not None:
+                self._recording_failed = True
+                self._set_status(recording=False)
+                words = str(error)
+                self.notify(
+                    f"{words[:1].upper()}{words[1:]} What was written before is kept; "
+                    "you can keep breathing with the guide.",
+                    title="The recording stopped",
+                    timeout=20,
+                )
+                return
 
     # -- messages in -------------------------------------------------------------------
 
@@ -748,4 +769,11 @@ def run_dashboard(source: BeatSource, args: argparse.Namespace, **parts: Any) ->
             close = getattr(sink, "close", None)
             if callable(close):
                 close()
+    # Once the screen is back, say where the session is (as the headless summary does).
+    failed = [sink.error for sink in app.sinks if getattr(sink, "error", None) is not None]
+    if failed:
+        print(f"vagal: the recording stopped early: {failed[0]}", file=sys.stderr)
+        return 2
+    if app.recording is not None:
+        print(f"Saved to {app.recording}")
     return int(status or 0)
