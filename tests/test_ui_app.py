@@ -404,6 +404,18 @@ async def test_help_screen_opens_and_closes() -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_help_reads_without_wrapping_at_80_columns() -> None:
+    """A wrapped help line lost its indent ("lower" alone at the left edge)."""
+    from vagal.ui.screens import HELP_TEXT
+
+    app = build()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = app.screen.query_one("#help-text")
+        assert text.size.height == len(HELP_TEXT.splitlines())
+
+
 async def test_mouse_footer_keys_work() -> None:
     from textual.widgets._footer import FooterKey
 

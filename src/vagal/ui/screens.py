@@ -15,9 +15,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 HELP_TEXT = """\
-[b]Breathe with the circle.[/b] It grows as you breathe in and shrinks as you breathe out.
-The word says what to do now, the number counts down the seconds left.
-There is nothing to get right: follow the rhythm as far as feels comfortable.
+[b]Breathe with the circle.[/b] It grows as you breathe in and shrinks as you
+breathe out. The word says what to do now, the number counts down the
+seconds left. There is nothing to get right: follow the rhythm as far as
+feels comfortable.
 
 [b]Keys[/b]
   p / P        next / previous breathing pattern
@@ -25,26 +26,32 @@ There is nothing to get right: follow the rhythm as far as feels comfortable.
   m            mark this moment (you can add a few words)
   t            heart trace: heart rate or RR interval
   f            presentation mode: large circle and numbers only
-  c            a soft tone at each change of breath, higher to breathe in, lower
-               to breathe out (off at start; without a sound player it is the
-               terminal's bell, which some terminals show as a flash)
+  c            a soft tone at each change of breath, higher to breathe
+               in, lower to breathe out (off at start; without a sound
+               player it is the terminal's bell, which some terminals
+               show as a flash)
   l            light or dark colours
   ?            this help
   q            stop the session (the recording is saved)
 
-[b]Replaying a session[/b] (the guide breathes the patterns recorded in the file)
+[b]Replaying a session[/b] (the guide breathes the patterns in the file)
   space        pause / resume
-  ← / →        10 s back / forward        n / N   next / previous marker
-  [ / ]        slower / faster (above 2× the circle stands still, so it never flickers)
+  ← / →        10 s back / forward
+  n / N        next / previous marker
+  [ / ]        slower / faster (above 2× the circle stands still, so that
+               it never flickers)
 
 [b]What the numbers mean[/b] (click a tile to read this on the dashboard)
   RMSSD        beat-to-beat variation over the last minute (ms)
-  coherence    how much the heart rhythm follows one slow wave (peak ratio)
+  coherence    how much the heart rhythm follows one slow wave (peak
+               ratio)
   LF/HF        low- to high-frequency power
   RSA          how far heart rate rises and falls with each breath (bpm)
   breathing    breaths per minute, estimated from the heart rhythm
 
 vagal is not a medical device."""
+"""What the help says. No line is wider than 74 columns, so it reads without wrapping
+at 80 (the dialog's border, padding and scrollbar take 6)."""
 
 
 class HelpScreen(ModalScreen[None]):
