@@ -364,3 +364,23 @@ def test_a_long_label_and_marker_names_stay_on_the_page(tmp_path: Path, monkeypa
     render_report(data, tmp_path / "long.png")
     assert figures and all(texts_off_the_page(fig) == [] for fig in figures)
     assert data.title.startswith("Session report: Anna Maria Konstantinopoulou") and data.title.endswith("…")
+
+
+def test_close_markers_do_not_print_their_labels_over_each_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Markers 20 s apart on 5 min of real beats: every label drawn stands clear of the others."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Annotation
+
+    rr = load_rr(_data_file("pyhrv_nsr_5min.csv"))
+    marks = [(20.0 * k, f"step {k} of the protocol") for k in range(12)]
+    path = write_session(tmp_path / "m.vagal.jsonl", rr, start=START, markers=marks)
+    figures = saved_figures(monkeypatch)
+    render_report(build_report_data(load_recording(path)), tmp_path / "m.png")
+    (fig,) = figures
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    boxes = [a.get_window_extent(renderer) for a in fig.findobj(Annotation) if a.get_text().startswith("step")]
+    assert boxes, "no marker label drawn"
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)

@@ -48,6 +48,8 @@ _BEAT_TRACE_MAX_S: Final = 15 * 60.0
 """Longer sessions get a 30 s average over a light beat-by-beat trace."""
 _TRACE_WIDTH_IN: Final = 0.86 * 8.27
 """Width of the time panels on the page (gridspec left 0.09, right 0.95), inches."""
+_MARKER_CHAR_IN: Final = 0.052
+"""Width of one character of a marker label (6.5 pt DejaVu Sans averages about 0.052 in)."""
 _MAX_SEGMENTS: Final = 8
 """More segments than this do not fit side by side; the rest are listed as left out."""
 
@@ -88,15 +90,23 @@ def _time_context(ax: Axes, data: ReportData, *, label_markers: bool) -> None:
             zorder=0,
             label="no signal" if (k == 0 and label_markers) else None,
         )
+    row_free_in = [-1.0, -1.0]  # where each row of labels is free again, inches along the trace
     for k, (t, label) in enumerate(data.markers):
         ax.axvline(t / 60.0, color=style.MARKER_LINE, linestyle=(0, (1.5, 2.0)), linewidth=0.9, zorder=1)
         if label_markers:
-            text = label if len(label) <= 22 else label[:21] + "…"
+            text = (label if len(label) <= 22 else label[:21] + "…") or f"marker {k + 1}"
+            # Two rows of labels; a label that fits in neither is left out (its line stays),
+            # so close markers do not print over each other.
+            at_in = t / max(data.duration_s, 1.0) * _TRACE_WIDTH_IN
+            row = next((r for r in (0, 1) if at_in >= row_free_in[r]), None)
+            if row is None:
+                continue
+            row_free_in[row] = at_in + _MARKER_CHAR_IN * (len(text) + 2)
             ax.annotate(
-                text or f"marker {k + 1}",
+                text,
                 xy=(t / 60.0, 1.0),
                 xycoords=("data", "axes fraction"),
-                xytext=(2, -2 - 9 * (k % 2)),
+                xytext=(2, -2 - 9 * row),
                 textcoords="offset points",
                 ha="left",
                 va="top",
