@@ -84,9 +84,17 @@ def texts_off_the_page(fig: Figure) -> list[str]:
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
     page = fig.bbox
+    # Tick labels are left out: matplotlib keeps labels for ticks beyond the axis limits and never draws them.
+    ticks = {
+        id(label)
+        for ax in fig.axes
+        for axis in (ax.xaxis, ax.yaxis)
+        for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+        for label in (tick.label1, tick.label2)
+    }
     off: list[str] = []
     for text in fig.findobj(Text):
-        if text.get_visible() and text.get_text().strip():
+        if id(text) not in ticks and text.get_visible() and text.get_text().strip():
             box = text.get_window_extent(renderer)
             if box.x0 < page.x0 - 1 or box.x1 > page.x1 + 1:
                 off.append(text.get_text())
