@@ -301,6 +301,32 @@ async def test_the_status_line_never_ends_in_a_cut_list(width: int, shown: str) 
         assert bar.render().plain == "simulated strap · receiving beats · signal 100 % · recording 0:09" + shown
 
 
+@pytest.mark.parametrize(
+    ("changes", "shown"),
+    [
+        ({}, "Polar H10 · receiving beats · signal 97 % · recording 0:09"),
+        ({"state": "reconnecting", "gap_s": 20.0}, "Polar H10 · reconnecting… 20 s · recording 0:09"),
+        ({"contact": False, "gap_s": 4.0}, "Polar H10 · no skin contact · 4 s · recording 0:09"),
+    ],
+)
+async def test_no_signal_figure_while_no_data_comes(changes: dict[str, Any], shown: str) -> None:
+    from textual.app import App
+
+    from vagal.ui.widgets.status import Status
+
+    class One(App[None]):
+        def compose(self) -> Any:
+            yield StatusBar()
+
+    app = One()
+    async with app.run_test(size=(100, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        base = {"kind": "strap", "name": "Polar H10", "state": "streaming", "quality_pct": 97.0}
+        bar.status = Status(**{**base, "recording": True, "t_s": 9.0, **changes})
+        await pilot.pause()
+        assert bar.render().plain == shown
+
+
 async def test_presentation_mode_says_coherence_once_while_it_warms_up() -> None:
     """Under the big number: "coherence: needs 64 s…", not "coherence: coherence needs…"."""
     from textual.widgets import Static

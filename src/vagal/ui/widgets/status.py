@@ -114,7 +114,8 @@ class StatusBar(Widget):
         connection = s.connection_text()
         calm = s.state == "streaming" and s.contact is not False and s.gap_s is None
         parts += [(connection, "" if calm else notice), sep]
-        if s.quality_pct is not None:
+        if s.quality_pct is not None and s.gap_s is None and s.state != "reconnecting":
+            # (While no data comes, the last window's figure would read as a live one.)
             parts += [(f"signal {s.quality_pct:.0f} %", ""), sep]
         parts.append((s.time_text(), ""))
         if s.warming:
