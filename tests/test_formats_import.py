@@ -261,6 +261,16 @@ def test_csv_time_gap_becomes_a_break(tmp_path: Path, nsr_5min: npt.NDArray[np.f
     assert np.flatnonzero(rec.breaks).tolist() == [200]
 
 
+def test_csv_time_in_a_local_date_format_says_what_to_do(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    t = np.cumsum(nsr_5min) / 1000.0
+    path = tmp_path / "de.csv"
+    path.write_text("timestamp;rr\n" + "".join(f"05.03.2024 08:{int(a) // 60:02d}:{int(a) % 60:02d};{r:g}\n" for a, r in zip(t, nsr_5min, strict=True)))
+    with pytest.raises(InputFileError, match=r"de\.csv:2: not a time vagal reads: '05\.03\.2024 08:00:00'\. .*delete the time column"):
+        load_recording(path)
+    path.write_text("rr\n" + "".join(f"{r:g}\n" for r in nsr_5min))  # the advice works
+    _same_analysis(load_recording(path), nsr_5min)
+
+
 def test_csv_time_malformed_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("time,rr\n0.8,800\n1.6,800\n2.4,\n")

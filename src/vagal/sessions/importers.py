@@ -412,7 +412,13 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
             walls = [_parse_time(x) for x in times]
         except ValueError:
             bad = next(i for i, x in enumerate(times) if not _is_time(x))
-            raise InputFileError(p, f"not a time: {times[bad][:30]!r}", line=lines[bad + 1][0]) from None
+            raise InputFileError(
+                p,
+                f"not a time vagal reads: {times[bad][:30]!r}",
+                line=lines[bad + 1][0],
+                hint="Times may be ISO dates (2026-11-24 07:30:00.250), seconds or Unix time; "
+                "or delete the time column, and the RR values are read alone.",
+            ) from None
         return _recording_from_timed(p, "csv-time", rr_ms.tolist(), walls, {"unit_in_file": unit})
     if not np.all(np.isfinite(t)):
         k = int(np.flatnonzero(~np.isfinite(t))[0])
