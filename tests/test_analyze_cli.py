@@ -121,3 +121,23 @@ def test_notes_name_each_blank_row_once(nsr_5min: object) -> None:
     names = lf_note[2:].split(":")[0].split(", ")
     assert len(names) == len(set(names)), lf_note
     assert "LF (n.u.)" in names and "HF (n.u.)" in names
+
+
+def test_notes_tell_the_heart_rate_rows_apart_and_sum_up_a_blank_column(nsr_5min: object) -> None:
+    """Real beats with one drop-out of 20 s, not corrected: every metric is blank for one reason.
+
+    The note listed all 28 rows, "heart rate" three times over.
+    """
+    import numpy as np
+
+    from vagal.commands.analyze import _short, render_table
+    from vagal.hrv import analyze_rr
+
+    rr = np.asarray(nsr_5min).copy()
+    rr[100] = 20000.0
+    table = render_table(
+        [("clean.txt", analyze_rr(nsr_5min)), ("dropout.txt", analyze_rr(rr, correct=False))], psd="welch", corrected=False
+    )
+    assert "— every metric (dropout.txt): 1 RR value(s) outside" in table
+    assert _short("heart rate (bpm, of mean NN)") != _short("heart rate (bpm, mean of beats)")
+    assert _short("RMSSD (ms)") == "RMSSD" and _short("LF (n.u.)") == "LF (n.u.)"

@@ -93,8 +93,16 @@ _NONE = "—"
 
 
 def _short(label: str) -> str:
-    """A row's label for the notes: without its unit, but "LF (n.u.)" stays apart from "LF (ms²)"."""
-    return label if label.endswith("(n.u.)") else label.split(" (")[0]
+    """A row's label for the notes: without its unit, but still telling rows apart.
+
+    "LF (n.u.)" stays apart from "LF (ms²)", "heart rate (bpm, of mean NN)" becomes
+    "heart rate (of mean NN)".
+    """
+    if label.endswith("(n.u.)"):
+        return label
+    name, _, rest = label.partition(" (")
+    qualifier = rest.rstrip(")").partition(", ")[2]
+    return f"{name} ({qualifier})" if qualifier else name
 
 
 def _column_names(paths: Sequence[str]) -> list[str]:
@@ -142,9 +150,11 @@ def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, correcte
         lines.append(
             "Artifacts were not corrected (--no-correct); the artifacts row counts the beats flagged."
         )
+    n_rows = sum(len(metrics) for title, metrics in _SECTIONS if title != "Record")
     for (reason, name), labels in notes.items():
         where = f" ({name})" if len(names) > 1 else ""
-        lines.append(f"{_NONE} {', '.join(labels)}{where}: {reason}.")
+        which = "every metric" if len(labels) >= n_rows else ", ".join(labels)
+        lines.append(f"{_NONE} {which}{where}: {reason}.")
     lines.append(
         "Coherence is the HeartMath-method peak ratio, not HeartMath's own score. Not a medical device."
     )
