@@ -1014,6 +1014,40 @@ async def test_a_warm_up_reason_is_never_cut_mid_word_at_80_columns() -> None:
             assert all(len(line) <= tile.size.width for line in lines)
 
 
+async def test_a_value_to_read_with_care_is_greyed_and_a_click_says_why() -> None:
+    """The engine's caution (METHODS.md §5.3: many irregular beats) reaches the screen."""
+    from collections import deque
+
+    from textual.app import App
+
+    from vagal.engine.snapshot import Metric
+    from vagal.ui.widgets.tiles import MetricTile
+
+    import vagal.ui
+
+    class One(App[None]):
+        CSS_PATH = Path(vagal.ui.__file__).parent / "app.tcss"  # the dashboard's styles: bold values
+
+        def compose(self) -> Any:
+            yield MetricTile("RMSSD", "ms", history=deque([40.0, 42.0]), explanation="Beat-to-beat variation.")
+
+    app = One()
+    async with app.run_test(size=(16, 4)) as pilot:
+        tile = app.query_one(MetricTile)
+        tile.update_metric(Metric(42.0))
+        plain = tile.render()
+        assert plain.plain.splitlines()[1:] == ["42 ms", "▁█"] and plain.spans[1].style.bold  # type: ignore[union-attr]
+        caution = "12 % of the beats in the last 60 s were irregular and left out"
+        tile.update_metric(Metric(42.0, caution=caution))
+        text = tile.render()
+        assert text.plain.splitlines()[1:] == ["42 ms", "▁█", "with care"]  # 13 columns, as at 80
+        assert not text.spans[1].style.bold  # type: ignore[union-attr]
+        await pilot.click(MetricTile)
+        await pilot.pause()
+        (notice,) = app._notifications
+        assert notice.message == f"Beat-to-beat variation. Read this one with care: {caution}."
+
+
 def test_a_newer_frame_replaces_a_stale_one() -> None:
     from vagal.engine.snapshot import Snapshot
     from vagal.ui.messages import DeviceChanged, MetricsUpdated

@@ -11,6 +11,7 @@ import math
 from collections import deque
 from typing import ClassVar, Final
 
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -23,6 +24,9 @@ _SPARKS: Final = "▁▂▃▄▅▆▇█"
 TREND_EVERY_S: Final = 2.0
 """Session seconds between trend samples: a 30-column sparkline covers a minute."""
 TREND_POINTS: Final = 60
+CAUTION_WORDS: Final = "read with care"
+"""Under a value the engine flags (many irregular beats, breathing far from the guide, a
+peak at the band's edge); a click on the tile gives the reason in full."""
 
 
 def sparkline(values: list[float], width: int) -> str:
@@ -180,9 +184,16 @@ class MetricTile(Widget):
         self.explanation = explanation
 
     def on_click(self) -> None:
-        """A click explains the number in plain words."""
-        if self.explanation:
-            self.notify(self.explanation, title=self.title, timeout=8)
+        """A click explains the number in plain words (and why to read it with care, if so)."""
+        caution = self.metric.caution if self.metric.valid else None
+        words = " ".join(w for w in (self.explanation, f"Read this one with care: {caution}." if caution else "") if w)
+        if words:
+            self.notify(words, title=self.title, timeout=8)
+
+    def _value_style(self) -> Style:
+        """Bold as usual; greyed when the engine says to read the value with care."""
+        name = "metric-tile--reason" if self.metric.caution else "metric-tile--value"
+        return self.get_component_rich_style(name)
 
     def update_metric(self, metric: Metric) -> None:
         """Show a new value (the trend may have grown too, so always redraw)."""
@@ -209,7 +220,7 @@ class MetricTile(Widget):
         text.append(_fit(self.title, width), title)
         if self.metric.valid:
             text.append("\n")
-            text.append(_fit(self.value_text(), width), self.get_component_rich_style("metric-tile--value"))
+            text.append(_fit(self.value_text(), width), self._value_style())
             if self.metric.settling and len(self.value_text()) + 9 <= width:
                 text.append(" settling", self.get_component_rich_style("metric-tile--reason"))
         else:
@@ -220,6 +231,11 @@ class MetricTile(Widget):
             return text
         text.append("\n")
         text.append(sparkline(list(self.history), width), self.get_component_rich_style("metric-tile--trend"))
+        if self.metric.caution and self._rows >= 3:
+            # The full words are one click away (a tile is 14 columns wide at 80).
+            text.append("\n")
+            words = CAUTION_WORDS if len(CAUTION_WORDS) <= width else CAUTION_WORDS.removeprefix("read ")
+            text.append(_fit(words, width), self.get_component_rich_style("metric-tile--reason"))
         return text
 
 
@@ -269,7 +285,7 @@ class CoherenceTile(MetricTile):
             text.append(reason, self.get_component_rich_style("metric-tile--reason"))
             return text
         meter = "●" * (self.level + 1) + "○" * (len(COHERENCE_LEVELS) - 1 - self.level)
-        text.append(f"{meter} {self.value_text()}"[:width], self.get_component_rich_style("metric-tile--value"))
+        text.append(f"{meter} {self.value_text()}"[:width], self._value_style())
         text.append("\n")
         text.append(_fit(self.words, width), self.get_component_rich_style("metric-tile--value"))
         text.append("\n")
