@@ -1020,10 +1020,9 @@ async def test_a_value_to_read_with_care_is_greyed_and_a_click_says_why() -> Non
 
     from textual.app import App
 
+    import vagal.ui
     from vagal.engine.snapshot import Metric
     from vagal.ui.widgets.tiles import MetricTile
-
-    import vagal.ui
 
     class One(App[None]):
         CSS_PATH = Path(vagal.ui.__file__).parent / "app.tcss"  # the dashboard's styles: bold values
