@@ -692,6 +692,23 @@ async def test_the_guide_stands_still_in_a_fast_demo(speed: float, held: bool) -
         assert app.query_one(BreathGuide).held is held
 
 
+async def test_a_still_guide_shows_the_disc_without_words() -> None:
+    """A frozen "Inhale 3" would ask for an in-breath that never ends."""
+    clock = VirtualClock(1.0)
+    source = TransportSource(opening("replay", "morning.vagal"), clock)
+    app = build(source=source, mode="replay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        guide = app.query_one(BreathGuide)
+        await pilot.press("right_square_bracket", "right_square_bracket")  # 4×
+        await pilot.pause()
+        assert guide.held and guide.word == ""
+        drawn = "".join(guide.render_line(y).text for y in range(guide.size.height))
+        assert set(drawn) <= {" ", "▀"} and "▀" in drawn  # the disc, no word, no countdown
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert guide.word in ("Inhale", "Exhale")
+
+
 async def test_replay_keys_do_nothing_outside_replay() -> None:
     source = TransportSource(opening() + beats(0, 30), VirtualClock(30.0))
     app = build(source=source, mode="demo")

@@ -129,8 +129,7 @@ class BreathGuide(Widget):
         self.pacer = pacer
         self.time_source = time_source
         self.fps = fps
-        self.held = False
-        """True: the guide stands still (a fast replay would make it flicker)."""
+        self._held = False
         self.frames = 0
         """Frames drawn so far (tests check that the guide keeps moving)."""
         self._timer: Timer | None = None
@@ -142,6 +141,26 @@ class BreathGuide(Widget):
         self._frame: dict[int, Strip] = {}
         """Lines drawn for the current frame (Textual may ask for a line more than once)."""
         self.step()
+
+    @property
+    def held(self) -> bool:
+        """True: the guide stands still (a fast replay would make it flicker).
+
+        A still guide shows the disc alone: a frozen "Inhale 3" would ask for a breath
+        that never ends.
+        """
+        return self._held
+
+    @held.setter
+    def held(self, value: bool) -> None:
+        if value == self._held:
+            return
+        self._held = value
+        self._last_key, self._frame, self._setup = None, {}, None
+        if value:
+            self.refresh()
+        else:
+            self.step()
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(1 / self.fps, self.step, name="breath-guide")
@@ -198,8 +217,8 @@ class BreathGuide(Widget):
 
     @property
     def word(self) -> str:
-        """The phase in plain words ("Inhale", "Exhale", "Hold")."""
-        return PHASE_WORDS.get(self.phase, "")
+        """The phase in plain words ("Inhale", "Exhale", "Hold"; "" while held)."""
+        return "" if self._held else PHASE_WORDS.get(self.phase, "")
 
     # -- drawing -----------------------------------------------------------------------
 
@@ -247,7 +266,7 @@ class BreathGuide(Widget):
             width = self.size.width
             text = str(self.countdown)
             scale = fit_scale(text, width, max(1, disc_rows // 2), max_scale=3)
-            count = (text,) if scale == 0 else render_big(text, scale)
+            count: tuple[str, ...] = () if self._held else ((text,) if scale == 0 else render_big(text, scale))
             setup = self._setup = _FrameSetup(
                 key=self._last_key,
                 base=self.rich_style,
@@ -273,7 +292,7 @@ class BreathGuide(Widget):
         return self._disc_line(y - f.disc_top, f, width)
 
     def _text_line(self, y: int, f: _FrameSetup, width: int) -> Strip:
-        if y >= f.word_rows:
+        if y >= f.word_rows or self._held:
             return Strip.blank(width, f.base)
         text = f"{self.word} {self.countdown}" if f.word_scale == 0 else render_big(self.word, f.word_scale)[y]
         pad = max(0, (width - len(text)) // 2)
