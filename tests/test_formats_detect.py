@@ -39,6 +39,9 @@ def _samples(folder: Path, rr_ms: npt.NDArray[np.float64]) -> dict[str, Path]:
     put("x_HR.txt", "polar-sensor-logger-hr",
         "Phone timestamp;HR [bpm];HRV [ms];Breathing interval [rpm];\n"
         + "".join(f"{a};{round(60000 / v)};;;{int(v)}\n" for a, v in zip(iso, rr, strict=True)))
+    put("x_PPI.txt", "polar-sensor-logger-ppi",
+        "Phone Data RX timestamp;PP-interval [ms];error estimate [ms];blocker;contact;contact;hr [bpm]\n"
+        + "".join(f"{a};{int(v)};6;0;1;1;{round(60000 / v)}\n" for a, v in zip(iso, rr, strict=True)))
     put("x.hrm", "polar-hrm", "[Params]\nVersion=106\nInterval=238\n\n[HRData]\n" + "".join(f"{int(v)}\n" for v in rr))
     put("flow.csv", "polar-flow-csv",
         "Name,Sport,Date,Start time,Duration\nA,RUNNING,24-11-2026,07:30:00,00:02:00\nSample rate,Time,HR (bpm)\n1,00:00:00,70\n")
@@ -63,7 +66,7 @@ def _claims(path: Path) -> list[str]:
 def test_every_format_has_a_sample() -> None:
     names = {f.name for f in FORMATS}
     assert names == {
-        "vagal", "wfdb", "polar-sensor-logger-rr", "polar-sensor-logger-hr", "polar-hrm",
+        "vagal", "wfdb", "polar-sensor-logger-rr", "polar-sensor-logger-hr", "polar-sensor-logger-ppi", "polar-hrm",
         "polar-flow-csv", "openhrv", "csv-time", "rr-list",
     }
 

@@ -134,6 +134,37 @@ def test_polar_sensor_logger_malformed_line(tmp_path: Path, nsr_5min: npt.NDArra
         load_recording(path)
 
 
+def _psl_ppi(path: Path, rr_ms: npt.NDArray[np.float64], blocked: tuple[int, ...] = ()) -> Path:
+    """Layout: ``Phone Data RX timestamp;PP-interval [ms];error estimate [ms];blocker;contact;contact;hr [bpm]``."""
+    arrivals = _arrivals(rr_ms, seed=6)
+    rows = ["Phone Data RX timestamp;PP-interval [ms];error estimate [ms];blocker;contact;contact;hr [bpm]"]
+    rows += [
+        f"{_iso(a)};{r:g};6;{int(i in blocked)};1;1;{60000 / r:.0f}"
+        for i, (a, r) in enumerate(zip(arrivals, rr_ms, strict=True))
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_polar_sensor_logger_ppi(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    """A Verity Sense's pulse intervals (optical) read like RR; they were refused ("not an RR value")."""
+    rec = load_recording(_psl_ppi(tmp_path / "x_PPI.txt", nsr_5min))
+    assert rec.format == "polar-sensor-logger-ppi"
+    np.testing.assert_array_equal(rec.rr_ms, nsr_5min)
+    _same_analysis(rec, nsr_5min)
+
+
+def test_polar_sensor_logger_ppi_leaves_out_what_the_sensor_blocked(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    rec = load_recording(_psl_ppi(tmp_path / "x_PPI.txt", nsr_5min, blocked=(150, 151)))
+    keep = np.ones(nsr_5min.size, dtype=bool)
+    keep[[150, 151]] = False
+    np.testing.assert_array_equal(rec.rr_ms, nsr_5min[keep])
+    assert np.flatnonzero(rec.breaks).tolist() == [150]  # the beat after them: no difference spans the hole
+    # The beats after the hole keep their own times (the blocked intervals took theirs).
+    np.testing.assert_allclose(rec.t_s, (np.cumsum(nsr_5min) / 1000.0)[keep], atol=1e-9)
+    assert rec.meta["blocked_intervals"] == 2
+
+
 # --- Polar HRM / Polar Flow ------------------------------------------------------------------------
 
 

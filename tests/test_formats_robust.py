@@ -22,6 +22,7 @@ HEADS = [
     '{"format":"vagal-session","format_version":1,"start":"2026-11-24T07:30:00+01:00"}\n',
     "Phone timestamp;RR-interval [ms]\n",
     "Phone timestamp;HR [bpm];HRV [ms];Breathing interval [rpm];\n",
+    "Phone Data RX timestamp;PP-interval [ms];error estimate [ms];blocker;contact;contact;hr [bpm]\n",
     "[Params]\nInterval=238\n[HRData]\n",
     "event,value,timestamp\n",
     "t_s,rr_ms,hr_bpm,gap_before,segment\n",

@@ -90,6 +90,8 @@ FORMATS: Final[tuple[Format, ...]] = (
            lambda p, d: imp.read_polar_sensor_logger_rr(p, _text(p, d))),
     Format("polar-sensor-logger-hr", imp.sniff_polar_sensor_logger_hr,
            lambda p, d: imp.read_polar_sensor_logger_hr(p, _text(p, d))),
+    Format("polar-sensor-logger-ppi", imp.sniff_polar_sensor_logger_ppi,
+           lambda p, d: imp.read_polar_sensor_logger_ppi(p, _text(p, d))),
     Format("polar-hrm", imp.sniff_polar_hrm, lambda p, d: imp.read_polar_hrm(p, _text(p, d))),
     Format("polar-flow-csv", imp.sniff_polar_flow_csv, lambda p, d: imp.read_polar_flow_csv(p, _text(p, d))),
     Format("openhrv", imp.sniff_openhrv, lambda p, d: imp.read_openhrv(p, _text(p, d))),

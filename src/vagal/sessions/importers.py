@@ -10,6 +10,11 @@ Layouts, as documented by each tool:
   ``*_HR.txt``: ``Phone timestamp;HR [bpm];HRV [ms];Breathing interval [rpm];`` (older
   versions: ``Phone timestamp;HR [bpm]``); per the app's FAQ, "the extra columns in HR
   data are RR-intervals in milliseconds".
+* **Polar Sensor Logger PPI** (optical sensors: Verity Sense, OH1), ``*_PPI.txt``:
+  ``Phone Data RX timestamp;PP-interval [ms];error estimate [ms];blocker;contact;contact;hr [bpm]``
+  (other versions name the first column ``Phone timestamp`` or add ``sensor timestamp [ns]``:
+  the columns are found by name). A row with ``blocker`` 1 is a pulse interval the sensor
+  itself marks unreliable (motion): it is left out, with a break in its place.
 * **Polar HRM** (Polar ProTrainer / FlowSync exports, "Polar HRM file format" v1.4):
   ``[Params]`` with ``Interval=238`` means R-R recording; ``[HRData]`` then holds one RR
   value in ms per row (first column). Polar Flow's web "Export RR" gives a plain RR list
@@ -55,6 +60,7 @@ _EPOCH_LIMIT_S: Final = 1e8
 
 PSL_RR_HEADER: Final = "Phone timestamp;RR-interval [ms]"
 PSL_HR_HEADER: Final = "Phone timestamp;HR [bpm]"
+PSL_PPI_COLUMN: Final = "PP-interval [ms]"
 OPENHRV_HEADER: Final = "event,value,timestamp"
 _WFDB_EXTENSIONS: Final = ("atr", "qrs", "ann", "ecg", "beat", "rpeaks", "ari", "atest")
 
@@ -232,6 +238,52 @@ def read_polar_sensor_logger_hr(path: str | Path, text: str) -> Recording:
     return _recording_from_timed(p, "polar-sensor-logger-hr", rr, when, {"unit_in_file": "ms"})
 
 
+def sniff_polar_sensor_logger_ppi(head: bytes, path: Path | None = None) -> bool:
+    first = _first_line(head.decode("utf-8", "replace"))
+    return first.startswith("Phone") and PSL_PPI_COLUMN in first
+
+
+def read_polar_sensor_logger_ppi(path: str | Path, text: str) -> Recording:
+    """Read a Polar Sensor Logger PPI export (``*_PPI.txt``): pulse-to-pulse intervals, ms."""
+    p = str(path)
+    names = [_norm(h) for h in _split(_first_line(text), ";")]
+    pp_col = names.index("pp-interval")
+    blocker_col = names.index("blocker") if "blocker" in names else None
+    rr: list[float] = []
+    when: list[datetime] = []
+    blocked: list[bool] = []
+    for lineno, w, fields in _psl_rows(p, text, pp_col + 1):
+        try:
+            v = float(fields[pp_col])
+        except ValueError:
+            raise InputFileError(p, f"not a PP interval: {fields[pp_col][:30]!r}", line=lineno) from None
+        problem = rr_problem(v)
+        if problem is not None:
+            raise InputFileError(p, f"{problem}: {fields[pp_col][:30]!r}", line=lineno)
+        rr.append(v)
+        when.append(w)
+        blocked.append(blocker_col is not None and len(fields) > blocker_col and fields[blocker_col] == "1")
+    if not rr:
+        raise _empty(p, "the file has a header only")
+    if all(blocked):
+        raise _empty(p, "the sensor marked every interval unreliable (blocker 1)")
+    # Times from every interval (a blocked one still took its time), then the blocked ones out.
+    rec = _recording_from_timed(p, "polar-sensor-logger-ppi", rr, when, {"unit_in_file": "ms"})
+    keep = ~np.asarray(blocked, dtype=np.bool_)
+    breaks = rec.breaks.copy()
+    since_blocked = False  # a blocked interval since the last kept one: no difference spans it
+    for i, b in enumerate(blocked):
+        if b:
+            since_blocked = True
+        elif since_blocked:
+            breaks[i] = True
+            since_blocked = False
+    breaks = breaks[keep]
+    breaks[0] = False
+    meta = {**rec.meta, "blocked_intervals": int(np.count_nonzero(~keep))}
+    return from_rr(p, rec.format, rec.rr_ms[keep], t_s=rec.t_s[keep], breaks=breaks, meta=meta)
+
+
 # --- Polar HRM / Polar Flow --------------------------------------------------------------------
 
 
@@ -358,7 +410,7 @@ def _csv_columns(header: str) -> tuple[str, int, int, int | None] | None:
 
 def sniff_csv_time(head: bytes, path: Path | None = None) -> bool:
     first = _first_line(head.decode("utf-8", "replace"))
-    if first.startswith(("#", PSL_RR_HEADER, PSL_HR_HEADER)):
+    if first.startswith(("#", PSL_RR_HEADER, PSL_HR_HEADER)) or PSL_PPI_COLUMN in first:
         return False
     return _csv_columns(first) is not None
 
