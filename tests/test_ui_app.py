@@ -983,6 +983,22 @@ async def test_trace_keeps_its_scale_despite_one_wild_beat() -> None:
         assert lo > 50.0 and hi < 70.0
 
 
+@pytest.mark.parametrize("n", [12, 20, 40])
+async def test_an_early_ectopic_beat_does_not_flatten_the_trace(n: int) -> None:
+    """In the first seconds 4 % of the data is less than one beat: the robust scale used
+    to give up, and one premature beat and its pause stretched the axis to 41-99 bpm."""
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        trace = app.query_one(HeartTrace)
+        t = [i * 1.0 for i in range(n)]
+        hr = [62.0 + 5.0 * math.sin(2 * math.pi * x / 10.0) for x in t]
+        hr[n // 2], hr[n // 2 + 1] = 95.0, 45.0  # a premature beat and its compensatory pause
+        trace.set_data(float(n), t, hr)
+        await pilot.pause()
+        lo, hi = trace._range(trace._columns(trace.size.width - 7))
+        assert lo > 50.0 and hi < 75.0
+
+
 async def test_tiles_say_why_a_metric_is_not_ready() -> None:
     from textual.app import App
 

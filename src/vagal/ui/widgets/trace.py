@@ -143,8 +143,14 @@ class HeartTrace(Widget):
         if not valid:
             return (50.0, 90.0) if self.kind == "hr" else (700.0, 1100.0)
         # A missed or extra beat makes one wild point; scale to the middle 96 % of the data
-        # (outliers are drawn at the edge) so the breathing wave stays large and calm.
-        cut = len(valid) // 50 if len(valid) >= 50 else 0
+        # (outliers are drawn at the edge) so the breathing wave stays large and calm. In
+        # the first seconds, when 4 % is less than one beat, leave out one beat's worth of
+        # columns at each end instead (an early ectopic beat flattened the wave to 41-99 bpm).
+        start = self.t_now_s - self.span_s
+        beats = sum(1 for t, v in zip(self._t, self._y, strict=False) if t >= start and not math.isnan(v))
+        cut = len(valid) // 50
+        if beats >= 10:
+            cut = max(cut, math.ceil(len(valid) / beats))
         lo, hi = valid[cut], valid[-1 - cut]
         least = 10.0 if self.kind == "hr" else 100.0
         if hi - lo < least:
