@@ -160,6 +160,21 @@ def test_convert_to_a_plain_list_says_what_it_cannot_keep(tmp_path: Path, nsr_5m
     assert "no place" not in r.stderr
 
 
+def test_a_session_stopped_while_settling_says_why_nothing_is_analysed(
+    tmp_path: Path, nsr_5min: npt.NDArray[np.float64]
+) -> None:
+    """Stopped 4 s in: its beats are all settling beats; "no usable RR values" read as a broken file."""
+    src = tmp_path / "s.vagal.jsonl"
+    t = np.cumsum(nsr_5min[:4]) / 1000.0
+    with Recorder(src, make_header(source="live")) as rec:
+        for ti, r in zip(t.tolist(), nsr_5min[:4].tolist(), strict=True):
+            rec.write(ev.Beat(ti, r, round(60000 / r), True, True))
+    for command in ("analyze", "report"):
+        r = _vagal(command, str(src), cwd=tmp_path)
+        assert r.returncode == 2
+        assert "holds only the first seconds after the strap connected (4 settling beats" in r.stderr, r.stderr
+
+
 def test_replay_headless_of_a_damaged_session_says_so(tmp_path: Path) -> None:
     r = _vagal("replay", str(FIXTURES / "corrupt_middle.vagal.jsonl"), "--headless", "--speed", "max", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -166,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
     from vagal.errors import VagalError
     from vagal.hrv import analyze_rr
     from vagal.sessions.formats import load_recording
+    from vagal.sessions.recording import too_few_beats
 
     psd: str = getattr(args, "psd", "welch") or "welch"
     correct = not getattr(args, "no_correct", False)
@@ -179,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
             status = EXIT_ERROR
             continue
         if rec.n_beats == 0:
-            print(f"vagal: {path}: no usable RR values.", file=sys.stderr)
+            print(f"vagal: {path}: {too_few_beats(rec, 'to analyse')}.", file=sys.stderr)
             status = EXIT_ERROR
             continue
         for d in rec.damage:

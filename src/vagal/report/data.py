@@ -22,7 +22,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from vagal.sessions.recording import Recording
+from vagal.sessions.recording import Recording, too_few_beats
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -438,7 +438,7 @@ def build_report_data(recording: Recording) -> ReportData:
     result = analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=True)
     nn, t, b = result.nn_ms, result.nn_t_s, result.nn_breaks
     if nn.size < 2:
-        raise InputFileError(rec.path, "holds fewer than 2 usable beats; there is nothing to report")
+        raise InputFileError(rec.path, too_few_beats(rec, "to report"))
     res = result.to_dict()
     reasons = dict(result.reasons)
 

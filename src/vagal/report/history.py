@@ -214,6 +214,7 @@ def collect_history(folder: Path, *, since: date | None = None) -> History:
     """
     from vagal.errors import VagalError
     from vagal.sessions.formats import load_recording
+    from vagal.sessions.recording import too_few_beats
 
     summaries: list[SessionSummary] = []
     skipped: list[tuple[str, str]] = []
@@ -233,7 +234,7 @@ def collect_history(folder: Path, *, since: date | None = None) -> History:
                 continue
             note = f"cut off at line {dmg.line}; read up to there"
         if rec.n_beats == 0:
-            skipped.append((path.name, "no beats recorded"))
+            skipped.append((path.name, too_few_beats(rec, "for a trend")))
             continue
         s = summarize_session(rec, path)
         if since is not None and date.fromisoformat(s.day) < since:

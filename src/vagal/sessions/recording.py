@@ -75,6 +75,21 @@ def rr_problem(rr_ms: float) -> str | None:
     return None
 
 
+def too_few_beats(rec: Recording, what: str) -> str:
+    """Why ``rec`` has too few beats for ``what`` ("to analyse"), in plain words.
+
+    A session stopped within its first seconds holds only settling beats (unreliable on
+    straps, left out of every analysis): saying "no beats" there reads as a broken file.
+    """
+    settling = int(rec.meta.get("settling_beats") or 0)
+    if settling and rec.n_beats < 2:
+        return (
+            f"holds only the first seconds after the strap connected ({settling} settling beat"
+            f"{'s' if settling != 1 else ''}, which analysis leaves out): too short {what}"
+        )
+    return f"holds fewer than 2 usable beats: nothing {what}"
+
+
 def from_rr(
     path: str,
     fmt: str,
