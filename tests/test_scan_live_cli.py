@@ -89,6 +89,21 @@ def test_scan_rejects_a_zero_timeout() -> None:
     assert_one_line_error(vagal("scan", "--timeout", "0"), "--timeout must be more than 0 seconds")
 
 
+@pytest.mark.parametrize(
+    ("args", "starts"),
+    [
+        (("live", "--headless", "--duration", "-5"), "--duration must be a positive number of seconds"),
+        (("live", "--headless", "--duration", "nan"), "--duration must be a positive number of seconds"),
+        (("live", "--timeout", "inf"), "--timeout must be more than 0 seconds"),
+        (("scan", "--timeout", "inf"), "--timeout must be more than 0 seconds"),
+    ],
+)
+def test_bad_numbers_are_refused_before_looking_for_a_strap(args: tuple[str, ...], starts: str) -> None:
+    proc = vagal(*args)
+    assert_one_line_error(proc, starts)
+    assert "Looking for" not in proc.stderr
+
+
 @pytest.mark.ble
 def test_live_with_several_straps_asks_for_device(bluez: Any, system_bus: str) -> None:
     from tests.ble.fake_hr_strap import FakeHrStrap

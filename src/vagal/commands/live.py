@@ -9,6 +9,7 @@ events (headless summary or dashboard, recording) is the shared runner's busines
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Final
 
@@ -32,8 +33,12 @@ def run(args: argparse.Namespace) -> int:
     from vagal.sources.bleak_source import BleakSource, choose_strap, discover_straps
 
     timeout_s: float = args.timeout
-    if not timeout_s > 0:
+    if not (math.isfinite(timeout_s) and timeout_s > 0):
         raise VagalError(f"--timeout must be more than 0 seconds, got {timeout_s:g}.")
+    duration = getattr(args, "duration", None)
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        # Checked before looking for the strap (-5 used to end at once, nan never).
+        raise VagalError(f"--duration must be a positive number of seconds, got {duration:g}.")
     wanted: str | None = args.device
     what = f"the strap {wanted!r}" if wanted else "a heart-rate strap"
     print(f"Looking for {what}…", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from vagal.errors import VagalError
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from vagal.sources.bleak_source import discover_straps
 
     timeout_s: float = args.timeout
-    if not timeout_s > 0:
+    if not (math.isfinite(timeout_s) and timeout_s > 0):
         raise VagalError(f"--timeout must be more than 0 seconds, got {timeout_s:g}.")
     print(f"Looking for heart-rate straps for {timeout_s:g} s…", file=sys.stderr)
     straps = asyncio.run(discover_straps(timeout_s))
