@@ -39,6 +39,8 @@ HR_SMOOTH_WINDOW_S: Final = 30.0
 """Averaging window of the heart-rate trend drawn over long sessions (beat-by-beat is a blur there)."""
 TITLE_LABEL_CHARS: Final = 36
 """The label in the title is cut to this many characters (14 pt bold: the rest would leave the page)."""
+NOT_RECORDED: Final = "not recorded in this file"
+"""What the report says where the file does not tell (no device, no date)."""
 TOO_SHORT: Final = "too short for this"
 """What the summary says where a metric cannot be computed on this recording."""
 
@@ -337,7 +339,7 @@ def _device_text(meta: dict[str, Any]) -> str:
             return text
     if isinstance(dev, str) and dev.strip():
         return dev.strip()
-    return "not recorded in this file"
+    return NOT_RECORDED
 
 
 def _start_time(meta: dict[str, Any]) -> datetime | None:
@@ -478,7 +480,8 @@ def build_report_data(recording: Recording) -> ReportData:
     title = f"Session report: {label}" if label else "Session report"
     when = f"{start:%A %d %B %Y, %H:%M}" if start else name
     device = _device_text(rec.meta)
-    subtitle = f"{when}  ·  {format_duration(duration_s)}  ·  {device}"
+    # In the subtitle, a bare "not recorded in this file" did not say what was missing.
+    subtitle = f"{when}  ·  {format_duration(duration_s)}  ·  {'device not recorded' if device == NOT_RECORDED else device}"
     n_corr = int(idx.size)
     pct = float(result.artifacts_pct)
     gap_spans = [(g.start_s, g.end_s) for g in rec.gaps]
@@ -490,7 +493,7 @@ def build_report_data(recording: Recording) -> ReportData:
     pacer = _pacer_spans(rec, duration_s)
     info: list[tuple[str, str]] = [
         ("File", name),
-        ("Date", f"{start:%Y-%m-%d %H:%M}" if start else "not recorded in this file"),
+        ("Date", f"{start:%Y-%m-%d %H:%M}" if start else NOT_RECORDED),
         ("Duration", format_duration(duration_s)),
         ("Device", device),
         ("Beats", f"{rec.n_beats} recorded" + (f" ({nn.size} after correction)" if nn.size != rec.n_beats else "")),
