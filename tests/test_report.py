@@ -271,6 +271,7 @@ def test_imported_formats_get_a_report(tmp_path: Path) -> None:
         data = build_report_data(rec)
         assert len(data.segments) == n_segments
         assert data.subtitle.endswith("·  device not recorded")  # was a bare "not recorded in this file"
+        assert data.subtitle.startswith("Friday 20 November 2026, 09:00"), data.subtitle  # HRM: from Date/StartTime
         rmssd = next(r for r in data.summary if r.key == "rmssd_ms")
         assert rmssd.value == pytest.approx(analyze_rr(rr).rmssd_ms, rel=1e-9)
         out = render_report(data, tmp_path / f"{fmt}.png")

@@ -328,6 +328,12 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
     meta: dict[str, Any] = {"unit_in_file": "ms"}
     if "date" in params and "starttime" in params:
         meta["start_local"] = f"{params['date']} {params['starttime']}"
+        for layout in ("%Y%m%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S"):  # Date=20261120, StartTime=09:00:00.0
+            try:
+                meta["start"] = datetime.strptime(meta["start_local"], layout).isoformat()  # noqa: DTZ007 - local time
+                break
+            except ValueError:
+                continue
     return from_rr(p, "polar-hrm", rr, meta=meta)
 
 
