@@ -330,7 +330,7 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
         meta["start_local"] = f"{params['date']} {params['starttime']}"
         for layout in ("%Y%m%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S"):  # Date=20261120, StartTime=09:00:00.0
             try:
-                meta["start"] = datetime.strptime(meta["start_local"], layout).isoformat()  # noqa: DTZ007 - local time
+                meta["start"] = datetime.strptime(meta["start_local"], layout).isoformat()  # local time, as the watch wrote it
                 break
             except ValueError:
                 continue
