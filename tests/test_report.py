@@ -386,3 +386,14 @@ def test_close_markers_do_not_print_their_labels_over_each_other(tmp_path: Path,
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b)
+
+
+def test_cli_a_label_the_font_cannot_draw_is_one_calm_line(tmp_path: Path) -> None:
+    """A client's name in Chinese printed five UserWarnings with source lines; now one note."""
+    rr = load_rr(_data_file("pyhrv_nsr_5min.csv"))
+    src = write_session(tmp_path / "s.vagal.jsonl", rr, start=START, label="张伟", markers=[(60.0, "呼吸")])
+    done = _vagal("report", str(src), "-o", str(tmp_path / "r.png"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("vagal: note: the report's font has no ") and line.endswith("; they show as empty boxes.")
+    assert sorted(line.split("no ")[1].split(";")[0].split()) == sorted("张伟呼吸")

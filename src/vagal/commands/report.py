@@ -7,9 +7,13 @@ Without ``-o`` the report is a PDF next to the recording. Prints where it wrote 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import warnings
 from pathlib import Path
 
+_GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from font")
+"""matplotlib's warning for a character its font cannot draw (the number is the code point)."""
 _SESSION_SUFFIXES = (".vagal.jsonl", ".jsonl", ".csv", ".txt", ".hrm", ".rr")
 
 
@@ -50,10 +54,26 @@ def run(args: argparse.Namespace) -> int:
     from vagal.report.render import render_report
 
     data = build_report_data(recording)
-    try:
-        render_report(data, out)
-    except OSError as exc:
-        raise ReportError(f"cannot write the report to {out} ({exc.strerror or exc}).") from None
+    with warnings.catch_warnings(record=True) as caught:
+        # A label or marker in a script the font lacks (张伟, 🌿): matplotlib warns once per
+        # character with a source line; one calm line says it instead.
+        warnings.filterwarnings("always", message=_GLYPH_MISSING.pattern, category=UserWarning)
+        try:
+            render_report(data, out)
+        except OSError as exc:
+            raise ReportError(f"cannot write the report to {out} ({exc.strerror or exc}).") from None
+    missing: list[str] = []
+    for w in caught:
+        m = _GLYPH_MISSING.search(str(w.message))
+        if m is None:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif chr(int(m.group(1))) not in missing:
+            missing.append(chr(int(m.group(1))))
+    if missing:
+        print(
+            f"vagal: note: the report's font has no {' '.join(missing)}; they show as empty boxes.",
+            file=sys.stderr,
+        )
     for dmg in recording.damage[:1]:
         print(f"vagal: note: {args.file} was read up to a problem ({dmg}).", file=sys.stderr)
     print(f"Report written to {out}")
