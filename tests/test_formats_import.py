@@ -302,6 +302,24 @@ def test_csv_time_in_a_local_date_format_says_what_to_do(tmp_path: Path, nsr_5mi
     _same_analysis(load_recording(path), nsr_5min)
 
 
+def test_csv_time_in_whole_seconds_places_beats_by_their_rr(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    """Times rounded to the second (beats share a stamp) gave no spectrum at all ("has 0.0 min")."""
+    t = np.cumsum(nsr_5min) / 1000.0
+    t[200:] += 25.0  # a lost stretch the clock shows
+    path = tmp_path / "seconds.csv"
+    path.write_text("time,rr\n" + "".join(f"{int(a)},{r:g}\n" for a, r in zip(t, nsr_5min, strict=True)))
+    rec = load_recording(path)
+    assert np.flatnonzero(rec.breaks).tolist() == [200]
+    assert np.max(np.abs(rec.t_s - t)) < 1.0  # within the clock's second
+    np.testing.assert_allclose(np.diff(rec.t_s)[:199], nsr_5min[1:200] / 1000.0)  # spaced by their RR
+    breaks = np.zeros(nsr_5min.size, dtype=bool)
+    breaks[200] = True
+    from vagal.hrv.analysis import JSON_KEYS
+
+    # Every number but the duration (the lost stretch is known to the clock's second only).
+    _same_analysis(rec, nsr_5min, breaks, t_s=t, keys=tuple(k for k in JSON_KEYS if k != "duration_s"))
+
+
 def test_csv_time_malformed_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("time,rr\n0.8,800\n1.6,800\n2.4,\n")

@@ -498,6 +498,12 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
     if t.size and np.any(np.diff(t) < 0):
         k = int(np.flatnonzero(np.diff(t) < 0)[0]) + 1
         raise InputFileError(p, "times go backwards", line=lines[k + 1][0])
+    if gap_col is None and t.size > 1 and np.any(np.diff(t) == 0):
+        # Coarse times (whole seconds: beats share a time stamp) are a log's clock, as a
+        # phone's are: the RR values place the beats, the times only the lost stretches.
+        # Taken as beat times they made every spectrum "0.0 min without a gap".
+        t_beats, breaks = beat_times_from_arrivals(rr_ms, t - t[0])
+        t = t_beats - t_beats[0] + t[0]
     return from_rr(p, "csv-time", rr_ms, t_s=t, breaks=breaks, meta=meta)
 
 
