@@ -970,6 +970,36 @@ async def test_sigterm_ends_the_session_cleanly(tmp_path: Path) -> None:
     assert session.events[-1].state == "ended"
 
 
+@pytest.mark.parametrize("name", ["SIGHUP", "SIGTERM"])
+async def test_a_hang_up_leaves_even_if_the_screen_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """With the terminal gone, Textual's shutdown can block for ever writing to it; the
+    process stayed (and a strap stayed connected). After a hang-up, once the recording is
+    closed, the process leaves anyway; a plain SIGTERM (terminal still there) does not."""
+    import os
+    import signal
+
+    from vagal.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "HANGUP_EXIT_S", 0.05)
+    path = tmp_path / "session.vagal"
+    recorder = Recorder(path, {"source": "demo"})
+    app = build(sinks=[recorder], recording=path)
+    exits: list[int] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app._hard_exit = exits.append
+        await settle(pilot, app)
+        os.kill(os.getpid(), getattr(signal, name))
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if recorder.closed:
+                break
+    await asyncio.sleep(0.2)
+    assert recorder.closed
+    assert exits == ([0] if name == "SIGHUP" else [])
+
+
 async def test_trace_keeps_its_scale_despite_one_wild_beat() -> None:
     app = build()
     async with app.run_test(size=(100, 30)) as pilot:

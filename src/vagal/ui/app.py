@@ -20,8 +20,10 @@ import argparse
 import asyncio
 import logging
 import math
+import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -61,6 +63,8 @@ if TYPE_CHECKING:
     from vagal.engine.driver import Driver
     from vagal.sources.base import BeatSource
 
+HANGUP_EXIT_S: Final = 3.0
+"""After a hang-up (SIGHUP) and the recording closed, the longest the process stays."""
 CLOSE_TIMEOUT_S: Final = 5.0
 """How long quitting waits for the source to end its stream before closing the recording anyway."""
 
@@ -179,6 +183,8 @@ class VagalApp(App[int]):
         )
         self._trace_dirty = True
         self._recording_failed = False
+        self._hard_exit: Callable[[int], object] = os._exit
+        """How the process leaves after a hang-up if the screen blocks (tests replace it)."""
         self.hr_only = False
         """True once the source said it sends heart rate but no RR intervals."""
         self.trends = Trends([field for *_, field in _TILES])
@@ -240,13 +246,14 @@ class VagalApp(App[int]):
             if sig is None:
                 continue
             try:
-                loop.add_signal_handler(sig, self._signalled)
+                loop.add_signal_handler(sig, self._signalled, sig)
             except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
                 continue
             self._signals.append(sig)
 
-    def _signalled(self) -> None:
-        self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
+    def _signalled(self, sig: signal.Signals | None = None) -> None:
+        hangup = sig is not None and sig == getattr(signal, "SIGHUP", None)
+        self.run_worker(self._close_and_exit(hangup=hangup), group="quit", exclusive=True)
 
     @property
     def dashboard(self) -> Screen[Any]:
@@ -482,9 +489,21 @@ class VagalApp(App[int]):
         if stop:
             self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
 
-    async def _close_and_exit(self) -> None:
-        """Stop the source, drain the recording to disk, then leave."""
+    async def _close_and_exit(self, *, hangup: bool = False) -> None:
+        """Stop the source, drain the recording to disk, then leave.
+
+        Args:
+            hangup: The terminal has gone (SIGHUP). Restoring the screen can then block for
+                ever (Textual's output thread dies on the dead terminal and its bounded queue
+                fills), which left the process running, and a strap connected, with no
+                window; so once the recording is closed, the process leaves within
+                :data:`HANGUP_EXIT_S` whatever the screen does.
+        """
         await self.close_session()
+        if hangup:
+            watchdog = threading.Timer(HANGUP_EXIT_S, self._hard_exit, args=(0,))
+            watchdog.daemon = True
+            watchdog.start()
         self.exit(0)
 
     async def close_session(self) -> None:
