@@ -739,6 +739,29 @@ async def test_replay_end_is_said_calmly() -> None:
     assert app.return_value == 0
 
 
+async def test_after_the_end_of_a_replay_the_transport_keys_say_so() -> None:
+    """The stream is closed at the end: ← used to show "12:22 · warming up" and then nothing."""
+    clock = VirtualClock(30.0)
+    source = TransportSource(opening("replay", "morning.vagal") + beats(0, 30), clock)
+    source.end = True
+    app = build(source=source, mode="replay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert app.session_ended
+        await pilot.press("left", "n", "space", "right_square_bracket")
+        await pilot.pause()
+        assert source.calls == []
+        notices = [n for n in app._notifications if n.title == "Replay"]
+        assert notices and "reached its end" in notices[-1].message
+
+
+def test_a_replay_as_fast_as_possible_says_so() -> None:
+    from vagal.ui.widgets.status import Status
+
+    status = Status(kind="replay", replay_speed=math.inf, t_s=752.0, duration_s=752.0)
+    assert status.time_text() == "12:32 / 12:32 · as fast as possible"
+
+
 # -- robustness -------------------------------------------------------------------------------
 
 

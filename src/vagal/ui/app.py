@@ -416,10 +416,12 @@ class VagalApp(App[int]):
     @on(PacerPatternChanged)
     def _pacer_pattern_changed(self, message: PacerPatternChanged) -> None:
         """A replayed file changed its pattern: breathe with it."""
-        if self.mode != "replay":
-            return
+        if self.mode != "replay" or self.pacer.has_event(message.event):
+            return  # a guide rebuilt from the file already breathes this change
         try:
-            self.pacer.set_pattern(message.event.t_s, BreathPattern.from_event(message.event))
+            self.pacer.set_pattern(
+                message.event.t_s, BreathPattern.from_event(message.event), ramp_s=message.event.ramp_s
+            )
         except PaceError:
             return  # seen again after a jump back: the guide keeps the pattern it has
         self._pattern_shown()
@@ -667,21 +669,41 @@ class VagalApp(App[int]):
         self._show(self.driver.engine.snapshot)
         self._trace_dirty = True
 
+    def _replay_over(self) -> bool:
+        """True (and said) when the replay has reached its end: the file is read to the end
+        and its stream closed, so a jump or a pause would silently do nothing."""
+        if not self.session_ended:
+            return False
+        self.notify(
+            "The replay has reached its end. To watch it again, start vagal replay once more.",
+            title="Replay",
+            timeout=6,
+        )
+        return True
+
     def action_pause(self) -> None:
         """Pause or resume the replay."""
+        if self._replay_over():
+            return
         self._replay_call("resume" if self._replay_attr("paused", False) else "pause")
 
     def action_seek(self, direction: int) -> None:
         """Jump 10 s back (-1) or forward (1) in the replay."""
+        if self._replay_over():
+            return
         self._replay_call("seek", max(0.0, self.time_source() + direction * REPLAY_SEEK_S))
 
     def action_next_marker(self, direction: int) -> None:
         """Jump to the next (1) or previous (-1) marker in the replay."""
+        if self._replay_over():
+            return
         if self._replay_call("seek_marker", direction) is None and direction > 0:
             self.notify("There are no more markers after this point.", title="Markers", timeout=4)
 
     def action_speed(self, direction: int) -> None:
         """Replay slower (-1) or faster (1)."""
+        if self._replay_over():
+            return
         speed = float(self.status.replay_speed or 1.0)
         faster = [s for s in REPLAY_SPEEDS if s > speed]
         slower = [s for s in REPLAY_SPEEDS if s < speed]

@@ -8,6 +8,7 @@ factual, never an alarm.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -85,7 +86,7 @@ class Status:
         """"recording 3:12", "not recording · 3:12", or the replay position."""
         if self.replay_speed is not None:
             total = f" / {clock_text(self.duration_s)}" if self.duration_s else ""
-            speed = f"{self.replay_speed:g}×"
+            speed = "as fast as possible" if math.isinf(self.replay_speed) else f"{self.replay_speed:g}×"
             paused = " · paused" if self.replay_paused else ""
             return f"{clock_text(self.t_s)}{total} · {speed}{paused}"
         return f"recording {clock_text(self.t_s)}" if self.recording else f"not recording · {clock_text(self.t_s)}"
