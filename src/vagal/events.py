@@ -148,6 +148,11 @@ class PacerChanged:
     hold_in_s: float
     exhale_s: float
     hold_out_s: float
+    ramp_from_per_min: float | None = None
+    """The guide started at this rate and eased to the pattern's (the gentle start); None:
+    from the rate in effect when the change took hold."""
+    ramp_s: float = 0.0
+    """Seconds over which the rate eased to the pattern's (0: at once)."""
 
     @property
     def rate_per_min(self) -> float:

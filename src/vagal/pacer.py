@@ -36,7 +36,9 @@ Cell Rep Med 4:100895.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -367,6 +369,10 @@ class Pacer:
         self._segments: list[_Segment] = [_Segment(start_s, 0.0, r0, target, ramp, pattern)]
         self._starts: list[float] = [start_s]
         self._last_request_s = start_s
+        first = pattern.to_event(start_s)
+        if ramp:
+            first = dataclasses.replace(first, ramp_from_per_min=r0, ramp_s=ramp)
+        self._events: list[PacerChanged] = [first]
 
     @property
     def pattern(self) -> BreathPattern:
@@ -384,8 +390,12 @@ class Pacer:
         return len(self._segments)
 
     def start_event(self) -> PacerChanged:
-        """The ``PacerChanged`` that records the initial pattern (at ``start_s``)."""
-        return self._segments[0].pattern.to_event(self.start_s)
+        """The ``PacerChanged`` that records the initial pattern (at ``start_s``), with its gentle start."""
+        return self._events[0]
+
+    def has_event(self, event: PacerChanged) -> bool:
+        """True when ``event`` is one this pacer made or followed (a replay need not apply it again)."""
+        return event in self._events
 
     def _segment(self, t_s: float) -> _Segment:
         i = bisect.bisect_right(self._starts, t_s) - 1
@@ -490,11 +500,39 @@ class Pacer:
             self._segments.append(new)
             self._starts.append(t_b)
         self._last_request_s = t_s
-        return pattern.to_event(t_s)
+        event = dataclasses.replace(pattern.to_event(t_s), ramp_s=ramp_s)
+        self._events.append(event)
+        return event
 
     def effective_at(self, t_s: float) -> float:
         """When the pattern in effect at ``t_s`` (or the pending one) started, seconds."""
         return self._segment(t_s).t0_s
+
+
+def pacer_from_events(events: Iterable[PacerChanged]) -> Pacer | None:
+    """Rebuild the guide a recording breathed with, from its ``PacerChanged`` events.
+
+    The first event starts the pacer (with its recorded gentle start); each later one is
+    applied as the change it was, with its recorded ramp. The result knows the whole
+    schedule, so it can be asked about any time (a replay that seeks).
+
+    Returns:
+        The pacer, or None when there are no events or one cannot be followed.
+    """
+    pacer: Pacer | None = None
+    try:
+        for ev in sorted(events, key=lambda e: e.t_s):
+            pattern = BreathPattern.from_event(ev)
+            if pacer is None:
+                ramp_s = ev.ramp_s if ev.ramp_from_per_min is not None else 0.0
+                pacer = Pacer(pattern, start_s=ev.t_s, ramp_from_per_min=ev.ramp_from_per_min, ramp_s=ramp_s)
+                pacer._events[0] = ev
+            else:
+                pacer.set_pattern(ev.t_s, pattern, ramp_s=ev.ramp_s)
+                pacer._events[-1] = ev
+    except (PaceError, ValueError):
+        return None
+    return pacer
 
 
 def pacer_signal(pacer: Pacer, t_s: npt.ArrayLike) -> npt.NDArray[np.float64]:

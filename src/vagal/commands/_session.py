@@ -68,6 +68,12 @@ def run_session(
     pattern = parse_pace(str(getattr(args, "pace", None) or "resonance"))
     if pacer is None and mode != "replay":
         pacer = make_pacer(args)
+    elif pacer is None:
+        # A replay breathes with the guide the file recorded (its gentle start and changes too).
+        from vagal.pacer import pacer_from_events
+
+        recording = getattr(source, "recording", None)
+        pacer = pacer_from_events(recording.pacer) if recording is not None else None
     engine = Engine(pacer=pacer)
     recorder = _open_recorder(args, mode, pacer, header or {})
     try:

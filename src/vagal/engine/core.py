@@ -434,14 +434,13 @@ class Engine:
         """Follow recorded pattern changes when no live pacer was given (replays)."""
         if self._pacer is not None:
             return  # the live pacer already knows: the app changed it and sent this event
-        from vagal.pacer import BreathPattern, PaceError, Pacer
+        from vagal.pacer import BreathPattern, PaceError, pacer_from_events
 
         try:
-            pattern = BreathPattern.from_event(ev)
             if self._own_pacer is None:
-                self._own_pacer = Pacer(pattern, start_s=ev.t_s)
+                self._own_pacer = pacer_from_events([ev])
             else:
-                self._own_pacer.set_pattern(ev.t_s, pattern)
+                self._own_pacer.set_pattern(ev.t_s, BreathPattern.from_event(ev), ramp_s=ev.ramp_s)
         except (PaceError, ValueError):
             self._own_pacer = None  # a pattern we cannot follow: no pacer-based metrics
 

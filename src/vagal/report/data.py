@@ -136,6 +136,8 @@ class PacerSpan:
     end_s: float
     rate_per_min: float
     preset: str
+    from_per_min: float | None = None
+    """Set for the gentle start (or a ramped change): the guide eased from this rate to ``rate_per_min``."""
 
 
 @dataclass(frozen=True)
@@ -359,7 +361,13 @@ def _pacer_spans(recording: Recording, end_s: float) -> list[PacerSpan]:
         stop = events[k + 1].t_s if k + 1 < len(events) else end_s
         if stop <= ev.t_s or ev.rate_per_min <= 0 or ev.preset in ("off", "none"):
             continue
-        spans.append(PacerSpan(ev.t_s, stop, ev.rate_per_min, ev.preset))
+        start = ev.t_s
+        if ev.ramp_from_per_min is not None and ev.ramp_s > 0:
+            ramp_end = min(stop, ev.t_s + ev.ramp_s)
+            spans.append(PacerSpan(ev.t_s, ramp_end, ev.rate_per_min, ev.preset, from_per_min=ev.ramp_from_per_min))
+            start = ramp_end
+        if stop > start:
+            spans.append(PacerSpan(start, stop, ev.rate_per_min, ev.preset))
     return spans
 
 

@@ -165,7 +165,14 @@ def _hr_panel(ax: Axes, data: ReportData) -> None:
         mid = (span.start_s + span.end_s) / 2.0 / 60.0
         # Long spans get words, short ones just the rate, tiny ones nothing (no overlapping labels).
         span_in = (span.end_s - span.start_s) / max(data.duration_s, 1.0) * _TRACE_WIDTH_IN
-        if span_in >= 1.6:
+        if span.from_per_min is not None:
+            if span_in >= 1.3:
+                text = f"easing {span.from_per_min:.0f} → {span.rate_per_min:.1f}/min"
+            elif span_in >= 0.5:
+                text = f"{span.from_per_min:.0f}→{span.rate_per_min:.0f}"
+            else:
+                continue
+        elif span_in >= 1.6:
             text = f"guide {span.rate_per_min:.1f} breaths/min"
         elif span_in >= 0.4:
             text = f"{span.rate_per_min:.1f}/min"

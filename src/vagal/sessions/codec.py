@@ -122,7 +122,18 @@ def event_from_dict(obj: dict[str, Any]) -> Event | None:
                 value = bytes.fromhex(value)
             except ValueError:
                 raise EventDecodeError(f"{name} event: {key!r} is not valid hex") from None
-        elif f.name in ("t_s", "rr_ms", "start_s", "end_s", "inhale_s", "hold_in_s", "exhale_s", "hold_out_s"):
+        elif f.name in (
+            "t_s",
+            "rr_ms",
+            "start_s",
+            "end_s",
+            "inhale_s",
+            "hold_in_s",
+            "exhale_s",
+            "hold_out_s",
+            "ramp_from_per_min",
+            "ramp_s",
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise EventDecodeError(f"{name} event: {key!r} is not a number")
             value = float(value)
