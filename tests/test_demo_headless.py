@@ -83,7 +83,7 @@ def test_demo_headless_json_matches_the_recording(tmp_path: Path) -> None:
     assert s["duration_s"] == pytest.approx(150.0, abs=1.0)
     _, events, _, _ = read_events(out)
     beats = [e for e in events if isinstance(e, Beat)]
-    assert s["beats"] == len(beats)
+    assert s["n_beats"] == len(beats)
     # Whole-session RMSSD and mean heart rate against the recorded beats themselves
     # (the simulated strap without --artifacts sends clean beats).
     rr = np.array([b.rr_ms for b in beats if not b.settling])
@@ -206,7 +206,7 @@ def test_replay_headless_json_of_a_real_recording(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     n = int(np.loadtxt(path, skiprows=1).size)
-    assert s["source"] == "replay" and s["beats"] == n
+    assert s["source"] == "replay" and s["n_beats"] == n
     assert s["recording"] is None  # a replay is never recorded again
     assert not (tmp_path / "sessions").exists()
     assert s["mean_hr_bpm"] is not None and 40 < s["mean_hr_bpm"] < 120

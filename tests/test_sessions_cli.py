@@ -143,7 +143,7 @@ def test_replay_headless_runs_the_whole_pipeline(tmp_path: Path) -> None:
     r = _vagal("replay", str(FIXTURES / "intact.vagal.jsonl"), "--headless", "--speed", "max", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
-    assert summary["beats"] == 40
+    assert summary["n_beats"] == 40
     assert summary["recording"] is None  # a replay is never recorded again
     assert not (tmp_path / "data" / "sessions").exists() or not any((tmp_path / "data" / "sessions").iterdir())
 
@@ -178,7 +178,7 @@ def test_a_session_stopped_while_settling_says_why_nothing_is_analysed(
 def test_replay_headless_of_a_damaged_session_says_so(tmp_path: Path) -> None:
     r = _vagal("replay", str(FIXTURES / "corrupt_middle.vagal.jsonl"), "--headless", "--speed", "max", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["beats"] == 19
+    assert json.loads(r.stdout)["n_beats"] == 19
     assert "corrupt_middle.vagal.jsonl: line 22: not a complete JSON object" in r.stderr
 
 

@@ -319,45 +319,58 @@ def _num(x: float | None, fmt: str, unit: str = "") -> str:
     return "not available" if x is None else f"{x:{fmt}}{unit}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _why(reasons: dict[str, str], key: str, label: str) -> str:
+    """The engine's reason without the metric's own name ("LF/HF: needs 2 min…", not "LF/HF: LF/HF needs…")."""
+    reason = reasons.get(key, "not available")
+    if reason.lower().startswith(label.lower() + " "):
+        reason = reason[len(label) + 1 :]
+    return reason
+
+
 def format_summary(s: dict[str, Any]) -> str:
     """The summary as a few plain lines."""
     gaps = s["gaps"]
     gap_text = "no gaps" if not gaps else f"{gaps} gap{'s' if gaps > 1 else ''} ({s['gap_total_s']:.0f} s)"
     flagged = s["artifacts"]
-    pct = s.get("artifact_pct")
+    pct = s.get("artifacts_pct")
     flag_text = f"{flagged} irregular beat{'s' if flagged != 1 else ''} left out"
     if pct:
         flag_text += f" ({pct:.1f} %)"
     last = s["last"]
     reasons = s["last_reasons"]
     lines = [
-        f"Session: {_clock(s['duration_s'])} ({s['source']}), {s['beats']} beats, {flag_text}, {gap_text}",
-        f"Heart rate: {_num(s['mean_hr_bpm'], '.0f', ' bpm')} on average",
-        f"RMSSD: {_num(s['rmssd_ms'], '.0f', ' ms')} over the session",
+        f"Session: {_clock(s['duration_s'])} ({s['source']}), {_count(s['n_beats'], 'beat')}, "
+        + f"{flag_text}, {gap_text}",
+        "Heart rate: " + (_num(s["mean_hr_bpm"], ".0f", " bpm on average") if s["mean_hr_bpm"] else "none yet"),
+        "RMSSD: " + (_num(s["rmssd_ms"], ".0f", " ms over the session") if s["rmssd_ms"] else "none yet"),
     ]
     lf_hf = last["lf_hf"]
     lines.append(
         f"LF/HF: {lf_hf:.2f} (last 2 min)"
         if lf_hf is not None
-        else f"LF/HF: {reasons.get('lf_hf', 'not available')}"
+        else f"LF/HF: {_why(reasons, 'lf_hf', 'LF/HF')}"
     )
     coh = s.get("coherence_mean")
     lines.append(
         f"Coherence: {coh:.2f} on average (peak ratio)"
         if coh is not None
-        else f"Coherence: {reasons.get('coherence', 'not available')}"
+        else f"Coherence: {_why(reasons, 'coherence', 'coherence')}"
     )
     rsa = s.get("rsa_bpm_mean")
     lines.append(
         f"RSA: {rsa:.1f} bpm peak to trough"
         if rsa is not None
-        else f"RSA: {reasons.get('rsa_bpm', 'not available')}"
+        else f"RSA: {_why(reasons, 'rsa_bpm', 'RSA')}"
     )
     br = s.get("breathing_rate_per_min_mean")
     br_text = (
         f"{br:.1f}/min (from heart rhythm)"
         if br is not None
-        else reasons.get("breathing_rate_per_min", "not available")
+        else _why(reasons, "breathing_rate_per_min", "breathing rate")
     )
     if s.get("pace_per_min") is not None:
         br_text += f", guide {s['pace_per_min']:.1f}/min"

@@ -303,8 +303,8 @@ class Engine:
         """Whole-session figures for the end-of-session summary.
 
         Returns:
-            A dict: ``beats``, ``nn_beats`` (accepted), ``artifacts`` and ``artifact_kinds``,
-            ``artifact_pct``, ``gaps``, ``gap_total_s``, ``mean_nn_ms``, ``mean_hr_bpm``
+            A dict: ``n_beats``, ``nn_beats`` (accepted), ``artifacts`` and ``artifact_kinds``,
+            ``artifacts_pct`` (the same keys as ``vagal analyze --json`` where they mean the same), ``gaps``, ``gap_total_s``, ``mean_nn_ms``, ``mean_hr_bpm``
             (60000 / mean NN), ``mean_inst_hr_bpm`` (mean of 60000 / NN), ``rmssd_ms``
             (over every successive difference of the session; none spans a gap or a flagged
             beat), and the session means of the spectral metrics at each recompute
@@ -312,11 +312,11 @@ class Engine:
         """
         n, s_rr, s_hr, s_d2, n_d = self._totals
         out: dict[str, Any] = {
-            "beats": self._beats,
+            "n_beats": self._beats,
             "nn_beats": int(n),
             "artifacts": self._artifacts,
             "artifact_kinds": dict(sorted(self.kinds.items())),
-            "artifact_pct": 100.0 * self._artifacts / self._beats if self._beats else None,
+            "artifacts_pct": 100.0 * self._artifacts / self._beats if self._beats else None,
             "gaps": self._gaps,
             "gap_total_s": self._gap_total_s,
             "mean_nn_ms": s_rr / n if n else None,
