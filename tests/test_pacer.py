@@ -325,3 +325,11 @@ def test_pacer_imports_no_numpy() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not loaded & {"numpy", "scipy", "textual", "bleak", "matplotlib"}
+
+
+def test_describe_gives_seconds_a_person_can_read() -> None:
+    from vagal.pacer import PRESETS, parse_pace
+
+    assert PRESETS["coherent"].describe() == "coherent · 5.5/min · in 5.5 s, out 5.5 s"
+    assert PRESETS["resonance"].describe() == "resonance · 6.0/min · in 4 s, out 6 s"
+    assert "3.7 s" in parse_pace("6.5").describe()

@@ -147,13 +147,18 @@ class BreathPattern:
 
     def describe(self) -> str:
         """Plain words for the status line: "resonance · 6.0/min · in 4 s, out 6 s"."""
-        parts = [f"in {self.inhale_s:g} s"]
+        parts = [f"in {_secs(self.inhale_s)}"]
         if self.hold_in_s:
-            parts.append(f"hold {self.hold_in_s:g} s")
-        parts.append(f"out {self.exhale_s:g} s")
+            parts.append(f"hold {_secs(self.hold_in_s)}")
+        parts.append(f"out {_secs(self.exhale_s)}")
         if self.hold_out_s:
-            parts.append(f"hold {self.hold_out_s:g} s")
+            parts.append(f"hold {_secs(self.hold_out_s)}")
         return f"{self.name} · {self.rate_per_min:.1f}/min · {', '.join(parts)}"
+
+
+def _secs(x: float) -> str:
+    """Seconds for people: "4 s", "5.5 s" (never "5.45455 s")."""
+    return f"{x:.1f}".rstrip("0").rstrip(".") + " s"
 
 
 def _rate_pattern(rate_per_min: float, name: str = "custom") -> BreathPattern:
