@@ -146,3 +146,15 @@ def test_heart_rate_range_and_sd2_sd1_are_kept(nsr_5min: npt.NDArray[np.float64]
     assert res.mean_inst_hr_bpm == td.mean_inst_hr_bpm
     assert res.sd2_sd1 == pytest.approx(res.sd2_ms / res.sd1_ms)
     assert "sd2_sd1" not in res.to_dict()
+
+
+def test_a_five_minute_session_less_its_settling_seconds_still_gets_vlf(nsr_5min: np.ndarray) -> None:
+    """vagal's own 5-minute recordings hold ~4.9 min of clean beats (settling left out)."""
+    from vagal.hrv import analyze_rr
+
+    rr = nsr_5min[: int(np.searchsorted(np.cumsum(nsr_5min), 294_000.0))]
+    assert 290.0 < rr.sum() / 1000.0 < 295.0
+    r = analyze_rr(rr, correct=False).to_dict()
+    assert r["vlf_ms2"] is not None and r["vlf_ms2"] > 0 and r["total_power_ms2"] is not None
+    short = analyze_rr(rr[: int(np.searchsorted(np.cumsum(rr), 270_000.0))], correct=False)
+    assert short.to_dict()["vlf_ms2"] is None and "5 min" in short.reasons["vlf_ms2"]
