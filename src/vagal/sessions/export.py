@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from vagal.errors import VagalError
-from vagal.sessions.recording import Recording
+from vagal.sessions.recording import Recording, beat_events
 
 ExportFormat = Literal["vagal", "csv", "kubios", "rr"]
 EXPORT_FORMATS: Final = ("vagal", "csv", "kubios", "rr")
@@ -92,7 +92,7 @@ def write_csv(recording: Recording, path: str | Path) -> Path:
 
 def write_session(recording: Recording, path: str | Path, *, source: str = "convert") -> Path:
     """A vagal session file from any recording (written synchronously, in one go)."""
-    from vagal.events import Beat, DeviceInfo, Event, Gap, Marker
+    from vagal.events import DeviceInfo, Event
     from vagal.sessions.codec import event_to_dict
     from vagal.sessions.writer import make_header
 
@@ -121,18 +121,7 @@ def write_session(recording: Recording, path: str | Path, *, source: str = "conv
         events: list[Event] = list(recording.events)
     else:
         events = [DeviceInfo(0.0, "replay", Path(recording.path).name)]
-        markers = sorted(recording.markers, key=lambda m: m.t_s)
-        k = 0
-        prev: float | None = None
-        for t, rr, brk in zip(recording.t_s.tolist(), recording.rr_ms.tolist(), recording.breaks.tolist(), strict=True):
-            while k < len(markers) and markers[k].t_s <= t:
-                events.append(markers[k])
-                k += 1
-            if brk and prev is not None:
-                events.append(Gap(prev, max(prev, t - rr / 1000.0), "no_data"))
-            events.append(Beat(t, rr, round(60000.0 / rr)))
-            prev = t
-        events.extend(Marker(m.t_s, m.label) for m in markers[k:])
+        events.extend(beat_events(recording))
     lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
     for e in events:
         obj = event_to_dict(e)

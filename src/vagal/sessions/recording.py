@@ -104,3 +104,30 @@ def from_rr(
     breaks = kwargs.pop("breaks", None)
     b = np.zeros(rr.size, dtype=np.bool_) if breaks is None else np.asarray(breaks, dtype=np.bool_)
     return Recording(path=path, format=fmt, rr_ms=rr, t_s=t, breaks=b, **kwargs)
+
+
+def beat_events(recording: Recording) -> list[Event]:
+    """The events an RR-only recording stands for, in time order.
+
+    Each beat becomes a ``Beat`` (with the heart rate its interval implies), each break a
+    ``Gap`` from the last beat before it to the start of the first interval after it, and
+    the markers and pacer changes go in at their times. Replay and ``convert`` share this.
+    """
+    from vagal.events import Beat
+
+    extras: list[Event] = sorted([*recording.markers, *recording.pacer], key=lambda e: e.t_s)
+    out: list[Event] = []
+    k = 0
+    prev_t: float | None = None
+    for t, rr, brk in zip(
+        recording.t_s.tolist(), recording.rr_ms.tolist(), recording.breaks.tolist(), strict=True
+    ):
+        while k < len(extras) and extras[k].t_s <= t:
+            out.append(extras[k])
+            k += 1
+        if brk and prev_t is not None:
+            out.append(Gap(prev_t, max(prev_t, t - rr / 1000.0), "no_data"))
+        out.append(Beat(t, rr, round(60000.0 / rr) if rr > 0 else None))
+        prev_t = t
+    out.extend(extras[k:])
+    return out

@@ -333,17 +333,6 @@ class ReplaySource(ClosesOnExit):
                     continue
                 out_events.append(e)
             return out_events
-        out: list[Event] = []
-        markers = sorted(rec.markers, key=lambda m: m.t_s)
-        k = 0
-        prev_t: float | None = None
-        for t, rr, brk in zip(rec.t_s.tolist(), rec.rr_ms.tolist(), rec.breaks.tolist(), strict=True):
-            while k < len(markers) and markers[k].t_s <= t:
-                out.append(markers[k])
-                k += 1
-            if brk and prev_t is not None:
-                out.append(Gap(prev_t, max(prev_t, t - rr / 1000.0), "no_data"))
-            out.append(Beat(t, rr, round(60000.0 / rr) if rr > 0 else None))
-            prev_t = t
-        out.extend(markers[k:])
-        return out
+        from vagal.sessions.recording import beat_events
+
+        return beat_events(rec)
