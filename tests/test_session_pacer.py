@@ -155,3 +155,14 @@ def test_the_report_draws_the_gentle_start_as_easing_then_steady() -> None:
     spans = _pacer_spans(rec, 600.0)
     assert [(s.start_s, s.end_s, s.from_per_min) for s in spans] == [(0.0, 120.0, 12.0), (120.0, 600.0, None)]
     assert all(s.rate_per_min == pytest.approx(6.0) for s in spans)
+
+
+def test_json_without_headless_is_said_not_ignored() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "vagal", "demo", "--json", "--no-record"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2 and "--headless" in out.stderr and "Traceback" not in out.stderr

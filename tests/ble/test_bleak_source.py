@@ -241,6 +241,7 @@ async def test_several_straps_in_range_must_be_chosen(bluez: Any) -> None:
         choose_strap(found, None)
     assert choose_strap(found, "tickr").address == "C0:FF:EE:00:00:02"
     assert choose_strap(found, "c0:ff:ee:00:00:01").name == "Polar H10 0A1B2C3D"
+    assert choose_strap(found, "C0-FF-EE-00-00-02").name == "TICKR X 1A2B"  # as Windows tools print it
 
 
 async def test_strap_without_battery_service_has_no_battery(bluez: Any) -> None:

@@ -65,6 +65,8 @@ def run_session(
     from vagal.pacer import Pacer, parse_pace
 
     mode = str(getattr(args, "command", "demo") or "demo")
+    if getattr(args, "json", False) and not getattr(args, "headless", False):
+        raise VagalError("--json prints the summary of a session without the dashboard.", hint="Add --headless.")
     pattern = parse_pace(str(getattr(args, "pace", None) or "resonance"))
     if pacer is None and mode != "replay":
         pacer = make_pacer(args)

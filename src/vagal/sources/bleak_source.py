@@ -131,9 +131,14 @@ async def discover_straps(
     return straps
 
 
+def _address_key(address: str) -> str:
+    """An address as compared: any case, ':' or '-' between the bytes (Windows tools print dashes)."""
+    return address.strip().lower().replace("-", ":")
+
+
 def _matches(strap: FoundStrap, wanted: str) -> bool:
     w = wanted.strip().lower()
-    return strap.address.lower() == w or w in (strap.name or "").lower()
+    return _address_key(strap.address) == _address_key(wanted) or w in (strap.name or "").lower()
 
 
 def choose_strap(straps: list[FoundStrap], wanted: str | None) -> FoundStrap:
@@ -161,7 +166,7 @@ def choose_strap(straps: list[FoundStrap], wanted: str | None) -> FoundStrap:
         return straps[0]
     w = wanted.strip().lower()
     for pick in (
-        [s for s in straps if s.address.lower() == w],
+        [s for s in straps if _address_key(s.address) == _address_key(wanted)],
         [s for s in straps if (s.name or "").lower() == w],
         [s for s in straps if w in (s.name or "").lower()],
     ):
