@@ -454,3 +454,26 @@ def test_a_drop_out_seen_only_by_the_timer_still_resets_the_windows(nsr_5min: Fl
     assert snap.gaps == 1
     assert snap.gap_total_s == pytest.approx(20.0, abs=1.5)
     assert all(t >= after[0].t_s for t, _ in engine.window_beats())
+
+
+def test_a_strap_without_rr_still_draws_the_heart_trace_but_no_metric() -> None:
+    from vagal.events import HeartRateOnly
+
+    engine = Engine()
+    for k in range(60):
+        snap = engine.push(HeartRateOnly(float(k), 60 + k % 5))
+    t, hr = engine.hr_trace(90.0)
+    assert t.size == 60 and np.allclose(hr, [60 + k % 5 for k in range(60)])
+    assert snap.rmssd_ms.value is None and snap.beats == 0
+
+
+def test_heart_rate_only_between_beats_does_not_draw_over_them(nsr_5min: FloatArray) -> None:
+    from vagal.events import HeartRateOnly
+
+    engine = Engine()
+    beats = _beats(nsr_5min[:50])
+    for b in beats:
+        engine.push(b)
+        engine.push(HeartRateOnly(b.t_s + 0.1, 1))
+    t, _ = engine.hr_trace(600.0)
+    assert t.size == len(beats)

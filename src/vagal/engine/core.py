@@ -245,6 +245,10 @@ class Engine:
             self._advance(event.t_s)
         elif isinstance(event, HeartRateOnly):
             self._last_hr_strap = event.hr_bpm
+            if event.hr_bpm > 0 and (self._last_beat_t is None or event.t_s - self._last_beat_t > NO_DATA_S):
+                # A strap without RR intervals (optical bands): its heart rate still draws the
+                # trace, as the interval it implies (display only; never part of a metric).
+                self._trace.append((event.t_s, 60000.0 / event.hr_bpm))
             if event.contact is not None:
                 self._contact = event.contact
             self._advance(event.t_s)
