@@ -33,6 +33,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
@@ -300,12 +301,15 @@ class VagalApp(App[int]):
 
         (The driver ticks the engine itself in real time.)
         """
-        self._show(self.driver.engine.snapshot)
-        self._trace_dirty = True
-        self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
-        self._check_recording()
-        if self.mode == "replay":
-            self.dashboard.query_one(MarkerList).position_s = self.time_source()
+        try:
+            self._show(self.driver.engine.snapshot)
+            self._trace_dirty = True
+            self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
+            self._check_recording()
+            if self.mode == "replay":
+                self.dashboard.query_one(MarkerList).position_s = self.time_source()
+        except NoMatches:
+            return  # the app is closing and its widgets are already gone: nothing to show
 
     def _pacer_words(self) -> str:
         """The pattern in plain words; during the gentle start, the rate now and where it goes."""
@@ -337,7 +341,10 @@ class VagalApp(App[int]):
 
     @on(MetricsUpdated)
     def _metrics_updated(self, message: MetricsUpdated) -> None:
-        self._show(message.snapshot)
+        try:
+            self._show(message.snapshot)
+        except NoMatches:
+            return  # a last frame that arrived while the app was closing
 
     def _show(self, snap: Snapshot) -> None:
         now = self.time_source()
