@@ -90,28 +90,18 @@ JSON_KEYS: Final = (
 
 _EXTRA = ("mean_inst_hr_bpm", "min_hr_bpm", "max_hr_bpm", "sd2_sd1")
 """HrvResult fields beyond the JSON keys (shown in the table)."""
-_SPECTRAL = (
-    "vlf_ms2",
-    "lf_ms2",
-    "hf_ms2",
-    "lf_hf",
-    "lf_nu",
-    "hf_nu",
-    "total_power_ms2",
-    "lf_peak_hz",
-    "hf_peak_hz",
-)
-_NEEDS_S = {
+_NEEDS_S: Final = {
     "vlf_ms2": MIN_VLF_S,
-    "total_power_ms2": MIN_VLF_S,
     "lf_ms2": MIN_LF_S,
+    "hf_ms2": MIN_HF_S,
     "lf_hf": MIN_LF_S,
     "lf_nu": MIN_LF_S,
     "hf_nu": MIN_LF_S,
+    "total_power_ms2": MIN_VLF_S,
     "lf_peak_hz": MIN_LF_S,
-    "hf_ms2": MIN_HF_S,
     "hf_peak_hz": MIN_HF_S,
 }
+"""The spectral metrics, in JSON order, and the seconds of beats each needs."""
 
 
 def _empty_f() -> FloatArray:
@@ -318,8 +308,7 @@ def analyze_rr(
         f, p = psd_lomb(tn, nn)
         span_s = max((_duration_s(nn[a:z], tn[a:z]) for a, z in _segments(bn)), default=0.0)
     bp: BandPowers | None = band_powers(f, p) if f.size else None
-    for k in _SPECTRAL:
-        need = _NEEDS_S[k]
+    for k, need in _NEEDS_S.items():
         if span_s < need * LENGTH_GRACE:
             reasons[k] = f"needs {need / 60:g} min of beats without a gap, has {span_s / 60:.1f} min"
         elif bp is None:
