@@ -32,14 +32,9 @@ def run(args: argparse.Namespace) -> int:
     since = _since(args.since)
     out = Path(args.output) if args.output else None
     if out is not None:
-        from vagal.report.render import output_format
+        from vagal.commands._output import check_output
 
-        try:
-            output_format(out)
-        except ValueError as exc:
-            raise ReportError(f"{exc}.") from None
-        if not out.parent.is_dir():
-            raise ReportError(f"the folder {out.parent} does not exist.", hint="Create it first, or choose another -o.")
+        check_output(out)
 
     from vagal.report.history import collect_history, format_table, render_history
 

@@ -35,19 +35,14 @@ def default_output(source: str | Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Build and write the report; returns the exit status."""
+    from vagal.commands._output import check_output
     from vagal.report import ReportError
-    from vagal.report.render import output_format
     from vagal.sessions.formats import load_recording
 
     out = Path(args.output) if args.output else default_output(args.file)
     if out.is_dir():
         raise ReportError(f"{out} is a folder; give a file name ending in .pdf, .png or .svg.")
-    try:
-        output_format(out)
-    except ValueError as exc:
-        raise ReportError(f"{exc}.") from None
-    if not out.parent.is_dir():
-        raise ReportError(f"the folder {out.parent} does not exist.", hint="Create it first, or choose another -o.")
+    check_output(out)
     recording = load_recording(args.file)
 
     from vagal.report.data import build_report_data
