@@ -196,14 +196,6 @@ def format_duration(seconds: float) -> str:
     return f"{sec} s"
 
 
-def format_clock(seconds: float) -> str:
-    """Session time as ``m:ss`` (or ``h:mm:ss`` past an hour)."""
-    s = round(max(seconds, 0.0))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
 def _value(d: dict[str, Any], key: str) -> float | None:
     v = d.get(key)
     if v is None:
