@@ -452,6 +452,7 @@ def build_report_data(recording: Recording) -> ReportData:
     c_hr = np.interp(c_t, t, 60000.0 / nn) if c_t.size else np.empty(0)
     rm_t, rm = rolling_rmssd(t, nn, breaks=b)
     co_t, co = coherence_series(t, nn, breaks=b, window_s=COHERENCE_WINDOW_S, step_s=ROLLING_STEP_S)
+    co_t, co = break_jumps(co_t, co, ROLLING_STEP_S)
     f, p, method = _session_psd(result, t, nn, b)
     numbers_method = _PSD_METHOD_TEXT.get(result.psd_method, result.psd_method)
     if result.psd_method == "welch" and b[1:].any():
@@ -535,8 +536,8 @@ def build_report_data(recording: Recording) -> ReportData:
         pacer=pacer,
         rmssd_t_s=rm_t,
         rmssd_ms=rm,
-        coherence_t_s=break_jumps(co_t, co, ROLLING_STEP_S)[0],
-        coherence=break_jumps(co_t, co, ROLLING_STEP_S)[1],
+        coherence_t_s=co_t,
+        coherence=co,
         psd_f_hz=f,
         psd_ms2_per_hz=p,
         psd_method=method,
