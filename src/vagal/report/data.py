@@ -454,9 +454,6 @@ def build_report_data(recording: Recording) -> ReportData:
     co_t, co = coherence_series(t, nn, breaks=b, window_s=COHERENCE_WINDOW_S, step_s=ROLLING_STEP_S)
     co_t, co = break_jumps(co_t, co, ROLLING_STEP_S)
     f, p, method = _session_psd(result, t, nn, b)
-    numbers_method = _PSD_METHOD_TEXT.get(result.psd_method, result.psd_method)
-    if result.psd_method == "welch" and b[1:].any():
-        numbers_method += ", averaged over the stretches between gaps"
     keep = ~b[1:]
     px, py = nn[:-1][keep], nn[1:][keep]
     sd1, sd2 = float(result.sd1_ms), float(result.sd2_ms)
@@ -504,7 +501,7 @@ def build_report_data(recording: Recording) -> ReportData:
     if pacer:
         rates = sorted({round(s.rate_per_min, 1) for s in pacer})
         info.append(("Breathing guide", ", ".join(f"{r:g}" for r in rates) + " breaths/min"))
-    info.append(("Spectrum", numbers_method))
+    info.append(("Spectrum", method))
 
     notes: list[str] = []
     for dmg in rec.damage[:3]:
