@@ -104,6 +104,19 @@ def run_session(
             recorder.close()
 
 
+def check_duration(args: argparse.Namespace) -> None:
+    """Refuse a ``--duration`` that is not a positive, finite number of seconds (shared by demo and live).
+
+    Checked before the session starts (-5 used to end at once, nan never).
+
+    Raises:
+        VagalError: ``--duration`` is zero, negative, infinite or nan.
+    """
+    duration = getattr(args, "duration", None)
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        raise VagalError(f"--duration must be a positive number of seconds, got {duration:g}.")
+
+
 def make_pacer(args: argparse.Namespace) -> Any:
     """The breathing guide for ``--pace`` and ``--ramp-from`` (shared by demo and live).
 

@@ -24,9 +24,10 @@ def run(args: argparse.Namespace) -> int:
         VagalError: A bad option (``--duration``, ``--speed max`` without ``--headless``
             or without ``--duration``, ``--pace``), or the recording cannot be created.
     """
+    from vagal.commands._session import check_duration, make_pacer, run_session
+
+    check_duration(args)
     duration = args.duration
-    if duration is not None and not (math.isfinite(duration) and duration > 0):
-        raise VagalError(f"--duration must be a positive number of seconds, got {duration:g}.")
     if math.isinf(args.speed):
         if not args.headless:
             raise VagalError("--speed max runs without the dashboard.", hint="Add --headless.")
@@ -34,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
             raise VagalError("--speed max needs an end.", hint="Add --duration SECONDS.")
 
     from vagal.clock import MonotonicClock, VirtualClock
-    from vagal.commands._session import make_pacer, run_session
     from vagal.sources.simulated import SimArtifacts, SimulatedSource
 
     pacer = make_pacer(args)

@@ -30,15 +30,13 @@ def run(args: argparse.Namespace) -> int:
     """
     import asyncio
 
+    from vagal.commands._session import check_duration, run_session
     from vagal.sources.bleak_source import BleakSource, choose_strap, discover_straps
 
     timeout_s: float = args.timeout
     if not (math.isfinite(timeout_s) and timeout_s > 0):
         raise VagalError(f"--timeout must be more than 0 seconds, got {timeout_s:g}.")
-    duration = getattr(args, "duration", None)
-    if duration is not None and not (math.isfinite(duration) and duration > 0):
-        # Checked before looking for the strap (-5 used to end at once, nan never).
-        raise VagalError(f"--duration must be a positive number of seconds, got {duration:g}.")
+    check_duration(args)  # before looking for the strap
     wanted: str | None = args.device
     what = f"the strap {wanted!r}" if wanted else "a heart-rate strap"
     print(f"Looking for {what}…", file=sys.stderr)
@@ -51,13 +49,4 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"Connecting to {strap.label}…", file=sys.stderr)
     source = BleakSource(strap.address, name=strap.name, profile=strap.profile, connect_timeout_s=timeout_s)
-    try:
-        from vagal.commands._session import run_session
-    except ModuleNotFoundError as exc:
-        if exc.name != "vagal.commands._session":
-            raise
-        raise VagalError(
-            "The strap was found, but this build of vagal has no session runner yet (vagal.commands._session)."
-        ) from None
-    status: int = run_session(source, args)
-    return status
+    return run_session(source, args)

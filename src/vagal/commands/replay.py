@@ -20,8 +20,9 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         InputFileError: The file cannot be read or holds no beats.
         ReplaySpeedError: ``--speed`` is outside 0.25–64 (or max).
-        VagalError: The session runner is not available in this build.
+        VagalError: The file holds no beats.
     """
+    from vagal.commands._session import run_session
     from vagal.sources.replay import ReplaySource, check_speed
 
     check_speed(args.speed)
@@ -35,9 +36,4 @@ def run(args: argparse.Namespace) -> int:
     # The replay parser has no --record: never record a replay by accident.
     args.no_record = True
     args.record = None
-    try:
-        from vagal.commands._session import run_session
-    except ImportError:
-        raise VagalError("replay needs the session runner (vagal.commands._session), not in this build yet.") from None
-    status: int = run_session(source, args)
-    return status
+    return run_session(source, args)
