@@ -112,16 +112,19 @@ def _read_bytes(path: Path) -> bytes:
         raise InputFileError(str(path), f"cannot be read ({exc.strerror})") from None
 
 
+def _claim(head: bytes, path: Path) -> Format | None:
+    """The first format whose detector claims ``head``; None when none does."""
+    return next((fmt for fmt in FORMATS if fmt.sniff(head, path)), None)
+
+
 def detect_format(path: str | Path, head: bytes | None = None) -> str | None:
     """The id of the format a file is in, from its content; None when no detector claims it."""
     p = Path(path)
     if head is None:
         with p.open("rb") as f:
             head = f.read(HEAD_BYTES)
-    for fmt in FORMATS:
-        if fmt.sniff(head, p):
-            return fmt.name
-    return None
+    fmt = _claim(head, p)
+    return fmt.name if fmt is not None else None
 
 
 def load_recording(path: str | Path) -> Recording:
@@ -149,9 +152,9 @@ def load_recording(path: str | Path) -> Recording:
     if not data.strip():
         raise InputFileError(str(path), "the file is empty")
     head = data[:HEAD_BYTES]
-    for fmt in FORMATS:
-        if fmt.sniff(head, p):
-            return fmt.read(p, data)
+    fmt = _claim(head, p)
+    if fmt is not None:
+        return fmt.read(p, data)
     if b"\x00" in head:
         raise InputFileError(str(path), "is not a text file, nor a WFDB annotation file vagal can find")
     # Nobody claimed it: the RR list reader names the first line it cannot read.
