@@ -140,6 +140,21 @@ def beat_times_from_arrivals(
     return t, breaks
 
 
+def _rr_value(path: str, field: str, lineno: int, noun: str = "an RR value") -> float:
+    """``field`` as a number of ms at most a minute (0 and below are the caller's to skip).
+
+    Raises:
+        InputFileError: Not a number, or over a minute; names the line.
+    """
+    try:
+        v = float(field)
+    except ValueError:
+        raise InputFileError(path, f"not {noun}: {field[:30]!r}", line=lineno) from None
+    if v > MAX_RR_MS:
+        raise InputFileError(path, f"{noun} over a minute: {field[:30]!r}", line=lineno)
+    return v
+
+
 def _empty(path: str, what: str, hint: str | None = None) -> InputFileError:
     return InputFileError(path, f"no RR intervals found ({what})", hint=hint)
 
@@ -220,12 +235,7 @@ def read_polar_sensor_logger_hr(path: str | Path, text: str) -> Recording:
         for f in fields[n_named:]:
             if not f:
                 continue
-            try:
-                v = float(f)
-            except ValueError:
-                raise InputFileError(p, f"not an RR value: {f[:30]!r}", line=lineno) from None
-            if v > MAX_RR_MS:
-                raise InputFileError(p, f"an RR value over a minute: {f[:30]!r}", line=lineno)
+            v = _rr_value(p, f, lineno)
             if v > 0:
                 rr.append(v)
                 when.append(w)
@@ -315,12 +325,7 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
                     hint="Record with R-R recording on, or export the RR intervals.",
                 )
             field = line.split()[0].split("\t")[0]
-            try:
-                v = float(field)
-            except ValueError:
-                raise InputFileError(p, f"not an RR value: {field[:30]!r}", line=lineno) from None
-            if v > MAX_RR_MS:
-                raise InputFileError(p, f"an RR value over a minute: {field[:30]!r}", line=lineno)
+            v = _rr_value(p, field, lineno)
             if v > 0:
                 rr.append(v)
     if not rr:
@@ -376,12 +381,7 @@ def read_openhrv(path: str | Path, text: str) -> Recording:
         except ValueError:
             raise InputFileError(p, f"not a time: {stamp[:30]!r}", line=lineno) from None
         if event == "InterBeatInterval":
-            try:
-                v = float(value)
-            except ValueError:
-                raise InputFileError(p, f"not an inter-beat interval: {value[:30]!r}", line=lineno) from None
-            if v > MAX_RR_MS:
-                raise InputFileError(p, f"an inter-beat interval over a minute: {value[:30]!r}", line=lineno)
+            v = _rr_value(p, value, lineno, "an inter-beat interval")
             if v > 0:
                 rr.append(v)
                 when.append(w)
