@@ -86,6 +86,19 @@ TRACE_S: Final = 600.0
 MAX_MARKERS: Final = 20
 _MIN_RR_MS: Final = 250.0
 """Shortest RR in the trace buffer sizing (240 bpm)."""
+SPECTRAL_METRICS: Final = (
+    "lf_ms2",
+    "hf_ms2",
+    "lf_hf",
+    "coherence",
+    "rsa_bpm",
+    "breathing_rate_per_min",
+    "phase_sync",
+    "phase_lag_s",
+)
+"""The Snapshot metrics recomputed on the spectral timer (the metric fields of ``_Spectral``)."""
+_SESSION_MEANS: Final = ("lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync")
+"""Spectral metrics whose session mean ``summary()`` gives, as ``<name>_mean``."""
 
 
 class PacerLike(Protocol):
@@ -142,6 +155,15 @@ class _Spectral:
     phase_lag_s: Metric = NOT_YET
     t_s: float | None = None
     extra: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def none(cls, reason: str, t_s: float | None = None) -> _Spectral:
+        """Every spectral metric without a value, for the same reason."""
+        spec = cls(t_s=t_s)
+        m = Metric(None, reason)
+        for name in SPECTRAL_METRICS:
+            setattr(spec, name, m)
+        return spec
 
 
 def _s(x: float) -> str:
@@ -328,7 +350,7 @@ class Engine:
             "mean_inst_hr_bpm": s_hr / n if n else None,
             "rmssd_ms": math.sqrt(s_d2 / n_d) if n_d else None,
         }
-        for name in ("lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync"):
+        for name in _SESSION_MEANS:
             acc = self._spec_sums.get(name)
             out[f"{name}_mean"] = acc[0] / acc[1] if acc else None
         return out
@@ -477,17 +499,7 @@ class Engine:
         self._seg_start_s = None
         self._last_ok_rr = None
         self._last_commit_t = None
-        again = Metric(None, "starting again after a gap")
-        self._spec = _Spectral(
-            lf_ms2=again,
-            hf_ms2=again,
-            lf_hf=again,
-            coherence=again,
-            rsa_bpm=again,
-            breathing_rate_per_min=again,
-            phase_sync=again,
-            phase_lag_s=again,
-        )
+        self._spec = _Spectral.none("starting again after a gap")
 
     # ------------------------------------------------------------------ time and spectra
 
@@ -525,17 +537,14 @@ class Engine:
 
     def _recompute(self, t_s: float) -> None:
         """Recompute every spectral metric on the trailing windows ending at the last NN."""
-        spec = _Spectral(t_s=t_s)
         nn = self._nn
         covered = self.covered_s()
         n = len(nn)
         if n < 3:
             reason = "waiting for steady beats" if self._beats else "waiting for beats"
-            for name in ("lf_ms2", "hf_ms2", "lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min"):
-                setattr(spec, name, Metric(None, reason))
-            spec.phase_sync = spec.phase_lag_s = Metric(None, reason)
-            self._spec = spec
+            self._spec = _Spectral.none(reason, t_s)
             return
+        spec = _Spectral(t_s=t_s)
 
         import numpy as np
 
@@ -609,7 +618,7 @@ class Engine:
                 grid = resample(tw, rw, FS_HZ)
             self._breath_metrics(spec, grid[0], grid[1])
         self._spec = spec
-        for name in ("lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync"):
+        for name in _SESSION_MEANS:
             m: Metric = getattr(spec, name)
             if m.value is not None:
                 acc = self._spec_sums.setdefault(name, [0.0, 0.0])
@@ -737,20 +746,7 @@ class Engine:
 
         spec = self._spec
         if self._gap_started_s is not None:
-            paused = Metric(None, "paused: no beats are coming in")
-            spec_m = dict.fromkeys(
-                (
-                    "lf_ms2",
-                    "hf_ms2",
-                    "lf_hf",
-                    "coherence",
-                    "rsa_bpm",
-                    "breathing_rate_per_min",
-                    "phase_sync",
-                    "phase_lag_s",
-                ),
-                paused,
-            )
+            spec_m = dict.fromkeys(SPECTRAL_METRICS, Metric(None, "paused: no beats are coming in"))
         else:
             spec_m = {
                 "lf_ms2": spec.lf_ms2,
