@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -138,6 +138,8 @@ class BreathGuide(Widget):
         self._style_key: tuple[object, ...] | None = None
         self._setup: _FrameSetup | None = None
         self._last_box: Region | None = None
+        self._layout_of: tuple[Size, tuple[int, int, int, int]] | None = None
+        """The last size and its layout (the layout depends on the size only)."""
         self._frame: dict[int, Strip] = {}
         """Lines drawn for the current frame (Textual may ask for a line more than once)."""
         self.step()
@@ -238,12 +240,20 @@ class BreathGuide(Widget):
         return self._styles
 
     def _layout(self) -> tuple[int, int, int, int]:
-        """(word rows, word scale, disc top row, disc rows) for the current size."""
-        width, height = self.size
+        """(word rows, word scale, disc top row, disc rows) for the current size.
+
+        Worked out once per size: every frame asks for it (20 times a second, three times a frame).
+        """
+        size = self.size
+        if self._layout_of is not None and self._layout_of[0] == size:
+            return self._layout_of[1]
+        width, height = size
         word_scale = fit_scale("EXHALE", width - 2, max(3, height // 4), max_scale=3)
         word_rows = len(render_big("EXHALE", word_scale)) if word_scale else 1
         disc_top = word_rows + 1
-        return word_rows, word_scale, disc_top, max(1, height - disc_top)
+        layout = (word_rows, word_scale, disc_top, max(1, height - disc_top))
+        self._layout_of = (size, layout)
+        return layout
 
     def _radius(self) -> float:
         """The disc's radius in cells (pixel rows are half a cell, so it is a circle)."""
