@@ -1,6 +1,6 @@
 """Time-windowed running statistics with O(1) work per beat.
 
-Design decision: the live time-domain metrics (RMSSD, SDNN, pNN50, mean NN) are kept as
+Design decision: the live time-domain metrics (RMSSD, SDNN, pNN50) are kept as
 running sums over a trailing *time* window, so a beat costs a few additions and
 subtractions instead of a recompute over the window (METHODS.md §2.6, §7.3). The sums are
 shifted by a reference value (close to the mean) to avoid cancellation, and re-summed
@@ -25,7 +25,7 @@ NN50_MS: Final = 50.0
 
 
 class WindowStats:
-    """RMSSD, SDNN, pNN50 and mean NN over the trailing ``window_s`` seconds of NN intervals.
+    """RMSSD, SDNN and pNN50 over the trailing ``window_s`` seconds of NN intervals.
 
     Beats are added in time order. A successive difference is formed only between two
     NN intervals that are adjacent in the raw series (no gap, no flagged beat between),
@@ -137,14 +137,6 @@ class WindowStats:
     def n_diffs(self) -> int:
         """Successive differences in the window."""
         return len(self._d)
-
-    def first_t_s(self) -> float | None:
-        """Time of the oldest beat in the window."""
-        return self._nn[0][0] if self._nn else None
-
-    def mean_nn_ms(self) -> float | None:
-        n = len(self._nn)
-        return self._k + self._s1 / n if n else None
 
     def sdnn_ms(self) -> float | None:
         """Standard deviation of NN, ddof=1 (METHODS.md §1); None with fewer than 2 intervals."""
