@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from vagal.engine.artifacts import BeatKind, CausalArtifactDetector, Verdict
+from vagal.engine.artifacts import RR_MAX_MS, RR_MIN_MS, BeatKind, CausalArtifactDetector, Verdict
 from vagal.engine.rings import WindowStats
 from vagal.engine.snapshot import NOT_YET, Metric, Snapshot
 from vagal.events import (
@@ -412,7 +412,7 @@ class Engine:
             self._advance(t)
             return
         self._last_settling = False
-        if 300.0 <= rr <= 2000.0:
+        if RR_MIN_MS <= rr <= RR_MAX_MS:
             self._recent_hr.append(60000.0 / rr)
         self._commit(self._detector.push(t, rr))
         self._advance(t)
