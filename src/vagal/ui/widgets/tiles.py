@@ -205,6 +205,11 @@ class MetricTile(Widget):
         """Lines under the title (a reason may use all of them: there is no trend yet)."""
         return max(1, self.size.height - 1)
 
+    def _append_reason(self, text: Text, width: int) -> None:
+        """Why there is no value yet, in plain words on the rows under the title."""
+        reason = _reason_lines(without_name(self.metric.reason or "not yet", self.title), width, self._rows)
+        text.append(reason, self.get_component_rich_style("metric-tile--reason"))
+
     def value_text(self) -> str:
         """The value as shown ("42 ms"), or "–" when not valid."""
         value = self.metric.value
@@ -226,8 +231,7 @@ class MetricTile(Widget):
         else:
             # Not valid yet: the reason in plain words, on up to two lines (no trend to show).
             text.append("\n")
-            reason = _reason_lines(without_name(self.metric.reason or "not yet", self.title), width, self._rows)
-            text.append(reason, self.get_component_rich_style("metric-tile--reason"))
+            self._append_reason(text, width)
             return text
         text.append("\n")
         text.append(sparkline(list(self.history), width), self.get_component_rich_style("metric-tile--trend"))
@@ -281,8 +285,7 @@ class CoherenceTile(MetricTile):
         text.append(self.title, self.get_component_rich_style("metric-tile--title"))
         text.append("\n")
         if self.level is None:
-            reason = _reason_lines(without_name(self.metric.reason or "not yet", self.title), width, self._rows)
-            text.append(reason, self.get_component_rich_style("metric-tile--reason"))
+            self._append_reason(text, width)
             return text
         meter = "●" * (self.level + 1) + "○" * (len(COHERENCE_LEVELS) - 1 - self.level)
         text.append(f"{meter} {self.value_text()}"[:width], self._value_style())
