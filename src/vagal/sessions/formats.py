@@ -17,7 +17,7 @@ from typing import Final
 from vagal.errors import InputFileError
 from vagal.sessions import importers as imp
 from vagal.sessions.recording import Recording
-from vagal.sessions.rrlist import read_rr_list
+from vagal.sessions.rrlist import _is_number, read_rr_list
 
 HEAD_BYTES: Final = 8192
 """How much of a file the detectors look at."""
@@ -42,19 +42,11 @@ def _sniff_rr_list(head: bytes, path: Path | None = None) -> bool:
         lines = lines[:-1]  # the last line may be cut by the head's end
     if not lines:
         return False
-
-    def number(s: str) -> bool:
-        try:
-            float(s)
-        except ValueError:
-            return False
-        return True
-
-    if not number(lines[0]):
+    if not _is_number(lines[0]):
         if any(sep in lines[0] for sep in ",;\t"):
             return False  # a table's header, not an RR list's
         lines = lines[1:]
-    return bool(lines) and all(number(ln) for ln in lines)
+    return bool(lines) and all(_is_number(ln) for ln in lines)
 
 
 def _read_session(path: Path, data: bytes) -> Recording:

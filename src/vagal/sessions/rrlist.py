@@ -15,11 +15,9 @@ from typing import Final
 import numpy as np
 
 from vagal.errors import InputFileError
-from vagal.sessions.importers import _RR_NAMES, _norm
+from vagal.sessions.importers import _RR_NAMES, _SECONDS_MEDIAN_LIMIT, _norm, _rr_from_values
 from vagal.sessions.recording import Recording, from_rr, rr_problem
 
-_SECONDS_MEDIAN_LIMIT = 10.0
-"""A series whose median is below this is in seconds (no heart beats in < 10 ms)."""
 _SEPARATORS: Final = ",;\t"
 _ONE_LINE_SEP: Final = re.compile(r"\s*[,;\t ]\s*|\s+")
 """Between values written on one line (three or more of them)."""
@@ -84,11 +82,7 @@ def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
         linenos.append(lineno)
     if not values:
         raise InputFileError(p, "no RR values found", line=None)
-    rr = np.asarray(values, dtype=np.float64)
-    unit = "ms"
-    if float(np.median(rr)) < _SECONDS_MEDIAN_LIMIT:
-        rr = rr * 1000.0
-        unit = "s"
+    rr, unit = _rr_from_values(values)
     for v, lineno in zip(rr.tolist(), linenos, strict=True):
         problem = rr_problem(v)
         if problem is not None:
