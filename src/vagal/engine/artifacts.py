@@ -148,9 +148,7 @@ class CausalArtifactDetector:
         dn = d0 / th1
         dn1 = (x1 - x) / th1 if x1 is not None else 0.0
         dn2 = (x2 - x1) / th1 if (x1 is not None and x2 is not None) else 0.0
-        mrr = x - med
-        if mrr < 0:
-            mrr *= 2.0
+        mrr = _mrr(x, med)
 
         kind: BeatKind = "ok"
         if dn > 1.0 or dn < -1.0:
@@ -176,11 +174,7 @@ class CausalArtifactDetector:
         # The spreads take every beat, as the batch algorithm's do (robust quartiles shrug
         # off a few artifacts; leaving flagged beats out would shrink the spread after
         # every large but normal swing and flag the next one too).
-        if prev is not None and not brk:
-            self._abs_drr.add(abs(d0))
-            self._abs_drr_recent.add(abs(d0))
-        self._abs_mrr.add(abs(mrr))
-        self._abs_mrr_recent.add(abs(mrr))
+        self._learn(d0 if prev is not None and not brk else None, mrr)
         if kind == "ok":
             self._recent.append(x)
         self._prev_rr = x
@@ -197,19 +191,26 @@ class CausalArtifactDetector:
         med = self._median()
         th1 = max(ALPHA * _spread(self._abs_drr, self._abs_drr_recent), MIN_THRESHOLD_MS)
         d0 = merged - prev if prev is not None else 0.0
-        mrr = merged - med
-        if mrr < 0:
-            mrr *= 2.0
-        if prev is not None and not brk:
-            self._abs_drr.add(abs(d0))
-            self._abs_drr_recent.add(abs(d0))
-        self._abs_mrr.add(abs(mrr))
-        self._abs_mrr_recent.add(abs(mrr))
+        self._learn(d0 if prev is not None and not brk else None, _mrr(merged, med))
         self._recent.append(merged)
         self._prev_rr = merged
         self._prev_dn = d0 / th1
         del self._pending[0]
         return (t_s, merged, "merged", brk)
+
+    def _learn(self, d0: float | None, mrr: float) -> None:
+        """Feed a decided beat to the spreads: its difference (None: none, after a break) and mRR."""
+        if d0 is not None:
+            self._abs_drr.add(abs(d0))
+            self._abs_drr_recent.add(abs(d0))
+        self._abs_mrr.add(abs(mrr))
+        self._abs_mrr_recent.add(abs(mrr))
+
+
+def _mrr(x: float, med: float) -> float:
+    """Deviation from the median RR, doubled below it (Lipponen & Tarvainen's mRR)."""
+    d = x - med
+    return 2.0 * d if d < 0 else d
 
 
 def _spread(long: SortedWindow, recent: SortedWindow) -> float:
