@@ -16,7 +16,7 @@ from typing import Final
 
 from vagal.errors import InputFileError
 from vagal.sessions import importers as imp
-from vagal.sessions.recording import Recording
+from vagal.sessions.recording import Recording, read_file
 from vagal.sessions.rrlist import _is_number, read_rr_list
 
 HEAD_BYTES: Final = 8192
@@ -93,17 +93,6 @@ FORMATS: Final[tuple[Format, ...]] = (
 """Every readable format, in the order they are tried."""
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise InputFileError(str(path), "is a folder, not a file") from None
-    except OSError as exc:
-        raise InputFileError(str(path), f"cannot be read ({exc.strerror})") from None
-
-
 def _claim(head: bytes, path: Path) -> Format | None:
     """The first format whose detector claims ``head``; None when none does."""
     return next((fmt for fmt in FORMATS if fmt.sniff(head, path)), None)
@@ -131,7 +120,7 @@ def load_recording(path: str | Path) -> Recording:
         raise InputFileError(str(path), "no such file")
     if p.is_dir():
         raise InputFileError(str(path), "is a folder, not a file")
-    data = _read_bytes(p)
+    data = read_file(p)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # UTF-16 with its byte-order mark: Windows Notepad's and Excel's "Unicode" text.
         try:

@@ -25,7 +25,7 @@ from typing import Any
 from vagal.errors import SessionFileError
 from vagal.events import Beat, DeviceInfo, Event, Gap, Marker, PacerChanged
 from vagal.sessions.codec import EventDecodeError, event_from_dict, event_to_dict
-from vagal.sessions.recording import Damage, Recording, from_rr
+from vagal.sessions.recording import Damage, Recording, from_rr, read_file
 from vagal.sessions.writer import FORMAT_NAME, FORMAT_VERSION
 
 SUPPORTED_FORMAT_VERSION = FORMAT_VERSION
@@ -79,14 +79,7 @@ def read_events(path: str | Path, data: bytes | None = None) -> tuple[dict[str, 
     """
     p = str(path)
     if data is None:
-        try:
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise SessionFileError(p, "no such file") from None
-        except IsADirectoryError:
-            raise SessionFileError(p, "is a folder, not a file") from None
-        except OSError as exc:
-            raise SessionFileError(p, f"cannot be read ({exc.strerror})") from None
+        data = read_file(path, SessionFileError)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     lines = data.split(b"\n")

@@ -7,11 +7,13 @@ Every reader (vagal sessions, plain RR lists, Polar, OpenHRV, WFDB…) returns a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from vagal.errors import InputFileError
 from vagal.events import Event, Gap, Marker, PacerChanged
 from vagal.sessions.codec import MAX_RR_MS
 
@@ -60,6 +62,24 @@ class Recording:
         if self.t_s.size == 0:
             return 0.0
         return float(self.t_s[-1] - (self.t_s[0] - self.rr_ms[0] / 1000.0))
+
+
+def read_file(path: str | Path, error: type[InputFileError] = InputFileError) -> bytes:
+    """The bytes of ``path``, for a reader.
+
+    Raises:
+        InputFileError: (or ``error``) The file is missing, a folder, or cannot be read;
+            the message names it.
+    """
+    p = str(path)
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error(p, "no such file") from None
+    except IsADirectoryError:
+        raise error(p, "is a folder, not a file") from None
+    except OSError as exc:
+        raise error(p, f"cannot be read ({exc.strerror})") from None
 
 
 def rr_problem(rr_ms: float) -> str | None:

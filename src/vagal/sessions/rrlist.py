@@ -16,7 +16,7 @@ import numpy as np
 
 from vagal.errors import InputFileError
 from vagal.sessions.importers import _RR_NAMES, _SECONDS_MEDIAN_LIMIT, _norm, _rr_from_values
-from vagal.sessions.recording import Recording, from_rr, rr_problem
+from vagal.sessions.recording import Recording, from_rr, read_file, rr_problem
 
 _SEPARATORS: Final = ",;\t"
 _ONE_LINE_SEP: Final = re.compile(r"\s*[,;\t ]\s*|\s+")
@@ -40,15 +40,9 @@ def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
     p = str(path)
     if text is None:
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise InputFileError(p, "no such file") from None
-        except IsADirectoryError:
-            raise InputFileError(p, "is a folder, not a file") from None
+            text = read_file(path).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InputFileError(p, "is not a text file") from None
-        except OSError as exc:
-            raise InputFileError(p, f"cannot be read ({exc.strerror})") from None
     rows = [
         (lineno, raw.strip())
         for lineno, raw in enumerate(text.splitlines(), start=1)
