@@ -509,10 +509,6 @@ class Pacer:
         self._events.append(event)
         return event
 
-    def effective_at(self, t_s: float) -> float:
-        """When the pattern in effect at ``t_s`` (or the pending one) started, seconds."""
-        return self._segment(t_s).t0_s
-
 
 def pacer_from_events(events: Iterable[PacerChanged]) -> Pacer | None:
     """Rebuild the guide a recording breathed with, from its ``PacerChanged`` events.
