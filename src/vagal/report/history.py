@@ -24,7 +24,7 @@ loss while recording) is kept: everything before that line is intact.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -240,7 +240,7 @@ def collect_history(folder: Path, *, since: date | None = None) -> History:
         if since is not None and date.fromisoformat(s.day) < since:
             continue
         if note:
-            s = SessionSummary(**{**asdict(s), "note": note})
+            s = replace(s, note=note)
         summaries.append(s)
     summaries.sort(key=lambda s: s.start)
     days, weeks = aggregate(summaries)
