@@ -46,7 +46,7 @@ _SEGMENT_LABELS: Final = {
 _SEGMENT_DECIMALS: Final = {"duration_s": 1, "mean_hr_bpm": 1, "rmssd_ms": 1, "sdnn_ms": 1, "lf_ms2": 0, "hf_ms2": 0, "coherence": 2}
 _BEAT_TRACE_MAX_S: Final = 15 * 60.0
 """Longer sessions get a 30 s average over a light beat-by-beat trace."""
-_TRACE_WIDTH_IN: Final = 0.86 * 8.27
+_TRACE_WIDTH_IN: Final = 0.86 * style.PAGE_W_IN
 """Width of the time panels on the page (gridspec left 0.09, right 0.95), inches."""
 _MARKER_CHAR_IN: Final = 0.052
 """Width of one character of a marker label (6.5 pt DejaVu Sans averages about 0.052 in)."""
@@ -390,7 +390,7 @@ def _short(label: str, n_chars: int) -> str:
 
 def _segment_values(data: ReportData) -> tuple[list[str], list[tuple[str, ...]]]:
     segs = data.segments[:_MAX_SEGMENTS]
-    # Column width on the page (0.6 of 8.27 in shared by the segments) in characters of 7 pt bold.
+    # Column width on the page (0.6 of the page width shared by the segments) in characters of 7 pt bold.
     n_chars = max(int(0.6 * style.PAGE_W_IN / max(len(segs), 1) / 0.068), 4)
     header = ["Metric"] + [_short(s.label, n_chars) for s in segs]
     rows: list[tuple[str, ...]] = []
@@ -422,7 +422,7 @@ def _segment_bars(ax: Axes, data: ReportData, key: str, title: str, unit: str) -
             v,
             width=0.65,
             facecolor=style.SEGMENT_FILLS[k % len(style.SEGMENT_FILLS)],
-            edgecolor="#6b7280",
+            edgecolor=style.MUTED,
             hatch=style.SEGMENT_HATCHES[k % len(style.SEGMENT_HATCHES)],
             linewidth=0.6,
         )
