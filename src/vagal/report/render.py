@@ -34,16 +34,16 @@ if TYPE_CHECKING:
 OutputFormat = Literal["pdf", "png", "svg"]
 FORMATS: Final[tuple[OutputFormat, ...]] = ("pdf", "png", "svg")
 
-_SEGMENT_LABELS: Final = {
-    "duration_s": ("Duration", "min"),
-    "mean_hr_bpm": ("Mean heart rate", "bpm"),
-    "rmssd_ms": ("RMSSD", "ms"),
-    "sdnn_ms": ("SDNN", "ms"),
-    "lf_ms2": ("LF power", "ms²"),
-    "hf_ms2": ("HF power", "ms²"),
-    "coherence": ("Coherence (peak ratio)", ""),
+_SEGMENT_ROWS: Final = {
+    "duration_s": ("Duration", "min", 1),
+    "mean_hr_bpm": ("Mean heart rate", "bpm", 1),
+    "rmssd_ms": ("RMSSD", "ms", 1),
+    "sdnn_ms": ("SDNN", "ms", 1),
+    "lf_ms2": ("LF power", "ms²", 0),
+    "hf_ms2": ("HF power", "ms²", 0),
+    "coherence": ("Coherence (peak ratio)", "", 2),
 }
-_SEGMENT_DECIMALS: Final = {"duration_s": 1, "mean_hr_bpm": 1, "rmssd_ms": 1, "sdnn_ms": 1, "lf_ms2": 0, "hf_ms2": 0, "coherence": 2}
+"""The segment table's rows: label, unit and decimals of each of ``SEGMENT_KEYS``."""
 _BEAT_TRACE_MAX_S: Final = 15 * 60.0
 """Longer sessions get a 30 s average over a light beat-by-beat trace."""
 _TRACE_WIDTH_IN: Final = 0.86 * style.PAGE_W_IN
@@ -395,7 +395,7 @@ def _segment_values(data: ReportData) -> tuple[list[str], list[tuple[str, ...]]]
     header = ["Metric"] + [_short(s.label, n_chars) for s in segs]
     rows: list[tuple[str, ...]] = []
     for key in SEGMENT_KEYS:
-        label, unit = _SEGMENT_LABELS[key]
+        label, unit, decimals = _SEGMENT_ROWS[key]
         cells = [f"{label} ({unit})" if unit else label]
         for s in segs:
             v = s.values.get(key)
@@ -404,7 +404,7 @@ def _segment_values(data: ReportData) -> tuple[list[str], list[tuple[str, ...]]]
             elif key == "duration_s":
                 cells.append(f"{v / 60.0:.1f}")
             else:
-                cells.append(f"{v:.{_SEGMENT_DECIMALS[key]}f}")
+                cells.append(f"{v:.{decimals}f}")
         rows.append(tuple(cells))
     return header, rows
 
