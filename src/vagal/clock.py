@@ -12,6 +12,18 @@ import time
 from typing import Protocol
 
 
+def clock_text(t_s: float) -> str:
+    """Session time as "m:ss" (or "h:mm:ss" past an hour), whole seconds cut off.
+
+    Shared by the dashboard, the headless progress lines and the tables of
+    ``vagal sessions`` and ``vagal analyze`` (which round first).
+    """
+    t = max(0, int(t_s))
+    h, rest = divmod(t, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
 class Clock(Protocol):
     """Session time in seconds, and a way to wait for it."""
 

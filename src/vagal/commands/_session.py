@@ -22,6 +22,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
+from vagal.clock import clock_text
 from vagal.errors import VagalError
 
 if TYPE_CHECKING:
@@ -239,16 +240,9 @@ class _Progress:
             print(progress_line(snap, t - (self.first_t_s or 0.0)), file=self.out, flush=True)
 
 
-def _clock(t_s: float) -> str:
-    t = int(max(t_s, 0.0))
-    h, rest = divmod(t, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 def progress_line(snap: Snapshot, elapsed_s: float) -> str:
     """One calm progress line: where the session is, in plain words."""
-    head = f"{_clock(elapsed_s):>7}"
+    head = f"{clock_text(elapsed_s):>7}"
     if snap.gap_started_s is not None:
         return f"{head}  paused: no beats are coming in; waiting calmly for the strap"
     parts: list[str] = []
@@ -358,7 +352,7 @@ def format_summary(s: dict[str, Any]) -> str:
     last = s["last"]
     reasons = s["last_reasons"]
     lines = [
-        f"Session: {_clock(s['duration_s'])} ({s['source']}), {_count(s['n_beats'], 'beat')}, "
+        f"Session: {clock_text(s['duration_s'])} ({s['source']}), {_count(s['n_beats'], 'beat')}, "
         + f"{flag_text}, {gap_text}",
         "Heart rate: " + (_num(s["mean_hr_bpm"], ".0f", " bpm on average") if s["mean_hr_bpm"] else "none yet"),
         "RMSSD: " + (_num(s["rmssd_ms"], ".0f", " ms over the session") if s["rmssd_ms"] else "none yet"),

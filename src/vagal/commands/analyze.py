@@ -24,10 +24,9 @@ EXIT_ERROR = 2
 
 
 def _fmt_duration(v: float) -> str:
-    s = round(v)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+    from vagal.clock import clock_text
+
+    return clock_text(round(v))
 
 
 def _num(digits: int) -> Callable[[float], str]:

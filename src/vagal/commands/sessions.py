@@ -12,11 +12,9 @@ from datetime import datetime
 
 
 def _duration(s: float | None) -> str:
-    if s is None:
-        return "–"
-    m, sec = divmod(round(s), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+    from vagal.clock import clock_text
+
+    return "–" if s is None else clock_text(round(s))
 
 
 def _num(v: float | None, fmt: str) -> str:

@@ -38,6 +38,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from vagal.clock import clock_text
 from vagal.engine.snapshot import Snapshot
 from vagal.errors import VagalError
 from vagal.events import DeviceInfo, Event, Marker, PacerChanged, SourceState
@@ -54,7 +55,7 @@ from vagal.ui.messages import (
 from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
 from vagal.ui.sound import Cues
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
-from vagal.ui.widgets.status import MarkerList, Status, StatusBar, clock_text
+from vagal.ui.widgets.status import MarkerList, Status, StatusBar
 from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile, Trends, without_name
 from vagal.ui.widgets.trace import DEFAULT_SPAN_S, HeartTrace
 

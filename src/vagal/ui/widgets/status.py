@@ -16,16 +16,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from vagal.clock import clock_text
 from vagal.events import SourceKind, SourceStateName
-
-
-def clock_text(t_s: float) -> str:
-    """Session time as "m:ss" (or "h:mm:ss" past an hour)."""
-    t = max(0, int(t_s))
-    h, rest = divmod(t, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
 
 _STATE_WORDS: dict[str, str] = {
     "connecting": "connecting…",
