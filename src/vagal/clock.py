@@ -96,6 +96,5 @@ class VirtualClock:
         self.t_s = t_s
 
     async def sleep_until(self, t_s: float) -> None:
-        if t_s > self.t_s:
-            self.t_s = t_s
+        self.t_s = max(self.t_s, t_s)
         await asyncio.sleep(0)
