@@ -336,7 +336,8 @@ def _device_text(meta: dict[str, Any]) -> str:
     return NOT_RECORDED
 
 
-def _start_time(meta: dict[str, Any]) -> datetime | None:
+def recorded_start(meta: dict[str, Any]) -> datetime | None:
+    """The recording's wall-clock start from its header (``meta["start"]``, ISO 8601), if it has one."""
     raw = meta.get("start")
     if not isinstance(raw, str):
         return None
@@ -470,7 +471,7 @@ def build_report_data(recording: Recording) -> ReportData:
                     vals[k] = _value(sres, k)
             segs.append(SegmentSummary(seg.label, seg.start_s, seg.end_s, vals))
 
-    start = _start_time(rec.meta)
+    start = recorded_start(rec.meta)
     name = Path(rec.path).name
     label = str(rec.meta.get("label") or "").strip()
     if len(label) > TITLE_LABEL_CHARS:

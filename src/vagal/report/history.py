@@ -117,13 +117,11 @@ def _finite(v: float) -> float | None:
 
 
 def _start_of(rec: Recording, path: Path) -> datetime:
-    raw = rec.meta.get("start")
-    if isinstance(raw, str):
-        try:
-            return datetime.fromisoformat(raw)
-        except ValueError:
-            pass
-    return datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    """The recorded start, else the file's modification time."""
+    from vagal.report.data import recorded_start
+
+    start = recorded_start(rec.meta)
+    return start if start is not None else datetime.fromtimestamp(path.stat().st_mtime).astimezone()
 
 
 def summarize_session(rec: Recording, path: Path) -> SessionSummary:
