@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from vagal.engine.artifacts import RR_MAX_MS, RR_MIN_MS, BeatKind, CausalArtifactDetector, Verdict
@@ -154,7 +154,6 @@ class _Spectral:
     phase_sync: Metric = NOT_YET
     phase_lag_s: Metric = NOT_YET
     t_s: float | None = None
-    extra: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def none(cls, reason: str, t_s: float | None = None) -> _Spectral:
