@@ -250,12 +250,6 @@ class PacerState:
     pattern: BreathPattern
     """The pattern in effect."""
 
-    @property
-    def phase_fraction(self) -> float:
-        """How far through the current phase, 0..1 (for a progress bar)."""
-        total = self.phase_elapsed_s + self.phase_remaining_s
-        return self.phase_elapsed_s / total if total > 0 else 0.0
-
 
 @dataclass(frozen=True, slots=True)
 class _Segment:
