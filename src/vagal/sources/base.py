@@ -20,12 +20,16 @@ Contract:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 from vagal.events import Event
+
+if TYPE_CHECKING:
+    from vagal.clock import Clock
 
 
 @dataclass(slots=True)
@@ -40,6 +44,22 @@ class SourceStats:
     reconnects: int = 0
     gap_s: float = 0.0
     """Total time without data (drop-outs, contact loss)."""
+
+
+async def sleep_until_or(clock: Clock, t_s: float, interrupt: asyncio.Event) -> None:
+    """Wait until ``clock`` reaches ``t_s`` or ``interrupt`` is set, whichever comes first.
+
+    The waiter that lost is cancelled and awaited, so no task outlives the call.
+    """
+    sleeper = asyncio.ensure_future(clock.sleep_until(t_s))
+    waker = asyncio.ensure_future(interrupt.wait())
+    try:
+        await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, waker):
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(sleeper, waker, return_exceptions=True)
 
 
 class ClosesOnExit:

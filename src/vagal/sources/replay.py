@@ -46,7 +46,7 @@ from vagal.events import (
     RawPayload,
     SourceState,
 )
-from vagal.sources.base import ClosesOnExit, SourceStats
+from vagal.sources.base import ClosesOnExit, SourceStats, sleep_until_or
 
 MIN_SPEED: Final = 0.25
 MAX_SPEED: Final = 64.0
@@ -286,15 +286,7 @@ class ReplaySource(ClosesOnExit):
             if self._clock.now() >= due:
                 return True
             self._wake.clear()
-            sleeper = asyncio.ensure_future(self._clock.sleep_until(due))
-            waker = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in (sleeper, waker):
-                    if not task.done():
-                        task.cancel()
-                await asyncio.gather(sleeper, waker, return_exceptions=True)
+            await sleep_until_or(self._clock, due, self._wake)
 
     def _count(self, event: Event) -> None:
         s = self.stats

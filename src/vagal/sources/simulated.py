@@ -52,7 +52,7 @@ from vagal import __version__
 from vagal.clock import Clock, MonotonicClock
 from vagal.events import DeviceInfo, Event, Gap, SourceState
 from vagal.gatt import encode_heart_rate_measurement, rr_ms_to_raw
-from vagal.sources.base import ClosesOnExit, SourceStats
+from vagal.sources.base import ClosesOnExit, SourceStats, sleep_until_or
 from vagal.sources.decode import PayloadDecoder
 from vagal.sources.physiology import Breathing, HeartModel
 
@@ -401,14 +401,7 @@ class SimulatedSource(ClosesOnExit):
         if math.isinf(getattr(self.clock, "speed", 1.0)):
             await self.clock.sleep_until(t_s)  # virtual time: no real waiting to cut short
             return
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(t_s))
-        closer = asyncio.ensure_future(self._closed.wait())
-        try:
-            await asyncio.wait({sleeper, closer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sleeper, closer):
-                if not task.done():
-                    task.cancel()
+        await sleep_until_or(self.clock, t_s, self._closed)
 
     async def _events(self) -> AsyncIterator[Event]:
         t0 = self.clock.now()
