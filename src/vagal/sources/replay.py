@@ -50,7 +50,6 @@ from vagal.sources.base import ClosesOnExit, SourceStats, sleep_until_or
 
 MIN_SPEED: Final = 0.25
 MAX_SPEED: Final = 64.0
-AS_FAST_AS_POSSIBLE: Final = float("inf")
 _MARKER_BACK_S: Final = 1.0
 """seek_marker(-1) within this many seconds after a marker goes to the one before it."""
 
