@@ -281,6 +281,8 @@ def session_summary(
     reason for each one that has no value (``last_reasons``) and the caution for each one
     to be read with care (``last_cautions``).
     """
+    from vagal.engine.core import SPECTRAL_METRICS
+
     snap = engine.snapshot
     start = first_t_s if first_t_s is not None else 0.0
     out: dict[str, Any] = {"source": mode, "duration_s": max(0.0, snap.t_s - start)}
@@ -288,21 +290,7 @@ def session_summary(
     last: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     cautions: dict[str, str] = {}
-    for name in (
-        "hr_smoothed_bpm",
-        "rmssd_ms",
-        "sdnn_ms",
-        "pnn50_pct",
-        "lf_ms2",
-        "hf_ms2",
-        "lf_hf",
-        "coherence",
-        "rsa_bpm",
-        "breathing_rate_per_min",
-        "phase_sync",
-        "phase_lag_s",
-        "quality_pct",
-    ):
+    for name in ("hr_smoothed_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct", *SPECTRAL_METRICS, "quality_pct"):
         m = getattr(snap, name)
         last[name] = _metric(m)
         if m.value is None and m.reason:
