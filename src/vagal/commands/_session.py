@@ -68,13 +68,15 @@ def run_session(
     mode = str(getattr(args, "command", "demo") or "demo")
     if getattr(args, "json", False) and not getattr(args, "headless", False):
         raise VagalError("--json prints the summary of a session without the dashboard.", hint="Add --headless.")
-    pattern = parse_pace(str(getattr(args, "pace", None) or "resonance"))
+    # The guide on screen for a replayed file that recorded none (its engine gets no pacer).
+    shown_if_none: Any = None
     if pacer is None and mode != "replay":
-        pacer = make_pacer(args)
+        pacer = make_pacer(args)  # parses --pace, refusing a bad one
     elif pacer is None:
         # A replay breathes with the guide the file recorded (its gentle start and changes too).
         from vagal.pacer import pacer_from_events
 
+        shown_if_none = Pacer(parse_pace(str(getattr(args, "pace", None) or "resonance")))
         recording = getattr(source, "recording", None)
         pacer = pacer_from_events(recording.pacer) if recording is not None else None
     engine = Engine(pacer=pacer)
@@ -93,7 +95,7 @@ def run_session(
                 source,
                 args,
                 engine=engine,
-                pacer=pacer if pacer is not None else Pacer(pattern),
+                pacer=pacer if pacer is not None else shown_if_none,
                 sinks=sinks,
                 recording=recorder.path if recorder is not None else None,
                 mode=mode,
