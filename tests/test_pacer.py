@@ -25,7 +25,6 @@ from vagal.pacer import (
     BreathPattern,
     PaceError,
     Pacer,
-    pacer_signal,
     parse_pace,
 )
 
@@ -95,7 +94,7 @@ def test_resonance_volume_is_a_cosine_ease() -> None:
 def test_sigh_is_a_double_inhale_then_a_long_exhale() -> None:
     p = Pacer(PRESETS["sigh"])
     t = np.linspace(0.0, 4.0, 401)
-    v = pacer_signal(p, t)
+    v = np.array([p.volume_at(x) for x in t])
     dv = np.diff(v)
     assert np.all(dv >= -1e-12), "the inhale only fills"
     # Two pulls: the fill rate has two maxima separated by a near-stop.
@@ -241,18 +240,6 @@ def test_state_at_does_not_depend_on_query_order() -> None:
     forward = [p.state_at(t) for t in sorted(ts)]
     backward = [p.state_at(t) for t in sorted(ts, reverse=True)][::-1]
     assert forward == backward
-
-
-def test_pacer_signal_equals_volume_at() -> None:
-    p = Pacer(PRESETS["coherent"], ramp_from_per_min=13.0, ramp_s=90.0)
-    p.set_pattern(70.0, PRESETS["sigh"], ramp_s=20.0)
-    p.set_pattern(150.0, PRESETS["box"])
-    t = np.linspace(-5.0, 400.0, 8181).reshape(81, 101)
-    v = pacer_signal(p, t)
-    assert v.shape == t.shape
-    expected = np.array([p.volume_at(x) for x in t.ravel()]).reshape(t.shape)
-    np.testing.assert_allclose(v, expected, atol=1e-12)
-    assert v.min() >= 0.0 and v.max() <= 1.0
 
 
 _patterns = st.sampled_from(list(PRESETS.values())) | st.builds(

@@ -40,14 +40,10 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from vagal.errors import VagalError
 from vagal.events import BreathPhase, PacerChanged
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
 
 MIN_RATE_PER_MIN: Final = 2.0
 """Slowest pace accepted (a 30 s breath)."""
@@ -528,49 +524,3 @@ def pacer_from_events(events: Iterable[PacerChanged]) -> Pacer | None:
     except (PaceError, ValueError):
         return None
     return pacer
-
-
-def pacer_signal(pacer: Pacer, t_s: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Target lung volume (0..1) at many times at once, for phase-synchrony analysis.
-
-    Args:
-        pacer: The pacer.
-        t_s: Session times, seconds (any order; times before the start give 0).
-
-    Returns:
-        Volume at each time, same shape as ``t_s``; equal to ``pacer.volume_at`` elementwise.
-    """
-    import numpy as np
-
-    t = np.asarray(t_s, dtype=np.float64)
-    flat = np.maximum(t.ravel(), pacer.start_s)
-    out = np.zeros_like(flat)
-    segments = pacer._segments
-    idx = np.searchsorted(np.asarray(pacer._starts), flat, side="right") - 1
-    idx = np.clip(idx, 0, len(segments) - 1)
-    for i in np.unique(idx):
-        seg = segments[int(i)]
-        m = idx == i
-        tau = flat[m] - seg.t0_s
-        slope = (seg.r1_per_min - seg.r0_per_min) / seg.ramp_s if seg.ramp_s > 0 else 0.0
-        in_ramp = tau < seg.ramp_s
-        phi = np.where(
-            in_ramp,
-            seg.phi0 + (seg.r0_per_min * tau + 0.5 * slope * tau * tau) / 60.0,
-            seg.phi0 + seg.ramp_cycles + seg.r1_per_min * (tau - seg.ramp_s) / 60.0,
-        )
-        u = phi - np.floor(phi)
-        b1, b2, b3, _ = seg.bounds
-
-        def ease(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-            return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
-
-        x_in = u / b1
-        if seg.pattern.double_inhale:
-            s, v1 = _DOUBLE_INHALE_SPLIT, _DOUBLE_INHALE_FIRST_VOLUME
-            inhale = np.where(x_in < s, v1 * ease(x_in / s), v1 + (1.0 - v1) * ease((x_in - s) / (1.0 - s)))
-        else:
-            inhale = ease(x_in)
-        exhale = 1.0 - ease((u - b2) / (b3 - b2))
-        out[m] = np.select([u < b1, u < b2, u < b3], [inhale, np.ones_like(u), exhale], default=0.0)
-    return out.reshape(t.shape)
