@@ -14,7 +14,7 @@ The history is a list of segments, each starting at a cycle boundary with a line
 rate ramp; ``state_at(t)`` bisects it (O(log n) in the number of changes) and
 evaluates closed forms (``φ`` is quadratic during a ramp, linear after it, and its
 inverse is a root of a quadratic), so the UI can call it 30 times per second and the
-engine once per beat. Any ``t ≥ start_s`` may be queried, in any order.
+engine at each spectral recompute. Any ``t ≥ start_s`` may be queried, in any order.
 
 The volume is a cosine ease: 0 → 1 during the inhale, 1 during a hold after the
 inhale, 1 → 0 during the exhale, 0 during a hold after the exhale (zero slope at each
