@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr, implausible_reason
 from vagal.hrv.artifacts import correct_artifacts, detect_artifacts
-from vagal.hrv.coherence import coherence_series
+from vagal.hrv.coherence import mean_coherence
 from vagal.hrv.nonlinear import (
     DFA_ALPHA1_SCALES,
     DFA_ALPHA2_SCALES,
@@ -342,10 +342,9 @@ def analyze_rr(
             )
 
     # Coherence: the mean of the 64 s ratios, every 5 s.
-    _, cr = coherence_series(tn, nn, breaks=bn)
-    ok = cr[np.isfinite(cr)]
-    if ok.size:
-        values["coherence"] = float(ok.mean())
+    coherence, cr = mean_coherence(tn, nn, breaks=bn)
+    if coherence is not None:
+        values["coherence"] = coherence
     else:
         reasons["coherence"] = (
             "needs 64 s of beats without a gap (at least 50 beats)"

@@ -227,3 +227,17 @@ def coherence_series(
     if not ends:
         return np.empty(0), np.empty(0)
     return np.concatenate(ends), np.concatenate(ratios)
+
+
+def mean_coherence(
+    t_s: npt.ArrayLike, rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = None
+) -> tuple[float | None, FloatArray]:
+    """A record's coherence: the mean of its 64 s ratios every 5 s (METHODS.md §6.1).
+
+    Returns:
+        ``(mean, ratios)``: the mean (None when no window gives a ratio) and the series
+        of ratios it was taken over (empty when the record is too short for a window).
+    """
+    _, cr = coherence_series(t_s, rr_ms, breaks=breaks)
+    ok = cr[np.isfinite(cr)]
+    return (float(ok.mean()) if ok.size else None), cr

@@ -128,7 +128,7 @@ def summarize_session(rec: Recording, path: Path) -> SessionSummary:
     """One session's resting HR, RMSSD, coherence and length, computed by the HRV core."""
     from vagal.hrv import time_domain
     from vagal.hrv.artifacts import correct_artifacts
-    from vagal.hrv.coherence import coherence_series
+    from vagal.hrv.coherence import mean_coherence
     from vagal.sessions.segment import segments
 
     start = _start_of(rec, path)
@@ -139,9 +139,7 @@ def summarize_session(rec: Recording, path: Path) -> SessionSummary:
         nn, t, b = fixed.rr_ms, fixed.t_s, fixed.breaks
         if nn.size >= 2:
             rmssd = _finite(time_domain(nn, breaks=b).rmssd_ms)
-            _, cr = coherence_series(t, nn, breaks=b)
-            ok = cr[np.isfinite(cr)]
-            coh = float(ok.mean()) if ok.size else None
+            coh, _ = mean_coherence(t, nn, breaks=b)
         baseline = next(
             (s for s in segments(rec) if s.label.strip().lower().startswith(RESTING_LABELS) and s.n_beats >= 2), None
         )
