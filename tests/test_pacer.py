@@ -320,3 +320,169 @@ def test_describe_gives_seconds_a_person_can_read() -> None:
     assert PRESETS["coherent"].describe() == "coherent · 5.5/min · in 5.5 s, out 5.5 s"
     assert PRESETS["resonance"].describe() == "resonance · 6.0/min · in 4 s, out 6 s"
     assert "3.7 s" in parse_pace("6.5").describe()
+
+
+# --- the stepped resonance assessment --------------------------------------------------
+
+from vagal.pacer import (  # noqa: E402
+    ADULT_RATES_PER_MIN,
+    CHILD_RATES_PER_MIN,
+    DEFAULT_FIRST_SETTLE_S,
+    DEFAULT_SETTLE_S,
+    pacer_from_events,
+    pattern_at_rate,
+    refine_rates,
+    resonance_schedule,
+)
+
+
+def test_protocols_are_the_published_ranges() -> None:
+    assert ADULT_RATES_PER_MIN == (6.5, 6.0, 5.5, 5.0, 4.5)
+    assert CHILD_RATES_PER_MIN[0] == 9.5 and CHILD_RATES_PER_MIN[-1] == 6.5
+    assert list(CHILD_RATES_PER_MIN) == sorted(CHILD_RATES_PER_MIN, reverse=True)
+
+
+def test_adult_schedule_known_times() -> None:
+    """6.5/min from t = 0: the first breath starting after 60 s is the 7th (7 × 60/6.5 s)."""
+    s = resonance_schedule()
+    first = s.steps[0]
+    assert first.start_s == 0.0
+    assert first.scored_from_s == pytest.approx(7 * 60 / 6.5)
+    # Two minutes at 6.5/min are 13 whole breaths.
+    assert first.end_s == pytest.approx(first.scored_from_s + 120.0)
+    assert first.breaths == 13
+    # Every 0.5/min step fits 2 min in whole breaths: each scored window is exactly 120 s.
+    for step in s.steps:
+        assert step.scored_s == pytest.approx(120.0, abs=1e-6)
+        assert step.breaths == round(step.rate_per_min * 2)
+    assert s.rates_per_min == ADULT_RATES_PER_MIN
+
+
+def test_schedule_steps_follow_the_pacer() -> None:
+    s = resonance_schedule()
+    p = s.pacer()
+    for prev, step in zip(s.steps, s.steps[1:], strict=False):
+        assert step.start_s == prev.end_s
+    for step in s.steps:
+        # Steps, scored windows and ends all fall on breath starts (whole cycles of the guide).
+        for t in (step.start_s, step.scored_from_s, step.end_s):
+            assert abs(p.phase_at(t) - round(p.phase_at(t))) < 1e-9, (step.index, t)
+        settle = DEFAULT_FIRST_SETTLE_S if step.index == 0 else DEFAULT_SETTLE_S
+        assert step.start_s + settle <= step.scored_from_s + 1e-9
+        assert step.scored_from_s < step.start_s + settle + step.cycle_s
+        # The scored window is at the step's own rate throughout (the ramp is over).
+        for t in np.linspace(step.scored_from_s, step.end_s - 1e-6, 25):
+            assert p.rate_at(float(t)) == pytest.approx(step.rate_per_min, abs=1e-12)
+            assert p.state_at(float(t)).pattern == step.pattern
+        # Whole breaths: the phase advances by an integer across the window.
+        assert p.phase_at(step.end_s) - p.phase_at(step.scored_from_s) == pytest.approx(step.breaths)
+    # After the change the rate eases: halfway through the 20 s ramp it is halfway between.
+    second = s.steps[1]
+    assert p.rate_at(second.start_s + 10.0) == pytest.approx((6.5 + 6.0) / 2)
+
+
+def test_schedule_is_recorded_by_its_pacer_changed_events() -> None:
+    """The file's PacerChanged events rebuild the same guide (a replay re-scores exactly)."""
+    s = resonance_schedule(ramp_from_per_min=12.0, first_settle_s=150.0)
+    assert [e.t_s for e in s.events] == [st.start_s for st in s.steps]
+    assert s.events[0].ramp_from_per_min == 12.0
+    assert all(e.preset == "assessment" for e in s.events)
+    replay = pacer_from_events(list(s.events))
+    live = s.pacer()
+    assert replay is not None
+    for t in np.linspace(0.0, s.end_s, 400):
+        assert replay.phase_at(float(t)) == pytest.approx(live.phase_at(float(t)), abs=1e-9)
+    assert s.events_until(s.steps[2].start_s) == list(s.events[:3])
+    fields = s.steps[2].event_fields()
+    assert fields == {
+        "t_s": s.steps[2].start_s,
+        "index": 2,
+        "count": 5,
+        "rate_per_min": 5.5,
+        "scored_from_s": s.steps[2].scored_from_s,
+        "end_s": s.steps[2].end_s,
+        "refine": False,
+    }
+    assert s.step_at(s.steps[3].start_s + 1.0) is s.steps[3]
+    assert s.step_at(-1.0) is None and s.step_at(s.end_s) is None
+
+
+def test_schedule_keeps_the_persons_ratio() -> None:
+    s = resonance_schedule((6.0, 5.0), base=PRESETS["calm"])  # 3.5 s in, 5 s out
+    for step in s.steps:
+        pat = step.pattern
+        assert pat.rate_per_min == pytest.approx(step.rate_per_min)
+        assert pat.inhale_s / pat.exhale_s == pytest.approx(3.5 / 5.0)
+    box = pattern_at_rate(PRESETS["box"], 3.0)
+    assert (box.inhale_s, box.hold_in_s, box.exhale_s, box.hold_out_s) == pytest.approx((5.0,) * 4)
+    assert pattern_at_rate(PRESETS["sigh"], 6.0).double_inhale
+
+
+def test_schedule_at_any_rates_and_step_length() -> None:
+    """A refine rate (5.75/min, 10.43 s breaths) gets the fewest whole breaths covering 2 min."""
+    s = resonance_schedule((5.75,), step_s=120.0)
+    step = s.steps[0]
+    assert step.breaths == 12  # 11.5 breaths fit in 120 s; the window rounds up
+    assert step.scored_s == pytest.approx(12 * 60 / 5.75)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rates=st.lists(st.floats(3.0, 12.0), min_size=1, max_size=6),
+    step_s=st.floats(20.0, 300.0),
+    settle_s=st.floats(0.0, 60.0),
+    ramp_frac=st.floats(0.0, 1.0),
+    start_s=st.floats(0.0, 1000.0),
+)
+def test_schedule_invariants(
+    rates: list[float], step_s: float, settle_s: float, ramp_frac: float, start_s: float
+) -> None:
+    s = resonance_schedule(rates, step_s=step_s, settle_s=settle_s, ramp_s=ramp_frac * settle_s, start_s=start_s)
+    p = s.pacer()
+    assert s.start_s == start_s
+    for i, step in enumerate(s.steps):
+        assert step.index == i and step.count == len(rates)
+        assert step.start_s <= step.scored_from_s < step.end_s
+        assert step_s - 1e-6 <= step.scored_s < step_s + step.cycle_s + 1e-6
+        assert p.rate_at(step.scored_from_s + 1e-6) == pytest.approx(step.rate_per_min)
+        assert p.rate_at(step.end_s - 1e-6) == pytest.approx(step.rate_per_min)
+        if i:
+            assert step.start_s == s.steps[i - 1].end_s
+
+
+def test_refine_rates() -> None:
+    assert refine_rates(5.5) == (5.75, 5.5, 5.25)
+    assert refine_rates(8.5, spacing_per_min=1.0) == (9.0, 8.5, 8.0)
+    s = resonance_schedule(refine_rates(5.0), refine=True)
+    assert all(step.refine for step in s.steps)
+    with pytest.raises(PaceError, match="refine rate"):
+        refine_rates(29.9)
+    with pytest.raises(PaceError, match="spacing_per_min"):
+        refine_rates(6.0, spacing_per_min=0.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"rates_per_min": []}, "at least one rate"),
+        ({"rates_per_min": [6.0, 40.0]}, "rates_per_min"),
+        ({"step_s": 0.0}, "step_s"),
+        ({"settle_s": -1.0}, "settle_s"),
+        ({"settle_s": 10.0, "ramp_s": 20.0}, "must not be shorter than ramp_s"),
+        ({"ramp_from_per_min": 12.0, "first_settle_s": 60.0}, "start_ramp_s"),
+        ({"start_s": math.inf}, "start_s"),
+    ],
+)
+def test_schedule_rejects_with_a_clear_message(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(PaceError, match=match):
+        resonance_schedule(**kwargs)  # type: ignore[arg-type]
+
+
+def test_next_breath_s() -> None:
+    p = Pacer()  # 10 s breaths from 0
+    assert p.next_breath_s(0.0) == 0.0
+    assert p.next_breath_s(0.1) == pytest.approx(10.0)
+    assert p.next_breath_s(20.0) == pytest.approx(20.0)
+    p.set_pattern(25.0, PRESETS["coherent"], ramp_s=0.0)  # takes effect at 30 s
+    assert p.next_breath_s(25.0) == pytest.approx(30.0)
+    assert p.next_breath_s(30.5) == pytest.approx(30.0 + 120.0 / 11.0)

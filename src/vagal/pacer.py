@@ -452,6 +452,18 @@ class Pacer:
             pattern=seg.pattern,
         )
 
+    def next_breath_s(self, t_s: float) -> float:
+        """When the first breath that begins at or after ``t_s`` begins (lungs empty), seconds.
+
+        A time on a cycle boundary (within 1e-9 of a breath) is its own answer. Follows the
+        changes already made; a later change could move breaths that have not started.
+        """
+        t_s = max(t_s, self.start_s)
+        seg = self._segment(t_s)
+        phi = seg.phi_at(t_s)
+        # Segments begin on whole breaths, so the next boundary is always this segment's.
+        return seg.t_at(float(math.ceil(phi - 1e-9)))
+
     def set_pattern(
         self, t_s: float, pattern: BreathPattern, *, ramp_s: float = DEFAULT_CHANGE_RAMP_S
     ) -> PacerChanged:
@@ -524,3 +536,276 @@ def pacer_from_events(events: Iterable[PacerChanged]) -> Pacer | None:
     except (PaceError, ValueError):
         return None
     return pacer
+
+
+# --- The stepped resonance-frequency assessment ------------------------------------------
+
+ADULT_RATES_PER_MIN: Final = (6.5, 6.0, 5.5, 5.0, 4.5)
+"""The adult protocol (Lehrer, Vaschillo & Vaschillo 2000): 0.5/min steps, fastest first, so
+the breaths only lengthen and nobody starts at the hardest, slowest rate."""
+CHILD_RATES_PER_MIN: Final = (9.5, 8.5, 7.5, 6.5)
+"""The children's protocol over their usual range, 6.5-9.5/min (Shaffer & Meehan 2020), in
+1/min steps: the same relative spacing as the adults' (1/min at 8/min is 12 %, 0.5/min at
+5/min is 10 %; a resonance's width grows with its frequency), and four steps (about
+11 minutes) instead of seven (about 19), which a child can sit through. The refine pass
+(±0.5/min) then brings back the half steps."""
+DEFAULT_STEP_S: Final = 120.0
+"""Scored time per rate: 2 minutes, as in the published protocols (METHODS.md §6.5)."""
+DEFAULT_SETTLE_S: Final = 30.0
+"""Unscored time at the start of each later step, from the change: the rate change's
+20-s ramp, then at least one whole breath at the new rate (rounded up to a breath start),
+so that the scored window holds only breaths at the step's own rate. A 0.5/min change is
+small, and heart rate follows it within a breath or two (the baroreflex loop's ringing
+decays with a time constant of Q/(π·f) ≈ 6-16 s at 0.1 Hz for Q = 2-5)."""
+DEFAULT_FIRST_SETTLE_S: Final = 60.0
+"""Unscored time at the start of the first step: the person first has to find the guide
+(the simulator joins it with a time constant of 10-20 s; people take a few breaths)."""
+DEFAULT_STEP_RAMP_S: Final = 20.0
+"""Ramp between two steps' rates: about two breaths for a change of 0.5/min (under 1 s of
+breath length over the ramp), gentler per breath than a mid-session change (30 s for any
+change)."""
+REFINE_FRACTION: Final = 0.5
+"""The refine pass tries the best rate and half a step either side (±0.25/min for adults)."""
+ASSESSMENT_PRESET: Final = "assessment"
+"""The name of the patterns the assessment breathes (what its ``PacerChanged`` events say)."""
+
+
+def pattern_at_rate(base: BreathPattern, rate_per_min: float) -> BreathPattern:
+    """``base`` stretched to ``rate_per_min``: every phase keeps its share of the breath.
+
+    The resonance preset (4 s in, 6 s out) at 5/min becomes 4.8 s in, 7.2 s out; a pattern
+    with holds keeps its holds in proportion, a double inhale stays one.
+
+    Raises:
+        PaceError: ``rate_per_min`` outside 2-30 breaths/min.
+    """
+    _check_rate("rate_per_min", rate_per_min)
+    k = base.rate_per_min / rate_per_min
+    return BreathPattern(
+        inhale_s=base.inhale_s * k,
+        exhale_s=base.exhale_s * k,
+        hold_in_s=base.hold_in_s * k,
+        hold_out_s=base.hold_out_s * k,
+        name=ASSESSMENT_PRESET,
+        double_inhale=base.double_inhale,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ResonanceStep:
+    """One rate of the assessment and the part of it that is scored.
+
+    The fields other than ``pattern`` are what a recording needs to re-score the step
+    exactly (the proposed ``AssessmentStep`` event); the pattern is in the
+    ``PacerChanged`` recorded at ``start_s``.
+    """
+
+    index: int
+    """Position in its pass, 0 first."""
+    count: int
+    """Steps in its pass."""
+    rate_per_min: float
+    """The guide's rate, breaths per minute."""
+    pattern: BreathPattern
+    """The breath the guide shows at that rate."""
+    start_s: float
+    """When the guide began this rate (a breath start; its ramp begins here), session seconds."""
+    scored_from_s: float
+    """Start of the scored window: the first breath that begins after the settling time."""
+    end_s: float
+    """End of the step and of its scored window: a breath start, a whole number of breaths
+    at the step's rate after ``scored_from_s``."""
+    refine: bool = False
+    """True in the refine pass (±half a step around the best rate)."""
+
+    @property
+    def cycle_s(self) -> float:
+        """One breath at this rate, seconds."""
+        return 60.0 / self.rate_per_min
+
+    @property
+    def scored_s(self) -> float:
+        """Length of the scored window, seconds."""
+        return self.end_s - self.scored_from_s
+
+    @property
+    def breaths(self) -> int:
+        """Whole breaths in the scored window."""
+        return round(self.scored_s / self.cycle_s)
+
+    def event_fields(self) -> dict[str, float | int | bool]:
+        """The fields of the ``AssessmentStep`` event that records this step (``t_s`` = start)."""
+        return {
+            "t_s": self.start_s,
+            "index": self.index,
+            "count": self.count,
+            "rate_per_min": self.rate_per_min,
+            "scored_from_s": self.scored_from_s,
+            "end_s": self.end_s,
+            "refine": self.refine,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ResonanceSchedule:
+    """The whole stepped assessment: its steps, and the guide's changes that breathe it.
+
+    Built by :func:`resonance_schedule`; pure data (the :class:`Pacer` is rebuilt on demand,
+    since a pacer is changed by ``set_pattern``).
+    """
+
+    steps: tuple[ResonanceStep, ...]
+    """The steps, in order; each begins where the previous one ends."""
+    events: tuple[PacerChanged, ...]
+    """The guide's changes: one ``PacerChanged`` at each step's start (the first also
+    carries the gentle start, if any)."""
+    step_s: float
+    """Scored time asked for per step, seconds (each step scores at least this)."""
+    settle_s: float
+    """Unscored time at the start of each step after the first, seconds."""
+    first_settle_s: float
+    """Unscored time at the start of the first step, seconds."""
+
+    @property
+    def start_s(self) -> float:
+        """When the first step begins."""
+        return self.steps[0].start_s
+
+    @property
+    def end_s(self) -> float:
+        """When the last step ends (the assessment is over)."""
+        return self.steps[-1].end_s
+
+    @property
+    def rates_per_min(self) -> tuple[float, ...]:
+        """The rates, in the order breathed."""
+        return tuple(s.rate_per_min for s in self.steps)
+
+    def pacer(self) -> Pacer:
+        """A fresh pacer that breathes the whole schedule (and stays at the last rate after it)."""
+        pacer = pacer_from_events(self.events)
+        assert pacer is not None  # the events were made by a Pacer
+        return pacer
+
+    def step_at(self, t_s: float) -> ResonanceStep | None:
+        """The step under way at ``t_s`` (None before the first or from the last's end)."""
+        i = bisect.bisect_right([s.start_s for s in self.steps], t_s) - 1
+        if i < 0 or t_s >= self.end_s:
+            return None
+        return self.steps[i]
+
+    def events_until(self, t_s: float) -> list[PacerChanged]:
+        """The guide's changes due by ``t_s`` (a live session applies and records them as they fall due)."""
+        return [e for e in self.events if e.t_s <= t_s]
+
+
+def resonance_schedule(
+    rates_per_min: Iterable[float] = ADULT_RATES_PER_MIN,
+    *,
+    base: BreathPattern | None = None,
+    start_s: float = 0.0,
+    step_s: float = DEFAULT_STEP_S,
+    settle_s: float = DEFAULT_SETTLE_S,
+    first_settle_s: float = DEFAULT_FIRST_SETTLE_S,
+    ramp_s: float = DEFAULT_STEP_RAMP_S,
+    ramp_from_per_min: float | None = None,
+    start_ramp_s: float = DEFAULT_RAMP_S,
+    refine: bool = False,
+) -> ResonanceSchedule:
+    """The stepped assessment: each rate held for ``step_s`` scored seconds after a settling time.
+
+    Each step begins on a breath start. The guide changes there with
+    :meth:`Pacer.set_pattern`, so the change is as gentle as any pacer change: the breath
+    under way has finished, and the rate eases from the old to the new over ``ramp_s``.
+    Scoring begins at the first breath that begins ``settle_s`` (``first_settle_s`` for
+    the first step) after the step's start, and covers the fewest whole breaths at the
+    step's rate that last ``step_s`` or more, so every scored window is whole breaths at
+    one rate (exactly 120 s at the 0.5/min steps, which fit 2 minutes in whole breaths;
+    up to one breath more at other rates).
+
+    Args:
+        rates_per_min: The rates in order (default the adult protocol, 6.5 → 4.5).
+        base: The person's pattern; every step stretches it to its rate, keeping its
+            inhale:exhale ratio and holds (default the resonance preset, 4:6).
+        start_s: Session time at which the first step begins.
+        step_s: Scored seconds per step (> 0; default 120 s).
+        settle_s: Unscored seconds at the start of every later step (≥ ``ramp_s``).
+        first_settle_s: Unscored seconds at the start of the first step (≥ the gentle
+            start's ``start_ramp_s`` when ``ramp_from_per_min`` is given).
+        ramp_s: Seconds over which the rate eases from one step's to the next.
+        ramp_from_per_min: The person's own rate before the first step; the guide eases
+            from it over ``start_ramp_s``. None: start at the first rate.
+        start_ramp_s: Duration of that gentle start.
+        refine: Mark the steps as the refine pass.
+
+    Returns:
+        The schedule.
+
+    Raises:
+        PaceError: no rates, a rate outside 2-30 breaths/min, or times out of range (the
+            message names the argument).
+
+    References:
+        METHODS.md §6.6.
+    """
+    rates = [float(r) for r in rates_per_min]
+    if not rates:
+        raise PaceError("rates_per_min must hold at least one rate")
+    for r in rates:
+        _check_rate("each of rates_per_min", r)
+    for name, value in (("step_s", step_s),):
+        if not (math.isfinite(value) and value > 0):
+            raise PaceError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+    for name, value in (
+        ("settle_s", settle_s),
+        ("first_settle_s", first_settle_s),
+        ("ramp_s", ramp_s),
+        ("start_ramp_s", start_ramp_s),
+    ):
+        if not (math.isfinite(value) and value >= 0):
+            raise PaceError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+    if settle_s < ramp_s:
+        raise PaceError(f"settle_s ({settle_s:g} s) must not be shorter than ramp_s ({ramp_s:g} s)")
+    if ramp_from_per_min is not None and first_settle_s < start_ramp_s:
+        raise PaceError(
+            f"first_settle_s ({first_settle_s:g} s) must not be shorter than start_ramp_s ({start_ramp_s:g} s)"
+        )
+    if not math.isfinite(start_s):
+        raise PaceError(f"start_s must be a finite number of seconds, got {start_s!r}")
+    base = base if base is not None else PRESETS[DEFAULT_PRESET]
+    patterns = [pattern_at_rate(base, r) for r in rates]
+    pacer = Pacer(patterns[0], start_s=start_s, ramp_from_per_min=ramp_from_per_min, ramp_s=start_ramp_s)
+    events = [pacer.start_event()]
+    steps: list[ResonanceStep] = []
+    t = start_s
+    for i, (rate, pattern) in enumerate(zip(rates, patterns, strict=True)):
+        if i:
+            events.append(pacer.set_pattern(t, pattern, ramp_s=ramp_s))
+        scored_from = pacer.next_breath_s(t + (settle_s if i else first_settle_s))
+        cycle = 60.0 / rate
+        n = max(1, math.ceil(step_s / cycle - 1e-9))
+        # The n-th breath start after scored_from (asked half a breath early: no rounding edge).
+        end = pacer.next_breath_s(scored_from + (n - 0.5) * cycle)
+        steps.append(ResonanceStep(i, len(rates), rate, pattern, t, scored_from, end, refine))
+        t = end
+    return ResonanceSchedule(tuple(steps), tuple(events), step_s, settle_s, first_settle_s)
+
+
+def refine_rates(best_per_min: float, *, spacing_per_min: float = 0.5) -> tuple[float, float, float]:
+    """The refine pass's rates: half a step faster, the best rate again, half a step slower.
+
+    The best rate is breathed again so that all three are compared within one pass
+    (scores are relative to the pass; heart rate and the person change over a session).
+    For the adult protocol (0.5/min steps): best ± 0.25/min; for the children's (1/min),
+    ± 0.5/min.
+
+    Raises:
+        PaceError: a rate would fall outside 2-30 breaths/min, or the spacing is not > 0.
+    """
+    if not (math.isfinite(spacing_per_min) and spacing_per_min > 0):
+        raise PaceError(f"spacing_per_min must be > 0, got {spacing_per_min!r}")
+    d = REFINE_FRACTION * spacing_per_min
+    rates = (best_per_min + d, best_per_min, best_per_min - d)
+    for r in rates:
+        _check_rate("refine rate", r)
+    return rates
