@@ -196,13 +196,18 @@ def test_combined_score_by_hand() -> None:
 
 
 def test_clear_and_close() -> None:
-    clear = choose([_step(0, 6.0, rsa_bpm=6.0), _step(1, 5.5, rsa_bpm=10.0), _step(2, 5.0, rsa_bpm=6.5)])
+    clear = choose(
+        [_step(0, 6.0, rsa_bpm=5.0, lf_peak_ms2=1000.0), _step(1, 5.5), _step(2, 5.0, rsa_bpm=5.0, lf_peak_ms2=1000.0)]
+    )
     assert clear.confidence == "clear" and clear.summary == "5.5 clearly"
     assert clear.close_rates_per_min == (5.5,)
-    close = choose([_step(0, 6.0, rsa_bpm=6.0), _step(1, 5.5, rsa_bpm=10.0), _step(2, 5.0, rsa_bpm=9.9)])
+    close = choose([_step(0, 6.0, rsa_bpm=4.0), _step(1, 5.5, rsa_bpm=10.0), _step(2, 5.0, rsa_bpm=9.9)])
     assert close.confidence == "close"
     assert close.close_rates_per_min == (5.5, 5.0)
     assert close.summary == "5.5 or 5: close"
+    three = choose([_step(0, 6.0, rsa_bpm=9.8), _step(1, 5.5), _step(2, 5.0, rsa_bpm=9.9)])
+    assert three.summary == "5.5, 5 or 6: close"
+    assert "5.5, 5 or 6 breaths a minute" in describe(three)
 
 
 def test_steps_not_followed_are_left_out_of_the_choice() -> None:
@@ -256,7 +261,7 @@ def test_json_has_the_issues_fields() -> None:
 
 
 def test_plain_words_are_kind_and_honest() -> None:
-    res = choose([_step(0, 6.0, rsa_bpm=6.0), _step(1, 5.5), _step(2, 5.0, rsa_bpm=6.0)])
+    res = choose([_step(0, 6.0, rsa_bpm=5.0), _step(1, 5.5), _step(2, 5.0, rsa_bpm=5.0)])
     text = describe(res)
     assert "5.5" in text and "clearly" in text
     assert "day to day" in text and "two people in three" in text  # Capdevila et al. 2021

@@ -87,11 +87,12 @@ MAX_MISSING_SHARE: Final = 0.05
 """... as is a step with more than 5 % of its scored time without beats (drop-outs)."""
 MIN_FOLLOWED_STEPS: Final = 3
 """Fewest followed steps for a result (fewer when the pass has fewer steps, never under 2)."""
-CLEAR_MARGIN: Final = 0.10
-"""The best step is "clear" when its combined score beats every other followed step's by
-at least this (scores run 0..1). Set from the simulator: the same rate breathed twice in
-one session differs by about 0.04 (SD) in combined score; 0.10 is about 2.5 SD (see
-METHODS.md §6.6)."""
+CLEAR_MARGIN: Final = 0.15
+"""The best rate is "clear" when its combined score beats every other followed rate's by at
+least this (scores run 0..1); otherwise every rate within it is named. Set from the
+simulator (METHODS.md §6.6): the same rate breathed twice in one session differs in
+combined score by 0.126 (SD of the difference, 30 people × 5 rates), so two equally good
+rates part by 0.15 or more about one time in eight."""
 WEIGHTS: Final[dict[str, float]] = {
     "rsa": 0.30,
     "lf_peak_power": 0.25,
@@ -218,7 +219,7 @@ class ResonanceResult:
             return "no result"
         if self.confidence == "clear":
             return f"{_rate(self.best_rate_per_min)} clearly"
-        return " or ".join(_rate(r) for r in self.close_rates_per_min) + ": close"
+        return _either(self.close_rates_per_min) + ": close"
 
     @property
     def followed_steps(self) -> int:
@@ -244,6 +245,12 @@ class ResonanceResult:
 def _rate(r: float) -> str:
     """A rate for people: "5.5", "6", "5.25"."""
     return f"{r:.2f}".rstrip("0").rstrip(".")
+
+
+def _either(rates: Sequence[float]) -> str:
+    """ "5.5", "5.5 or 5", "5.5, 5 or 6"."""
+    names = [_rate(r) for r in rates]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 # --- per-step criteria ----------------------------------------------------------------
@@ -766,7 +773,7 @@ def describe(result: ResonanceResult) -> str:
     if result.confidence == "clear":
         head = f"Your heart rate swung most with the breath at {best} breaths a minute, clearly."
     else:
-        others = " or ".join(_rate(r) for r in result.close_rates_per_min)
+        others = _either(result.close_rates_per_min)
         head = (
             f"Your heart rate swung about as much at {others} breaths a minute; "
             f"{best} came out a little ahead. Any of these is a good pace to practise at."
