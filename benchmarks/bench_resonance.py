@@ -39,7 +39,9 @@ def _assessment(seed: int = 1) -> tuple[np.ndarray, np.ndarray, object]:
     from vagal.sources.physiology import Person, simulate_rr
 
     sched = resonance_schedule()
-    person = dataclasses.replace(Person.draw(np.random.default_rng(seed)), resonance_hz=5.5 / 60, resonance_q=3.0)
+    person = dataclasses.replace(
+        Person.draw(np.random.default_rng(seed)), resonance_hz=5.5 / 60, resonance_q=3.0
+    )
     t, rr = simulate_rr(sched.end_s + 5.0, seed=seed, breathing=sched.pacer().volume_at, person=person)
     return t, rr, sched
 
@@ -83,7 +85,9 @@ def main() -> None:
     vagal_s = _best(lambda: score_assessment(t, rr, steps), repeats)
     n = len(steps)
     print(f"assessment: {n} steps, {t.size} beats, {t[-1] / 60:.1f} min (simulated, seed 1)")
-    print(f"vagal score_assessment: {vagal_s * 1e3:.1f} ms in all, {vagal_s / n * 1e3:.2f} ms per step (best of {repeats})")
+    print(
+        f"vagal score_assessment: {vagal_s * 1e3:.1f} ms in all, {vagal_s / n * 1e3:.2f} ms per step (best of {repeats})"
+    )
 
     try:
         import neurokit2 as nk

@@ -324,7 +324,7 @@ def test_describe_gives_seconds_a_person_can_read() -> None:
 
 # --- the stepped resonance assessment --------------------------------------------------
 
-from vagal.pacer import (  # noqa: E402
+from vagal.pacer import (
     ADULT_RATES_PER_MIN,
     CHILD_RATES_PER_MIN,
     DEFAULT_FIRST_SETTLE_S,
@@ -437,7 +437,9 @@ def test_schedule_at_any_rates_and_step_length() -> None:
 def test_schedule_invariants(
     rates: list[float], step_s: float, settle_s: float, ramp_frac: float, start_s: float
 ) -> None:
-    s = resonance_schedule(rates, step_s=step_s, settle_s=settle_s, ramp_s=ramp_frac * settle_s, start_s=start_s)
+    s = resonance_schedule(
+        rates, step_s=step_s, settle_s=settle_s, ramp_s=ramp_frac * settle_s, start_s=start_s
+    )
     p = s.pacer()
     assert s.start_s == start_s
     for i, step in enumerate(s.steps):

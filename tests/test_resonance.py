@@ -11,6 +11,7 @@ hand-computed weighted sums. The whole assessment is proved on the simulator
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Callable
@@ -161,14 +162,17 @@ def test_too_short_a_window_gives_nothing() -> None:
 
 
 def _step(i: int, rate: float, **kw: float | bool | str | None) -> StepScore:
-    base: dict[str, float | bool | str | None] = dict(
-        followed=True, reason=None, breathing_rate_per_min=rate, rsa_bpm=10.0, lf_peak_hz=rate / 60,
-        lf_peak_ms2=2000.0, lf_peak_height_ms2_per_hz=1e5, peak_concentration=0.8, phase_deg=0.0,
-        phase_consistency=0.95, smoothness=0.8, guide_locked=0.9,
-    )  # fmt: skip
+    base: dict[str, float | bool | str | None] = {
+        "followed": True, "reason": None, "breathing_rate_per_min": rate, "rsa_bpm": 10.0,
+        "lf_peak_hz": rate / 60, "lf_peak_ms2": 2000.0, "lf_peak_height_ms2_per_hz": 1e5,
+        "peak_concentration": 0.8, "phase_deg": 0.0, "phase_consistency": 0.95, "smoothness": 0.8,
+        "guide_locked": 0.9,
+    }  # fmt: skip
     base.update(kw)
-    return StepScore(index=i, rate_per_min=rate, start_s=0.0, scored_from_s=0.0, end_s=1.0, beats=130,
-                     artifact_pct=0.0, **base)  # type: ignore[arg-type]  # fmt: skip
+    return StepScore(
+        index=i, rate_per_min=rate, start_s=0.0, scored_from_s=0.0, end_s=1.0, beats=130, artifact_pct=0.0,
+        **base,  # type: ignore[arg-type]
+    )  # fmt: skip
 
 
 def test_weights_sum_to_one_and_amplitude_leads() -> None:
@@ -197,7 +201,11 @@ def test_combined_score_by_hand() -> None:
 
 def test_clear_and_close() -> None:
     clear = choose(
-        [_step(0, 6.0, rsa_bpm=5.0, lf_peak_ms2=1000.0), _step(1, 5.5), _step(2, 5.0, rsa_bpm=5.0, lf_peak_ms2=1000.0)]
+        [
+            _step(0, 6.0, rsa_bpm=5.0, lf_peak_ms2=1000.0),
+            _step(1, 5.5),
+            _step(2, 5.0, rsa_bpm=5.0, lf_peak_ms2=1000.0),
+        ]
     )
     assert clear.confidence == "clear" and clear.summary == "5.5 clearly"
     assert clear.close_rates_per_min == (5.5,)
@@ -242,7 +250,11 @@ def test_a_rate_breathed_twice_counts_its_better_step() -> None:
 
 
 def test_without_the_guide_the_phase_weight_is_shared_out() -> None:
-    steps = [_step(0, 6.0, phase_deg=None), _step(1, 5.5, phase_deg=None, rsa_bpm=12.0), _step(2, 5.0, phase_deg=None)]
+    steps = [
+        _step(0, 6.0, phase_deg=None),
+        _step(1, 5.5, phase_deg=None, rsa_bpm=12.0),
+        _step(2, 5.0, phase_deg=None),
+    ]
     res = choose(steps, guided=False)
     assert "phase" not in res.weights
     assert sum(res.weights.values()) == pytest.approx(1.0)
@@ -255,7 +267,15 @@ def test_json_has_the_issues_fields() -> None:
     )
     d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
     assert {"steps", "best_rate_per_min", "confidence", "sentence"} <= d.keys()
-    for key in ("rate_per_min", "rsa_bpm", "lf_peak_ms2", "lf_peak_hz", "peak_concentration", "phase_deg", "followed"):
+    for key in (
+        "rate_per_min",
+        "rsa_bpm",
+        "lf_peak_ms2",
+        "lf_peak_hz",
+        "peak_concentration",
+        "phase_deg",
+        "followed",
+    ):
         assert key in d["steps"][0]
     assert d["best_rate_per_min"] == 5.5 and d["steps"][2]["followed"] is False
 
@@ -284,7 +304,9 @@ def _paced_beats(schedule_end_s: float, seed: int = 0) -> tuple[FloatArray, Floa
     vol = np.array([pacer.volume_at(float(x)) for x in grid])
     rng = np.random.default_rng(seed)
     wander = np.cumsum(rng.standard_normal(grid.size)) * 0.02
-    return beats_from_hr(lambda x: HR0 + 10 * np.interp(x, grid, vol) + np.interp(x, grid, wander), schedule_end_s)
+    return beats_from_hr(
+        lambda x: HR0 + 10 * np.interp(x, grid, vol) + np.interp(x, grid, wander), schedule_end_s
+    )
 
 
 def test_missing_beats_and_artifacts_leave_a_step_out() -> None:
@@ -347,7 +369,7 @@ def test_real_unpaced_recordings_are_not_followed_and_give_no_result(name: str) 
 def test_real_5_minutes_as_one_file_per_rate_give_no_result(nsr_5min: FloatArray) -> None:
     t = np.cumsum(nsr_5min) / 1000.0
     cuts = np.linspace(t[0], t[-1], 6)
-    files = [(t[(t >= a) & (t < b)], nsr_5min[(t >= a) & (t < b)]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    files = [(t[(t >= a) & (t < b)], nsr_5min[(t >= a) & (t < b)]) for a, b in itertools.pairwise(cuts)]
     res = score_recordings(files, [6.5, 6.0, 5.5, 5.0, 4.5])
     assert res.best_rate_per_min is None
     assert isinstance(res, ResonanceResult) and not res.guided

@@ -52,7 +52,9 @@ def test_finds_the_resonance_within_half_a_breath_in_9_of_10(true_rate: float) -
     found = []
     for seed in SEEDS:
         pacer = sched.pacer()
-        t, rr = simulate_rr(sched.end_s + 5.0, seed=seed, breathing=pacer.volume_at, person=person(seed, true_rate))
+        t, rr = simulate_rr(
+            sched.end_s + 5.0, seed=seed, breathing=pacer.volume_at, person=person(seed, true_rate)
+        )
         res = score_assessment(t, rr, sched.steps)
         assert res.followed_steps == len(sched.steps), [s.reason for s in res.steps]
         found.append(res.best_rate_per_min)

@@ -29,8 +29,15 @@ Lipponen–Tarvainen correction):
 Heart rate is placed at the middle of each RR interval (the interval's mean rate
 belongs there): at the beat that ends it, it would lag by half a beat (≈ 17° at
 6/min and 65 bpm). The choice weighs the criteria (:data:`WEIGHTS`), each scaled to the
-best followed step, and reports how clear the winner is. A step the person plainly did
-not follow, or with too many artifacts or missing beats, is marked and left out.
+best followed step, and reports how clear the winner is (:data:`CLEAR_MARGIN`). A step
+is marked and left out when the person plainly did not follow (no breath near the
+guide's rate in the RR spectrum, a faster breath of their own, or heart rate not keeping
+time with the guide) or when it has too many corrected beats or missing time; with too
+few followed steps there is no result, and a plain reason.
+
+The breath-linked helpers (band-pass, RSA per pacer cycle, the breathing-rate estimator)
+are the engine's (:mod:`vagal.engine.rsa`), imported inside the functions: they are pure,
+and one implementation serves the live dashboard and this assessment.
 
 References:
     METHODS.md §6.5–6.6 (Lehrer, Vaschillo & Vaschillo 2000; Lehrer & Gevirtz 2014;
@@ -68,7 +75,9 @@ within this of the guide's: half the next step (0.5/min) plus half the spectral
 resolution of a 2-min window (1/120 Hz = 0.5/min)."""
 MIN_PHASE_CONSISTENCY: Final = 0.5
 """... and when heart rate's phase against the guide stays put from breath to breath (mean
-resultant length ≥ 0.5; unrelated rhythms give about 1/√n, 0.3 for 11 breaths)."""
+resultant length ≥ 0.5). Unrelated rhythms give about 0.3 for 11 breaths but, when slow
+Mayer waves sit near the guide's rate, up to 0.8 now and then: this check alone cannot
+tell, hence the others (METHODS.md §6.6 gives the calibration)."""
 PHASE_BAND_RATIO: Final = (0.6, 1.6)
 """Band-pass for the per-breath phase, as multiples of the guide's frequency."""
 MIN_GUIDE_LOCKED: Final = 0.25
@@ -135,7 +144,9 @@ class StepScore:
     artifact_pct: float
     """Share of those beats corrected, percent."""
     breathing_rate_per_min: float | None
-    """Breathing rate found in the RR spectrum (its dominant peak in 3-30/min)."""
+    """The breath found in the RR spectrum, breaths/min: its dominant peak in 3-30/min, or
+    the peak near the guide when that holds ≥ 30 % of the dominant one; for a step left
+    out because the person breathed at their own pace, that faster breath."""
     rsa_bpm: float | None
     """Median peak-to-trough heart rate per guide breath, bpm."""
     lf_peak_hz: float | None
@@ -347,7 +358,7 @@ def step_criteria(
     cycle_s = 60.0 / rate_per_min
     f_g = rate_per_min / 60.0
     none = _NONE
-    n = int(math.floor((end_s - scored_from_s) * fs_hz + 1e-9)) + 1
+    n = math.floor((end_s - scored_from_s) * fs_hz + 1e-9) + 1
     inside = (t >= scored_from_s) & (t <= end_s)
     if n < 8 or np.count_nonzero(inside) < 4 or t.size < 4:
         return none
@@ -394,7 +405,7 @@ def step_criteria(
 
     # Per-breath phase at the guide's frequency (whole breaths only).
     u = (grid - scored_from_s) / cycle_s
-    n_breaths = int(math.floor(u[-1] + 1e-9))
+    n_breaths = math.floor(float(u[-1]) + 1e-9)
     phase = consistency = None
     if n_breaths >= 2:
         k_idx = np.floor(u + 1e-9).astype(np.intp)
@@ -501,25 +512,23 @@ def _score_window(
             **{name: getattr(c, name) for name in _SHOWN},
         )
 
-    left_out = step
-
     if n_in < 4:
-        return left_out("no heartbeats were recorded in this step")
+        return step("no heartbeats were recorded in this step")
     if missing > MAX_MISSING_SHARE * (b - a):
-        return left_out(f"the strap lost the heartbeat for {missing:.0f} s of this step")
+        return step(f"the strap lost the heartbeat for {missing:.0f} s of this step")
     if n_fixed > MAX_ARTIFACT_SHARE * n_in:
-        return left_out(f"{art_pct:.0f} % of this step's beats needed correcting (the strap's contact?)")
+        return step(f"{art_pct:.0f} % of this step's beats needed correcting (the strap may have moved)")
     c = step_criteria(tn, rn, rate_per_min=rate_per_min, scored_from_s=a, end_s=b, pattern=pattern)
     br, own = c.breathing_rate_per_min, c.unguided_rate_per_min
     guide = f"the guide's {_rate(rate_per_min)}/min"
     if br is None or abs(br - rate_per_min) > FOLLOW_TOLERANCE_PER_MIN:
         found = "no breathing rhythm" if br is None else f"breathing at about {br:.1f}/min"
-        return left_out(f"the heart rate showed {found}, not {guide}", c)
+        return step(f"the heart rate showed {found}, not {guide}", c)
     if own is not None and own > rate_per_min + FOLLOW_TOLERANCE_PER_MIN and own >= OWN_BREATH_MIN_PER_MIN:
         c = replace(c, breathing_rate_per_min=own)
-        return left_out(f"the heart rate showed breathing at about {own:.1f}/min, faster than {guide}", c)
+        return step(f"the heart rate showed breathing at about {own:.1f}/min, faster than {guide}", c)
     if (c.phase_consistency or 0.0) < MIN_PHASE_CONSISTENCY or (c.guide_locked or 0.0) < MIN_GUIDE_LOCKED:
-        return left_out("the heart rate did not keep time with the guide's breaths", c)
+        return step("the heart rate did not keep time with the guide's breaths", c)
     return step(None, c)
 
 
@@ -779,13 +788,10 @@ def describe(result: ResonanceResult) -> str:
             f"{best} came out a little ahead. Any of these is a good pace to practise at."
         )
     skipped = [s for s in steps if not s.followed]
-    follow = (
-        " The result rests on breathing along with the guide"
-        + (
-            f"; {len(skipped)} step{'s were' if len(skipped) != 1 else ' was'} left out because "
-            "the heart rate did not show the guide's rhythm there or the beats were unclear."
-            if skipped
-            else ", and every step showed its rhythm."
-        )
+    follow = " The result rests on breathing along with the guide" + (
+        f"; {len(skipped)} step{'s were' if len(skipped) != 1 else ' was'} left out because "
+        "the heart rate did not show the guide's rhythm there or the beats were unclear."
+        if skipped
+        else ", and every step showed its rhythm."
     )
     return f"{head}{edge}{follow} {day_to_day}"
