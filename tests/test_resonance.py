@@ -124,23 +124,27 @@ def test_lf_peak_power_and_height_of_a_known_rr_sinusoid() -> None:
     assert c.peak_concentration == pytest.approx(1.0, abs=0.05)
 
 
-def test_concentration_is_the_share_at_the_guide() -> None:
-    b1, b2 = 40.0, 30.0  # ms at the guide (0.1 Hz) and at 0.2 Hz
+@pytest.mark.parametrize("f2_hz", [0.2, 0.13])
+def test_concentration_is_the_share_at_the_guide(f2_hz: float) -> None:
+    """A second rhythm 0.1 or 0.03 Hz from the guide: outside the ±0.015 Hz window either way."""
+    b1, b2 = 40.0, 30.0  # ms at the guide (0.1 Hz) and at f2
     t, rr = beats_from_rr(
-        lambda x: 900.0 + b1 * math.cos(2 * math.pi * F_G * x) + b2 * math.cos(2 * math.pi * 0.2 * x), 200.0
+        lambda x: 900.0 + b1 * math.cos(2 * math.pi * F_G * x) + b2 * math.cos(2 * math.pi * f2_hz * x), 200.0
     )
     c = step_criteria(t, rr, rate_per_min=RATE, scored_from_s=T0, end_s=T1, pattern=PATTERN)
-    assert c.peak_concentration == pytest.approx(b1**2 / (b1**2 + b2**2), abs=0.04)
+    assert c.peak_concentration == pytest.approx(b1**2 / (b1**2 + b2**2), abs=0.05)
     assert c.lf_peak_hz == pytest.approx(F_G, abs=0.002)
 
 
-def test_smoothness_is_the_share_of_variance_at_the_guide() -> None:
-    a, c2, f2 = 5.0, 3.0, 0.137  # a second, unrelated rhythm
+@pytest.mark.parametrize("f2_hz", [0.137, 0.22])
+def test_smoothness_is_the_share_of_variance_at_the_guide(f2_hz: float) -> None:
+    """A second, unrelated rhythm inside (0.137 Hz) or outside (0.22 Hz) the breath band."""
+    a, c2 = 5.0, 3.0
     t, rr = beats_from_hr(
-        lambda x: HR0 + a * np.cos(2 * np.pi * F_G * (x - T0)) + c2 * np.cos(2 * np.pi * f2 * x), 200.0
+        lambda x: HR0 + a * np.cos(2 * np.pi * F_G * (x - T0)) + c2 * np.cos(2 * np.pi * f2_hz * x), 200.0
     )
     crit = step_criteria(t, rr, rate_per_min=RATE, scored_from_s=T0, end_s=T1, pattern=PATTERN)
-    a_eff, c_eff = a * sinc(F_G * RR0_S), c2 * sinc(f2 * RR0_S)
+    a_eff, c_eff = a * sinc(F_G * RR0_S), c2 * sinc(f2_hz * RR0_S)
     assert crit.smoothness == pytest.approx(a_eff**2 / (a_eff**2 + c_eff**2), abs=0.03)
 
 
