@@ -79,6 +79,22 @@ def test_a_person_breathing_at_their_own_12_per_min_gets_no_result() -> None:
     assert followed <= 2, followed  # of 50 steps
 
 
+@pytest.mark.slow
+def test_a_quiet_own_breath_among_strong_mayer_waves_gives_no_false_result() -> None:
+    """The hardest non-follower: their 12/min breath barely moves heart rate (1 bpm), and
+    strong Mayer waves (Q = 4) sit at 5.5/min, inside the protocol. Only the keeping-time
+    checks can tell; a step now and then passes them, never enough for a result."""
+    sched = resonance_schedule()
+    followed = 0
+    for seed in SEEDS:
+        p = person(seed, 5.5, resonance_q=4.0, vagal_gain_bpm=1.0, breath_rate_per_min=12.0)
+        t, rr = simulate_rr(sched.end_s + 5.0, seed=seed, breathing=None, person=p)
+        res = score_assessment(t, rr, sched.steps)
+        assert res.best_rate_per_min is None, (seed, res.summary)
+        followed += res.followed_steps
+    assert followed <= 10, followed  # of 50 steps (8 with these seeds)
+
+
 def test_a_person_who_stops_following_gets_those_steps_left_out() -> None:
     sched = resonance_schedule()
     pacer = sched.pacer()

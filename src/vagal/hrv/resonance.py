@@ -73,16 +73,14 @@ FOLLOW_TOLERANCE_PER_MIN: Final = 0.75
 """A step counts as followed only when the breathing rate found in the RR spectrum is
 within this of the guide's: half the next step (0.5/min) plus half the spectral
 resolution of a 2-min window (1/120 Hz = 0.5/min)."""
-MIN_PHASE_CONSISTENCY: Final = 0.5
-"""... and when heart rate's phase against the guide stays put from breath to breath (mean
-resultant length ≥ 0.5). Unrelated rhythms give about 0.3 for 11 breaths but, when slow
-Mayer waves sit near the guide's rate, up to 0.8 now and then: this check alone cannot
-tell, hence the others (METHODS.md §6.6 gives the calibration)."""
 PHASE_BAND_RATIO: Final = (0.6, 1.6)
 """Band-pass for the per-breath phase, as multiples of the guide's frequency."""
 MIN_GUIDE_LOCKED: Final = 0.25
 """... and when at least a quarter of heart rate's breath-band variance keeps time with the
-guide over the whole window (``guide_locked``)."""
+guide over the whole window (``guide_locked``). (The per-breath ``phase_consistency``
+says much the same and is only reported: on the simulator a threshold on it left out no
+step that this one kept; unrelated rhythms give it about 0.3 for 11 breaths, but up to
+0.8 when slow Mayer waves sit near the guide's rate.)"""
 OWN_BREATH_MIN_PER_MIN: Final = 9.0
 """A step is not followed when, read as if there were no guide, the RR spectrum shows a
 breath of at least this rate and faster than the guide (the engine's unguided estimator,
@@ -527,7 +525,7 @@ def _score_window(
     if own is not None and own > rate_per_min + FOLLOW_TOLERANCE_PER_MIN and own >= OWN_BREATH_MIN_PER_MIN:
         c = replace(c, breathing_rate_per_min=own)
         return step(f"the heart rate showed breathing at about {own:.1f}/min, faster than {guide}", c)
-    if (c.phase_consistency or 0.0) < MIN_PHASE_CONSISTENCY or (c.guide_locked or 0.0) < MIN_GUIDE_LOCKED:
+    if (c.guide_locked or 0.0) < MIN_GUIDE_LOCKED:
         return step("the heart rate did not keep time with the guide's breaths", c)
     return step(None, c)
 
