@@ -488,3 +488,26 @@ def test_next_breath_s() -> None:
     p.set_pattern(25.0, PRESETS["coherent"], ramp_s=0.0)  # takes effect at 30 s
     assert p.next_breath_s(25.0) == pytest.approx(30.0)
     assert p.next_breath_s(30.5) == pytest.approx(30.0 + 120.0 / 11.0)
+
+
+def test_a_recorded_assessment_rebuilds_its_steps() -> None:
+    """PacerChanged events + one record per step (the proposed AssessmentStep) give the steps back."""
+    from dataclasses import dataclass
+
+    from vagal.pacer import resonance_steps_from_record
+
+    @dataclass(frozen=True)
+    class Recorded:  # stands in for the AssessmentStep event
+        t_s: float
+        index: int
+        count: int
+        rate_per_min: float
+        scored_from_s: float
+        end_s: float
+        refine: bool
+
+    s = resonance_schedule(base=PRESETS["calm"])
+    records = [Recorded(**st.event_fields()) for st in reversed(s.steps)]  # type: ignore[arg-type]
+    assert resonance_steps_from_record(list(s.events), records) == s.steps
+    with pytest.raises(PaceError, match="no breathing guide"):
+        resonance_steps_from_record([], records)

@@ -40,7 +40,7 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 from vagal.errors import VagalError
 from vagal.events import BreathPhase, PacerChanged
@@ -809,3 +809,55 @@ def refine_rates(best_per_min: float, *, spacing_per_min: float = 0.5) -> tuple[
     for r in rates:
         _check_rate("refine rate", r)
     return rates
+
+
+class StepRecord(Protocol):
+    """What a recording keeps of a step (the proposed ``AssessmentStep`` event has these fields)."""
+
+    @property
+    def t_s(self) -> float: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def rate_per_min(self) -> float: ...
+    @property
+    def scored_from_s(self) -> float: ...
+    @property
+    def end_s(self) -> float: ...
+    @property
+    def refine(self) -> bool: ...
+
+
+def resonance_steps_from_record(
+    pacer_events: Iterable[PacerChanged], steps: Iterable[StepRecord]
+) -> tuple[ResonanceStep, ...]:
+    """The steps of an assessment a session recorded, to re-score it exactly (``--from SESSION``).
+
+    Args:
+        pacer_events: The recording's ``PacerChanged`` events (they rebuild the guide).
+        steps: Its step records (``AssessmentStep`` events), in any order.
+
+    Returns:
+        The steps in time order, each with the pattern the guide breathed in its window.
+
+    Raises:
+        PaceError: the recording holds no guide that can be followed.
+    """
+    pacer = pacer_from_events(pacer_events)
+    if pacer is None:
+        raise PaceError("the recording holds no breathing guide to score the assessment against")
+    return tuple(
+        ResonanceStep(
+            index=r.index,
+            count=r.count,
+            rate_per_min=r.rate_per_min,
+            pattern=pacer.state_at(r.scored_from_s).pattern,
+            start_s=r.t_s,
+            scored_from_s=r.scored_from_s,
+            end_s=r.end_s,
+            refine=r.refine,
+        )
+        for r in sorted(steps, key=lambda r: r.t_s)
+    )
