@@ -520,8 +520,9 @@ def _score_window(
     br, own = c.breathing_rate_per_min, c.unguided_rate_per_min
     guide = f"the guide's {_rate(rate_per_min)}/min"
     if br is None or abs(br - rate_per_min) > FOLLOW_TOLERANCE_PER_MIN:
-        found = "no breathing rhythm" if br is None else f"breathing at about {br:.1f}/min"
-        return step(f"the heart rate showed {found}, not {guide}", c)
+        if br is None:
+            return step(f"the heart rate showed no breathing rhythm, not {guide}", c)
+        return step(f"the heart rate's main rhythm was about {br:.1f}/min, not {guide}", c)
     if own is not None and own > rate_per_min + FOLLOW_TOLERANCE_PER_MIN and own >= OWN_BREATH_MIN_PER_MIN:
         c = replace(c, breathing_rate_per_min=own)
         return step(f"the heart rate showed breathing at about {own:.1f}/min, faster than {guide}", c)
@@ -696,10 +697,10 @@ def choose(steps: Sequence[StepScore], *, guided: bool = True) -> ResonanceResul
         if len(steps) < 2:
             why = "one rate alone cannot be compared with others"
         elif not followed:
-            why = "no step was breathed with the guide, so there is nothing to compare"
+            why = "no step showed the guide's rhythm in the heart rate, so there is nothing to compare"
         else:
             why = (
-                f"only {len(followed)} of {len(steps)} steps were breathed with the guide; "
+                f"only {len(followed)} of {len(steps)} steps showed the guide's rhythm in the heart rate; "
                 f"choosing a rate needs at least {need}"
             )
         return ResonanceResult(tuple(steps), None, None, reason=why, guided=guided, weights=w)
@@ -732,7 +733,7 @@ def choose(steps: Sequence[StepScore], *, guided: bool = True) -> ResonanceResul
     if margin is None:
         return ResonanceResult(
             tuple(scored), None, None,
-            reason="only one rate was breathed with the guide; choosing needs at least two",
+            reason="only one rate showed the guide's rhythm in the heart rate; choosing needs at least two",
             guided=guided, weights=w,
         )  # fmt: skip
     close = tuple(r for r, v in ranked if best - v < CLEAR_MARGIN)
@@ -779,6 +780,13 @@ def describe(result: ResonanceResult) -> str:
         edge = f" It was the {side} rate tried, so your own rate may lie a little beyond it."
     if result.confidence == "clear":
         head = f"Your heart rate swung most with the breath at {best} breaths a minute, clearly."
+    elif len(result.close_rates_per_min) >= 3 and len(result.close_rates_per_min) == len(
+        {s.rate_per_min for s in steps if s.followed}
+    ):
+        head = (
+            f"Your heart rate swung about as much at every rate that could be compared; {best} "
+            "came out a little ahead. Any of them is a good pace to practise at."
+        )
     else:
         others = _either(result.close_rates_per_min)
         head = (
