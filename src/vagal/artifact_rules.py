@@ -14,9 +14,9 @@ from typing import Final
 RR_MIN_MS: Final = 200.0
 """Shortest RR that can be one heartbeat: 200 ms is 300 bpm.
 
-No human sinus rhythm comes near it (the highest maximal heart rates measured are about
-220 bpm, 273 ms), so a shorter value is a double detection, not a beat: batch merges it into
-the next interval, live rejects it. Between 200 ms and a person's own rhythm, the
+No human sinus rhythm comes near it (maximal heart rates of healthy young people reach
+about 200–220 bpm, 273–300 ms), so a shorter value is a double detection, not a beat: batch
+merges it into the next interval, live rejects it. Between 200 ms and a person's own rhythm, the
 Lipponen–Tarvainen detector judges the beat against the beats around it, which is a better
 judge than a fixed bound: a fixed 300 ms (hrv-analysis' default) would refuse every beat of
 a child or an athlete above 200 bpm.

@@ -164,38 +164,25 @@ def _mrr(rr: FloatArray, med: FloatArray) -> FloatArray:
     return m
 
 
-def _ectopic_pairs(
-    flags: IntArray, rr: FloatArray, med: FloatArray, th2: FloatArray, breaks: BoolArray
-) -> IntArray:
+def _ectopic_pairs(flags: IntArray, rr: FloatArray, med: FloatArray, breaks: BoolArray) -> IntArray:
     """The first index of each short–long or long–short pair that explains an ectopic flag.
 
     A displaced beat (premature, or a late detection) makes one interval short and the next
     long, or the reverse, so the flag at ``j`` is explained by the pair (j−1, j) or (j, j+1)
-    whose intervals lie on opposite sides of the local median. A pair is not an ectopic beat
-    when its short interval and the interval on its other side are both short and add up to
-    about one median beat (|sum − medRR| < Th2, the paper's test for an extra beat): that is
-    one beat cut in two by a false detection, next to a beat that happens to be long. Of the
-    two pairs, the one further from the median wins; pairs do not overlap. A flag with no
-    such pair is not an ectopic beat: the large difference it sits next to belongs to a
-    neighbour's pair (the beat after a compensatory pause) or to a change of rhythm, and
-    it is examined as long/short instead.
+    whose intervals lie on opposite sides of the local median. Of the two, the pair further
+    from the median wins, and pairs do not overlap (the stronger first). The paper's test
+    also flags the beat after a compensatory pause (its difference is large, next to the
+    pause's); its pair overlaps the real one and loses. A flag with no pair is not an
+    ectopic beat (two long or two short intervals in a row are a change of rhythm or a
+    missed or extra beat): it is examined as long/short instead.
     """
     n = rr.size
     if flags.size == 0 or n < 3:
         return _empty_idx()
     dev = rr - med
-    low = dev < 0
     a = np.arange(n - 1)
-    valid = (dev[a] * dev[a + 1] < 0) & ~breaks[a + 1]
-    # one beat cut in two: the short member with its other neighbour sums to one beat
-    split = np.zeros(n, dtype=bool)  # split[i]: rr[i] and rr[i+1] are two short halves
-    split[:-1] = low[:-1] & low[1:] & (np.abs(rr[:-1] + rr[1:] - med[:-1]) < th2[:-1]) & ~breaks[1:]
-    long_first = dev[a] > 0
-    after = np.append(split[1:], False)[a]  # (a+1, a+2) are halves
-    before = np.concatenate(([False], split[:-1]))[a]  # (a-1, a) are halves
-    valid &= ~np.where(long_first, after, before)
     score = np.abs(dev[a]) + np.abs(dev[a + 1])
-    score[~valid] = -1.0
+    score[~((dev[a] * dev[a + 1] < 0) & ~breaks[a + 1])] = -1.0
     first = np.stack([flags - 1, flags])  # the two candidate pairs of each flag
     inside = (first >= 0) & (first < n - 1)
     sc = np.where(inside, score[np.clip(first, 0, n - 2)], -1.0)
@@ -243,7 +230,7 @@ def _classify(rr: FloatArray, breaks: BoolArray) -> dict[str, IntArray]:
     scan = idx < n - 2  # the paper's loop stops two beats before the end
     cand = scan & (np.abs(d) > 1.0)
     flagged = cand & (((d > 1) & (s12 < -C1 * d - C2)) | ((d < -1) & (s12 > -C1 * d + C2)))
-    pairs = _ectopic_pairs(np.flatnonzero(flagged), rr, med, th2, breaks)
+    pairs = _ectopic_pairs(np.flatnonzero(flagged), rr, med, breaks)
     ectopic = np.zeros(n, dtype=bool)
     ectopic[pairs] = ectopic[pairs + 1] = True
     rest = cand & ~ectopic
