@@ -467,8 +467,8 @@ def test_quality_says_when_to_read_with_care(nsr_5min: FloatArray) -> None:
     # Without correction, missed beats remain, and the result says so.
     runs, rb = missed_runs(nsr_5min, none, 2, 0)
     raw = analyze_rr(runs, breaks=rb, correct=False)
-    assert any("still look implausible" in q for q in raw.quality)
-    assert not any("still look implausible" in q for q in analyze_rr(runs, breaks=rb).quality)
+    assert any("look implausible" in q and "correction was off" in q for q in raw.quality)
+    assert not any("implausible" in q for q in analyze_rr(runs, breaks=rb).quality)
 
 
 def test_analyze_json_carries_the_quality(tmp_path: Path, nsr_5min: FloatArray) -> None:

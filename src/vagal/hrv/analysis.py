@@ -273,13 +273,18 @@ def _quality(nn: FloatArray, pct: float, n_dropouts: int, *, corrected: bool) ->
         ratio = nn / median_filter(nn, size=min(11, nn.size), mode="reflect")
         odd = int(np.count_nonzero((ratio >= IMPLAUSIBLE_LONG_RATIO) | (ratio <= IMPLAUSIBLE_SHORT_RATIO)))
         if odd:
-            out.append(
-                f"read with care: {odd} interval{'s' if odd != 1 else ''} still look"
-                f"{'' if odd != 1 else 's'} implausible after {'correction' if corrected else 'reading'} "
-                f"(at least {IMPLAUSIBLE_LONG_RATIO:g} times, or at most half, the beats around "
-                f"{'them' if odd != 1 else 'it'}): missed or extra beats"
-                f"{' that could not be resolved' if corrected else ''}"
-            )
+            many = odd != 1
+            around = f"(at least {IMPLAUSIBLE_LONG_RATIO:g} times, or at most half, the beats around {'them' if many else 'it'})"
+            if corrected:
+                out.append(
+                    f"read with care: {odd} interval{'s still look' if many else ' still looks'} implausible "
+                    f"after correction {around}: missed or extra beats that could not be resolved"
+                )
+            else:
+                out.append(
+                    f"read with care: {odd} interval{'s look' if many else ' looks'} implausible {around}: "
+                    "missed or extra beats, left in because correction was off"
+                )
     if n_dropouts:
         what = (
             f"above {RR_MAX_MS:g} ms, not a number, or longer than {MISSED_MAX_BEATS} beats of the "
