@@ -124,17 +124,17 @@ def test_notes_name_each_blank_row_once(nsr_5min: object) -> None:
 
 
 def test_notes_tell_the_heart_rate_rows_apart_and_sum_up_a_blank_column(nsr_5min: object) -> None:
-    """Real beats with one drop-out of 20 s, not corrected: every metric is blank for one reason.
+    """A record of nothing but one 20 s drop-out: every metric is blank for one reason.
 
-    The note listed all 28 rows, "heart rate" three times over.
+    The note listed all 28 rows, "heart rate" three times over. (Real beats around such a
+    drop-out are analysed since issue 11: it is a gap, so the fixture is the drop-out alone.)
     """
     import numpy as np
 
     from vagal.commands.analyze import _short, render_table
     from vagal.hrv import analyze_rr
 
-    rr = np.asarray(nsr_5min).copy()
-    rr[100] = 20000.0
+    rr = np.array([20000.0])
     table = render_table(
         [("clean.txt", analyze_rr(nsr_5min)), ("dropout.txt", analyze_rr(rr, correct=False))], psd="welch", corrected=False
     )

@@ -45,7 +45,9 @@ ISSUE_KEYS = [
 def test_to_dict_has_exactly_the_issue_keys_and_is_strict_json(nsr_1h: npt.NDArray[np.float64]) -> None:
     res = analyze_rr(nsr_1h)
     d = res.to_dict()
-    assert list(d) == ISSUE_KEYS == list(JSON_KEYS)
+    assert list(JSON_KEYS) == ISSUE_KEYS
+    assert list(d) == [*ISSUE_KEYS, "quality"]  # issue 11: the "read with care" sentences
+    assert d["quality"] == []
     json.dumps(d, allow_nan=False)
     assert all(v is not None for v in d.values()), res.reasons
     assert d["n_beats"] == 4684
@@ -102,15 +104,19 @@ def test_lomb_is_selectable(nsr_5min: npt.NDArray[np.float64]) -> None:
         analyze_rr(nsr_5min, psd="burg")  # type: ignore[arg-type]
 
 
-def test_without_correction_an_impossible_value_blanks_the_metrics_with_a_reason(
+def test_without_correction_an_impossible_value_is_a_gap_not_a_blank(
     nsr_5min: npt.NDArray[np.float64],
 ) -> None:
+    """Issue 11: a value that cannot be a beat no longer blanks every metric without correction."""
     rr = nsr_5min.copy()
     rr[50] = 0.0
     res = analyze_rr(rr, correct=False)
-    assert res.to_dict()["rmssd_ms"] is None
-    assert "outside 200–3000 ms" in res.reasons["rmssd_ms"]
-    assert "not to correct" in res.reasons["rmssd_ms"]
+    # Oracle by hand: the successive differences that do not touch the left-out value.
+    d = np.diff(np.delete(nsr_5min, 50))
+    d = np.delete(d, 49)  # the difference across the gap (beats 49 → 51) is not formed
+    assert res.rmssd_ms == pytest.approx(float(np.sqrt(np.mean(d**2))), rel=1e-12)
+    assert res.n_dropouts == 1
+    assert any("1 RR value could not be a single beat" in q for q in res.quality)
     fixed = analyze_rr(rr)
     assert fixed.rmssd_ms == pytest.approx(analyze_rr(nsr_5min).rmssd_ms, rel=0.05)
 

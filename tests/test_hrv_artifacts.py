@@ -145,11 +145,16 @@ def test_missed_and_extra_are_fixed_exactly() -> None:
 def test_detection_agrees_with_neurokit2_kubios(nk: ModuleType, path: Path) -> None:
     """neurokit2's ``signal_fixpeaks(method="kubios")`` classifier on the raw recording.
 
-    It takes rolling quartiles with pandas (interpolated quantiles, shrinking windows at
-    the ends) where vagal uses scipy's rank filters (reflected ends), so a few borderline
-    beats differ: at least 80 % of neurokit2's flags are vagal's (less two borderline
-    beats, for short records: on the 5-min sample vagal flags 3 of neurokit2's 5) and
-    95 % of vagal's are neurokit2's."""
+    vagal flags a subset of what neurokit2 flags, on purpose (METHODS.md §5.4): a beat is
+    long/short only outside the median's spread (|mRR| > Th2), and an ectopic flag stands
+    only with a short–long pair that explains it. On the 1-hour NN series neurokit2 flags
+    83 beats and vagal 37; on MIT-BIH record 100 every beat neurokit2 flags and vagal does
+    not is labelled normal by the cardiologists (``test_artifacts_real.py``). Until issue 11
+    this test asked for 80 % of neurokit2's flags; what it keeps: every flag of vagal's is
+    one of neurokit2's or the partner interval of one (vagal reports both intervals of an
+    ectopic pair), and every missed or extra beat neurokit2 finds, vagal finds. Rolling
+    quartiles differ a little at the ends (pandas' shrinking windows against scipy's
+    reflected ones)."""
     from neurokit2.signal.signal_fixpeaks import _find_artifacts
 
     rr = load_rr(path)
@@ -159,10 +164,12 @@ def test_detection_agrees_with_neurokit2_kubios(nk: ModuleType, path: Path) -> N
         ref, _ = _find_artifacts(peaks, sampling_rate=1000)
     # neurokit2 indexes the interval ending at peak k as k; vagal's RR index is k − 1
     theirs = {int(i) - 1 for v in ref.values() for i in v}
+    definite = {int(i) - 1 for k in ("missed", "extra") for i in ref[k]}
     ours = set(detect_artifacts(rr).all.tolist())
-    common = ours & theirs
-    assert len(common) >= 0.8 * len(theirs) - 2
-    assert len(common) >= 0.95 * len(ours)
+    near = theirs | {i - 1 for i in theirs} | {i + 1 for i in theirs}
+    assert len(ours & near) >= 0.95 * len(ours)
+    assert len(ours & theirs) >= 0.8 * len(ours)
+    assert definite <= ours
 
 
 def test_implausible_values_are_removed_and_make_a_gap() -> None:

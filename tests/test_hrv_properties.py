@@ -51,7 +51,8 @@ def test_time_domain_never_raises(rr: list[float]) -> None:
 def test_analyze_never_raises_and_explains_every_none(rr: list[float], correct: bool, psd: str) -> None:
     res = analyze_rr(rr, correct=correct, psd=psd)  # type: ignore[arg-type]
     d = res.to_dict()
-    assert tuple(d) == JSON_KEYS
+    assert tuple(d) == (*JSON_KEYS, "quality")
+    assert all(q.startswith("read with care: ") for q in d.pop("quality"))
     for k, v in d.items():
         if v is None:
             assert res.reasons.get(k), k

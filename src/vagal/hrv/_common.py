@@ -12,17 +12,12 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+# The plausibility rule (RR_MIN_MS..RR_MAX_MS) is shared with the live engine, which must not
+# import numpy: it is defined once in vagal.artifact_rules (METHODS.md §5.4).
+from vagal.artifact_rules import RR_MAX_MS, RR_MIN_MS
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-RR_MIN_MS: Final = 200.0
-"""Shortest plausible RR (300 bpm). Below this a value is a detection error, not a beat."""
-RR_MAX_MS: Final = 3000.0
-"""Longest plausible RR (20 bpm). Above this a value is a drop-out, not a beat.
-
-METHODS.md §4 quotes 300–2000 ms (hrv-analysis); vagal widens it so that resting athletes
-(RR just above 2000 ms) and fast tachycardia are kept; only impossible values are refused.
-"""
 
 NAN: Final = float("nan")
 

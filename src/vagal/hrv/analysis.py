@@ -15,8 +15,16 @@ from typing import Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr, implausible_reason
-from vagal.hrv.artifacts import correct_artifacts, detect_artifacts
+from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr
+from vagal.hrv.artifacts import (
+    MISSED_MAX_BEATS,
+    MISSED_MIN_RATIO,
+    RR_MAX_MS,
+    RR_MIN_MS,
+    correct_artifacts,
+    detect_artifacts,
+    drop_implausible,
+)
 from vagal.hrv.coherence import mean_coherence
 from vagal.hrv.nonlinear import (
     DFA_ALPHA1_SCALES,
@@ -59,6 +67,16 @@ session for nothing."""
 MIN_SEGMENT_S: Final = 30.0
 """Stretches between gaps shorter than this do not enter the Welch spectrum."""
 
+CAREFUL_CORRECTED_PCT: Final = 5.0
+"""Above this share of corrected beats a result says "read with care" (METHODS.md §5.3:
+hrv-analysis refuses a sample above 4 %; vagal still gives the numbers, and says so)."""
+IMPLAUSIBLE_LONG_RATIO: Final = MISSED_MIN_RATIO
+"""An NN interval at least this many times the median of the 11 around it is still implausible
+after correction (missed beats or a pause the correction could not resolve)."""
+IMPLAUSIBLE_SHORT_RATIO: Final = 0.5
+"""An NN interval at most this fraction of the median of the 11 around it is still implausible
+(an extra detection the correction could not resolve)."""
+
 JSON_KEYS: Final = (
     "n_beats",
     "duration_s",
@@ -86,7 +104,8 @@ JSON_KEYS: Final = (
     "dfa_alpha2",
     "coherence",
 )
-"""The keys of ``vagal analyze --json``, in order (issue 2)."""
+"""The metric keys of ``vagal analyze --json``, in order (issue 2); ``to_dict()`` adds
+``quality`` (a list of "read with care" sentences, issue 11) after them."""
 
 _EXTRA = ("mean_inst_hr_bpm", "min_hr_bpm", "max_hr_bpm", "sd2_sd1")
 """HrvResult fields beyond the JSON keys (shown in the table)."""
@@ -168,9 +187,18 @@ class HrvResult:
     """Its beat times, seconds."""
     nn_breaks: BoolArray = field(default_factory=lambda: np.empty(0, dtype=np.bool_))
     """``nn_breaks[i]`` True when a gap precedes NN beat i."""
+    quality: tuple[str, ...] = ()
+    """Plain sentences, each starting "read with care: ", when the numbers rest on a record
+    that needed much correction (more than 5 % of beats), still holds implausible intervals,
+    or lost values to gaps. Empty when there is nothing to say. For the table, the report
+    and the dashboard; ``vagal analyze --json`` carries it as ``quality``."""
+    n_dropouts: int = 0
+    """Input values treated as gaps, not beats: above RR_MAX_MS (3000 ms), not a number, or
+    (with correction) longer than MISSED_MAX_BEATS beats of the rhythm around them, and
+    (without correction) below RR_MIN_MS as well."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Exactly the ``vagal analyze --json`` keys; NaN becomes None."""
+        """The ``vagal analyze --json`` keys: the metrics (NaN becomes None), then ``quality``."""
         out: dict[str, Any] = {}
         for k in JSON_KEYS:
             v = getattr(self, k)
@@ -179,6 +207,7 @@ class HrvResult:
             else:
                 fv = float(v)
                 out[k] = fv if np.isfinite(fv) else None
+        out["quality"] = list(self.quality)
         return out
 
 
@@ -224,6 +253,53 @@ def _welch_gapped(t: FloatArray, nn: FloatArray, breaks: BoolArray) -> tuple[Flo
     return f, acc / total, span_s
 
 
+def _quality(nn: FloatArray, pct: float, n_dropouts: int, *, corrected: bool) -> tuple[str, ...]:
+    """The "read with care" sentences of a result (see :attr:`HrvResult.quality`)."""
+    out: list[str] = []
+    if pct > CAREFUL_CORRECTED_PCT:
+        if corrected:
+            out.append(
+                f"read with care: {pct:.1f} % of beats were corrected (more than "
+                f"{CAREFUL_CORRECTED_PCT:g} %), so these numbers rest partly on estimated beats"
+            )
+        else:
+            out.append(
+                f"read with care: {pct:.1f} % of beats look like artifacts (more than "
+                f"{CAREFUL_CORRECTED_PCT:g} %) and were left as they are, because correction was off"
+            )
+    if nn.size >= 3:
+        from scipy.ndimage import median_filter
+
+        ratio = nn / median_filter(nn, size=min(11, nn.size), mode="reflect")
+        odd = int(np.count_nonzero((ratio >= IMPLAUSIBLE_LONG_RATIO) | (ratio <= IMPLAUSIBLE_SHORT_RATIO)))
+        if odd:
+            many = odd != 1
+            around = f"(at least {IMPLAUSIBLE_LONG_RATIO:g} times, or at most half, the beats around {'them' if many else 'it'})"
+            if corrected:
+                out.append(
+                    f"read with care: {odd} interval{'s still look' if many else ' still looks'} implausible "
+                    f"after correction {around}: missed or extra beats that could not be resolved"
+                )
+            else:
+                out.append(
+                    f"read with care: {odd} interval{'s look' if many else ' looks'} implausible {around}: "
+                    "missed or extra beats, left in because correction was off"
+                )
+    if n_dropouts:
+        what = (
+            f"above {RR_MAX_MS:g} ms, not a number, or longer than {MISSED_MAX_BEATS} beats of the "
+            "rhythm around them"
+            if corrected
+            else f"outside {RR_MIN_MS:g}–{RR_MAX_MS:g} ms or not a number"
+        )
+        out.append(
+            f"read with care: {n_dropouts} RR value{'s' if n_dropouts != 1 else ''} could not be "
+            f"a single beat ({what}) and {'were' if n_dropouts != 1 else 'was'} left out as "
+            f"{'gaps' if n_dropouts != 1 else 'a gap'}; the rest was analysed"
+        )
+    return tuple(out)
+
+
 def analyze_rr(
     rr_ms: npt.ArrayLike,
     *,
@@ -238,14 +314,18 @@ def analyze_rr(
         rr_ms: RR intervals in ms, as recorded.
         t_s: Beat times in seconds; default the cumulative sum of ``rr_ms``.
         breaks: ``breaks[i]`` True when a gap precedes beat i.
-        correct: Correct artifacts first (Lipponen & Tarvainen 2019); default True.
+        correct: Correct artifacts first (Lipponen & Tarvainen 2019 with vagal's rules,
+            METHODS.md §5.4); default True. With False, values that cannot be a beat
+            (outside 200–3000 ms, not a number) are still left out as gaps and nothing
+            else is changed.
         psd: "welch" (default: 4 Hz spline, smoothness priors, Welch 256 s) or "lomb"
             (Lomb–Scargle on the beat times; better with gaps).
 
     Returns:
         An :class:`HrvResult`. Never raises on data: a metric that cannot be computed is
-        NaN with a reason (too short for the band, too few beats, constant RR, implausible
-        values left in with ``correct=False``, …).
+        NaN with a reason (too short for the band, too few beats, constant RR, …). A few
+        impossible values never blank the record: they are gaps, counted in
+        ``n_dropouts`` and named in ``quality``, and the rest is analysed.
 
     Raises:
         ValueError: ``psd`` is not one of "welch", "lomb", or the lengths disagree.
@@ -272,10 +352,15 @@ def analyze_rr(
         fixed = correct_artifacts(rr, t_s=t, breaks=b)
         nn, tn, bn = fixed.rr_ms, fixed.t_s, fixed.breaks
         idx, pct = fixed.corrected_indices, fixed.pct
+        n_dropouts = int(fixed.report.gaps.size)
     else:
+        # Without correction an impossible value is still no beat: it is left out as a gap
+        # (one value above 3000 ms used to blank every metric); nothing else is changed.
         rep = detect_artifacts(rr, breaks=b)
-        nn, tn, bn = rr, t, b
+        nn, tn, bn, dropped = drop_implausible(rr, t_s=t, breaks=b)
         idx, pct = rep.all, rep.pct
+        n_dropouts = int(dropped.size)
+    quality = _quality(nn, pct, n_dropouts, corrected=correct)
     common = {
         "n_beats": n,
         "duration_s": duration,
@@ -286,11 +371,16 @@ def analyze_rr(
         "nn_ms": nn,
         "nn_t_s": tn,
         "nn_breaks": bn,
+        "quality": quality,
+        "n_dropouts": n_dropouts,
     }
-    why_all = "no beats" if nn.size == 0 else implausible_reason(nn)
-    if why_all is not None:
-        if correct is False and nn.size:
-            why_all += " (this analysis was asked not to correct them)"
+    if nn.size == 0:
+        why_all = (
+            "no beats"
+            if n == 0
+            else f"{n} RR value(s) outside {RR_MIN_MS:g}–{RR_MAX_MS:g} ms or too long for one beat, "
+            "left out as gaps: no beats left"
+        )
         reasons.update(dict.fromkeys([*values, *_EXTRA], why_all))
         return HrvResult(**values, reasons=reasons, **common)  # type: ignore[arg-type]
 
