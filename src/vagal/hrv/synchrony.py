@@ -374,15 +374,18 @@ class _Lagged:
         # Subtracting one constant changes no r, and keeps the running sums small.
         self._b = np.where(valid_b, b - (float(np.mean(b[valid_b])) if valid_b.any() else 0.0), 0.0)
         norms_b = _residual_norms(self._b, w, detrend)
-        scale = max(float(np.max(norms_b, initial=0.0)), 1e-300)
+        # A segment whose residual is rounding noise (a constant heart rate) has no r: the
+        # floor is 1e-10 of the series' size per sample, far above rounding (~1e-15).
+        floor_b = 1e-10 * math.sqrt(w) * float(np.max(np.abs(b[valid_b]), initial=0.0))
         with np.errstate(invalid="ignore", divide="ignore"):
-            # A segment whose residual is rounding noise (constant heart rate) has no r.
-            self._inv_b = np.where(self.valid_b_pos & (norms_b > 1e-9 * scale), 1.0 / norms_b, np.nan)
+            self._inv_b = np.where(self.valid_b_pos & (norms_b > floor_b), 1.0 / norms_b, np.nan)
         seg_a = a[starts[:, None] + np.arange(w)[None, :]]
         ok_a = np.isfinite(seg_a).all(axis=1)
-        resid = _detrended(np.where(ok_a[:, None], seg_a, 0.0), detrend)
+        seg_a = np.where(ok_a[:, None], seg_a, 0.0)
+        resid = _detrended(seg_a, detrend)
         norm_a = np.sqrt(np.einsum("ij,ij->i", resid, resid))
-        self.valid_a = ok_a & (norm_a > 1e-9)
+        floor_a = 1e-10 * math.sqrt(w) * np.max(np.abs(seg_a), axis=1, initial=0.0)
+        self.valid_a = ok_a & (norm_a > floor_a) & (norm_a > 0)
         """A's window has no gap and some variance."""
         self._a_unit = np.where(self.valid_a[:, None], resid / np.where(norm_a > 0, norm_a, 1.0)[:, None], 0.0)
         self._w = w
@@ -840,10 +843,10 @@ def synchrony_from_series(
     finite = np.isfinite(z)
     n_fin = finite.sum(axis=1)
     sums = np.where(finite, z, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        surr_z = np.where(n_fin > 0, sums / np.maximum(n_fin, 1), np.nan)
-    surr_z = surr_z[np.isfinite(surr_z)]
-    if surr_z.size >= 20 and r_mean is not None:
+    # A surrogate in which no window has a peak is less together than any that has one
+    # (z = -20 is r = -1 to double precision; -inf would spoil the percentile's interpolation).
+    surr_z = np.where(n_fin > 0, sums / np.maximum(n_fin, 1), -20.0)
+    if r_mean is not None and bool((n_fin > 0).any()):
         z_obs = float(np.mean(obs_z[has]))
         z95 = float(np.percentile(surr_z, 95.0))
         p95: float | None = float(np.tanh(z95))
