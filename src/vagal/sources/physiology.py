@@ -598,7 +598,8 @@ class PairModel:
             _follow=self._follow,
         )
         """Person B (follows A by ``coupling``)."""
-        self._queues: tuple[list[float], list[float]] = ([], [])
+        self._queues: tuple[list[tuple[float, float]], list[tuple[float, float]]] = ([], [])
+        """Each person's beats not yet returned, with the model time at the end of their step."""
 
     @property
     def t_s(self) -> float:
@@ -607,22 +608,31 @@ class PairModel:
 
     def _advance_to(self, t_s: float) -> None:
         qa, qb = self._queues
+        beats: list[float] = []
         while self.a.t_s + STEP_S <= t_s + 1e-12:
-            self.a._advance(qa)
+            self.a._advance(beats)
+            qa.extend((b, self.a.t_s) for b in beats)
+            beats.clear()
             self._follow.push(self.a.volume, self.a.hr_dev_bpm)
-            self.b._advance(qb)
+            self.b._advance(beats)
+            qb.extend((b, self.b.t_s) for b in beats)
+            beats.clear()
 
     def beats_until(self, person: int, t_s: float) -> list[float]:
         """Step both people up to ``t_s``; return person ``person``'s beats (0: A, 1: B) up
-        to ``t_s`` that were not returned before (the other person's are kept for them)."""
+        to ``t_s`` that were not returned before (the other person's are kept for them).
+
+        Exactly the beats a single :class:`HeartModel` would return for the same calls: those
+        of the model steps that end by ``t_s``, even when the other person's strap has
+        already stepped the pair further."""
         if person not in (0, 1):
             raise ValueError(f"person must be 0 (A) or 1 (B), got {person!r}")
         self._advance_to(t_s)
         queue = self._queues[person]
         n = 0
-        while n < len(queue) and queue[n] <= t_s + 1e-12:
+        while n < len(queue) and queue[n][1] <= t_s + 1e-12:
             n += 1
-        out = queue[:n]
+        out = [b for b, _ in queue[:n]]
         del queue[:n]
         return out
 
