@@ -636,8 +636,9 @@ def _swings_at(rates: tuple[float, ...], seed: int, q: float | None) -> dict[flo
 def test_breathing_at_a_set_resonance_gives_a_clearly_larger_swing_than_half_a_breath_away() -> None:
     """Issue 16's stepped assessment needs 5.0/min to stand out from 4.5 and 5.5/min.
 
-    Measured over seeds 0-9 (2-minute steps): Q = 4 gives a median swing about 17 % above
-    5.5/min and 30 % above 4.5/min; the drawn people's Q = 2 gives 5-6 %, too flat to tell.
+    Measured over seeds 0-9 (2-minute steps, medians of per-seed ratios): with Q = 4 the
+    swing at 5.0/min is 1.16× that at 5.5/min and 1.20× that at 4.5/min; with the drawn
+    people's Q = 2, 1.04× both: too flat to tell.
     """
     rates = (4.5, 5.0, 5.5, 6.0, 6.5)
     sharp = [_swings_at(rates, s, None) for s in range(10)]

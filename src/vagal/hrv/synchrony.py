@@ -25,8 +25,10 @@ The method, in four steps (METHODS.md §9 has the choices and their sources):
    same record where B's guide is at the same phase (a whole number of guide cycles away,
    with the same number of cycles over the window, at least one window length away), so
    each surrogate pair has exactly the guide alignment of the real pair but not its
-   timing. Without a guide, any stretch a window length away will do. Each surrogate
-   draws one such stretch per window; the statistic is the same mean peak z.
+   timing. Without a guide, any stretch a window length away will do. The windows
+   starting within 60 s of each other share one shift (overlapping windows are not
+   independent, and the null must vary as much as the real pairing does); each of 500
+   surrogates draws the blocks' shifts afresh and takes the same mean peak z.
    ``above_chance`` = observed > the surrogates' 95th percentile.
 
 Shared coherence: per person and 64 s window, the share of heart-rate power within
@@ -546,18 +548,20 @@ def _fisher_z(r: FloatArray) -> FloatArray:
 
 
 def _phase_matches(
-    phase: FloatArray, s: int, p: npt.NDArray[np.intp], w: int, lag: int
+    phase: FloatArray, s: npt.NDArray[np.intp] | int, p: npt.NDArray[np.intp], w: int, lag: int
 ) -> BoolArray:
     """True where B's guide at sample p is at the phase it has at sample s (a whole number of
-    cycles away) and goes through the same number of cycles over a window and its lags."""
+    cycles away) and goes through the same number of cycles over a window and its lags.
+    ``s`` and ``p`` broadcast against each other."""
     last = phase.size - 1
     span = w + 2 * lag
+    s_arr = np.asarray(s, dtype=np.intp)
     rate = np.abs(phase[np.minimum(p + 1, last)] - phase[p])
     tol = np.maximum(GUIDE_PHASE_TOL_CYCLES, 0.5 * rate + 1e-9)  # half a sample is the grid's best
-    d0 = phase[p] - phase[s]
+    d0 = phase[p] - phase[s_arr]
     same: BoolArray = np.abs(d0 - np.round(d0)) <= tol
     adv = phase[np.minimum(p - lag + span, last)] - phase[np.maximum(p - lag, 0)]
-    adv0 = phase[min(s - lag + span, last)] - phase[max(s - lag, 0)]
+    adv0 = phase[np.minimum(s_arr - lag + span, last)] - phase[np.maximum(s_arr - lag, 0)]
     same &= np.abs(adv - adv0) <= GUIDE_PHASE_TOL_CYCLES
     return same
 
@@ -790,17 +794,22 @@ def synchrony_from_series(
     for blk in np.unique(block_of):
         first = int(starts[ok_rows[np.argmax(block_of == blk)]])
         shifts_of[int(blk)] = _block_shifts(first, centre_ok, gb, w, lag, sep, fs_hz, gen)
-    n_shift = max((v.size for v in shifts_of.values()), default=0)
-    table_pos = np.full((ok_rows.size, max(n_shift, 1)), -1, dtype=np.intp)
-    for i, k in enumerate(ok_rows):
-        sh = shifts_of[int(block_of[i])]
-        pos = int(starts[k]) + sh
-        inside = (pos >= lag) & (pos < n - lag) & (np.abs(sh) >= sep)
-        good = np.zeros(sh.size, dtype=np.bool_)
-        good[inside] = centre_ok[pos[inside]]
-        if gb is not None and good.any():
-            good[good] = _phase_matches(gb, int(starts[k]), pos[good], w, lag)
-        table_pos[i, : sh.size] = np.where(good, pos, -1)
+    n_shift = max(max((v.size for v in shifts_of.values()), default=0), 1)
+    blocks_sorted = sorted(shifts_of)
+    shift_table = np.zeros((len(blocks_sorted), n_shift), dtype=np.intp)
+    shift_ok = np.zeros((len(blocks_sorted), n_shift), dtype=np.bool_)
+    for j, blk in enumerate(blocks_sorted):
+        shift_table[j, : shifts_of[blk].size] = shifts_of[blk]
+        shift_ok[j, : shifts_of[blk].size] = True
+    bidx = np.searchsorted(np.array(blocks_sorted), block_of)
+    sh = shift_table[bidx]  # (windows, shifts): each window takes its block's shifts
+    pos = starts[ok_rows][:, None] + sh
+    good = shift_ok[bidx] & (pos >= lag) & (pos < n - lag) & (np.abs(sh) >= sep)
+    pos_c = np.clip(pos, 0, n - 1)
+    good &= centre_ok[pos_c]
+    if gb is not None:
+        good &= _phase_matches(gb, starts[ok_rows][:, None], pos_c, w, lag)
+    table_pos = np.where(good, pos, -1)
     usable = (table_pos >= 0).any(axis=1)
     if int(usable.sum()) < min_windows:
         return _nothing(
