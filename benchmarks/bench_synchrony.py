@@ -85,11 +85,15 @@ def main() -> None:
     walls, cpus, above = [], [], 0
     for now in nows:
         ca, cb = _upto(a, now), _upto(b, now)
-        wall, cpu, res = _timed(lambda ca=ca, cb=cb, now=now: sy.synchrony_live(ca, cb, now_s=now, guide=pacer.phase_at))
+        wall, cpu, res = _timed(
+            lambda ca=ca, cb=cb, now=now: sy.synchrony_live(ca, cb, now_s=now, guide=pacer.phase_at)
+        )
         walls.append(wall)
         cpus.append(cpu)
         above += bool(res.above_chance)
-    print(f"live recompute (last 2 min, {sy.DEFAULT_N_SURROGATES} surrogates), {len(nows)} recomputes every 5 s:")
+    print(
+        f"live recompute (last 2 min, {sy.DEFAULT_N_SURROGATES} surrogates), {len(nows)} recomputes every 5 s:"
+    )
     print(
         f"  wall ms: median {statistics.median(walls):.1f}, p95 {_pct(walls, 95):.1f}, worst {max(walls):.1f}"
         f"   cpu ms: median {statistics.median(cpus):.1f}, p95 {_pct(cpus, 95):.1f}, worst {max(cpus):.1f}"
@@ -102,7 +106,10 @@ def main() -> None:
     now = 300.0
     grid = now - 120.0 + np.arange(481) / 4.0
     reps = 20
-    t_grid = min(_timed(lambda: (sy.heart_rate_on_grid(a, grid), sy.heart_rate_on_grid(b, grid)))[1] for _ in range(reps))
+    t_grid = min(
+        _timed(lambda: (sy.heart_rate_on_grid(a, grid), sy.heart_rate_on_grid(b, grid)))[1]
+        for _ in range(reps)
+    )
     t_guide = min(_timed(lambda: [pacer.phase_at(float(x)) for x in grid])[1] for _ in range(reps))
     hr_a, hr_b = sy.heart_rate_on_grid(a, grid), sy.heart_rate_on_grid(b, grid)
     phase = np.array([pacer.phase_at(float(x)) for x in grid])
@@ -110,9 +117,13 @@ def main() -> None:
         _timed(lambda: sy.synchrony_from_series(hr_a, hr_b, t0_s=grid[0], guide_a=phase, guide_b=phase))[1]
         for _ in range(reps)
     )
-    print(f"  stages (best of {reps}, cpu ms): heart-rate grid {t_grid:.2f}, guide phase {t_guide:.2f}, core {t_core:.2f}")
+    print(
+        f"  stages (best of {reps}, cpu ms): heart-rate grid {t_grid:.2f}, guide phase {t_guide:.2f}, core {t_core:.2f}"
+    )
     t_direct = min(_direct_wcc_ms(hr_a, hr_b) for _ in range(3))
-    t_whole = min(_timed(lambda: sy.synchrony_live(a, b, now_s=now, guide=pacer.phase_at))[0] for _ in range(5))
+    t_whole = min(
+        _timed(lambda: sy.synchrony_live(a, b, now_s=now, guide=pacer.phase_at))[0] for _ in range(5)
+    )
     print(
         f"direct loop (np.corrcoef per window and lag, as rMEA's MEAccf; observed windows only): "
         f"{t_direct:.1f} ms vs vagal's whole recompute with 500 surrogates {t_whole:.1f} ms "

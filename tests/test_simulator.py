@@ -587,7 +587,9 @@ async def test_simulated_pair_streams_as_two_sources_on_one_clock() -> None:
     from vagal.sources.simulated import PAIR_DEVICE_NAMES, SimulatedPair
 
     clock = VirtualClock()
-    pair = SimulatedPair(seed=8, breathing=Pacer().volume_at, artifacts=(None, SimArtifacts(dropout_per_hour=30.0)))
+    pair = SimulatedPair(
+        seed=8, breathing=Pacer().volume_at, artifacts=(None, SimArtifacts(dropout_per_hour=30.0))
+    )
     src_a, src_b = pair.sources(clock=clock, duration_s=900.0)
     assert isinstance(src_a, BeatSource) and isinstance(src_b, BeatSource)
     events_a, events_b = await asyncio.gather(_collect(src_a), _collect(src_b))
@@ -628,7 +630,9 @@ def _swings_at(rates: tuple[float, ...], seed: int, q: float | None) -> dict[flo
     out = {}
     for rate in rates:
         pacer = Pacer(parse_pace(f"{rate:g}"))
-        t, rr = simulate_rr(180.0, seed=seed, breathing=pacer.volume_at, resonance_rate_per_min=5.0, resonance_q=q)
+        t, rr = simulate_rr(
+            180.0, seed=seed, breathing=pacer.volume_at, resonance_rate_per_min=5.0, resonance_q=q
+        )
         out[rate] = _rsa_bpm(t, rr, pacer, 60.0, 180.0)
     return out
 

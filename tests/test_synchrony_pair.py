@@ -54,7 +54,9 @@ def _scenario(name: str) -> tuple[tuple[int, float, SynchronyResult], ...]:
             pb = simulate_pair_rr(DURATION_S, seed=seed, breathing=six.volume_at, coupling=0.0)
             guide = six.phase_at
         else:
-            pb = simulate_pair_rr(DURATION_S, seed=seed, breathing=(six.volume_at, eight.volume_at), coupling=0.0)
+            pb = simulate_pair_rr(
+                DURATION_S, seed=seed, breathing=(six.volume_at, eight.volume_at), coupling=0.0
+            )
             guide = (six.phase_at, eight.phase_at)
         rows.append((seed, pb.lag_s, _analyse(pb, guide, seed)))
     return tuple(rows)
@@ -179,7 +181,9 @@ def test_all_pairings_of_real_stretches_are_above_chance_no_more_often_than_chan
     which is what the 5 % is; a 30-minute pairing that contains these two stretches in
     step (the hour's minutes 20-50 with record 100) is above chance too, for the same reason.
     """
-    pieces = [(0.0 + 600.0 * i, 600.0 * (i + 1)) for i in range(6)] + [("100", 600.0 * i, 600.0 * (i + 1)) for i in range(3)]
+    pieces = [(0.0 + 600.0 * i, 600.0 * (i + 1)) for i in range(6)] + [
+        ("100", 600.0 * i, 600.0 * (i + 1)) for i in range(3)
+    ]
     above = []
     p_values = []
     for i, j in itertools.combinations(range(len(pieces)), 2):

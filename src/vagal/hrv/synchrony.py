@@ -52,8 +52,8 @@ import numpy as np
 import numpy.typing as npt
 
 from vagal.hrv._common import BoolArray, FloatArray, as_breaks, as_rr, implausible
-from vagal.hrv.coherence import NFFT, PEAK_HALF_WIDTH_HZ, PEAK_SEARCH_HZ
 from vagal.hrv.coherence import DEFAULT_WINDOW_S as COHERENCE_WINDOW_S
+from vagal.hrv.coherence import NFFT, PEAK_HALF_WIDTH_HZ, PEAK_SEARCH_HZ
 from vagal.hrv.spectral import DEFAULT_FS_HZ, resample
 
 DEFAULT_WINDOW_S: Final = 30.0
@@ -99,7 +99,8 @@ _DETRENDS: Final = ("linear", "constant")
 GuidePhase = Callable[[float], float]
 """The breathing guide's cycle phase (breaths since it started, continuous and increasing)
 at a session time in seconds, e.g. ``Pacer.phase_at``."""
-_PerPersonGuide = GuidePhase | tuple[GuidePhase | None, GuidePhase | None] | None
+GuideSpec = GuidePhase | tuple[GuidePhase | None, GuidePhase | None] | None
+"""One guide phase function for both people, a pair (A's, B's) (each may be None), or None."""
 _ROWS_PER_PRODUCT: Final = 64
 """A's windows per matrix product with all of B's segments (bounds memory on long records)."""
 
@@ -275,7 +276,8 @@ def describe(result: SynchronyResult, names: tuple[str, str] = ("A", "B")) -> st
         One short sentence: the warm-up reason while there is one; "Moving together" (with
         who follows whom when the lag is at least 1 s) when above chance; otherwise "Each
         in your own rhythm right now" (or "Both with the guide, each in your own rhythm"
-        when both are in tune with the guide). Never a score.
+        when both are in tune with the guide at once in at least half of the windows).
+        Never a score.
     """
     if result.above_chance is None:
         return result.reason or WORDS["own"]
@@ -389,9 +391,11 @@ class _Lagged:
         floor_a = 1e-10 * math.sqrt(w) * np.max(np.abs(seg_a), axis=1, initial=0.0)
         self.valid_a = ok_a & (norm_a > floor_a) & (norm_a > 0)
         """A's window has no gap and some variance."""
-        self._a_unit = np.where(self.valid_a[:, None], resid / np.where(norm_a > 0, norm_a, 1.0)[:, None], 0.0)
+        self._a_unit = np.where(
+            self.valid_a[:, None], resid / np.where(norm_a > 0, norm_a, 1.0)[:, None], 0.0
+        )
         self._w = w
-        self._nfft = 1 << int(math.ceil(math.log2(self._b.size + w)))
+        self._nfft = 1 << math.ceil(math.log2(self._b.size + w))
         self._fb = np.fft.rfft(self._b, self._nfft)
         self._offsets = np.arange(-lag, lag + 1)
 
@@ -648,7 +652,8 @@ def _guide_shares(
     near = integral(fg - PEAK_HALF_WIDTH_HZ, fg + PEAK_HALF_WIDTH_HZ)
     # The total band is widened to hold the guide's band for guides faster than 15.6/min.
     total = integral(
-        np.minimum(PEAK_SEARCH_HZ[0], fg - PEAK_HALF_WIDTH_HZ), np.maximum(PEAK_SEARCH_HZ[1], fg + PEAK_HALF_WIDTH_HZ)
+        np.minimum(PEAK_SEARCH_HZ[0], fg - PEAK_HALF_WIDTH_HZ),
+        np.maximum(PEAK_SEARCH_HZ[1], fg + PEAK_HALF_WIDTH_HZ),
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, near / total, np.nan)
@@ -930,7 +935,9 @@ def synchrony_from_series(
 # --- from beats -------------------------------------------------------------------------------
 
 
-def heart_rate_on_grid(beats: PersonBeats, grid_s: npt.ArrayLike, *, fs_hz: float = DEFAULT_FS_HZ) -> FloatArray:
+def heart_rate_on_grid(
+    beats: PersonBeats, grid_s: npt.ArrayLike, *, fs_hz: float = DEFAULT_FS_HZ
+) -> FloatArray:
     """A person's heart rate (bpm) on a given even time grid, NaN in gaps.
 
     ``60000 / RR`` at each beat is resampled with :func:`vagal.hrv.spectral.resample`
@@ -985,7 +992,7 @@ def _sample_guide(guide: GuidePhase | None, grid: FloatArray) -> FloatArray | No
     return np.fromiter((guide(float(x)) for x in grid), dtype=np.float64, count=grid.size)
 
 
-def _split_guides(guide: _PerPersonGuide) -> tuple[GuidePhase | None, GuidePhase | None]:
+def _split_guides(guide: GuideSpec) -> tuple[GuidePhase | None, GuidePhase | None]:
     if isinstance(guide, tuple):
         if len(guide) != 2:
             raise ValueError(f"guide must be one phase function for both or a pair (A, B), got {guide!r}")
@@ -998,12 +1005,12 @@ def _synchrony_between(
     b: PersonBeats,
     t0: float,
     t1: float,
-    guide: _PerPersonGuide,
+    guide: GuideSpec,
     rng: np.random.Generator | int,
     n_surrogates: int,
     fs_hz: float,
 ) -> SynchronyResult:
-    n = int(math.floor((t1 - t0) * fs_hz + 1e-9)) + 1
+    n = math.floor((t1 - t0) * fs_hz + 1e-9) + 1
     grid = t1 - (n - 1 - np.arange(n, dtype=np.float64)) / fs_hz  # ends exactly at t1
     ga, gb = _split_guides(guide)
     hr_a = heart_rate_on_grid(a, grid, fs_hz=fs_hz)
@@ -1011,7 +1018,14 @@ def _synchrony_between(
     pa = _sample_guide(ga, grid)
     pb = pa if gb is ga else _sample_guide(gb, grid)
     return synchrony_from_series(
-        hr_a, hr_b, fs_hz=fs_hz, t0_s=float(grid[0]), guide_a=pa, guide_b=pb, rng=rng, n_surrogates=n_surrogates
+        hr_a,
+        hr_b,
+        fs_hz=fs_hz,
+        t0_s=float(grid[0]),
+        guide_a=pa,
+        guide_b=pb,
+        rng=rng,
+        n_surrogates=n_surrogates,
     )
 
 
@@ -1028,7 +1042,7 @@ def synchrony_live(
     b: PersonBeats,
     *,
     now_s: float,
-    guide: _PerPersonGuide = None,
+    guide: GuideSpec = None,
     rng: np.random.Generator | int = 0,
     n_surrogates: int = DEFAULT_N_SURROGATES,
     span_s: float = LIVE_SPAN_S,
@@ -1092,7 +1106,7 @@ def synchrony_session(
     a: PersonBeats,
     b: PersonBeats,
     *,
-    guide: _PerPersonGuide = None,
+    guide: GuideSpec = None,
     segments: Sequence[tuple[str, float, float]] = (),
     rng: np.random.Generator | int = 0,
     n_surrogates: int = DEFAULT_N_SURROGATES,

@@ -176,7 +176,9 @@ class Person:
         """
         lo, hi = RESONANCE_RATE_RANGE_PER_MIN
         if not (math.isfinite(rate_per_min) and lo <= rate_per_min <= hi):
-            raise ValueError(f"resonance_rate_per_min must be {lo:g} to {hi:g} breaths/min, got {rate_per_min!r}")
+            raise ValueError(
+                f"resonance_rate_per_min must be {lo:g} to {hi:g} breaths/min, got {rate_per_min!r}"
+            )
         if not (math.isfinite(q) and 0.5 <= q <= 20.0):
             raise ValueError(f"resonance_q must be 0.5 to 20, got {q!r}")
         return dataclasses.replace(self, resonance_hz=rate_per_min / 60.0, resonance_q=q)
@@ -478,8 +480,6 @@ def simulate_rr(
     Raises:
         ValueError: ``duration_s`` is not a positive finite number.
     """
-    import numpy as np
-
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ValueError(f"duration_s must be a positive number of seconds, got {duration_s!r}")
     model = HeartModel(
@@ -571,9 +571,14 @@ class PairModel:
 
         _check_coupling(coupling, lag_s)
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        self.seed_sequences = (seq, np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _PERSON_B_KEY)))
+        self.seed_sequences = (
+            seq,
+            np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _PERSON_B_KEY)),
+        )
         """Person A's and person B's seed sequences (their straps derive their artifacts from them)."""
-        pair_rng = np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _COUPLING_KEY)))
+        pair_rng = np.random.default_rng(
+            np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _COUPLING_KEY))
+        )
         drawn_lag = float(pair_rng.uniform(*PAIR_LAG_RANGE_S))
         lag_steps = max(1, round((lag_s if lag_s is not None else drawn_lag) / STEP_S))
         self.coupling = float(coupling)
@@ -723,7 +728,11 @@ def simulate_pair_rr(
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ValueError(f"duration_s must be a positive number of seconds, got {duration_s!r}")
     pair = PairModel(
-        seed, breathing=breathing, coupling=coupling, lag_s=lag_s, resonance_rate_per_min=resonance_rate_per_min
+        seed,
+        breathing=breathing,
+        coupling=coupling,
+        lag_s=lag_s,
+        resonance_rate_per_min=resonance_rate_per_min,
     )
     a = pair.beats_until(0, duration_s)
     b = pair.beats_until(1, duration_s)

@@ -573,7 +573,9 @@ class SimulatedPair:
         self.resonance_rate_per_min = resonance_rate_per_min
         if isinstance(artifacts, tuple):
             if len(artifacts) != 2:
-                raise ValueError(f"artifacts must be one SimArtifacts for both straps or a pair, got {artifacts!r}")
+                raise ValueError(
+                    f"artifacts must be one SimArtifacts for both straps or a pair, got {artifacts!r}"
+                )
             self.artifacts: tuple[SimArtifacts | None, SimArtifacts | None] = artifacts
         else:
             self.artifacts = (artifacts, artifacts)
@@ -583,7 +585,11 @@ class SimulatedPair:
         # Build once now to check the parameters and learn the lag; the straps use a fresh
         # one from the session time at which the first of them starts.
         probe = PairModel(
-            seed, breathing=breathing, coupling=coupling, lag_s=lag_s, resonance_rate_per_min=resonance_rate_per_min
+            seed,
+            breathing=breathing,
+            coupling=coupling,
+            lag_s=lag_s,
+            resonance_rate_per_min=resonance_rate_per_min,
         )
         self.lag_s = probe.lag_s
         """B's lag behind A, seconds (positive: B follows A)."""
