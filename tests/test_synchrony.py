@@ -498,3 +498,17 @@ def test_any_series_gives_a_result_in_range_never_an_error(
     for pct in (res.wcc_clear_peak_pct, res.shared_coherence_pct):
         assert pct is None or 0.0 <= pct <= 100.0
     assert res.wcc_lag_s_median is None or -5.0 <= res.wcc_lag_s_median <= 5.0
+
+
+def test_the_per_window_null_band_is_numpys_95th_percentile() -> None:
+    from vagal.hrv.synchrony import _row_percentile_95
+
+    rng = np.random.default_rng(3)
+    x = rng.random((8, 64))
+    x[0, 30:] = np.nan
+    x[1, 10:] = np.nan  # fewer than 20: no band
+    got = _row_percentile_95(x, min_count=20)
+    np.testing.assert_allclose(
+        got[[0, *range(2, 8)]], np.nanpercentile(x[[0, *range(2, 8)]], 95.0, axis=1), rtol=1e-12
+    )
+    assert np.isnan(got[1])

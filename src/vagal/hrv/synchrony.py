@@ -86,6 +86,13 @@ LIVE_SPAN_S: Final = 120.0
 """The live result covers the last 2 minutes (issue 14)."""
 LIVE_RECOMPUTE_S: Final = 5.0
 """The caller recomputes the live result every 5 s of session time."""
+LIVE_NULL_SPAN_S: Final = 600.0
+"""The live null takes B's other stretches from the last 10 minutes (two minutes hold too
+few at one guide phase: its false-positive rate was 7-10 % instead of 5 %)."""
+LIVE_ONE_SHIFT_POOL_S: Final = 210.0
+"""Once the live pool holds 3.5 minutes, the two minutes' windows share one surrogate shift
+(measured: 3-4 % false positives; 60 s blocks gave 5-7 %, and one shift on a shorter pool,
+with few shifts to draw from, 11-19 %)."""
 MIN_SEGMENT_S: Final = LIVE_SPAN_S
 """A marker segment shorter than this gets no result (the same two minutes as live)."""
 IN_TUNE_SHARE: Final = 0.5
@@ -395,7 +402,7 @@ class _Lagged:
             self.valid_a[:, None], resid / np.where(norm_a > 0, norm_a, 1.0)[:, None], 0.0
         )
         self._w = w
-        self._nfft = 1 << math.ceil(math.log2(self._b.size + w))
+        self._nfft = _fast_len(self._b.size + w)
         self._fb = np.fft.rfft(self._b, self._nfft)
         self._offsets = np.arange(-lag, lag + 1)
 
@@ -420,6 +427,22 @@ class _Lagged:
         out[~self.valid_a[rows]] = np.nan
         clipped: FloatArray = np.clip(out, -1.0, 1.0)
         return clipped
+
+
+def _fast_len(n: int) -> int:
+    """The smallest 2^a·3^b·5^c ≥ n: an FFT length pocketfft handles fast (≤ 1.25 n, not ≤ 2 n)."""
+    best = 1 << math.ceil(math.log2(max(n, 1)))
+    f5 = 1
+    while f5 < best:
+        f35 = f5
+        while f35 < best:
+            m = f35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            f35 *= 3
+        f5 *= 5
+    return best
 
 
 def _starts(n: int, w: int, lag: int, step: int) -> npt.NDArray[np.intp]:
@@ -540,6 +563,20 @@ def pick_peaks(
     with np.errstate(invalid="ignore"):
         clear = has & (peak_r >= clear_r)
     return Peaks(peak_r, peak_lag, clear)
+
+
+def _row_percentile_95(x: FloatArray, *, min_count: int) -> FloatArray:
+    """Each row's 95th percentile of its finite values (numpy's linear interpolation), NaN
+    for rows with fewer than ``min_count``: one sort instead of ``nanpercentile``'s loop."""
+    k = np.isfinite(x).sum(axis=1)
+    srt = np.sort(x, axis=1)  # NaN sorts last
+    pos = 0.95 * np.maximum(k - 1, 0)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, np.maximum(k - 1, 0))
+    rows = np.arange(x.shape[0])
+    out: FloatArray = srt[rows, lo] + (pos - lo) * (srt[rows, hi] - srt[rows, lo])
+    out[k < min_count] = np.nan
+    return out
 
 
 def _fisher_z(r: FloatArray) -> FloatArray:
@@ -726,6 +763,7 @@ def synchrony_from_series(
     coherence_window_s: float = DEFAULT_COHERENCE_WINDOW_S,
     min_windows: int = MIN_WINDOWS,
     block_s: float = DEFAULT_BLOCK_S,
+    windows_from_s: float | None = None,
 ) -> SynchronyResult:
     """Synchrony of two heart-rate series on one even grid, with its null (METHODS.md §9).
 
@@ -749,6 +787,10 @@ def synchrony_from_series(
         min_windows: Fewest usable windows for a result; default 8.
         block_s: Windows starting within this many seconds share one surrogate shift;
             default 60 s.
+        windows_from_s: Analyse only the windows of A that start at or after this session
+            time (the result covers ``[windows_from_s, end]``), while the null may take B's
+            data from the whole series: the live view's last two minutes, with other
+            stretches from earlier in the session. None: the whole series.
 
     Returns:
         :class:`SynchronyResult` over the whole series. Values are None (with reasons)
@@ -778,9 +820,12 @@ def synchrony_from_series(
             raise ValueError(f"{name} must be finite and non-decreasing (cycles since the guide started)")
     t1 = t0_s + (n - 1) / fs_hz if n else t0_s
     sep = round((window_s if min_separation_s is None else min_separation_s) * fs_hz)
+    from_idx = 0 if windows_from_s is None else max(0, math.ceil((windows_from_s - t0_s) * fs_hz - 1e-9))
+    t_from = t0_s + from_idx / fs_hz
     starts = _starts(n, w, lag, step)
+    starts = starts[starts >= from_idx]
     if starts.size < min_windows:
-        return _nothing(t0_s, t1, "not enough time together yet for the together view")
+        return _nothing(t_from, t1, "not enough time together yet for the together view")
 
     lagged = _Lagged(a, b, starts, w, lag, detrend)
     curve_ok = _all_valid(lagged.valid_b_pos, 2 * lag + 1)  # B has data at every lag around p
@@ -788,7 +833,7 @@ def synchrony_from_series(
     centre_ok[lag : lag + curve_ok.size] = curve_ok
     obs_ok = lagged.valid_a & centre_ok[starts]
     if int(obs_ok.sum()) < min_windows:
-        return _nothing(t0_s, t1, "waiting for steady beats from both straps", int(obs_ok.sum()))
+        return _nothing(t_from, t1, "waiting for steady beats from both straps", int(obs_ok.sum()))
     # The null, in blocks: the windows starting within one block share one shift of B's data,
     # as the real windows that overlap share their data; otherwise each surrogate's mean would
     # vary less than the real one does (overlapping windows are far from independent).
@@ -818,7 +863,7 @@ def synchrony_from_series(
     usable = (table_pos >= 0).any(axis=1)
     if int(usable.sum()) < min_windows:
         return _nothing(
-            t0_s, t1, "not yet enough time at the same guide pace to compare with chance", int(usable.sum())
+            t_from, t1, "not yet enough time at the same guide pace to compare with chance", int(usable.sum())
         )
     rows = ok_rows[usable]
     table_pos = table_pos[usable]
@@ -873,14 +918,17 @@ def synchrony_from_series(
         reasons["surrogate_p95"] = reasons["above_chance"] = reasons["p_surrogate"] = why
 
     # Per-window null band (for plots): the 95th percentile of the window's surrogate stretches.
-    null95 = np.full(rows.size, np.nan)
-    enough = np.isfinite(r_table).sum(axis=1) >= 20
-    if enough.any():
-        null95[enough] = np.nanpercentile(r_table[enough], 95.0, axis=1)
+    null95 = _row_percentile_95(r_table, min_count=20)
 
-    # Shared coherence on 64 s windows ending every step, the last at the end.
+    # Shared coherence on 64 s windows ending every step, the last at the end, all within
+    # the stretch analysed.
     wc = round(coherence_window_s * fs_hz)
-    ends = np.arange(n, wc - 1, -step, dtype=np.intp)[::-1] if n >= wc else np.empty(0, dtype=np.intp)
+    first_end = from_idx + wc
+    ends = (
+        np.arange(n, first_end - 1, -step, dtype=np.intp)[::-1]
+        if n >= first_end
+        else np.empty(0, dtype=np.intp)
+    )
     share_a = _guide_shares(a, ga, ends, wc, fs_hz)
     share_b = _guide_shares(b, gb, ends, wc, fs_hz)
 
@@ -906,7 +954,7 @@ def synchrony_from_series(
         return None if v is None else 100.0 * v
 
     return SynchronyResult(
-        t_start_s=t0_s,
+        t_start_s=t_from,
         t_end_s=t1,
         n_windows=int(rows.size),
         wcc_peak_r_mean=r_mean,
@@ -986,10 +1034,20 @@ def heart_rate_on_grid(
     return out
 
 
-def _sample_guide(guide: GuidePhase | None, grid: FloatArray) -> FloatArray | None:
+def _sample_guide(guide: GuidePhase | None, grid: FloatArray, fs_hz: float) -> FloatArray | None:
+    """The guide's phase at each grid time: evaluated once a second and interpolated.
+
+    A guide's phase is linear at a steady rate and quadratic in a ramp; between samples a
+    second apart a ramp from 12 to 6/min over 2 minutes bends it by under 1e-4 cycles, far
+    inside the 0.05-cycle tolerance of the phase matching, at a quarter of the calls.
+    """
     if guide is None:
         return None
-    return np.fromiter((guide(float(x)) for x in grid), dtype=np.float64, count=grid.size)
+    every = max(1, round(fs_hz))
+    idx = np.unique(np.concatenate((np.arange(0, grid.size, every), [grid.size - 1])))
+    at = np.fromiter((guide(float(grid[i])) for i in idx), dtype=np.float64, count=idx.size)
+    out: FloatArray = np.interp(grid, grid[idx], at)
+    return out
 
 
 def _split_guides(guide: GuideSpec) -> tuple[GuidePhase | None, GuidePhase | None]:
@@ -1009,14 +1067,21 @@ def _synchrony_between(
     rng: np.random.Generator | int,
     n_surrogates: int,
     fs_hz: float,
+    pool_from_s: float | None = None,
+    block_s: float = DEFAULT_BLOCK_S,
 ) -> SynchronyResult:
-    n = math.floor((t1 - t0) * fs_hz + 1e-9) + 1
+    """The result for ``[t0, t1]``; the null may use B's data from ``pool_from_s`` on."""
+    g0 = t0 if pool_from_s is None else min(t0, pool_from_s)
+    n = math.floor((t1 - g0) * fs_hz + 1e-9) + 1
     grid = t1 - (n - 1 - np.arange(n, dtype=np.float64)) / fs_hz  # ends exactly at t1
     ga, gb = _split_guides(guide)
-    hr_a = heart_rate_on_grid(a, grid, fs_hz=fs_hz)
+    # A's windows all lie in [t0, t1]: only B's heart rate is needed over the null's pool.
+    hr_a = np.full(n, np.nan)
+    mine = grid >= t0 - 1e-9
+    hr_a[mine] = heart_rate_on_grid(_tail(a, t0 - 5.0), grid[mine], fs_hz=fs_hz)
     hr_b = heart_rate_on_grid(b, grid, fs_hz=fs_hz)
-    pa = _sample_guide(ga, grid)
-    pb = pa if gb is ga else _sample_guide(gb, grid)
+    pa = _sample_guide(ga, grid, fs_hz)
+    pb = pa if gb is ga else _sample_guide(gb, grid, fs_hz)
     return synchrony_from_series(
         hr_a,
         hr_b,
@@ -1026,6 +1091,8 @@ def _synchrony_between(
         guide_b=pb,
         rng=rng,
         n_surrogates=n_surrogates,
+        windows_from_s=None if pool_from_s is None else t0 - 1e-9,
+        block_s=block_s,
     )
 
 
@@ -1046,14 +1113,21 @@ def synchrony_live(
     rng: np.random.Generator | int = 0,
     n_surrogates: int = DEFAULT_N_SURROGATES,
     span_s: float = LIVE_SPAN_S,
+    null_span_s: float = LIVE_NULL_SPAN_S,
+    block_s: float | None = None,
     fs_hz: float = DEFAULT_FS_HZ,
 ) -> SynchronyResult:
     """The live together view: synchrony over the last two minutes, with its null.
 
     The caller recomputes it every :data:`LIVE_RECOMPUTE_S` (5 s) of session time. Until
     both people have beats covering the last ``span_s`` it returns a result whose
-    ``reason`` says so in plain words (the warm-up). The beats may be the whole session:
-    only the last ``span_s`` (and a little before, for the spline) are used.
+    ``reason`` says so in plain words (the warm-up). The windows analysed are those of the
+    last ``span_s``; the null takes person B's other stretches from the last
+    ``null_span_s`` (10 minutes) where both have beats, so that it has more than the few
+    stretches two minutes hold; once that pool holds :data:`LIVE_ONE_SHIFT_POOL_S` (3.5
+    minutes), all windows of the two minutes share one shift of B's data (a time-shifted
+    pairing), before that they shift in 60 s blocks (METHODS.md §9.6 has the measured
+    false-positive rates). The beats may be the whole session.
 
     Args:
         a: Person A's beats.
@@ -1063,17 +1137,21 @@ def synchrony_live(
             ``(A's, B's)`` (each may be None), or None (no guide).
         rng: Random generator or seed for the surrogates; default seed 0.
         n_surrogates: Surrogates to draw; default 500.
-        span_s: Stretch length, seconds; default 120 s.
+        span_s: Stretch analysed, seconds; default 120 s.
+        null_span_s: How far back the null may take B's other stretches, seconds
+            (at least ``span_s``); default 600 s.
+        block_s: Windows starting within this many seconds share one surrogate shift;
+            None: ``span_s`` once the pool holds 3.5 minutes, 60 s before.
         fs_hz: Grid rate, Hz; default 4 Hz.
 
     Returns:
         :class:`SynchronyResult` for ``[now_s - span_s, now_s]``.
 
     References:
-        METHODS.md §9.4.
+        METHODS.md §9.6.
     """
-    if not (math.isfinite(now_s) and math.isfinite(span_s) and span_s > 0):
-        raise ValueError(f"now_s must be finite and span_s > 0, got {now_s=}, {span_s=}")
+    if not (math.isfinite(now_s) and math.isfinite(span_s) and span_s > 0 and math.isfinite(null_span_s)):
+        raise ValueError(f"now_s must be finite and span_s > 0, got {now_s=}, {span_s=}, {null_span_s=}")
     t0 = now_s - span_s
     starts = [_covered_from(p) for p in (a, b)]
     if any(s is None for s in starts) or max(s for s in starts if s is not None) > t0 + 1.0:
@@ -1084,9 +1162,15 @@ def synchrony_live(
             now_s,
             f"the together view starts after two minutes of both hearts ({_duration_words(so_far)} so far)",
         )
-    # Beats from a few seconds before the stretch, so the spline starts on data.
-    cut = [_tail(p, t0 - 5.0) for p in (a, b)]
-    return _synchrony_between(cut[0], cut[1], t0, now_s, guide, rng, n_surrogates, fs_hz)
+    both_from = max(s for s in starts if s is not None)
+    pool_from = min(t0, max(now_s - max(null_span_s, span_s), both_from))
+    if block_s is None:
+        block_s = span_s if now_s - pool_from >= LIVE_ONE_SHIFT_POOL_S else DEFAULT_BLOCK_S
+    # Beats from a few seconds before, so the spline starts on data.
+    cut = [_tail(p, pool_from - 5.0) for p in (a, b)]
+    return _synchrony_between(
+        cut[0], cut[1], t0, now_s, guide, rng, n_surrogates, fs_hz, pool_from_s=pool_from, block_s=block_s
+    )
 
 
 def _duration_words(t_s: float) -> str:

@@ -640,6 +640,9 @@ class SimulatedPair:
     ) -> tuple[SimulatedSource, SimulatedSource]:
         """Each person's strap as a :class:`SimulatedSource` (A's, B's), on one clock.
 
+        A pair streams once: each source can be iterated once (make a new
+        :class:`SimulatedPair` for another run with the same seed).
+
         Args:
             clock: The session clock both use (a ``VirtualClock`` for as fast as possible);
                 None: one ``MonotonicClock()`` shared by both.
