@@ -470,3 +470,188 @@ def test_simulator_modules_import_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not loaded & {"numpy", "scipy", "textual", "bleak", "matplotlib"}
+
+
+# --- two people (issue 14) and a set resonance (issue 16) ------------------------------------
+
+
+def _lag_of_peak_s(x: FloatArray, y: FloatArray, max_lag: int, fs: float) -> float:
+    """The lag (s) at which corr(x(t), y(t + lag)) is largest, by np.corrcoef at each lag."""
+    n = x.size
+    best = max(
+        range(-max_lag, max_lag + 1),
+        key=lambda k: np.corrcoef(x[max_lag : n - max_lag], y[max_lag + k : n - max_lag + k])[0, 1],
+    )
+    return best / fs
+
+
+@pytest.mark.parametrize("coupling", [0.0, 0.8])
+def test_pair_person_a_is_the_single_person_of_the_seed(coupling: float) -> None:
+    from vagal.sources.physiology import simulate_pair_rr
+
+    pacer = Pacer()
+    t, rr = simulate_rr(300.0, seed=3, breathing=pacer.volume_at)
+    pair = simulate_pair_rr(300.0, seed=3, breathing=pacer.volume_at, coupling=coupling)
+    np.testing.assert_array_equal(pair.a[0], t)
+    np.testing.assert_array_equal(pair.a[1], rr)
+    assert not np.array_equal(pair.b[1][:100], rr[:100])  # B is someone else
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pair_person_b_is_another_plausible_resting_adult(seed: int) -> None:
+    from vagal.sources.physiology import simulate_pair_rr
+
+    pair = simulate_pair_rr(300.0, seed=seed)
+    t, rr = pair.b
+    assert 55.0 <= 60000.0 / rr.mean() <= 75.0
+    m = _nk_metrics(t, rr)
+    assert 25.0 <= m["rmssd_ms"] <= 60.0
+    assert 150.0 <= m["lf_ms2"] <= 1500.0 and 150.0 <= m["hf_ms2"] <= 2200.0
+    assert pair.people[1] != pair.people[0]
+    assert 5.0 <= 60.0 * pair.people[1].resonance_hz <= 6.5
+
+
+def test_uncoupled_people_are_independent() -> None:
+    """With coupling 0, B's beats are the same whatever A breathes."""
+    from vagal.sources.physiology import simulate_pair_rr
+
+    guided = simulate_pair_rr(300.0, seed=4, breathing=(Pacer().volume_at, None), coupling=0.0)
+    free = simulate_pair_rr(300.0, seed=4, breathing=None, coupling=0.0)
+    np.testing.assert_array_equal(guided.b[1], free.b[1])
+    assert not np.array_equal(guided.a[1][:200], free.a[1][:200])
+
+
+def test_coupled_person_b_breathes_and_beats_with_a_the_drawn_lag_later() -> None:
+    from vagal.sources.physiology import PAIR_LAG_RANGE_S, STEP_S, PairModel
+
+    lags = [PairModel(s, coupling=0.8).lag_s for s in range(30)]
+    assert PAIR_LAG_RANGE_S[0] <= min(lags) and max(lags) <= PAIR_LAG_RANGE_S[1]
+    assert len(set(lags)) > 5  # drawn per seed
+    assert PairModel(1, coupling=0.5, lag_s=2.34).lag_s == pytest.approx(2.3)  # whole 0.1 s steps
+    for seed in (0, 1, 2):
+        pair = PairModel(seed, breathing=None, coupling=0.8)  # both breathing on their own: A leads
+        va, vb, ha, hb = [], [], [], []
+        while pair.t_s < 400.0:
+            pair.beats_until(0, pair.t_s + STEP_S)
+            pair.beats_until(1, pair.t_s)
+            va.append(pair.a.volume)
+            vb.append(pair.b.volume)
+            ha.append(pair.a.hr_bpm)
+            hb.append(pair.b.hr_bpm)
+        sl = slice(300, None)  # after the first 30 s
+        fs = 1.0 / STEP_S
+        breath_lag = _lag_of_peak_s(np.array(va[sl]), np.array(vb[sl]), 60, fs)
+        heart_lag = _lag_of_peak_s(np.array(ha[sl]), np.array(hb[sl]), 60, fs)
+        assert breath_lag == pytest.approx(pair.lag_s, abs=0.2)
+        assert heart_lag == pytest.approx(pair.lag_s, abs=0.5)
+
+
+def test_pair_parameters_are_checked() -> None:
+    from vagal.sources.physiology import PairModel, simulate_pair_rr
+
+    with pytest.raises(ValueError, match="coupling must be 0 to 1"):
+        PairModel(1, coupling=1.5)
+    with pytest.raises(ValueError, match="lag_s must be"):
+        PairModel(1, coupling=0.5, lag_s=30.0)
+    with pytest.raises(ValueError, match="breathing must be one value for both people or a pair"):
+        PairModel(1, breathing=(None, None, None))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="person must be 0"):
+        PairModel(1).beats_until(2, 10.0)
+    with pytest.raises(ValueError, match="duration_s"):
+        simulate_pair_rr(0.0, seed=1)
+
+
+def test_simulated_pair_straps_send_each_persons_bytes_in_time_order() -> None:
+    from vagal.sources.simulated import SimulatedPair
+
+    pacer = Pacer()
+    arts = SimArtifacts(ectopic_per_min=1.0, dropout_per_hour=20.0)
+    pair = SimulatedPair(seed=7, breathing=pacer.volume_at, coupling=0.8, artifacts=(None, arts))
+    out = list(pair.iter_notifications(600.0))
+    times = [t for _, t, _ in out]
+    assert times == sorted(times)
+    a = [(t, d) for p, t, d in out if p == 0]
+    b = [(t, d) for p, t, d in out if p == 1]
+    # Person A's strap is exactly a single simulated strap of the same seed.
+    assert a == list(iter_notifications(600.0, seed=7, breathing=pacer.volume_at))
+    assert 500 <= len(b) < len(a) == 600  # B's drop-outs are B's own silence
+    strap_b = pair.straps[1]
+    assert strap_b is not None and strap_b.injected["dropout"] and strap_b.injected["ectopic"]
+    strap_a = pair.straps[0]
+    assert strap_a is not None and not any(strap_a.injected.values())
+    with pytest.raises(ValueError, match="already started"):
+        pair.strap(0)
+
+
+async def test_simulated_pair_streams_as_two_sources_on_one_clock() -> None:
+    from vagal.sources.simulated import PAIR_DEVICE_NAMES, SimulatedPair
+
+    clock = VirtualClock()
+    pair = SimulatedPair(
+        seed=8, breathing=Pacer().volume_at, artifacts=(None, SimArtifacts(dropout_per_hour=30.0))
+    )
+    src_a, src_b = pair.sources(clock=clock, duration_s=900.0)
+    assert isinstance(src_a, BeatSource) and isinstance(src_b, BeatSource)
+    events_a, events_b = await asyncio.gather(_collect(src_a), _collect(src_b))
+    info_a = next(e for e in events_a if isinstance(e, DeviceInfo))
+    info_b = next(e for e in events_b if isinstance(e, DeviceInfo))
+    assert (info_a.name, info_b.name) == PAIR_DEVICE_NAMES
+    gaps_a = [e for e in events_a if isinstance(e, Gap)]
+    gaps_b = [e for e in events_b if isinstance(e, Gap)]
+    assert not gaps_a and len(gaps_b) >= 3  # each strap's gaps are its own
+    beats_a = [e for e in events_a if isinstance(e, Beat)]
+    beats_b = [e for e in events_b if isinstance(e, Beat)]
+    assert src_a.stats.beats == len(beats_a) and src_b.stats.beats == len(beats_b)
+    # A's decoded RR are A's model RR, quantised to 1/1024 s, as for one strap.
+    _, rr_model = simulate_rr(900.0, seed=8, breathing=Pacer().volume_at)
+    sent = np.array([b.rr_ms for b in beats_a])
+    assert np.max(np.abs(sent - rr_model[: sent.size])) <= MS_PER_RR_UNIT / 2 + 1e-9
+    assert isinstance(events_a[-1], SourceState) and events_a[-1].state == "ended"
+    assert isinstance(events_b[-1], SourceState) and events_b[-1].state == "ended"
+
+
+def test_a_set_resonance_rate_is_used_with_the_sharper_q() -> None:
+    from vagal.sources.physiology import SET_RESONANCE_Q
+
+    drawn = HeartModel(5).person
+    assert drawn.resonance_q == 2.0
+    set_ = HeartModel(5, resonance_rate_per_min=5.0).person
+    assert set_.resonance_hz == pytest.approx(5.0 / 60.0) and set_.resonance_q == SET_RESONANCE_Q == 4.0
+    assert set_.hr_rest_bpm == drawn.hr_rest_bpm  # the same person otherwise
+    assert HeartModel(5, resonance_rate_per_min=5.0, resonance_q=2.5).person.resonance_q == 2.5
+    with pytest.raises(ValueError, match="resonance_rate_per_min must be 3 to 12"):
+        HeartModel(5, resonance_rate_per_min=20.0)
+    with pytest.raises(ValueError, match="resonance_q"):
+        HeartModel(5, resonance_rate_per_min=5.0, resonance_q=0.0)
+
+
+def _swings_at(rates: tuple[float, ...], seed: int, q: float | None) -> dict[float, float]:
+    """HR swing per breath (median over cycles) in a 2-minute step after 1 minute of settling."""
+    out = {}
+    for rate in rates:
+        pacer = Pacer(parse_pace(f"{rate:g}"))
+        t, rr = simulate_rr(
+            180.0, seed=seed, breathing=pacer.volume_at, resonance_rate_per_min=5.0, resonance_q=q
+        )
+        out[rate] = _rsa_bpm(t, rr, pacer, 60.0, 180.0)
+    return out
+
+
+def test_breathing_at_a_set_resonance_gives_a_clearly_larger_swing_than_half_a_breath_away() -> None:
+    """Issue 16's stepped assessment needs 5.0/min to stand out from 4.5 and 5.5/min.
+
+    Measured over seeds 0-9 (2-minute steps, medians of per-seed ratios): with Q = 4 the
+    swing at 5.0/min is 1.16× that at 5.5/min and 1.20× that at 4.5/min; with the drawn
+    people's Q = 2, 1.04× both: too flat to tell.
+    """
+    rates = (4.5, 5.0, 5.5, 6.0, 6.5)
+    sharp = [_swings_at(rates, s, None) for s in range(10)]
+    flat = [_swings_at((4.5, 5.0, 5.5), s, 2.0) for s in range(10)]
+
+    def ratio(rows: list[dict[float, float]], other: float) -> float:
+        return float(np.median([r[5.0] / r[other] for r in rows]))
+
+    assert ratio(sharp, 5.5) >= 1.10 and ratio(sharp, 4.5) >= 1.15
+    assert ratio(flat, 5.5) < 1.10 and ratio(flat, 4.5) < 1.10
+    found = [max(rates, key=lambda r: row[r]) for row in sharp]
+    assert sum(abs(f - 5.0) <= 0.5 for f in found) >= 9, found

@@ -34,6 +34,19 @@ guide (``breathing(t_s) -> lung volume 0..1``, e.g. ``Pacer.volume_at``) the per
 follows it with a short lag (0.4-0.9 s) and some compliance noise, joining it
 gradually (time constant 15 s) instead of at once.
 
+A person's resonance can be set (``resonance_rate_per_min``, for the resonance
+assessment of issue 16). A set resonance is sharper than a drawn one (Q = 4 instead of 2)
+so that breathing at it gives a clearly larger heart-rate swing than 0.5 breaths/min
+away: with Q = 2 the swing at 5.0/min is only about 4 % above 4.5 and 5.5/min, within
+the noise of a two-minute step (see docs/simulator.md).
+
+Two people (:class:`PairModel`, :func:`simulate_pair_rr`): person A is exactly the
+single person of the same seed; person B is drawn from a child generator of the seed.
+With ``coupling`` c in 0..1, B follows A with a lag of d seconds (2-4 s, drawn per seed):
+B's lung volume is ``(1 - c)·(B's own breathing) + c·(A's lung volume d s earlier)`` and
+B's heart-rate fluctuation is ``(1 - c)·(B's own) + c·(A's, d s earlier)``. With c = 0
+they are two independent people, who may follow the same guide or each their own.
+
 All randomness comes from one seed through independent child generators (heart,
 breathing, compliance), so the same seed gives the same person and the same beats,
 whatever else is switched on. Typical figures (checked in tests/test_simulator.py with
@@ -45,10 +58,12 @@ References: see docs/simulator.md.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,8 +74,37 @@ STEP_S: Final = 0.1
 _NOISE_BLOCK: Final = 4096
 """Normal variates drawn per call to the generator (one draw per step is slow)."""
 
+SET_RESONANCE_Q: Final = 4.0
+"""Quality factor of a resonance set with ``resonance_rate_per_min`` (a drawn one has 2).
+
+Chosen so that two-minute steps 0.5 breaths/min apart can be told apart, as the stepped
+assessment presumes (METHODS.md §6.5): over seeds 0-9 with the resonance at 5.0/min, the
+heart-rate swing per breath at 5.0/min is 1.16× that at 5.5/min and 1.20× that at 4.5/min
+(medians of the per-seed ratios; Q = 2: 1.04× both). docs/simulator.md has the table."""
+RESONANCE_RATE_RANGE_PER_MIN: Final = (3.0, 12.0)
+"""Accepted resonance rates: adults 4.5-6.5, children 6.5-9.5 breaths/min (METHODS.md §6.5), with room."""
+PAIR_LAG_RANGE_S: Final = (2.0, 4.0)
+"""Range from which person B's lag behind person A is drawn (uniform, per seed)."""
+_PERSON_B_KEY: Final = 0xB
+"""Spawn key of person B's seed sequence (A is the seed's own person)."""
+_COUPLING_KEY: Final = 0xC0
+"""Spawn key of the pair's own draws (the lag)."""
+
 Breathing = Callable[[float], float]
 """Target lung volume 0..1 as a function of session time, seconds."""
+
+
+class Heart(Protocol):
+    """What a simulated strap needs from a heart: its rate now and its beats up to a time."""
+
+    @property
+    def hr_bpm(self) -> float:
+        """The continuous heart rate at the model's current time."""
+        ...
+
+    def beats_until(self, t_s: float) -> list[float]:
+        """The beat times up to ``t_s`` not returned before."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +163,25 @@ class Person:
             follow_join_s=float(rng.uniform(10.0, 20.0)),
             follow_compliance=float(rng.uniform(0.93, 0.99)),
         )
+
+    def with_resonance(self, rate_per_min: float, q: float = SET_RESONANCE_Q) -> Person:
+        """The same person with their resonance set to ``rate_per_min`` and quality factor ``q``.
+
+        Args:
+            rate_per_min: Resonance rate, breaths/min (3-12; adults 4.5-6.5, children 6.5-9.5).
+            q: Quality factor; default :data:`SET_RESONANCE_Q` (sharper than a drawn person's 2).
+
+        Raises:
+            ValueError: A value is out of range.
+        """
+        lo, hi = RESONANCE_RATE_RANGE_PER_MIN
+        if not (math.isfinite(rate_per_min) and lo <= rate_per_min <= hi):
+            raise ValueError(
+                f"resonance_rate_per_min must be {lo:g} to {hi:g} breaths/min, got {rate_per_min!r}"
+            )
+        if not (math.isfinite(q) and 0.5 <= q <= 20.0):
+            raise ValueError(f"resonance_q must be 0.5 to 20, got {q!r}")
+        return dataclasses.replace(self, resonance_hz=rate_per_min / 60.0, resonance_q=q)
 
 
 class _Normals:
@@ -206,6 +269,26 @@ def _stationary_sd(ad: tuple[float, ...], bd: tuple[float, float], c: float) -> 
     return float(c * math.sqrt(p[1, 1]))
 
 
+class _Follow:
+    """What a following person (B) reads of the person they follow (A): A's lung volume and
+    heart-rate fluctuation ``lag_steps`` model steps ago, and how strongly B follows."""
+
+    def __init__(self, coupling: float, lag_steps: int, volume: float, hr_dev_bpm: float) -> None:
+        self.coupling = coupling
+        self._history: deque[tuple[float, float]] = deque(
+            [(volume, hr_dev_bpm)] * (lag_steps + 1), maxlen=lag_steps + 1
+        )
+
+    def push(self, volume: float, hr_dev_bpm: float) -> None:
+        """Record A's values at A's newest step (call once per step, before B steps)."""
+        self._history.append((volume, hr_dev_bpm))
+
+    @property
+    def lagged(self) -> tuple[float, float]:
+        """A's ``(lung volume, HR fluctuation in bpm)`` ``lag_steps`` steps before A's newest step."""
+        return self._history[0]
+
+
 class HeartModel:
     """Heart rate and beat times of one simulated person, stepped causally.
 
@@ -215,6 +298,13 @@ class HeartModel:
             ``Pacer.volume_at``); None: spontaneous breathing only.
         start_s: Session time at which the simulation starts.
         person: The person's constants; default: drawn from the seed.
+        resonance_rate_per_min: Set the person's resonance rate (breaths/min), with the
+            sharper :data:`SET_RESONANCE_Q` unless ``resonance_q`` is given; None: as drawn.
+        resonance_q: Set the resonance's quality factor; None: as drawn (2), or
+            :data:`SET_RESONANCE_Q` when ``resonance_rate_per_min`` is given.
+
+    Raises:
+        ValueError: A resonance override is out of range.
     """
 
     def __init__(
@@ -224,12 +314,22 @@ class HeartModel:
         breathing: Breathing | None = None,
         start_s: float = 0.0,
         person: Person | None = None,
+        resonance_rate_per_min: float | None = None,
+        resonance_q: float | None = None,
+        _follow: _Follow | None = None,
     ) -> None:
         import numpy as np
 
         root = np.random.default_rng(seed)
         person_rng, heart_rng, breath_rng, follow_rng = root.spawn(4)
-        self.person = person if person is not None else Person.draw(person_rng)
+        drawn = person if person is not None else Person.draw(person_rng)
+        if resonance_rate_per_min is not None or resonance_q is not None:
+            drawn = drawn.with_resonance(
+                resonance_rate_per_min if resonance_rate_per_min is not None else 60.0 * drawn.resonance_hz,
+                resonance_q if resonance_q is not None else SET_RESONANCE_Q,
+            )
+        self.person = drawn
+        self._follow = _follow
         p = self.person
         self._breathing = breathing
         self._spontaneous = SpontaneousBreathing(p, breath_rng, start_s=start_s)
@@ -255,7 +355,7 @@ class HeartModel:
         self._join = 0.0
         self._depth_dev = 0.0
         self._lag_dev = 0.0
-        self.volume = self._volume(start_s)
+        self.volume = self._volume_followed(start_s)
         """The person's lung volume at ``t_s`` (0..1)."""
         self._hr = self._rate_now()
         self._threshold = self._next_threshold()
@@ -282,15 +382,31 @@ class HeartModel:
         w = self._join
         return (1.0 - w) * spont + w * (0.9 + self._depth_dev) * guide
 
+    def _volume_followed(self, t_s: float) -> float:
+        """The person's lung volume; a following person mixes in the lagged leader's."""
+        own = self._volume(t_s)
+        f = self._follow
+        if f is None:
+            return own
+        return (1.0 - f.coupling) * own + f.coupling * f.lagged[0]
+
+    @property
+    def hr_dev_bpm(self) -> float:
+        """The person's own heart-rate fluctuation now: drift + vagal gating + baroreflex, bpm."""
+        return self._drift + self._vagal + self._c * self._x2
+
     def _rate_now(self) -> float:
         p = self.person
-        return p.hr_rest_bpm + self._drift + self._vagal + self._c * self._x2
+        f = self._follow
+        if f is None:
+            return p.hr_rest_bpm + self._drift + self._vagal + self._c * self._x2
+        return p.hr_rest_bpm + (1.0 - f.coupling) * self.hr_dev_bpm + f.coupling * f.lagged[1]
 
     def _step(self) -> None:
         """Advance all states by one step."""
         p = self.person
         t = self.t_s + STEP_S
-        v = self._volume(t)
+        v = self._volume_followed(t)
         self.volume = v
         drive = v - 0.5
         # Baroreflex resonator: breathing (gain set so a full breath at f0 swings
@@ -318,19 +434,23 @@ class HeartModel:
         """
         out: list[float] = []
         while self.t_s + STEP_S <= t_s + 1e-12:
-            t0 = self.t_s
-            hr0 = self._hr
-            self._step()
-            inc = 0.5 * (hr0 + self._hr) / 60.0 * STEP_S
-            pulse = self._pulse + inc
-            while pulse >= self._threshold:
-                pulse -= self._threshold
-                # Fraction of the step at which the threshold was crossed.
-                frac = 1.0 - pulse / inc
-                out.append(t0 + frac * STEP_S)
-                self._threshold = self._next_threshold()
-            self._pulse = pulse
+            self._advance(out)
         return out
+
+    def _advance(self, out: list[float]) -> None:
+        """One model step; the beats that fell in it are appended to ``out``."""
+        t0 = self.t_s
+        hr0 = self._hr
+        self._step()
+        inc = 0.5 * (hr0 + self._hr) / 60.0 * STEP_S
+        pulse = self._pulse + inc
+        while pulse >= self._threshold:
+            pulse -= self._threshold
+            # Fraction of the step at which the threshold was crossed.
+            frac = 1.0 - pulse / inc
+            out.append(t0 + frac * STEP_S)
+            self._threshold = self._next_threshold()
+        self._pulse = pulse
 
 
 def simulate_rr(
@@ -339,6 +459,8 @@ def simulate_rr(
     seed: int | None = None,
     breathing: Breathing | None = None,
     person: Person | None = None,
+    resonance_rate_per_min: float | None = None,
+    resonance_q: float | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Beats of a simulated person at rest, without strap, payloads or artifacts.
 
@@ -348,6 +470,8 @@ def simulate_rr(
         breathing: Breathing guide (lung volume 0..1 at a session time), or None for
             spontaneous breathing at 12-15/min.
         person: Override the person drawn from the seed.
+        resonance_rate_per_min: Set the resonance rate, breaths/min (see :class:`HeartModel`).
+        resonance_q: Set the resonance's quality factor (see :class:`HeartModel`).
 
     Returns:
         ``(t_s, rr_ms)``: the time of each beat (end of its interval) and its RR interval
@@ -356,12 +480,260 @@ def simulate_rr(
     Raises:
         ValueError: ``duration_s`` is not a positive finite number.
     """
-    import numpy as np
-
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ValueError(f"duration_s must be a positive number of seconds, got {duration_s!r}")
-    model = HeartModel(seed, breathing=breathing, person=person)
-    beats = model.beats_until(duration_s)
+    model = HeartModel(
+        seed,
+        breathing=breathing,
+        person=person,
+        resonance_rate_per_min=resonance_rate_per_min,
+        resonance_q=resonance_q,
+    )
+    return _as_rr(model.beats_until(duration_s))
+
+
+def _as_rr(beats: list[float]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    import numpy as np
+
     t = np.asarray(beats, dtype=np.float64)
     # The first beat has no predecessor: drop it, as a strap does.
     return t[1:], np.diff(t) * 1000.0
+
+
+_T = TypeVar("_T")
+PerPerson = tuple[Breathing | None, Breathing | None]
+"""Person A's and person B's breathing guides (None: spontaneous breathing)."""
+
+
+def _per_person(value: _T | tuple[_T, _T], name: str) -> tuple[_T, _T]:
+    """``(A's, B's)``: a pair as given, or one value for both."""
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be one value for both people or a pair (A, B), got {value!r}")
+        return value[0], value[1]
+    return value, value
+
+
+def _check_coupling(coupling: float, lag_s: float | None) -> None:
+    if not (isinstance(coupling, (int, float)) and math.isfinite(coupling) and 0.0 <= coupling <= 1.0):
+        raise ValueError(f"coupling must be 0 to 1, got {coupling!r}")
+    if lag_s is not None and not (math.isfinite(lag_s) and STEP_S <= lag_s <= 10.0):
+        raise ValueError(f"lag_s must be {STEP_S:g} to 10 seconds or None, got {lag_s!r}")
+
+
+class PairModel:
+    """Two simulated people stepped together at 10 Hz; person B may follow person A.
+
+    Person A is exactly the single person of the same seed (``HeartModel(seed)``: same
+    constants, same beats, whatever B does: A never reads B). Person B is drawn from a
+    child seed sequence of the seed (spawn key 0xB), so B is another plausible person.
+
+    Coupling (c = ``coupling``, d = ``lag_s``), applied at every model step:
+
+    * breathing: B's lung volume is ``(1 - c)·v_B + c·v_A(t - d)``, where ``v_B`` is what
+      B would breathe alone (spontaneously, or following B's guide) and ``v_A(t - d)`` is
+      A's lung volume d seconds earlier: B breathes with A;
+    * heart: B's heart rate is ``rest_B + (1 - c)·f_B + c·f_A(t - d)``, where ``f`` is a
+      person's own heart-rate fluctuation (slow drift + respiratory gating + baroreflex,
+      bpm around their resting rate): B's heart rhythm follows A's.
+
+    So with c = 0.8, B's heart-rate fluctuation is mostly A's, d seconds later (positive
+    lag: B follows A, the sign convention of :mod:`vagal.hrv.synchrony`); with c = 0 the two
+    are independent. d is drawn per seed from :data:`PAIR_LAG_RANGE_S` (2-4 s) and
+    rounded to the 0.1 s model step.
+
+    Args:
+        seed: Seed (a whole number, a SeedSequence, or None for a new pair each time).
+        breathing: One guide for both (lung volume 0..1 at a session time, e.g.
+            ``Pacer.volume_at``), a pair ``(guide_A, guide_B)`` (each may be None), or None
+            (both breathe spontaneously).
+        coupling: How strongly B follows A, 0..1.
+        lag_s: B's lag behind A, seconds (0.1-10); None: drawn from the seed.
+        resonance_rate_per_min: One resonance rate for both, a pair, or None (as drawn);
+            see :class:`HeartModel`.
+        start_s: Session time at which both start.
+
+    Raises:
+        ValueError: A parameter is out of range.
+    """
+
+    def __init__(
+        self,
+        seed: int | np.random.SeedSequence | None = None,
+        *,
+        breathing: Breathing | PerPerson | None = None,
+        coupling: float = 0.0,
+        lag_s: float | None = None,
+        resonance_rate_per_min: float | tuple[float | None, float | None] | None = None,
+        start_s: float = 0.0,
+    ) -> None:
+        import numpy as np
+
+        _check_coupling(coupling, lag_s)
+        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        self.seed_sequences = (
+            seq,
+            np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _PERSON_B_KEY)),
+        )
+        """Person A's and person B's seed sequences (their straps derive their artifacts from them)."""
+        pair_rng = np.random.default_rng(
+            np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _COUPLING_KEY))
+        )
+        drawn_lag = float(pair_rng.uniform(*PAIR_LAG_RANGE_S))
+        lag_steps = max(1, round((lag_s if lag_s is not None else drawn_lag) / STEP_S))
+        self.coupling = float(coupling)
+        """How strongly B follows A (0..1)."""
+        self.lag_s = round(lag_steps * STEP_S, 6)
+        """B's lag behind A, seconds (a whole number of 0.1 s steps)."""
+        br_a, br_b = _per_person(breathing, "breathing")
+        rf_a, rf_b = _per_person(resonance_rate_per_min, "resonance_rate_per_min")
+        self.a = HeartModel(
+            self.seed_sequences[0],
+            breathing=br_a,
+            start_s=start_s,
+            resonance_rate_per_min=rf_a,
+        )
+        """Person A (leads)."""
+        self._follow = _Follow(self.coupling, lag_steps, self.a.volume, self.a.hr_dev_bpm)
+        self.b = HeartModel(
+            self.seed_sequences[1],
+            breathing=br_b,
+            start_s=start_s,
+            resonance_rate_per_min=rf_b,
+            _follow=self._follow,
+        )
+        """Person B (follows A by ``coupling``)."""
+        self._queues: tuple[list[tuple[float, float]], list[tuple[float, float]]] = ([], [])
+        """Each person's beats not yet returned, with the model time at the end of their step."""
+
+    @property
+    def t_s(self) -> float:
+        """Session time both models have reached."""
+        return self.a.t_s
+
+    def _advance_to(self, t_s: float) -> None:
+        qa, qb = self._queues
+        beats: list[float] = []
+        while self.a.t_s + STEP_S <= t_s + 1e-12:
+            self.a._advance(beats)
+            qa.extend((b, self.a.t_s) for b in beats)
+            beats.clear()
+            self._follow.push(self.a.volume, self.a.hr_dev_bpm)
+            self.b._advance(beats)
+            qb.extend((b, self.b.t_s) for b in beats)
+            beats.clear()
+
+    def beats_until(self, person: int, t_s: float) -> list[float]:
+        """Step both people up to ``t_s``; return person ``person``'s beats (0: A, 1: B) up
+        to ``t_s`` that were not returned before (the other person's are kept for them).
+
+        Exactly the beats a single :class:`HeartModel` would return for the same calls: those
+        of the model steps that end by ``t_s``, even when the other person's strap has
+        already stepped the pair further."""
+        if person not in (0, 1):
+            raise ValueError(f"person must be 0 (A) or 1 (B), got {person!r}")
+        self._advance_to(t_s)
+        queue = self._queues[person]
+        n = 0
+        while n < len(queue) and queue[n][1] <= t_s + 1e-12:
+            n += 1
+        out = [b for b, _ in queue[:n]]
+        del queue[:n]
+        return out
+
+    def heart(self, person: int, *, start_s: float | None = None) -> PairedHeart:
+        """One person's heart as a :class:`Heart` (what a simulated strap takes).
+
+        Args:
+            person: 0 (A) or 1 (B).
+            start_s: Beats before this time are never returned (a strap that starts later
+                does not see them); None: from the pair's start.
+        """
+        if person not in (0, 1):
+            raise ValueError(f"person must be 0 (A) or 1 (B), got {person!r}")
+        return PairedHeart(self, person, start_s)
+
+
+class PairedHeart:
+    """One person of a :class:`PairModel`, seen as a single :class:`Heart`."""
+
+    def __init__(self, pair: PairModel, person: int, start_s: float | None) -> None:
+        self._pair = pair
+        self.person_index = person
+        """0 (A) or 1 (B)."""
+        self._model = pair.a if person == 0 else pair.b
+        self._start_s = start_s
+
+    @property
+    def person(self) -> Person:
+        """The person's constants."""
+        return self._model.person
+
+    @property
+    def hr_bpm(self) -> float:
+        """The continuous heart rate at the pair's current time."""
+        return self._model.hr_bpm
+
+    def beats_until(self, t_s: float) -> list[float]:
+        """This person's beats up to ``t_s`` not returned before."""
+        beats = self._pair.beats_until(self.person_index, t_s)
+        if self._start_s is not None:
+            beats = [b for b in beats if b >= self._start_s]
+        return beats
+
+
+@dataclass(frozen=True, slots=True)
+class PairBeats:
+    """Both people's beats from :func:`simulate_pair_rr` and the truth of their coupling."""
+
+    a: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    """Person A's ``(t_s, rr_ms)``."""
+    b: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    """Person B's ``(t_s, rr_ms)``."""
+    coupling: float
+    """How strongly B follows A (0..1)."""
+    lag_s: float
+    """B's lag behind A, seconds (positive: B follows A)."""
+    people: tuple[Person, Person]
+    """A's and B's constants."""
+
+
+def simulate_pair_rr(
+    duration_s: float,
+    *,
+    seed: int | None = None,
+    breathing: Breathing | PerPerson | None = None,
+    coupling: float = 0.0,
+    lag_s: float | None = None,
+    resonance_rate_per_min: float | tuple[float | None, float | None] | None = None,
+) -> PairBeats:
+    """Beats of two simulated people at rest (no strap, no artifacts); see :class:`PairModel`.
+
+    Args:
+        duration_s: Session seconds to simulate (> 0).
+        seed: Seed; the same seed gives the same pair and beats. Person A's beats are
+            exactly ``simulate_rr(duration_s, seed=seed, breathing=guide_A)``'s.
+        breathing: One guide for both, a pair ``(guide_A, guide_B)``, or None.
+        coupling: How strongly B follows A, 0..1.
+        lag_s: B's lag behind A, seconds; None: drawn from the seed (2-4 s).
+        resonance_rate_per_min: One resonance rate for both, a pair, or None (as drawn).
+
+    Returns:
+        :class:`PairBeats`: each person's ``(t_s, rr_ms)`` (exact floats, the first beat
+        dropped as a strap does) and the coupling's truth.
+
+    Raises:
+        ValueError: ``duration_s`` is not a positive number, or a parameter is out of range.
+    """
+    if not (math.isfinite(duration_s) and duration_s > 0):
+        raise ValueError(f"duration_s must be a positive number of seconds, got {duration_s!r}")
+    pair = PairModel(
+        seed,
+        breathing=breathing,
+        coupling=coupling,
+        lag_s=lag_s,
+        resonance_rate_per_min=resonance_rate_per_min,
+    )
+    a = pair.beats_until(0, duration_s)
+    b = pair.beats_until(1, duration_s)
+    return PairBeats(_as_rr(a), _as_rr(b), pair.coupling, pair.lag_s, (pair.a.person, pair.b.person))

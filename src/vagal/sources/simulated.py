@@ -36,6 +36,11 @@ same with and without them (each part draws from its own child generator).
 
 Synchronous paths for tests and benchmarks: :func:`vagal.sources.physiology.simulate_rr`
 (beats as arrays) and :func:`iter_notifications` (``(t_s, payload)`` pairs).
+
+Two people (:class:`SimulatedPair`): two simulated straps on one
+:class:`vagal.sources.physiology.PairModel`, each its own :class:`SimulatedSource` (its
+own decoder, artifacts and gaps, as two Bluetooth straps are two sources), and
+:meth:`SimulatedPair.iter_notifications` for ``(person, t_s, payload)`` in time order.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -54,7 +59,7 @@ from vagal.events import DeviceInfo, Event, Gap, SourceState
 from vagal.gatt import encode_heart_rate_measurement, rr_ms_to_raw
 from vagal.sources.base import ClosesOnExit, SourceStats, sleep_until_or
 from vagal.sources.decode import PayloadDecoder
-from vagal.sources.physiology import Breathing, HeartModel
+from vagal.sources.physiology import Breathing, Heart, HeartModel, PairModel, PerPerson
 
 if TYPE_CHECKING:
     import numpy as np
@@ -170,6 +175,11 @@ class _Poisson:
         )
 
 
+def _check_seed(seed: object) -> None:
+    if seed is not None and not (isinstance(seed, int) and seed >= 0):
+        raise ValueError(f"seed must be a whole number >= 0 or None, got {seed!r}")
+
+
 class SimulatedStrap:
     """The strap's output as a plain, synchronous iterator (no asyncio, no clock).
 
@@ -180,6 +190,18 @@ class SimulatedStrap:
         start_s: Session time of the first notification interval's start.
         notify_interval_s: Time between notifications.
         contact_supported: Report sensor contact (True) or "not supported" (False).
+        resonance_rate_per_min: Set the person's resonance rate, breaths/min (see
+            :class:`vagal.sources.physiology.HeartModel`); None: as drawn from the seed.
+        heart: Wear the strap on this heart (e.g. one person of a
+            :class:`vagal.sources.physiology.PairModel`) instead of a person drawn from
+            ``seed``; then ``seed`` only seeds the artifacts, and ``breathing`` and
+            ``resonance_rate_per_min`` must be None (the heart has its own).
+        seed_sequence: Seed the artifacts from this sequence instead of ``seed`` (a pair
+            gives each person's strap their own).
+
+    Raises:
+        ValueError: A parameter is out of range, or ``heart`` comes with a breathing guide
+            or a resonance rate.
     """
 
     def __init__(
@@ -191,18 +213,27 @@ class SimulatedStrap:
         start_s: float = 0.0,
         notify_interval_s: float = DEFAULT_NOTIFY_INTERVAL_S,
         contact_supported: bool = True,
+        resonance_rate_per_min: float | None = None,
+        heart: Heart | None = None,
+        seed_sequence: np.random.SeedSequence | None = None,
     ) -> None:
         import numpy as np
 
         if not (math.isfinite(notify_interval_s) and 0.1 <= notify_interval_s <= 5.0):
             raise ValueError(f"notify_interval_s must be 0.1 to 5 seconds, got {notify_interval_s!r}")
-        if seed is not None and not (isinstance(seed, int) and seed >= 0):
-            raise ValueError(f"seed must be a whole number >= 0 or None, got {seed!r}")
-        seq = np.random.SeedSequence(seed)
+        _check_seed(seed)
+        seq = seed_sequence if seed_sequence is not None else np.random.SeedSequence(seed)
         # The heart is exactly simulate_rr's for the same seed; the artifacts draw from a
         # separate stream of the same entropy, so switching them on changes no beat.
-        self.heart = HeartModel(seq, breathing=breathing, start_s=start_s)
-        artifact_seq = np.random.SeedSequence(seq.entropy, spawn_key=(0xA27,))
+        if heart is not None:
+            if breathing is not None or resonance_rate_per_min is not None:
+                raise ValueError("a strap worn on a given heart takes no breathing guide or resonance rate")
+            self.heart: Heart = heart
+        else:
+            self.heart = HeartModel(
+                seq, breathing=breathing, start_s=start_s, resonance_rate_per_min=resonance_rate_per_min
+            )
+        artifact_seq = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 0xA27))
         self.artifacts = artifacts or SimArtifacts()
         self.contact_supported = contact_supported
         self.notify_interval_s = notify_interval_s
@@ -320,6 +351,7 @@ def iter_notifications(
     breathing: Breathing | None = None,
     artifacts: SimArtifacts | None = None,
     contact_supported: bool = True,
+    resonance_rate_per_min: float | None = None,
 ) -> Iterator[tuple[float, bytes]]:
     """``(t_s, payload)`` for every notification in ``duration_s`` (drop-outs are silence).
 
@@ -329,12 +361,17 @@ def iter_notifications(
         breathing: Breathing guide, or None.
         artifacts: Artifact rates, or None.
         contact_supported: Whether the strap reports sensor contact.
+        resonance_rate_per_min: Set the person's resonance rate (breaths/min), or None.
 
     Yields:
         Arrival time and the exact payload bytes.
     """
     strap = SimulatedStrap(
-        seed=seed, breathing=breathing, artifacts=artifacts, contact_supported=contact_supported
+        seed=seed,
+        breathing=breathing,
+        artifacts=artifacts,
+        contact_supported=contact_supported,
+        resonance_rate_per_min=resonance_rate_per_min,
     )
     for item in strap:
         if item.t_s > duration_s:
@@ -356,6 +393,11 @@ class SimulatedSource(ClosesOnExit):
         artifacts: Artifact rates (``SimArtifacts.typical()`` for the demo), or None.
         contact_supported: Report sensor contact (default) or "not supported" (Polar-like).
         notify_interval_s: Time between notifications.
+        resonance_rate_per_min: Set the person's resonance rate (breaths/min), or None.
+        strap_factory: Build the strap from the session time at which iteration starts
+            (a :class:`SimulatedPair` gives each person's); None: a :class:`SimulatedStrap`
+            from the arguments above.
+        device_name: The name in the :class:`vagal.events.DeviceInfo` event.
 
     Raises:
         ValueError: ``duration_s`` is not positive.
@@ -371,10 +413,16 @@ class SimulatedSource(ClosesOnExit):
         artifacts: SimArtifacts | None = None,
         contact_supported: bool = True,
         notify_interval_s: float = DEFAULT_NOTIFY_INTERVAL_S,
+        resonance_rate_per_min: float | None = None,
+        strap_factory: Callable[[float], SimulatedStrap] | None = None,
+        device_name: str = "Simulated strap",
     ) -> None:
         if duration_s is not None and not (duration_s > 0):
             raise ValueError(f"duration_s must be > 0 seconds or None, got {duration_s!r}")
         self.seed = seed
+        self.resonance_rate_per_min = resonance_rate_per_min
+        self.device_name = device_name
+        self._strap_factory = strap_factory
         self.clock: Clock = clock if clock is not None else MonotonicClock()
         self.duration_s = duration_s
         self.breathing = breathing
@@ -407,21 +455,25 @@ class SimulatedSource(ClosesOnExit):
         t0 = self.clock.now()
         end_s = t0 + self.duration_s if self.duration_s is not None else math.inf
         yield SourceState(t0, "connecting", "starting the simulated strap")
-        strap = SimulatedStrap(
-            seed=self.seed,
-            breathing=self.breathing,
-            artifacts=self.artifacts,
-            start_s=t0,
-            notify_interval_s=self.notify_interval_s,
-            contact_supported=self.contact_supported,
-        )
+        if self._strap_factory is not None:
+            strap = self._strap_factory(t0)
+        else:
+            strap = SimulatedStrap(
+                seed=self.seed,
+                breathing=self.breathing,
+                artifacts=self.artifacts,
+                start_s=t0,
+                notify_interval_s=self.notify_interval_s,
+                contact_supported=self.contact_supported,
+                resonance_rate_per_min=self.resonance_rate_per_min,
+            )
         self.strap = strap
         self.decoder.reset(t0)
         yield SourceState(t0, "connected")
         yield DeviceInfo(
             t0,
             kind="simulator",
-            name="Simulated strap",
+            name=self.device_name,
             manufacturer="vagal",
             model="simulated person",
             firmware=__version__,
@@ -464,3 +516,174 @@ class SimulatedSource(ClosesOnExit):
             self.stats.gap_s += t_end - down_since
             yield Gap(down_since, t_end, "disconnected")
         yield SourceState(t_end, "ended")
+
+
+PAIR_DEVICE_NAMES: Final = ("Simulated strap A", "Simulated strap B")
+"""The :class:`vagal.events.DeviceInfo` names of a simulated pair's straps."""
+
+
+class SimulatedPair:
+    """Two simulated people, each wearing a simulated strap, on one shared physiology.
+
+    The physiology is a :class:`vagal.sources.physiology.PairModel` (person A leads,
+    person B follows by ``coupling`` with a lag of ``lag_s``), created when the first strap
+    starts. Each person's strap is a :class:`SimulatedStrap` with its own artifacts, seeded
+    from that person's own seed sequence; person A's strap sends exactly what a single
+    simulated strap of the same seed sends.
+
+    Two ways to stream:
+
+    * :meth:`sources`: two :class:`SimulatedSource` objects, one per person, each a
+      :class:`vagal.sources.base.BeatSource` with its own decoder, drop-outs and gaps, as
+      two Bluetooth straps are two sources. Their events carry no person id (the event
+      types have none yet): the caller knows which source is which person.
+    * :meth:`iter_notifications`: ``(person, t_s, payload)`` for both straps in time order,
+      synchronously (tests, benchmarks, headless runs).
+
+    Args:
+        seed: Seed for a reproducible pair; None: a new pair each time.
+        breathing: One guide for both, a pair ``(guide_A, guide_B)``, or None.
+        coupling: How strongly B follows A, 0..1.
+        lag_s: B's lag behind A, seconds; None: drawn from the seed (2-4 s).
+        resonance_rate_per_min: One resonance rate for both, a pair, or None (as drawn).
+        artifacts: One :class:`SimArtifacts` for both straps, a pair, or None (clean).
+        contact_supported: Whether the straps report sensor contact.
+        notify_interval_s: Time between each strap's notifications.
+
+    Raises:
+        ValueError: A parameter is out of range.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        breathing: Breathing | PerPerson | None = None,
+        coupling: float = 0.0,
+        lag_s: float | None = None,
+        resonance_rate_per_min: float | tuple[float | None, float | None] | None = None,
+        artifacts: SimArtifacts | tuple[SimArtifacts | None, SimArtifacts | None] | None = None,
+        contact_supported: bool = True,
+        notify_interval_s: float = DEFAULT_NOTIFY_INTERVAL_S,
+    ) -> None:
+        _check_seed(seed)
+        self.seed = seed
+        self.breathing = breathing
+        self.coupling = coupling
+        self.resonance_rate_per_min = resonance_rate_per_min
+        if isinstance(artifacts, tuple):
+            if len(artifacts) != 2:
+                raise ValueError(
+                    f"artifacts must be one SimArtifacts for both straps or a pair, got {artifacts!r}"
+                )
+            self.artifacts: tuple[SimArtifacts | None, SimArtifacts | None] = artifacts
+        else:
+            self.artifacts = (artifacts, artifacts)
+        self.contact_supported = contact_supported
+        self.notify_interval_s = notify_interval_s
+        self._lag_s = lag_s
+        # Build once now to check the parameters and learn the lag; the straps use a fresh
+        # one from the session time at which the first of them starts.
+        probe = PairModel(
+            seed,
+            breathing=breathing,
+            coupling=coupling,
+            lag_s=lag_s,
+            resonance_rate_per_min=resonance_rate_per_min,
+        )
+        self.lag_s = probe.lag_s
+        """B's lag behind A, seconds (positive: B follows A)."""
+        self.model: PairModel | None = None
+        """The shared physiology, once the first strap started."""
+        self.straps: list[SimulatedStrap | None] = [None, None]
+        """Each person's strap once started (its ``injected`` lists the artifacts)."""
+
+    def _model_from(self, start_s: float) -> PairModel:
+        if self.model is None:
+            self.model = PairModel(
+                self.seed,
+                breathing=self.breathing,
+                coupling=self.coupling,
+                lag_s=self._lag_s,
+                resonance_rate_per_min=self.resonance_rate_per_min,
+                start_s=start_s,
+            )
+        return self.model
+
+    def strap(self, person: int, start_s: float = 0.0) -> SimulatedStrap:
+        """Person ``person``'s strap (0: A, 1: B), starting at session time ``start_s``.
+
+        The shared physiology starts with the first strap asked for; a strap that starts
+        later sees no beat from before its start.
+
+        Raises:
+            ValueError: ``person`` is not 0 or 1, or this person's strap was already made.
+        """
+        if person not in (0, 1):
+            raise ValueError(f"person must be 0 (A) or 1 (B), got {person!r}")
+        if self.straps[person] is not None:
+            raise ValueError(f"the strap of person {person} was already started; make a new SimulatedPair")
+        model = self._model_from(start_s)
+        strap = SimulatedStrap(
+            artifacts=self.artifacts[person],
+            start_s=start_s,
+            notify_interval_s=self.notify_interval_s,
+            contact_supported=self.contact_supported,
+            heart=model.heart(person, start_s=start_s),
+            seed_sequence=model.seed_sequences[person],
+        )
+        self.straps[person] = strap
+        return strap
+
+    def sources(
+        self, *, clock: Clock | None = None, duration_s: float | None = None
+    ) -> tuple[SimulatedSource, SimulatedSource]:
+        """Each person's strap as a :class:`SimulatedSource` (A's, B's), on one clock.
+
+        A pair streams once: each source can be iterated once (make a new
+        :class:`SimulatedPair` for another run with the same seed).
+
+        Args:
+            clock: The session clock both use (a ``VirtualClock`` for as fast as possible);
+                None: one ``MonotonicClock()`` shared by both.
+            duration_s: Stop both after this much session time (None: until ``close()``).
+        """
+        shared: Clock = clock if clock is not None else MonotonicClock()
+
+        def source(person: int) -> SimulatedSource:
+            return SimulatedSource(
+                clock=shared,
+                duration_s=duration_s,
+                strap_factory=lambda t0: self.strap(person, t0),
+                device_name=PAIR_DEVICE_NAMES[person],
+                contact_supported=self.contact_supported,
+                notify_interval_s=self.notify_interval_s,
+            )
+
+        return source(0), source(1)
+
+    def iter_notifications(self, duration_s: float) -> Iterator[tuple[int, float, bytes]]:
+        """``(person, t_s, payload)`` of both straps up to ``duration_s``, in time order.
+
+        At equal times person A comes first. Drop-outs are silence, as in
+        :func:`iter_notifications`.
+        """
+        straps = (self.strap(0), self.strap(1))
+        pending: list[Notification | None] = [None, None]
+
+        def next_of(person: int) -> Notification | None:
+            for item in straps[person]:
+                if item.t_s > duration_s:
+                    return None
+                if isinstance(item, Notification):
+                    return item
+            return None  # pragma: no cover - a strap never ends
+
+        pending = [next_of(0), next_of(1)]
+        while pending[0] is not None or pending[1] is not None:
+            a, b = pending
+            person = 0 if b is None or (a is not None and a.t_s <= b.t_s) else 1
+            item = pending[person]
+            assert item is not None
+            yield person, item.t_s, item.data
+            pending[person] = next_of(person)
