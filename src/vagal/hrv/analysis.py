@@ -8,14 +8,13 @@ the reason in plain words. ``HrvResult.to_dict()`` is exactly what ``vagal analy
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr, implausible_reason
+from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr, implausible_reason, stretches
 from vagal.hrv.artifacts import correct_artifacts, detect_artifacts
 from vagal.hrv.coherence import mean_coherence
 from vagal.hrv.nonlinear import (
@@ -29,15 +28,11 @@ from vagal.hrv.nonlinear import (
     sample_entropy,
 )
 from vagal.hrv.spectral import (
-    DEFAULT_FS_HZ,
-    DEFAULT_SEGMENT_S,
+    MIN_STRETCH_S,
     BandPowers,
-    _nfft,
-    _segment_length,
     band_powers,
     psd_lomb,
-    psd_welch,
-    resample,
+    welch_over_stretches,
 )
 from vagal.hrv.time_domain import time_domain
 
@@ -56,8 +51,8 @@ of clean beats once the strap's settling seconds after connecting are left out (
 own 5-minute recordings hold about 4.9 min); 15 s less changes the lowest VLF frequency
 the record resolves by under 0.0002 Hz, so refusing it would blank VLF on every such
 session for nothing."""
-MIN_SEGMENT_S: Final = 30.0
-"""Stretches between gaps shorter than this do not enter the Welch spectrum."""
+MIN_SEGMENT_S: Final = MIN_STRETCH_S
+"""Stretches between gaps shorter than this (30 s) do not enter the Welch spectrum."""
 
 JSON_KEYS: Final = (
     "n_beats",
@@ -159,9 +154,10 @@ class HrvResult:
     psd_method: str = "welch"
     """The spectral estimator used: "welch" or "lomb"."""
     psd_f_hz: FloatArray = field(default_factory=_empty_f)
-    """Frequencies of the spectrum the band powers come from (for plots)."""
+    """Frequencies of the spectrum the band powers come from, Hz (the report draws it); empty
+    when no spectrum could be computed (no stretch of 30 s between gaps)."""
     psd_ms2_per_hz: FloatArray = field(default_factory=_empty_f)
-    """The spectrum itself, ms²/Hz."""
+    """That spectrum, ms²/Hz: Welch averaged over the stretches, or Lomb–Scargle."""
     nn_ms: FloatArray = field(default_factory=_empty_f)
     """The NN series analysed (after correction)."""
     nn_t_s: FloatArray = field(default_factory=_empty_f)
@@ -189,39 +185,13 @@ def _duration_s(rr: FloatArray, t: FloatArray) -> float:
     return float(t[-1] - (t[0] - first / 1000.0))
 
 
-def _segments(breaks: BoolArray) -> list[tuple[int, int]]:
-    cuts = np.concatenate(([0], np.flatnonzero(breaks[1:]) + 1, [breaks.size]))
-    return [(int(a), int(z)) for a, z in itertools.pairwise(cuts) if z > a]
-
-
 def _welch_gapped(t: FloatArray, nn: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray, float]:
-    """Welch PSD averaged over the stretches between gaps (weighted by their length).
+    """Welch PSD averaged over the stretches between gaps (``welch_over_stretches``).
 
     Returns ``(f_hz, p, span_s)``: span_s is the time covered by the stretches used.
     """
-    pieces: list[FloatArray] = []
-    span_s = 0.0
-    for a, z in _segments(breaks):
-        tg, xg = resample(t[a:z], nn[a:z], DEFAULT_FS_HZ)
-        if tg.size and (tg[-1] - tg[0]) >= MIN_SEGMENT_S:
-            pieces.append(xg)
-            span_s += _duration_s(nn[a:z], t[a:z])
-    if not pieces:
-        return _empty_f(), _empty_f(), 0.0
-    target = round(DEFAULT_SEGMENT_S * DEFAULT_FS_HZ)
-    nfft = max(_nfft(_segment_length(p.size, target)) for p in pieces)
-    acc: FloatArray | None = None
-    f: FloatArray = _empty_f()
-    total = 0
-    for xg in pieces:
-        f, p = psd_welch(xg, DEFAULT_FS_HZ, nfft=nfft)
-        if f.size == 0:
-            continue
-        acc = p * xg.size if acc is None else acc + p * xg.size
-        total += xg.size
-    if acc is None:
-        return _empty_f(), _empty_f(), 0.0
-    return f, acc / total, span_s
+    f, p, used = welch_over_stretches(t, nn, breaks, min_stretch_s=MIN_SEGMENT_S)
+    return f, p, sum(_duration_s(nn[a:z], t[a:z]) for a, z in used)
 
 
 def analyze_rr(
@@ -306,7 +276,8 @@ def analyze_rr(
         f, p, span_s = _welch_gapped(tn, nn, bn)
     else:
         f, p = psd_lomb(tn, nn)
-        span_s = max((_duration_s(nn[a:z], tn[a:z]) for a, z in _segments(bn)), default=0.0)
+        span_s = max((_duration_s(nn[a:z], tn[a:z]) for a, z in stretches(bn)), default=0.0)
+    common["psd_f_hz"], common["psd_ms2_per_hz"] = f, p  # the very spectrum of the band powers
     bp: BandPowers | None = band_powers(f, p) if f.size else None
     for k, need in _NEEDS_S.items():
         if span_s < need * LENGTH_GRACE:
