@@ -136,7 +136,7 @@ class HrvResult:
     dfa_alpha1: float
     dfa_alpha2: float
     coherence: float
-    """Mean coherence ratio over 64 s windows every 5 s (peak ratio, METHODS.md §6.1)."""
+    """Mean coherence ratio over 64 s windows at most 5 s apart (peak ratio, METHODS.md §6.1)."""
     reasons: dict[str, str] = field(default_factory=dict)
     """Why a metric is NaN (None in JSON), keyed by its JSON name, in plain words."""
     mean_inst_hr_bpm: float = NAN
@@ -312,7 +312,7 @@ def analyze_rr(
                 f"needs at least {need} beats" if nn.size < need else "undefined here (constant RR)"
             )
 
-    # Coherence: the mean of the 64 s ratios, every 5 s.
+    # Coherence: the mean of the 64 s ratios, at most 5 s apart.
     coherence, cr = mean_coherence(tn, nn, breaks=bn)
     if coherence is not None:
         values["coherence"] = coherence

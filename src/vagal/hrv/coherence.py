@@ -7,8 +7,9 @@ proprietary 0–16 score.
 
 Per window: the last 64 s of beats, cubic spline at 4 Hz, linear detrend, one Hann
 periodogram zero-padded to 2048 points (≈ 0.002 Hz spacing). For a whole record,
-:func:`coherence_series` computes the same on every 64 s window ending every 5 s, in
-batches of FFTs (a day of beats is ~17,000 windows).
+:func:`coherence_series` computes the same on 64 s windows at most 5 s apart that cover
+every sample of each stretch between gaps, in batches of one matrix product (a day of
+beats is ~17,000 windows).
 """
 
 from __future__ import annotations
@@ -193,6 +194,31 @@ def coherence_from_rr(
     return None if np.isnan(cr) else cr
 
 
+def window_starts(n: int, w: int, step: int) -> npt.NDArray[np.intp]:
+    """First samples of the windows of a record's coherence series: every sample is in one.
+
+    The windows are spread evenly, at most ``step`` samples apart, from the first sample
+    (the first window starts there) to the last (the last window ends there), so that the
+    start of a stretch counts as much as its end. Ending them every ``step`` samples back
+    from the last one, as a live session does, left up to ``step − 1`` samples (4.75 s) at
+    the start of every stretch in no window.
+
+    Args:
+        n: Samples in the stretch (≥ w).
+        w: Window length in samples (≥ 1).
+        step: Largest spacing between window starts, in samples (≥ 1).
+
+    Returns:
+        The start of each window, increasing.
+    """
+    span = n - w
+    k = -(-span // step) + 1  # ⌈span / step⌉ + 1 windows
+    if k == 1:
+        return np.zeros(1, dtype=np.intp)
+    j = np.arange(k, dtype=np.int64)
+    return ((2 * j * span + (k - 1)) // (2 * (k - 1))).astype(np.intp)
+
+
 def coherence_series(
     t_s: npt.ArrayLike,
     rr_ms: npt.ArrayLike,
@@ -202,16 +228,20 @@ def coherence_series(
     step_s: float = DEFAULT_STEP_S,
     fs_hz: float = DEFAULT_FS_HZ,
 ) -> tuple[FloatArray, FloatArray]:
-    """The coherence ratio of every ``window_s`` window ending every ``step_s`` seconds.
+    """The coherence ratio of ``window_s`` windows at most ``step_s`` seconds apart, over the record.
 
-    The record is resampled once (per stretch between gaps); windows never span a gap.
+    The record is resampled once (per stretch between gaps); windows never span a gap. In
+    each stretch the first window starts at the first beat and the last one ends at the
+    last, and the others are spread evenly between (:func:`window_starts`), so no part of a
+    stretch weighs less than another in the mean.
 
     Args:
         t_s: Beat times in seconds.
         rr_ms: NN intervals in ms (plausible values only).
         breaks: ``breaks[i]`` True when a gap precedes beat i.
         window_s: Window length, default 64 s.
-        step_s: Step between window ends, default 5 s.
+        step_s: Largest step between window ends, default 5 s (HeartMath's update interval;
+            a stretch of 64 + 5·j s has windows exactly 5 s apart).
         fs_hz: Resampling rate, default 4 Hz.
 
     Returns:
@@ -238,7 +268,7 @@ def coherence_series(
         tg, xg = resample(ts, rs, fs_hz)
         if tg.size < w:
             continue
-        starts = np.arange(tg.size - w, -1, -step)[::-1]  # the last window ends at the last beat
+        starts = window_starts(tg.size, w, step)
         # beats per window (a window needs MIN_BEATS of them)
         t_first = tg[starts]
         t_last = tg[starts + w - 1]
@@ -258,7 +288,7 @@ def coherence_series(
 def mean_coherence(
     t_s: npt.ArrayLike, rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = None
 ) -> tuple[float | None, FloatArray]:
-    """A record's coherence: the mean of its 64 s ratios every 5 s (METHODS.md §6.1).
+    """A record's coherence: the mean of its 64 s ratios, at most 5 s apart (METHODS.md §6.1).
 
     Returns:
         ``(mean, ratios)``: the mean (None when no window gives a ratio) and the series
