@@ -98,7 +98,7 @@ class Corrected:
 
 def _rolling_qd(x: FloatArray) -> FloatArray:
     """Quartile deviation (Q3 − Q1)/2 of ``x`` over a centred 91-beat window."""
-    from scipy.ndimage import percentile_filter
+    from vagal.hrv._numeric import percentile_filter  # scipy.ndimage's, exactly; no scipy import
 
     w = min(THRESHOLD_WINDOW_BEATS, x.size)
     q1 = percentile_filter(x, 25, size=w, mode="reflect")
@@ -122,7 +122,7 @@ def _classify(
     ``th`` gives the thresholds (Th1, Th2) per beat; by default they are computed from
     ``rr``. Returns the flagged indices by kind and the thresholds used.
     """
-    from scipy.ndimage import median_filter
+    from vagal.hrv._numeric import median_filter  # scipy.ndimage's, exactly; no scipy import
 
     n = rr.size
     drr = np.empty(n)
