@@ -140,7 +140,7 @@ def _live_window(rr0_ms: float, window_s: float, burst_s: float, f_hz: float, wh
     """The beats the engine takes for a window (the last window_s seconds and the beat before),
     beats every rr0_ms (a multiple of the 0.25 s grid, so that beats and grid coincide), with a
     burst in the RR values at the start or the end of that window."""
-    n = int(round(window_s * 1000 / rr0_ms)) + 1
+    n = round(window_s * 1000 / rr0_ms) + 1
     t = 10.0 + np.arange(n) * (rr0_ms / 1000.0)  # t[0] = t[-1] − window_s: the beat before the window
     rr = np.full(n, rr0_ms)
     t0 = t[0] if where == "start" else t[-1] - burst_s

@@ -205,7 +205,7 @@ def test_welch_equals_scipy_on_random_series(n: int, seed: int, nfft_extra: int)
     x = 800 + np.random.default_rng(seed).standard_normal(n) * 50
     nperseg, starts = segment_plan(n, 256)
     nfft = max(nperseg, 64) + nfft_extra
-    f, p = psd_welch(x, FS, segment_s=64.0, detrend="linear", nfft=nfft)
+    _f, p = psd_welch(x, FS, segment_s=64.0, detrend="linear", nfft=nfft)
     ref = np.mean([sp_welch(x[s : s + nperseg], FS, nperseg=nperseg, nfft=nfft, detrend="linear")[1] for s in starts], axis=0)
     np.testing.assert_allclose(p, ref, rtol=1e-9, atol=1e-9 * ref.max())
 

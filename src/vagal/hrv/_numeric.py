@@ -207,7 +207,8 @@ def _mv(p: FloatArray, v: FloatArray) -> FloatArray:
 
 def _inv(p: FloatArray) -> FloatArray:
     det = p[0] * p[3] - p[1] * p[2]
-    return np.stack((p[3], -p[1], -p[2], p[0])) / det
+    out: FloatArray = np.stack((p[3], -p[1], -p[2], p[0])) / det
+    return out
 
 
 def _prev(v: FloatArray) -> FloatArray:

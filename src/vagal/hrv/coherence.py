@@ -95,7 +95,7 @@ def _spectral_basis(w: int, fs_hz: float) -> tuple[FloatArray, FloatArray, int, 
         Σ w² (for the density scaling of the power floor).
     """
     nfft = max(NFFT, 1 << int(np.ceil(np.log2(max(w, 1)))))
-    f = np.fft.rfftfreq(nfft, d=1.0 / fs_hz)
+    f: FloatArray = np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64)
     df = float(f[1] - f[0])
     s_hi = int(np.searchsorted(f, PEAK_SEARCH_HZ[1], side="right"))
     t_hi = int(np.searchsorted(f, TOTAL_BAND_HZ[1], side="left"))
@@ -108,7 +108,7 @@ def _spectral_basis(w: int, fs_hz: float) -> tuple[FloatArray, FloatArray, int, 
     # the detrending projection P = I − 11ᵀ/w − ττᵀ/(τ·τ) is symmetric: x·P·diag(win)·E
     ang = (2.0 * np.pi / nfft) * np.outer(n, np.arange(nb, dtype=np.float64))
     e = np.concatenate((np.cos(ang), -np.sin(ang)), axis=1) * win[:, None]
-    basis = e - e.mean(axis=0, keepdims=True)
+    basis: FloatArray = e - e.mean(axis=0, keepdims=True)
     if tt > 0:
         basis -= np.outer(tau, (tau @ e) / tt)
     return basis, f[:nb].copy(), nb, float(win @ win)

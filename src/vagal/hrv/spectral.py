@@ -213,7 +213,8 @@ def _welch(
     p = acc * (scale / starts.size)
     # one-sided: every bin but 0 (and Nyquist, when nfft is even) holds its negative twin
     p[1 : None if nfft % 2 else -1] *= 2.0
-    return np.fft.rfftfreq(nfft, d=1.0 / fs_hz), p
+    f: FloatArray = np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64)
+    return f, p
 
 
 def psd_welch(
