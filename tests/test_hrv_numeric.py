@@ -229,6 +229,20 @@ def test_rank_filters_equal_ndimage_exactly(x: list[float], size: int, percentil
     size = min(size, a.size)
     assert np.array_equal(nm.percentile_filter(a, percentile, size=size), sp_percentile_filter(a, percentile, size=size, mode="reflect"))
     assert np.array_equal(nm.median_filter(a, size=size), sp_median_filter(a, size=size, mode="reflect"))
+    both = nm.percentile_filters(a, (25.0, percentile), size=size)
+    assert np.array_equal(both[0], sp_percentile_filter(a, 25.0, size=size, mode="reflect"))
+    assert np.array_equal(both[1], sp_percentile_filter(a, percentile, size=size, mode="reflect"))
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.name)
+def test_rank_filters_equal_ndimage_on_real_recordings(path: Path) -> None:
+    """The artifact detector's windows (91 and 11 beats) on the real series and their differences."""
+    rr = load_rr(path)
+    for x in (rr, np.abs(np.diff(rr))):
+        q1, q3 = nm.percentile_filters(x, (25, 75), size=91)
+        assert np.array_equal(q1, sp_percentile_filter(x, 25, size=91, mode="reflect"))
+        assert np.array_equal(q3, sp_percentile_filter(x, 75, size=91, mode="reflect"))
+        assert np.array_equal(nm.median_filter(x, size=11), sp_median_filter(x, size=11, mode="reflect"))
 
 
 def test_rank_filters_name_a_wrong_option() -> None:

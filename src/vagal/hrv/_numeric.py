@@ -23,16 +23,12 @@ The spline's not-a-knot end rows are not dominant, so they are eliminated first 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from vagal.hrv._common import FloatArray
-
-_FILTER_CHUNK: Final = 8192
-"""Rows of the sliding-window view partitioned at once (8192 × 91 doubles ≈ 6 MB)."""
-
 
 # --------------------------------------------------------------------------- tridiagonal
 
@@ -295,16 +291,56 @@ def solve_spd_pentadiagonal(d0: FloatArray, d1: FloatArray, d2: FloatArray, rhs:
 
 
 def _rank_filter(x: FloatArray, size: int, ranks: tuple[int, ...]) -> list[FloatArray]:
-    """The ``ranks``-th smallest of each centred ``size``-window, edges mirrored as ndimage's "reflect"."""
+    """The ``ranks``-th smallest of each centred ``size``-window, edges mirrored as ndimage's "reflect".
+
+    A wavelet matrix over the ranks of the values (Claude, Navarro & Ordóñez 2015) answers every
+    window at once: one level per bit of the rank (⌈log2 U⌉ for U distinct values), each level
+    a stable split of the sequence by that bit and a running count of its zeros; a window's k-th
+    smallest is then found top bit first, keeping, at each level, the part of the window (zeros
+    or ones) that holds it. O(n log U) with whole-array operations, where sorting every window
+    would be O(n·size): about as fast as ndimage's own running filter, and as exact (the values
+    themselves come back, through their ranks).
+    """
     n = x.size
     left = size // 2  # ndimage centres a window of even size one place to the right of the middle
     xp = np.pad(x, (left, size - 1 - left), mode="symmetric")
-    win = np.lib.stride_tricks.sliding_window_view(xp, size)
-    outs = [np.empty(n, dtype=np.float64) for _ in ranks]
-    for a in range(0, n, _FILTER_CHUNK):
-        part = np.partition(win[a : a + _FILTER_CHUNK], ranks, axis=1)
-        for out, k in zip(outs, ranks, strict=True):
-            out[a : a + _FILTER_CHUNK] = part[:, k]
+    values, code = np.unique(xp, return_inverse=True)
+    n_bits = max(int(values.size - 1).bit_length(), 1)
+    m = xp.size
+    it = np.int32 if m < 2**31 - 1 else np.int64  # half the memory traffic of int64 indices
+    cur = code.reshape(-1).astype(it)
+    pos = np.arange(m, dtype=it)
+    zeros_before: list[npt.NDArray[np.signedinteger[Any]]] = []
+    n_zeros: list[int] = []
+    for b in range(n_bits - 1, -1, -1):
+        one = (cur >> b) & 1
+        zb = np.zeros(m + 1, dtype=it)
+        np.cumsum(one ^ 1, out=zb[1:])
+        nz = int(zb[-1])
+        zeros_before.append(zb)
+        n_zeros.append(nz)
+        # stable split: the zeros keep their order at the front, the ones after them
+        dest = zb[:-1] + one * (nz + pos - 2 * zb[:-1])
+        nxt = np.empty_like(cur)
+        nxt[dest] = cur
+        cur = nxt
+    outs = []
+    for k0 in ranks:
+        lo = np.arange(n, dtype=it)
+        hi = lo + size
+        k = np.full(n, k0, dtype=it)
+        val = np.zeros(n, dtype=it)
+        for level, b in enumerate(range(n_bits - 1, -1, -1)):
+            zb, nz = zeros_before[level], n_zeros[level]
+            zl, zh = zb[lo], zb[hi]
+            in_zeros = zh - zl
+            right = (k >= in_zeros).astype(it)
+            k -= right * in_zeros
+            # to the zeros' part: [zl, zh); to the ones': [nz + lo − zl, nz + hi − zh)
+            lo = zl + right * (nz + lo - 2 * zl)
+            hi = zh + right * (nz + hi - 2 * zh)
+            val |= right << b
+        outs.append(values[val])
     return outs
 
 
@@ -317,6 +353,12 @@ def _check(x: npt.ArrayLike, size: int, mode: str) -> FloatArray:
     if not 1 <= size:
         raise ValueError(f"size must be >= 1, got {size=}")
     return a
+
+
+def _rank_of(percentile: float, size: int) -> int:
+    if not 0 <= percentile <= 100:
+        raise ValueError(f"percentile must be in 0..100, got {percentile=}")
+    return size - 1 if percentile == 100 else int(float(size) * percentile / 100.0)
 
 
 def percentile_filter(x: npt.ArrayLike, percentile: float, size: int, mode: str = "reflect") -> FloatArray:
@@ -335,13 +377,22 @@ def percentile_filter(x: npt.ArrayLike, percentile: float, size: int, mode: str 
     Raises:
         ValueError: An option out of range.
     """
+    return percentile_filters(x, (percentile,), size, mode)[0]
+
+
+def percentile_filters(
+    x: npt.ArrayLike, percentiles: tuple[float, ...], size: int, mode: str = "reflect"
+) -> list[FloatArray]:
+    """:func:`percentile_filter` for several percentiles of the same series at once.
+
+    The windows' index is built once for all of them: the quartiles together cost about 60 %
+    of two separate calls.
+    """
     a = _check(x, size, mode)
-    if not 0 <= percentile <= 100:
-        raise ValueError(f"percentile must be in 0..100, got {percentile=}")
+    ranks = tuple(_rank_of(p, size) for p in percentiles)
     if a.size == 0:
-        return a.copy()
-    rank = size - 1 if percentile == 100 else int(float(size) * percentile / 100.0)
-    return _rank_filter(a, size, (rank,))[0]
+        return [a.copy() for _ in ranks]
+    return _rank_filter(a, size, ranks)
 
 
 def median_filter(x: npt.ArrayLike, size: int, mode: str = "reflect") -> FloatArray:

@@ -98,11 +98,10 @@ class Corrected:
 
 def _rolling_qd(x: FloatArray) -> FloatArray:
     """Quartile deviation (Q3 − Q1)/2 of ``x`` over a centred 91-beat window."""
-    from vagal.hrv._numeric import percentile_filter  # scipy.ndimage's, exactly; no scipy import
+    from vagal.hrv._numeric import percentile_filters  # scipy.ndimage's, exactly; no scipy import
 
     w = min(THRESHOLD_WINDOW_BEATS, x.size)
-    q1 = percentile_filter(x, 25, size=w, mode="reflect")
-    q3 = percentile_filter(x, 75, size=w, mode="reflect")
+    q1, q3 = percentile_filters(x, (25, 75), size=w, mode="reflect")
     qd: FloatArray = (q3 - q1) / 2.0
     return qd
 
