@@ -23,7 +23,7 @@ The spline's not-a-knot end rows are not dominant, so they are eliminated first 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -290,57 +290,80 @@ def solve_spd_pentadiagonal(d0: FloatArray, d1: FloatArray, d2: FloatArray, rhs:
 # --------------------------------------------------------------------------- rank filters
 
 
+def _unique_codes(x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """``np.unique(x, return_inverse=True)``, through a plain sort and a search.
+
+    numpy's unique argsorts, which is ten times slower than sorting on series with many equal
+    values (20 ms against 2 ms for the 100,000 absolute differences of a day of RR on a grid).
+    """
+    s = np.sort(x)
+    keep = np.empty(s.size, dtype=np.bool_)
+    keep[:1] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    values = s[keep]
+    return values, np.searchsorted(values, x)
+
+
+_SMALL_WINDOW: Final = 32
+"""Windows up to this many samples are partitioned directly (O(n·size) but one numpy call);
+longer ones go through the wavelet matrix (O(n·log U)). Measured on a day of RR: 11 samples,
+9 ms against 25 ms; 91 samples, 35 ms for both quartiles against about 80 ms."""
+
+
 def _rank_filter(x: FloatArray, size: int, ranks: tuple[int, ...]) -> list[FloatArray]:
     """The ``ranks``-th smallest of each centred ``size``-window, edges mirrored as ndimage's "reflect".
 
-    A wavelet matrix over the ranks of the values (Claude, Navarro & Ordóñez 2015) answers every
-    window at once: one level per bit of the rank (⌈log2 U⌉ for U distinct values), each level
-    a stable split of the sequence by that bit and a running count of its zeros; a window's k-th
-    smallest is then found top bit first, keeping, at each level, the part of the window (zeros
-    or ones) that holds it. O(n log U) with whole-array operations, where sorting every window
-    would be O(n·size): about as fast as ndimage's own running filter, and as exact (the values
-    themselves come back, through their ranks).
+    Short windows: ``np.partition`` of the sliding-window view. Long ones: a wavelet matrix over
+    the ranks of the values (Claude, Navarro & Ordóñez 2015) answers every window at once: one
+    level per bit of the rank (⌈log2 U⌉ for U distinct values), each level a stable split of the
+    sequence by that bit and a running count of its zeros; a window's k-th smallest is found top
+    bit first, keeping at each level the part of the window (zeros or ones) that holds it, and
+    at the bottom the window has narrowed to copies of that value. O(n log U) with whole-array
+    operations instead of O(n·size); both are exact (the values themselves come back).
     """
     n = x.size
     left = size // 2  # ndimage centres a window of even size one place to the right of the middle
     xp = np.pad(x, (left, size - 1 - left), mode="symmetric")
-    values, code = np.unique(xp, return_inverse=True)
+    if size <= _SMALL_WINDOW:
+        part = np.partition(np.lib.stride_tricks.sliding_window_view(xp, size), ranks, axis=1)
+        return [part[:, k].copy() for k in ranks]
+    values, code = _unique_codes(xp)
     n_bits = max(int(values.size - 1).bit_length(), 1)
     m = xp.size
-    it = np.int32 if m < 2**31 - 1 else np.int64  # half the memory traffic of int64 indices
-    cur = code.reshape(-1).astype(it)
+    if m >= 2**31 - 1:
+        raise ValueError(f"x is too long for a rank filter: {n=}")
+    it = np.int32  # half the memory traffic of int64 indices
+    cur: npt.NDArray[np.int32] = code.astype(it)
     pos = np.arange(m, dtype=it)
-    zeros_before: list[npt.NDArray[np.signedinteger[Any]]] = []
+    zeros_before: list[npt.NDArray[np.int32]] = []
     n_zeros: list[int] = []
     for b in range(n_bits - 1, -1, -1):
-        one = (cur >> b) & 1
+        one = ((cur >> b) & 1).astype(np.bool_)
         zb = np.zeros(m + 1, dtype=it)
-        np.cumsum(one ^ 1, out=zb[1:])
+        np.cumsum(~one, out=zb[1:])
         nz = int(zb[-1])
         zeros_before.append(zb)
         n_zeros.append(nz)
         # stable split: the zeros keep their order at the front, the ones after them
-        dest = zb[:-1] + one * (nz + pos - 2 * zb[:-1])
+        before = zb[:-1]
+        dest = np.where(one, pos - before + nz, before)
         nxt = np.empty_like(cur)
         nxt[dest] = cur
         cur = nxt
     outs = []
     for k0 in ranks:
-        lo = np.arange(n, dtype=it)
-        hi = lo + size
-        k = np.full(n, k0, dtype=it)
-        val = np.zeros(n, dtype=it)
-        for level, b in enumerate(range(n_bits - 1, -1, -1)):
-            zb, nz = zeros_before[level], n_zeros[level]
+        lo: npt.NDArray[np.int32] = np.arange(n, dtype=it)
+        hi: npt.NDArray[np.int32] = lo + np.int32(size)
+        k: npt.NDArray[np.int32] = np.full(n, k0, dtype=it)
+        for zb, nz in zip(zeros_before, n_zeros, strict=True):
             zl, zh = zb[lo], zb[hi]
             in_zeros = zh - zl
-            right = (k >= in_zeros).astype(it)
-            k -= right * in_zeros
-            # to the zeros' part: [zl, zh); to the ones': [nz + lo − zl, nz + hi − zh)
-            lo = zl + right * (nz + lo - 2 * zl)
-            hi = zh + right * (nz + hi - 2 * zh)
-            val |= right << b
-        outs.append(values[val])
+            right = k >= in_zeros
+            # into the zeros' part [zl, zh), or the ones' part [lo − zl + nz, hi − zh + nz)
+            k = np.where(right, k - in_zeros, k)
+            lo = np.where(right, lo - zl + nz, zl)
+            hi = np.where(right, hi - zh + nz, zh)
+        outs.append(values[cur[lo]])  # the window has narrowed to copies of its k-th value
     return outs
 
 
