@@ -282,7 +282,7 @@ def welch_over_stretches(
     """The Welch PSD of a record with gaps: each stretch between gaps, averaged.
 
     Each stretch is resampled and given :func:`psd_welch` (smoothness priors, about 256 s
-    segments) on one frequency grid (the FFT length the longest stretch needs); the spectra
+    segments) on one frequency grid (the FFT length the longest segment needs); the spectra
     are averaged with weights by the samples of each stretch, so that every sample counts
     once. A record without gaps is one stretch: the result is ``psd_welch(resample(…))``.
 
