@@ -10,12 +10,15 @@ from types import ModuleType
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import load_rr, real_recordings
 from vagal.hrv import time_domain
 from vagal.hrv.nonlinear import (
+    _count_bits,
     _count_matches,
-    _count_tree,
+    _count_sat,
     _templates,
     dfa_alpha,
     dfa_alpha1,
@@ -71,7 +74,7 @@ def test_sample_entropy_matches_neurokit2(nk: ModuleType, path: Path) -> None:
 def test_sample_entropy_with_many_distinct_values_matches_neurokit2(
     nk: ModuleType, nsr_1h: npt.NDArray[np.float64]
 ) -> None:
-    """Off-grid values (as after correction, or from a 1/1024 s strap) take the k-d tree path."""
+    """Off-grid values (as after correction, or from a 1/1024 s strap) take the bitset count."""
     rng = np.random.default_rng(7)
     rr = nsr_1h + rng.uniform(-3.9, 3.9, nsr_1h.size)
     assert np.unique(rr).size > 4000
@@ -79,17 +82,80 @@ def test_sample_entropy_with_many_distinct_values_matches_neurokit2(
     assert sample_entropy(rr) == pytest.approx(float(ref), rel=1e-9)
 
 
+def _strap_like(rr: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.float64]:
+    """RR moved to a strap's 1/1024 s grid with ±4 ms jitter, then artifact-corrected (the
+    corrected beats fall off the grid): a thousand or more distinct values."""
+    from vagal.hrv.artifacts import correct_artifacts
+
+    rng = np.random.default_rng(seed)
+    strap = np.round((rr + rng.uniform(-4, 4, rr.size)) * 1.024) / 1.024
+    return correct_artifacts(strap).rr_ms
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.name)
+def test_sample_entropy_of_strap_timed_recordings_matches_neurokit2(nk: ModuleType, path: Path) -> None:
+    """The real recordings with strap-like timing (the case a day from a strap is slow in)."""
+    rr = _strap_like(load_rr(path), 11)
+    ref, _ = nk.entropy_sample(rr, dimension=2, tolerance=0.2 * np.std(rr, ddof=1))
+    assert sample_entropy(rr) == pytest.approx(float(ref), rel=1e-9)
+
+
+def _naive_counts(tmpl: npt.NDArray[np.float64], r: float) -> tuple[int, int]:
+    """The O(N²) definition, in chunks: ordered pairs within Chebyshev distance r, self excluded."""
+    b = a = 0
+    for s in range(0, tmpl.shape[0], 512):
+        dist = np.abs(tmpl[s : s + 512, None, :] - tmpl[None, :, :])
+        b += int((dist[:, :, :-1].max(axis=2) <= r).sum())
+        a += int((dist.max(axis=2) <= r).sum())
+    n = tmpl.shape[0]
+    return b - n, a - n
+
+
 def test_summed_area_count_equals_the_naive_count(nsr_5min: npt.NDArray[np.float64]) -> None:
-    """The fast count against the O(N²) definition (Chebyshev distance, self-matches excluded)."""
+    """The fast counts against the O(N²) definition (Chebyshev distance, self-matches excluded)."""
     rr = nsr_5min
     tmpl = _templates(rr, np.zeros(rr.size, dtype=bool), 2)
     r = 0.2 * np.std(rr, ddof=1)
-    dist2 = np.max(np.abs(tmpl[:, None, :2] - tmpl[None, :, :2]), axis=2)
-    dist3 = np.max(np.abs(tmpl[:, None, :] - tmpl[None, :, :]), axis=2)
-    n = tmpl.shape[0]
-    naive = (int((dist2 <= r).sum()) - n, int((dist3 <= r).sum()) - n)
+    naive = _naive_counts(tmpl, r)
     assert _count_matches(tmpl, r) == naive
-    assert (_count_tree(tmpl[:, :2].copy(), r), _count_tree(tmpl, r)) == naive
+    u, inv = np.unique(tmpl, return_inverse=True)
+    ranks = inv.reshape(tmpl.shape)
+    lo = np.searchsorted(u, u - r, side="left")
+    hi = np.searchsorted(u, u + r, side="right")
+    assert (_count_bits(ranks[:, :2], lo, hi), _count_bits(ranks, lo, hi)) == naive
+
+
+def test_the_bitset_count_equals_the_naive_count_on_a_strap_timed_hour(nsr_1h: npt.NDArray[np.float64]) -> None:
+    """About 4,700 templates and 1,000+ distinct values: the bitset path, exactly."""
+    rr = _strap_like(nsr_1h, 3)
+    tmpl = _templates(rr, np.zeros(rr.size, dtype=bool), 2)
+    r = 0.2 * np.std(rr, ddof=1)
+    assert np.unique(tmpl).size ** 3 > 4_000_000  # past the summed-area table
+    assert _count_matches(tmpl, r) == _naive_counts(tmpl, r)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(3, 2500),
+    seed=st.integers(0, 2**32 - 1),
+    grid=st.sampled_from([0.0, 0.9765625, 7.8125]),
+    m=st.integers(1, 4),
+    r_factor=st.floats(0.05, 0.6),
+)
+def test_the_bitset_count_equals_the_naive_count(n: int, seed: int, grid: float, m: int, r_factor: float) -> None:
+    """Random series (on a grid or not), template lengths 1–4, any tolerance: equal counts."""
+    rng = np.random.default_rng(seed)
+    rr = 800 + np.cumsum(rng.standard_normal(n + m)) * 5
+    if grid:
+        rr = np.round(rr / grid) * grid
+    tmpl = _templates(rr, np.zeros(rr.size, dtype=bool), m)
+    r = r_factor * float(np.std(rr, ddof=1)) + 1e-9
+    u, inv = np.unique(tmpl, return_inverse=True)
+    ranks = inv.reshape(tmpl.shape)
+    lo = np.searchsorted(u, u - r, side="left")
+    hi = np.searchsorted(u, u + r, side="right")
+    naive = _naive_counts(tmpl, r)
+    assert (_count_bits(ranks[:, :m], lo, hi), _count_bits(ranks, lo, hi)) == naive
 
 
 def test_sample_entropy_leaves_out_templates_across_a_gap(nsr_5min: npt.NDArray[np.float64]) -> None:
@@ -138,11 +204,8 @@ def test_nonlinear_degenerate_input_is_nan(rr: npt.NDArray[np.float64]) -> None:
     assert np.isnan(dfa_alpha2(rr))
 
 
-def test_block_sweep_count_equals_the_other_two(nsr_1h: npt.NDArray[np.float64]) -> None:
-    """The 3-column block sweep (used when a 3-D table would be too big) against the
-    summed-area table and the k-d tree, on real data with a few hundred distinct values."""
-    from vagal.hrv.nonlinear import _count_sat, _count_sweep
-
+def test_bitset_count_equals_the_summed_area_table(nsr_1h: npt.NDArray[np.float64]) -> None:
+    """On real data with few distinct values (78), where both apply: the same counts."""
     rr = nsr_1h
     tmpl = _templates(rr, np.zeros(rr.size, dtype=bool), 2)
     r = 0.2 * np.std(rr, ddof=1)
@@ -150,5 +213,5 @@ def test_block_sweep_count_equals_the_other_two(nsr_1h: npt.NDArray[np.float64])
     ranks = inv.reshape(tmpl.shape)
     lo = np.searchsorted(u, u - r, side="left")
     hi = np.searchsorted(u, u + r, side="right")
-    expected = _count_sat(ranks, lo, hi, u.size)
-    assert _count_sweep(ranks, lo, hi, u.size) == expected == _count_tree(tmpl, r)
+    for d in (2, 3):
+        assert _count_bits(ranks[:, :d], lo, hi) == _count_sat(ranks[:, :d], lo, hi, u.size)

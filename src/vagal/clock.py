@@ -7,7 +7,6 @@ possible on a virtual clock with no sleeping (compare ``textual/clock.py``).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
 
@@ -69,6 +68,8 @@ class MonotonicClock:
     async def sleep_until(self, t_s: float) -> None:
         delay = (t_s - self.now()) / self._speed
         if delay > 0:
+            import asyncio  # here, not at the top: `vagal analyze` needs only clock_text (asyncio ~35 ms)
+
             await asyncio.sleep(delay)
 
 
@@ -97,4 +98,6 @@ class VirtualClock:
 
     async def sleep_until(self, t_s: float) -> None:
         self.t_s = max(self.t_s, t_s)
+        import asyncio
+
         await asyncio.sleep(0)

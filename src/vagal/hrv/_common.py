@@ -1,4 +1,4 @@
-"""Input checks shared by the HRV core: arrays in, a clean float64 view out.
+"""Input checks and the cut at gaps, shared by the HRV core: arrays in, a clean float64 view out.
 
 Design: every public function accepts anything array-like, converts once, and answers
 degenerate input (too few beats, constant RR, implausible values) with NaN/None and a
@@ -7,6 +7,7 @@ reason instead of letting numpy raise or warn.
 
 from __future__ import annotations
 
+import itertools
 from typing import Final
 
 import numpy as np
@@ -79,3 +80,23 @@ def pairs(rr: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray]:
         return e, e
     keep = ~breaks[1:]
     return rr[:-1][keep], rr[1:][keep]
+
+
+def gap_indices(breaks: BoolArray) -> npt.NDArray[np.intp]:
+    """The beats a gap precedes (``i ≥ 1`` where ``breaks[i]``): where a record is cut.
+
+    ``breaks[0]`` is ignored: a gap before the first beat cuts nothing.
+    """
+    cut: npt.NDArray[np.intp] = np.flatnonzero(breaks[1:]) + 1
+    return cut
+
+
+def stretches(breaks: BoolArray) -> list[tuple[int, int]]:
+    """``(start, stop)`` beat indices of the stretches between gaps, in order, none empty.
+
+    A record of n beats without gaps is ``[(0, n)]``; no beats, ``[]``. Every computation that
+    must not span a gap (the spectrum, coherence, the report's drawing) cuts the record here.
+    """
+    n = int(breaks.size)
+    edges = [0, *gap_indices(breaks).tolist(), n]
+    return [(a, z) for a, z in itertools.pairwise(edges) if z > a]

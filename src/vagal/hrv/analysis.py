@@ -8,14 +8,13 @@ the reason in plain words. ``HrvResult.to_dict()`` is exactly what ``vagal analy
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr
+from vagal.hrv._common import NAN, BoolArray, FloatArray, as_breaks, as_rr, stretches
 from vagal.hrv.artifacts import (
     MISSED_MAX_BEATS,
     MISSED_MIN_RATIO,
@@ -37,15 +36,11 @@ from vagal.hrv.nonlinear import (
     sample_entropy,
 )
 from vagal.hrv.spectral import (
-    DEFAULT_FS_HZ,
-    DEFAULT_SEGMENT_S,
+    MIN_STRETCH_S,
     BandPowers,
-    _nfft,
-    _segment_length,
     band_powers,
     psd_lomb,
-    psd_welch,
-    resample,
+    welch_over_stretches,
 )
 from vagal.hrv.time_domain import time_domain
 
@@ -64,8 +59,8 @@ of clean beats once the strap's settling seconds after connecting are left out (
 own 5-minute recordings hold about 4.9 min); 15 s less changes the lowest VLF frequency
 the record resolves by under 0.0002 Hz, so refusing it would blank VLF on every such
 session for nothing."""
-MIN_SEGMENT_S: Final = 30.0
-"""Stretches between gaps shorter than this do not enter the Welch spectrum."""
+MIN_SEGMENT_S: Final = MIN_STRETCH_S
+"""Stretches between gaps shorter than this (30 s) do not enter the Welch spectrum."""
 
 CAREFUL_CORRECTED_PCT: Final = 5.0
 """Above this share of corrected beats a result says "read with care" (METHODS.md §5.3:
@@ -160,7 +155,7 @@ class HrvResult:
     dfa_alpha1: float
     dfa_alpha2: float
     coherence: float
-    """Mean coherence ratio over 64 s windows every 5 s (peak ratio, METHODS.md §6.1)."""
+    """Mean coherence ratio over 64 s windows at most 5 s apart (peak ratio, METHODS.md §6.1)."""
     reasons: dict[str, str] = field(default_factory=dict)
     """Why a metric is NaN (None in JSON), keyed by its JSON name, in plain words."""
     mean_inst_hr_bpm: float = NAN
@@ -178,9 +173,10 @@ class HrvResult:
     psd_method: str = "welch"
     """The spectral estimator used: "welch" or "lomb"."""
     psd_f_hz: FloatArray = field(default_factory=_empty_f)
-    """Frequencies of the spectrum the band powers come from (for plots)."""
+    """Frequencies of the spectrum the band powers come from, Hz (the report draws it); empty
+    when no spectrum could be computed (no stretch of 30 s between gaps)."""
     psd_ms2_per_hz: FloatArray = field(default_factory=_empty_f)
-    """The spectrum itself, ms²/Hz."""
+    """That spectrum, ms²/Hz: Welch averaged over the stretches, or Lomb–Scargle."""
     nn_ms: FloatArray = field(default_factory=_empty_f)
     """The NN series analysed (after correction)."""
     nn_t_s: FloatArray = field(default_factory=_empty_f)
@@ -218,39 +214,13 @@ def _duration_s(rr: FloatArray, t: FloatArray) -> float:
     return float(t[-1] - (t[0] - first / 1000.0))
 
 
-def _segments(breaks: BoolArray) -> list[tuple[int, int]]:
-    cuts = np.concatenate(([0], np.flatnonzero(breaks[1:]) + 1, [breaks.size]))
-    return [(int(a), int(z)) for a, z in itertools.pairwise(cuts) if z > a]
-
-
 def _welch_gapped(t: FloatArray, nn: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray, float]:
-    """Welch PSD averaged over the stretches between gaps (weighted by their length).
+    """Welch PSD averaged over the stretches between gaps (``welch_over_stretches``).
 
     Returns ``(f_hz, p, span_s)``: span_s is the time covered by the stretches used.
     """
-    pieces: list[FloatArray] = []
-    span_s = 0.0
-    for a, z in _segments(breaks):
-        tg, xg = resample(t[a:z], nn[a:z], DEFAULT_FS_HZ)
-        if tg.size and (tg[-1] - tg[0]) >= MIN_SEGMENT_S:
-            pieces.append(xg)
-            span_s += _duration_s(nn[a:z], t[a:z])
-    if not pieces:
-        return _empty_f(), _empty_f(), 0.0
-    target = round(DEFAULT_SEGMENT_S * DEFAULT_FS_HZ)
-    nfft = max(_nfft(_segment_length(p.size, target)) for p in pieces)
-    acc: FloatArray | None = None
-    f: FloatArray = _empty_f()
-    total = 0
-    for xg in pieces:
-        f, p = psd_welch(xg, DEFAULT_FS_HZ, nfft=nfft)
-        if f.size == 0:
-            continue
-        acc = p * xg.size if acc is None else acc + p * xg.size
-        total += xg.size
-    if acc is None:
-        return _empty_f(), _empty_f(), 0.0
-    return f, acc / total, span_s
+    f, p, used = welch_over_stretches(t, nn, breaks, min_stretch_s=MIN_SEGMENT_S)
+    return f, p, sum(_duration_s(nn[a:z], t[a:z]) for a, z in used)
 
 
 def _quality(nn: FloatArray, pct: float, n_dropouts: int, *, corrected: bool) -> tuple[str, ...]:
@@ -268,7 +238,7 @@ def _quality(nn: FloatArray, pct: float, n_dropouts: int, *, corrected: bool) ->
                 f"{CAREFUL_CORRECTED_PCT:g} %) and were left as they are, because correction was off"
             )
     if nn.size >= 3:
-        from scipy.ndimage import median_filter
+        from vagal.hrv._numeric import median_filter  # scipy.ndimage's, exactly; no scipy import
 
         ratio = nn / median_filter(nn, size=min(11, nn.size), mode="reflect")
         odd = int(np.count_nonzero((ratio >= IMPLAUSIBLE_LONG_RATIO) | (ratio <= IMPLAUSIBLE_SHORT_RATIO)))
@@ -396,7 +366,8 @@ def analyze_rr(
         f, p, span_s = _welch_gapped(tn, nn, bn)
     else:
         f, p = psd_lomb(tn, nn)
-        span_s = max((_duration_s(nn[a:z], tn[a:z]) for a, z in _segments(bn)), default=0.0)
+        span_s = max((_duration_s(nn[a:z], tn[a:z]) for a, z in stretches(bn)), default=0.0)
+    common["psd_f_hz"], common["psd_ms2_per_hz"] = f, p  # the very spectrum of the band powers
     bp: BandPowers | None = band_powers(f, p) if f.size else None
     for k, need in _NEEDS_S.items():
         if span_s < need * LENGTH_GRACE:
@@ -431,7 +402,7 @@ def analyze_rr(
                 f"needs at least {need} beats" if nn.size < need else "undefined here (constant RR)"
             )
 
-    # Coherence: the mean of the 64 s ratios, every 5 s.
+    # Coherence: the mean of the 64 s ratios, at most 5 s apart.
     coherence, cr = mean_coherence(tn, nn, breaks=bn)
     if coherence is not None:
         values["coherence"] = coherence

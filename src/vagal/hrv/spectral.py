@@ -2,12 +2,14 @@
 
 Design: the batch report and the live engine call the same small functions. Each one
 does one step with named keywords, arrays in and arrays out, like ``scipy.signal.welch``.
-scipy is imported inside the functions (it costs ~100 ms on first use, and ``vagal --help``
-must not pay it); after the first call the import is a dictionary look-up, so the live
-engine pays nothing per call.
+They use numpy alone (the spline, the banded solve and Welch are in :mod:`vagal.hrv._numeric`
+and here, tested against scipy to 1e-9): importing scipy.signal and scipy.interpolate cost
+``vagal analyze`` about 1 s of its 1.3 s.
 
 Pipeline for reports: cubic spline at 4 Hz → smoothness priors (λ = 500) → Welch (Hann,
-256 s, 50 % overlap, density) → trapezoid over half-open bands → ms².
+about 256 s, 50 % overlap, density, segments placed so that every sample is used:
+:func:`segment_plan`) → trapezoid over half-open bands → ms². A record with gaps: the
+same per stretch between gaps, averaged (:func:`welch_over_stretches`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from vagal.hrv._common import NAN, FloatArray, as_rr
+from vagal.hrv._common import NAN, FloatArray, as_breaks, as_rr, stretches
+from vagal.hrv._numeric import cubic_spline_on_grid, solve_spd_pentadiagonal
 
 DEFAULT_FS_HZ: Final = 4.0
 """Resampling rate. Kubios's default; neurokit2 uses 100 Hz (METHODS.md §2.2)."""
@@ -28,6 +31,10 @@ DEFAULT_SEGMENT_S: Final = 256.0
 """Welch segment length (Kubios 2.x material; METHODS.md §2.4)."""
 MIN_NFFT: Final = 2048
 """Zero-pad to at least this many points: ≤ 0.002 Hz bin spacing at 4 Hz (display only)."""
+MIN_STRETCH_S: Final = 30.0
+"""Stretches between gaps shorter than this do not enter the Welch spectrum of a record."""
+_WELCH_CHUNK: Final = 256
+"""Segments transformed at once (256 × 2048 complex ≈ 4 MB), so a week-long record stays small."""
 
 VLF_BAND_HZ: Final = (0.0033, 0.04)
 LF_BAND_HZ: Final = (0.04, 0.15)
@@ -88,16 +95,16 @@ def resample(
     grid = t[0] + np.arange(n, dtype=np.float64) / fs_hz
     if t.size == 2:
         return grid, np.interp(grid, t, rr)
-    from scipy.interpolate import CubicSpline
-
-    return grid, CubicSpline(t, rr, extrapolate=False)(grid)
+    # scipy's CubicSpline(t, rr) (not-a-knot), in numpy: equal to 1e-9 (tests/test_hrv_numeric.py)
+    return grid, cubic_spline_on_grid(t, rr, grid)
 
 
 def detrend_smoothness_priors(x: npt.ArrayLike, lam: float = DEFAULT_LAMBDA) -> FloatArray:
     """Remove the slow trend with the smoothness-priors method.
 
-    Solves ``(I + λ²·D2ᵀD2) z_trend = z`` with a banded Cholesky solver (O(N): the matrix
-    is pentadiagonal) and returns ``z − z_trend``.
+    Solves ``(I + λ²·D2ᵀD2) z_trend = z`` with a banded solver (O(N): the matrix is
+    pentadiagonal and positive definite; :func:`vagal.hrv._numeric.solve_spd_pentadiagonal`,
+    equal to scipy's banded Cholesky to 1e-9) and returns ``z − z_trend``.
 
     Args:
         x: Evenly sampled series (e.g. the 4 Hz RR series in ms).
@@ -121,41 +128,93 @@ def detrend_smoothness_priors(x: npt.ArrayLike, lam: float = DEFAULT_LAMBDA) -> 
         return z.copy()
     if n < 3 or lam == 0:
         return z - z.mean() if n < 3 else np.zeros_like(z)
-    from scipy.linalg import solveh_banded
-
     lam2 = lam * lam
-    ab = np.zeros((3, n), dtype=np.float64)
-    main = ab[2]
+    # D2ᵀD2 has 1, 5, 6, …, 6, 5, 1 on its diagonal, −2, −4, …, −4, −2 beside it and 1 two out.
+    main = np.zeros(n, dtype=np.float64)
     main[: n - 2] += 1.0
     main[1 : n - 1] += 4.0
     main[2:] += 1.0
     main *= lam2
     main += 1.0
-    s1 = ab[1, 1:]
+    s1 = np.zeros(n - 1, dtype=np.float64)
     s1[: n - 2] -= 2.0
     s1[1:] -= 2.0
     s1 *= lam2
-    ab[0, 2:] = lam2
-    trend: FloatArray = solveh_banded(ab, z, check_finite=False)
-    return z - trend
+    trend = solve_spd_pentadiagonal(main, s1, np.full(n - 2, lam2), z)
+    out: FloatArray = z - trend
+    return out
 
 
 def _nfft(nperseg: int) -> int:
     return 1 << int(np.ceil(np.log2(max(nperseg, MIN_NFFT))))
 
 
-def _segment_length(n: int, target: int) -> int:
-    """A segment length near ``target`` whose 50 %-overlapping segments cover all n samples.
+def segment_plan(n: int, target: int) -> tuple[int, npt.NDArray[np.intp]]:
+    """Where the Welch segments of an n-sample series go: every sample is in one.
 
-    scipy's ``welch`` drops the samples after the last whole segment: a 300 s record with
-    256 s segments would lose its last 44 s. vagal picks the number of segments k that
-    fits best and stretches them to ``2n/(k+1)`` samples (a 300 s record: one 300 s
-    segment; an hour: 27 segments of 257 s).
+    Kubios and scipy take segments of the target length at a fixed 50 % step from the first
+    sample, so whatever follows the last whole segment is dropped: up to a segment's length
+    (a 300 s record with 256 s segments loses its last 44 s). vagal picks the number of
+    segments k that fits best, makes them ``L = ⌊2n/(k+1)⌋`` samples long (a 300 s record:
+    one 300 s segment; an hour: 27 segments of 257 s) and spreads their starts evenly from
+    the first sample to ``n − L``, so the last one ends at the last sample. Successive
+    segments then overlap by 50 % less at most 1.5 samples (``⌊·⌋`` and rounding), and the
+    plan is the same read forwards or backwards up to that rounding.
+
+    Args:
+        n: Samples in the series (≥ 1).
+        target: The segment length wanted, in samples (≥ 1).
+
+    Returns:
+        ``(nperseg, starts)``: the segment length and the first sample of each segment.
+
+    References:
+        METHODS.md §2.4 (and docs/methods.md "Segment plan").
     """
     if n <= target:
-        return n
+        return n, np.zeros(1, dtype=np.intp)
     k = max(1, round(2.0 * (n / target - 1.0)) + 1)
-    return int(2 * n // (k + 1))
+    nperseg = int(2 * n // (k + 1))
+    if k == 1:
+        return nperseg, np.zeros(1, dtype=np.intp)
+    j = np.arange(k, dtype=np.int64)
+    span = n - nperseg
+    # round(j·span/(k−1)) in integers, half up: the first start is 0 and the last n − L
+    starts = (2 * j * span + (k - 1)) // (2 * (k - 1))
+    return nperseg, starts.astype(np.intp)
+
+
+def _hann(n: int) -> FloatArray:
+    """Periodic Hann window of n points (scipy's ``get_window("hann", n)``)."""
+    out: FloatArray = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n, dtype=np.float64) / n)
+    return out
+
+
+def _welch(
+    z: FloatArray, fs_hz: float, nperseg: int, starts: npt.NDArray[np.intp], nfft: int, detrend: str
+) -> tuple[FloatArray, FloatArray]:
+    """Mean one-sided Hann periodogram (density) of the segments ``z[s : s + nperseg]``.
+
+    The same arithmetic as ``scipy.signal.welch(…, window="hann", scaling="density")`` on
+    each segment (tests/test_hrv_numeric.py: equal to 1e-9).
+    """
+    win = _hann(nperseg)
+    scale = 1.0 / (fs_hz * float(win @ win))
+    offs = np.arange(nperseg)
+    tau = offs - (nperseg - 1) / 2.0
+    acc = np.zeros(nfft // 2 + 1, dtype=np.float64)
+    for c in range(0, starts.size, _WELCH_CHUNK):
+        seg = z[starts[c : c + _WELCH_CHUNK, None] + offs[None, :]]
+        seg = seg - seg.mean(axis=1, keepdims=True)
+        if detrend == "linear":
+            seg = seg - np.outer((seg @ tau) / float(tau @ tau), tau)
+        spec = np.fft.rfft(seg * win, n=nfft, axis=1)
+        acc += (spec.real**2 + spec.imag**2).sum(axis=0)
+    p = acc * (scale / starts.size)
+    # one-sided: every bin but 0 (and Nyquist, when nfft is even) holds its negative twin
+    p[1 : None if nfft % 2 else -1] *= 2.0
+    f: FloatArray = np.fft.rfftfreq(nfft, d=1.0 / fs_hz).astype(np.float64)
+    return f, p
 
 
 def psd_welch(
@@ -169,10 +228,10 @@ def psd_welch(
 ) -> tuple[FloatArray, FloatArray]:
     """Welch power spectral density of an evenly sampled RR series.
 
-    Hann window, 50 % overlap, one-sided density scaling; segments of about ``segment_s``
-    (stretched so that they cover the whole series, which METHODS.md's ``min(256 s·fs,
-    N)`` would not: scipy drops the tail after the last whole segment) and the FFT
-    zero-padded to the next power of two ≥ max(nperseg, 2048).
+    Hann window, 50 % overlap, one-sided density scaling; segments of about ``segment_s``,
+    placed by :func:`segment_plan` so that every sample is in one (scipy and Kubios drop the
+    samples after the last whole segment), and the FFT zero-padded to the next power of two
+    ≥ max(nperseg, 2048).
 
     Args:
         x: Evenly sampled RR series in ms (from :func:`resample`).
@@ -204,25 +263,74 @@ def psd_welch(
     z = as_rr(x)
     if z.size < 8 or not np.isfinite(z).all():
         return _empty()
-    from scipy.signal import welch
-
     if detrend == "smoothness":
         z = detrend_smoothness_priors(z, lam)
-        seg_detrend: Literal["linear", "constant"] = "constant"
-    else:
-        seg_detrend = detrend
-    nperseg = _segment_length(z.size, round(segment_s * fs_hz))
-    f, p = welch(
-        z,
-        fs=fs_hz,
-        window="hann",
-        nperseg=nperseg,
-        noverlap=nperseg // 2,
-        nfft=_nfft(nperseg) if nfft is None else max(int(nfft), nperseg),
-        detrend=seg_detrend,
-        scaling="density",
-    )
-    return f.astype(np.float64, copy=False), p.astype(np.float64, copy=False)
+    nperseg, starts = segment_plan(z.size, max(round(segment_s * fs_hz), 1))
+    n_fft = _nfft(nperseg) if nfft is None else max(int(nfft), nperseg)
+    return _welch(z, fs_hz, nperseg, starts, n_fft, "linear" if detrend == "linear" else "constant")
+
+
+def welch_over_stretches(
+    t_s: npt.ArrayLike,
+    rr_ms: npt.ArrayLike,
+    breaks: npt.ArrayLike | None = None,
+    *,
+    fs_hz: float = DEFAULT_FS_HZ,
+    segment_s: float = DEFAULT_SEGMENT_S,
+    min_stretch_s: float = MIN_STRETCH_S,
+) -> tuple[FloatArray, FloatArray, list[tuple[int, int]]]:
+    """The Welch PSD of a record with gaps: each stretch between gaps, averaged.
+
+    Each stretch is resampled and given :func:`psd_welch` (smoothness priors, about 256 s
+    segments) on one frequency grid (the FFT length the longest segment needs); the spectra
+    are averaged with weights by the samples of each stretch, so that every sample counts
+    once. A record without gaps is one stretch: the result is ``psd_welch(resample(…))``.
+
+    Args:
+        t_s: Beat times in seconds.
+        rr_ms: NN intervals in ms.
+        breaks: ``breaks[i]`` True when a gap precedes beat i.
+        fs_hz: Resampling rate; default 4 Hz.
+        segment_s: Welch segment length; default 256 s.
+        min_stretch_s: Stretches shorter than this (first to last beat) are left out;
+            default 30 s.
+
+    Returns:
+        ``(f_hz, p_ms2_per_hz, used)``: the spectrum (empty when no stretch is long enough)
+        and the ``(start, stop)`` beat indices of the stretches it was taken over.
+
+    References:
+        METHODS.md §2.4 (and docs/methods.md "Records with gaps").
+    """
+    t = as_rr(t_s)
+    rr = as_rr(rr_ms)
+    b = as_breaks(breaks, rr.size)
+    if t.size != rr.size:
+        raise ValueError(f"t_s and rr_ms must have the same length: {t.size} vs {rr.size}")
+    pieces: list[FloatArray] = []
+    used: list[tuple[int, int]] = []
+    for a, z in stretches(b):
+        tg, xg = resample(t[a:z], rr[a:z], fs_hz)
+        if tg.size and (tg[-1] - tg[0]) >= min_stretch_s:
+            pieces.append(xg)
+            used.append((a, z))
+    target = max(round(segment_s * fs_hz), 1)
+    nfft = max((_nfft(segment_plan(x.size, target)[0]) for x in pieces), default=0)
+    acc: FloatArray | None = None
+    f: FloatArray = np.empty(0, dtype=np.float64)
+    total = 0
+    kept: list[tuple[int, int]] = []
+    for xg, ab in zip(pieces, used, strict=True):
+        f, p = psd_welch(xg, fs_hz, segment_s=segment_s, nfft=nfft)
+        if f.size == 0:
+            continue
+        acc = p * xg.size if acc is None else acc + p * xg.size
+        total += xg.size
+        kept.append(ab)
+    if acc is None:
+        e = np.empty(0, dtype=np.float64)
+        return e, e.copy(), []
+    return f, acc / total, kept
 
 
 def psd_lomb(

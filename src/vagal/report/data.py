@@ -13,7 +13,6 @@ over the squared successive differences (O(N) for the whole record, equal to
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from vagal.hrv._common import gap_indices
 from vagal.sessions.recording import Recording, too_few_beats
 
 FloatArray = npt.NDArray[np.float64]
@@ -312,7 +312,7 @@ def break_jumps(t_s: FloatArray, y: FloatArray, step_s: float) -> tuple[FloatArr
 def hr_trace(t_s: FloatArray, nn_ms: FloatArray, breaks: BoolArray) -> tuple[FloatArray, FloatArray]:
     """Instantaneous heart rate (60000 / NN) with a NaN point before every gap, so a line breaks there."""
     hr = 60000.0 / nn_ms
-    cut = np.flatnonzero(breaks[1:]) + 1 if breaks.size > 1 else np.empty(0, dtype=np.intp)
+    cut = gap_indices(breaks)
     if cut.size == 0:
         return t_s.copy(), hr
     return np.insert(t_s, cut, np.nan), np.insert(hr, cut, np.nan)
@@ -370,51 +370,17 @@ _PSD_METHOD_TEXT: Final = {
 }
 
 
-MIN_STRETCH_S: Final = 60.0
-"""Stretches between gaps shorter than this are left out of the drawn spectrum."""
+def _session_psd(result: Any, b: BoolArray) -> tuple[FloatArray, FloatArray, str]:
+    """The spectrum the band powers came from (``HrvResult.psd_*``, filled by the core), and its method text.
 
-
-def _welch_over_stretches(t: FloatArray, nn: FloatArray, b: BoolArray) -> tuple[FloatArray, FloatArray]:
-    """Welch PSD of each stretch between gaps, averaged with weights by length, on the longest stretch's grid."""
-    from vagal.hrv.spectral import psd_welch, resample
-
-    cuts = np.concatenate(([0], np.flatnonzero(b[1:]) + 1, [nn.size]))
-    parts: list[tuple[FloatArray, FloatArray, int]] = []
-    for a, z in itertools.pairwise(cuts):
-        tg, xg = resample(t[a:z], nn[a:z])
-        if tg.size and tg[-1] - tg[0] >= MIN_STRETCH_S:
-            f, p = psd_welch(xg)
-            if f.size:
-                parts.append((f, p, int(xg.size)))
-    if not parts:
-        return np.empty(0), np.empty(0)
-    f_ref = max(parts, key=lambda q: q[0].size)[0]
-    total = sum(n for _, _, n in parts)
-    p_avg = sum(np.interp(f_ref, f, p) * n for f, p, n in parts) / total
-    return f_ref, np.asarray(p_avg, dtype=np.float64)
-
-
-def _session_psd(result: Any, t: FloatArray, nn: FloatArray, b: BoolArray) -> tuple[FloatArray, FloatArray, str]:
-    """The spectrum the band powers came from (``HrvResult.psd_*``).
-
-    When the result carries no spectrum, it is recomputed with the core's public steps:
-    Welch on the 4 Hz spline for a record without gaps, Lomb–Scargle on the beat times
-    for one with gaps (the Welch average over stretches is internal to the core).
+    Empty when the core computed none (no stretch of 30 s between gaps): the panel then says so.
     """
-    from vagal.hrv.spectral import psd_lomb
-
     f = np.asarray(result.psd_f_hz, dtype=np.float64)
     p = np.asarray(result.psd_ms2_per_hz, dtype=np.float64)
     method = str(result.psd_method)
-    gapped = bool(b[1:].any())
-    if f.size == 0:
-        if method == "lomb":
-            f, p = psd_lomb(t, nn)
-        else:
-            f, p = _welch_over_stretches(t, nn, b)
     text = _PSD_METHOD_TEXT.get(method, method)
-    if gapped:
-        text += "" if method == "lomb" else ", averaged over the stretches between gaps"
+    if b[1:].any() and method != "lomb":
+        text += ", averaged over the stretches between gaps"
     return f, p, text
 
 
@@ -454,7 +420,7 @@ def build_report_data(recording: Recording) -> ReportData:
     rm_t, rm = rolling_rmssd(t, nn, breaks=b)
     co_t, co = coherence_series(t, nn, breaks=b, window_s=COHERENCE_WINDOW_S, step_s=ROLLING_STEP_S)
     co_t, co = break_jumps(co_t, co, ROLLING_STEP_S)
-    f, p, method = _session_psd(result, t, nn, b)
+    f, p, method = _session_psd(result, b)
     keep = ~b[1:]
     px, py = nn[:-1][keep], nn[1:][keep]
     sd1, sd2 = float(result.sd1_ms), float(result.sd2_ms)
@@ -486,7 +452,7 @@ def build_report_data(recording: Recording) -> ReportData:
     gap_spans = [(g.start_s, g.end_s) for g in rec.gaps]
     if not gap_spans and b[1:].any():
         # No Gap events (e.g. an imported file): draw the break between the two beats.
-        cut = np.flatnonzero(b[1:]) + 1
+        cut = gap_indices(b)
         gap_spans = [(float(t[i - 1]), float(t[i] - nn[i] / 1000.0)) for i in cut if t[i] - nn[i] / 1000.0 > t[i - 1]]
     gap_total = sum(e - s for s, e in gap_spans)
     pacer = _pacer_spans(rec, duration_s)
