@@ -38,7 +38,7 @@ BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configur
 """
 
 
-def _importable(module: str) -> bool:
+def importable(module: str) -> bool:
     """Whether `module` imports here (found is not enough: a dbus-python built against a
     missing libdbus, or a module hidden on purpose, is found and then fails to import)."""
     try:
@@ -54,9 +54,9 @@ def missing_prerequisites() -> list[str]:
     if shutil.which("dbus-daemon") is None:
         missing.append("dbus-daemon (Debian: apt-get install dbus-daemon)")
     # python-dbusmock imports dbus-python, so without dbus-python only dbus-python is named.
-    if not _importable("dbus"):
+    if not importable("dbus"):
         missing.append("dbus-python (pip install -e '.[ble-test]')")
-    elif not _importable("dbusmock"):
+    elif not importable("dbusmock"):
         missing.append("python-dbusmock (pip install -e '.[ble-test]')")
     return missing
 
