@@ -38,7 +38,9 @@ _RECT = re.compile(
     r'<rect fill="([^"]+)" x="([-\d.]+)" y="([-\d.]+)" width="([-\d.]+)" height="[-\d.]+"'
     r' shape-rendering="crispEdges"\s*/>'
 )
-_TEXT = re.compile(r'<text class="terminal-(?:[\w]+-)?(r\d+)" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>')
+_TEXT = re.compile(
+    r'<text class="terminal-(?:[\w]+-)?(r\d+)" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>'
+)
 _TITLE = re.compile(r'<text class="terminal-(?:[\w]+-)?title"[^>]*>([^<]*)</text>')
 _VIEWBOX = re.compile(r'<svg[^>]*viewBox="([^"]+)"')
 _SPACE_DECORATIONS = ("text-decoration",)
@@ -78,7 +80,8 @@ class Screen:
         ):
             for cell in sorted(mine.keys() | theirs.keys()):
                 if mine.get(cell) != theirs.get(cell):
-                    out.append(f"{name} at row {cell[0]}, column {cell[1]}: {mine.get(cell)} → {theirs.get(cell)}")
+                    where = f"row {cell[0]}, column {cell[1]}"
+                    out.append(f"{name} at {where}: {mine.get(cell)} → {theirs.get(cell)}")
         return out[:limit]
 
 

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from pytest_textual_snapshot import normalize_svg
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,7 +27,9 @@ MUTED = Style(color="#a0a0a0", bgcolor="#121212", bold=True)
 
 def _svg(segments: list[Segment], unique_id: str = "terminal-1") -> str:
     """Rich's SVG of one 20-column line made of `segments`."""
-    console = Console(width=20, file=io.StringIO(), record=True, force_terminal=True, color_system="truecolor")
+    console = Console(
+        width=20, file=io.StringIO(), record=True, force_terminal=True, color_system="truecolor"
+    )
     console.print(Text.assemble(*((seg.text, seg.style) for seg in segments)), end="")
     return console.export_svg(title="vagal", unique_id=unique_id)
 
@@ -50,18 +52,24 @@ def test_class_numbers_ids_and_run_boundaries_do_not_count() -> None:
     assert VisibleSVGImageExtension().matches(serialized_data=a, snapshot_data=b)
 
 
+def _changed(**runs: Segment) -> list[Segment]:
+    """SCREEN with some of its three runs replaced (first, second, third) or one added (extra)."""
+    out = [runs.get(key, seg) for key, seg in zip(("first", "second", "third"), SCREEN, strict=True)]
+    return out + ([runs["extra"]] if "extra" in runs else [])
+
+
 @pytest.mark.parametrize(
     "changed",
     [
-        [Segment("77 ", MUTED), Segment("bpm  ", CALM), Segment("calM", CALM)],  # a letter
-        [Segment("77 ", MUTED), Segment("bpm  ", CALM), Segment("calm", Style(color="#c9a96f", bgcolor="#121212"))],
-        [Segment("77 ", MUTED), Segment("bpm  ", CALM), Segment("calm", Style(color="#c9a96e", bgcolor="#131212"))],
-        [Segment("77 ", Style(color="#a0a0a0", bgcolor="#121212")), Segment("bpm  ", CALM), Segment("calm", CALM)],
-        [Segment("77 ", MUTED), Segment("bpm ", CALM), Segment("calm", CALM)],  # moved one column
-        [Segment("77 ", MUTED), Segment("bpm  ", CALM), Segment("calm", CALM), Segment(" ", Style(bgcolor="#121212"))],
-        [Segment("77 ", MUTED), Segment("bpm  ", CALM + Style(underline=True)), Segment("calm", CALM)],  # an underlined space
+        _changed(third=Segment("calM", CALM)),
+        _changed(third=Segment("calm", Style(color="#c9a96f", bgcolor="#121212"))),
+        _changed(third=Segment("calm", Style(color="#c9a96e", bgcolor="#131212"))),
+        _changed(first=Segment("77 ", Style(color="#a0a0a0", bgcolor="#121212"))),  # not bold
+        _changed(second=Segment("bpm ", CALM)),  # "calm" one column to the left
+        _changed(extra=Segment(" ", Style(bgcolor="#121212"))),  # one more cell with a background
+        _changed(second=Segment("bpm  ", CALM + Style(underline=True))),  # underlined
     ],
-    ids=["letter", "text-colour", "background", "weight", "position", "one-more-cell", "underlined-blank"],
+    ids=["letter", "text-colour", "background", "weight", "position", "one-more-cell", "underline"],
 )
 def test_a_visible_change_does_not_match(changed: list[Segment]) -> None:
     assert visible(_svg(SCREEN)) != visible(_svg(changed))
@@ -79,10 +87,8 @@ def test_on_the_stored_snapshots(path: Path) -> None:
     shown = visible(svg)
     assert len(shown.text) > 100 and len(shown.background) > 100  # the reader found the screen
     # Style classes of runs that show a character (a run of blanks or a newline shows none).
-    used = sorted(
-        {name for name, text in re.findall(r'class="terminal-(?:\w+-)?(r\d+)"[^>]*>([^<]*)<', svg) if text.strip()},
-        key=lambda c: int(c[1:]),
-    )
+    runs = re.findall(r'class="terminal-(?:\w+-)?(r\d+)"[^>]*>([^<]*)<', svg)
+    used = sorted({name for name, text in runs if text.strip()}, key=lambda c: int(c[1:]))
     first, second = used[0], used[1]
     swapped = re.sub(
         rf"\bterminal-((?:\w+-)?)({first}|{second})\b",
