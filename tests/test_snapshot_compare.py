@@ -30,7 +30,7 @@ def _svg(segments: list[Segment], unique_id: str = "terminal-1") -> str:
     console = Console(
         width=20, file=io.StringIO(), record=True, force_terminal=True, color_system="truecolor"
     )
-    console.print(Text.assemble(*((seg.text, seg.style) for seg in segments)), end="")
+    console.print(Text.assemble(*((seg.text, seg.style or "") for seg in segments)), end="")
     return console.export_svg(title="vagal", unique_id=unique_id)
 
 
