@@ -37,6 +37,25 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     return d
 
 
+@pytest.fixture(autouse=True)
+def _snapshots_compare_what_is_seen(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest-textual-snapshot's `snap_compare`, comparing screens cell by cell.
+
+    The plugin's fixture picks its SVG extension by the module-level name
+    `pytest_textual_snapshot.SVGImageExtension` when it is set up; autouse fixtures are
+    set up before the ones a test asks for, so it picks this subclass, which changes only
+    `matches` (tests/snapshot_compare.py says why). If the plugin renames that class,
+    setattr fails loudly rather than the comparison quietly reverting.
+    """
+    if "snap_compare" not in request.fixturenames:
+        return
+    import pytest_textual_snapshot
+
+    from tests.snapshot_compare import VisibleSVGImageExtension
+
+    monkeypatch.setattr(pytest_textual_snapshot, "SVGImageExtension", VisibleSVGImageExtension)
+
+
 @pytest.fixture
 def nsr_5min() -> npt.NDArray[np.float64]:
     return load_rr(_data_dir() / "pyhrv_nsr_5min.csv")

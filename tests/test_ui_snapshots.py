@@ -3,9 +3,10 @@
 Deterministic by construction: a seeded simulator on a virtual clock, held still at a
 chosen session time (so the breathing guide, the clock in the status line and the trace
 are frozen), the app built by the same factory as ``vagal demo``, animations off, and
-trends kept from the driver's snapshots rather than from screen frames. Update with
+trends kept from the driver's snapshots rather than from screen frames. Compared on what
+a person sees, cell by cell (tests/snapshot_compare.py), not on the SVG's text. Update with
 ``pytest tests/test_ui_snapshots.py --snapshot-update`` and look at the SVGs before
-committing them.
+committing them (``rsvg-convert x.svg -o x.png``).
 """
 
 from __future__ import annotations
@@ -75,11 +76,21 @@ def demo_app(*, recording: Path | None = None) -> tuple[VagalApp, HeldSource]:
     return app, source
 
 
-def held(source: HeldSource) -> Any:
+def held(source: HeldSource, press: tuple[str, ...] = ()) -> Any:
+    """Wait until the source is held, press `press`, then do what the app's timers would.
+
+    The status clock and the trace refresh run on wall-clock timers, which may or may not
+    fire before the screenshot; calling them here shows the screen as it settles. Keys that
+    change what the trace draws (``l``: its colours) go in `press`, so the refresh follows
+    them; keys pressed by ``snap_compare(press=…)`` come after it.
+    """
+
     async def run_before(pilot: Pilot[Any]) -> None:
         await asyncio.wait_for(source.held.wait(), 30)
         for _ in range(3):
             await pilot.pause()
+        if press:
+            await pilot.press(*press)
         app = pilot.app
         assert isinstance(app, VagalApp)
         app._tick()
@@ -113,7 +124,9 @@ def test_quit_dialog_while_recording(snap_compare: Any) -> None:
 
 def test_light_colours(snap_compare: Any) -> None:
     app, source = demo_app()
-    assert snap_compare(app, terminal_size=(100, 30), run_before=held(source), press=["l"])
+    # The trace keeps the strips it drew until its next refresh (a wall-clock timer), so "l"
+    # is pressed before the refresh: the screen as it looks once that timer has fired.
+    assert snap_compare(app, terminal_size=(100, 30), run_before=held(source, press=("l",)))
 
 
 def test_marker_dialog(snap_compare: Any) -> None:

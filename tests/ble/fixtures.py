@@ -12,7 +12,7 @@ reason, unless VAGAL_REQUIRE_BLE_TESTS=1 (set by .ci/run): then they fail.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import shutil
 import subprocess
@@ -38,14 +38,26 @@ BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configur
 """
 
 
+def importable(module: str) -> bool:
+    """Whether `module` imports here (found is not enough: a dbus-python built against a
+    missing libdbus, or a module hidden on purpose, is found and then fails to import)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
 def missing_prerequisites() -> list[str]:
     """What the BLE stand-in needs and this machine lacks."""
     missing = []
     if shutil.which("dbus-daemon") is None:
         missing.append("dbus-daemon (Debian: apt-get install dbus-daemon)")
-    for module, package in (("dbus", "dbus-python"), ("dbusmock", "python-dbusmock")):
-        if importlib.util.find_spec(module) is None:
-            missing.append(f"{package} (pip install -e '.[ble-test]')")
+    # python-dbusmock imports dbus-python, so without dbus-python only dbus-python is named.
+    if not importable("dbus"):
+        missing.append("dbus-python (pip install -e '.[ble-test]')")
+    elif not importable("dbusmock"):
+        missing.append("python-dbusmock (pip install -e '.[ble-test]')")
     return missing
 
 

@@ -20,7 +20,6 @@ from bleak.exc import (
     BleakError,
 )
 
-from tests.ble.fake_hr_strap import FakeHrStrap
 from vagal.errors import BluetoothError, DeviceNotFoundError
 from vagal.sources.ble_errors import bluetooth_error
 from vagal.sources.bleak_source import discover_straps
@@ -65,6 +64,8 @@ async def test_no_adapter(bluez: Any) -> None:
 
 
 async def test_adapter_switched_off(bluez: Any) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap  # imports dbus: only once the stand-in is up
+
     strap = FakeHrStrap(bluez)
     strap.set_powered(False)
     with pytest.raises(BluetoothError) as e:
@@ -73,6 +74,8 @@ async def test_adapter_switched_off(bluez: Any) -> None:
 
 
 async def test_nothing_in_range_is_an_empty_list_not_an_error(bluez: Any) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap  # imports dbus: only once the stand-in is up
+
     strap = FakeHrStrap(bluez)
     strap.set_advertising(False)
     assert await discover_straps(0.5) == []

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.ble.fake_hr_strap import FakeHrStrap
 from tests.ble.fixtures import POLAR_INFO
 from vagal.clock import VirtualClock
 from vagal.errors import BluetoothError, DeviceNotFoundError
@@ -32,6 +31,9 @@ from vagal.events import (
 from vagal.gatt import encode_heart_rate_measurement
 from vagal.sources.base import BeatSource
 from vagal.sources.bleak_source import NO_RR_NOTICE, BleakSource, choose_strap, discover_straps
+
+if TYPE_CHECKING:  # fake_hr_strap imports dbus, which a machine without the ble-test extra lacks
+    from tests.ble.fake_hr_strap import FakeHrStrap
 
 pytestmark = pytest.mark.ble
 
@@ -225,6 +227,8 @@ async def test_unknown_address_is_device_not_found(strap: FakeHrStrap) -> None:
 
 
 async def test_a_device_without_heart_rate_measurement_is_refused(bluez: Any) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap  # imports dbus: only once the stand-in is up
+
     other = FakeHrStrap(bluez, name="Some Speaker", hr_service=False)
     with pytest.raises(BluetoothError, match="offers no heart-rate measurement"):
         async with BleakSource(other.address, **FAST):
@@ -232,6 +236,8 @@ async def test_a_device_without_heart_rate_measurement_is_refused(bluez: Any) ->
 
 
 async def test_several_straps_in_range_must_be_chosen(bluez: Any) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap  # imports dbus: only once the stand-in is up
+
     FakeHrStrap(bluez)
     FakeHrStrap(bluez, address="C0:FF:EE:00:00:02", name="TICKR X 1A2B", rssi=-70, battery=None)
     found = await discover_straps(1.0)
@@ -245,6 +251,8 @@ async def test_several_straps_in_range_must_be_chosen(bluez: Any) -> None:
 
 
 async def test_strap_without_battery_service_has_no_battery(bluez: Any) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap  # imports dbus: only once the stand-in is up
+
     s = FakeHrStrap(bluez, battery=None)
     async with BleakSource(s.address, clock=VirtualClock(), **FAST) as source:
         head = await Reader(source).until(lambda e: isinstance(e, DeviceInfo))
