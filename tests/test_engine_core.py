@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import load_rr, real_recordings
 from vagal.engine.core import Engine, EngineSettings
-from vagal.engine.spectrum import periodogram
+from vagal.hrv.live_spectral import periodogram
 from vagal.events import Beat, ContactChanged, Gap, Marker, PacerChanged
 from vagal.hrv import time_domain
 from vagal.hrv.coherence import coherence_from_rr
@@ -122,7 +122,7 @@ def test_live_periodogram_equals_psd_welch(nsr_5min: FloatArray, window_s: float
 
 @pytest.mark.parametrize("window_s", [60.0, 64.0, 120.0, 128.0])
 def test_live_resample_equals_batch_resample(nsr_1h: FloatArray, window_s: float) -> None:
-    from vagal.engine.spectrum import resample as live_resample
+    from vagal.hrv.live_spectral import resample as live_resample
 
     t = np.cumsum(nsr_1h) / 1000.0
     for start_s in np.linspace(0.0, float(t[-1]) - window_s, 25):

@@ -13,7 +13,7 @@ Design decisions:
   segment, **linear** detrend, ``vagal.hrv.spectral.band_powers``; never on less than 2
   minutes), coherence on the last 64 s (or 128 s; ``vagal.hrv.coherence.coherence_ratio``),
   breathing rate, RSA and phase synchrony on the last 60 s. The resampling and the
-  one-segment periodogram are :mod:`vagal.engine.spectrum`'s lean copies of
+  one-segment periodogram are :mod:`vagal.hrv.live_spectral`'s lean copies of
   ``vagal.hrv.spectral.resample`` and ``psd_welch`` (equal to 1e-9, tested): the same
   beats given to ``vagal.hrv`` give the same numbers.
 * A gap (``Gap`` event, contact lost, a jump in the beat time axis) resets every window:
@@ -547,7 +547,7 @@ class Engine:
 
         import numpy as np
 
-        from vagal.engine.spectrum import periodogram, resample
+        from vagal.hrv.live_spectral import periodogram, resample
         from vagal.hrv.coherence import coherence_ratio
         from vagal.hrv.spectral import band_powers
 
@@ -626,8 +626,8 @@ class Engine:
 
     def _breath_metrics(self, spec: _Spectral, tg: FloatArray, xg: FloatArray) -> None:
         """Breathing rate, RSA and synchrony on the last 60 s of an even 4 Hz RR series."""
-        from vagal.engine import rsa
-        from vagal.engine.spectrum import periodogram
+        from vagal.hrv import breath as rsa
+        from vagal.hrv.live_spectral import periodogram
 
         k = round(BREATH_WINDOW_S * FS_HZ)
         tg, xg = tg[-k:], xg[-k:]

@@ -9,7 +9,7 @@ Lipponen–Tarvainen correction):
 
 * **RSA** (``rsa_bpm``): peak-to-trough heart rate of every guide breath, median over the
   breaths, on heart rate band-passed around the guide's frequency (the engine's
-  :func:`vagal.engine.rsa.rsa_pacer_cycles`).
+  :func:`vagal.hrv.breath.rsa_pacer_cycles`).
 * **LF peak** (``lf_peak_hz``, ``lf_peak_ms2``, ``lf_peak_height_ms2_per_hz``): the largest
   point of the RR spectrum (ms²/Hz, one Hann periodogram of the window, 4 Hz cubic
   spline, linear detrend) in 0.04–0.26 Hz, the power within ±0.015 Hz of it (ms²) and its
@@ -36,7 +36,7 @@ time with the guide) or when it has too many corrected beats or missing time; wi
 few followed steps there is no result, and a plain reason.
 
 The breath-linked helpers (band-pass, RSA per pacer cycle, the breathing-rate estimator)
-are the engine's (:mod:`vagal.engine.rsa`), imported inside the functions: they are pure,
+are the engine's (:mod:`vagal.hrv.breath`), imported inside the functions: they are pure,
 and one implementation serves the live dashboard and this assessment.
 
 References:
@@ -349,7 +349,7 @@ def step_criteria(
     References:
         METHODS.md §6.6.
     """
-    from vagal.engine.rsa import band_pass, breathing_rate_per_min, rsa_band_hz, rsa_pacer_cycles
+    from vagal.hrv.breath import band_pass, breathing_rate_per_min, rsa_band_hz, rsa_pacer_cycles
 
     t = as_rr(t_s)
     rr = as_rr(rr_ms)
@@ -448,7 +448,7 @@ def _breath_rate(f: FloatArray, p: FloatArray, rate_per_min: float) -> float | N
     the guide is far from the resonance (the engine prefers a breath over them by the
     same ratio).
     """
-    from vagal.engine.rsa import BREATH_BAND_HZ, PREFER_FAST_RATIO, breathing_rate_per_min
+    from vagal.hrv.breath import BREATH_BAND_HZ, PREFER_FAST_RATIO, breathing_rate_per_min
 
     br = breathing_rate_per_min(f, p, paced=True)
     if br is None or abs(br - rate_per_min) <= FOLLOW_TOLERANCE_PER_MIN:

@@ -1,4 +1,6 @@
-"""The live resampler and periodogram: the batch core's steps for one short window, minus overhead.
+"""The fast path of the core's spectral maths, for the live engine's short windows.
+
+The live resampler and periodogram: the batch core's steps for one short window, minus overhead.
 
 Design decision: every live spectral window (60–128 s) is shorter than the batch core's
 256 s Welch segment, so ``vagal.hrv.spectral.psd_welch(x, fs, detrend="linear")`` reduces

@@ -1,6 +1,7 @@
 """Breath-linked heart-rate helpers: RSA amplitude, breathing rate, pacer↔HR phase synchrony.
 
-Arrays in, numbers out, no state: the engine calls these on its trailing windows on the
+Arrays in, numbers out, no state (part of the pure core; the live engine, the resonance
+assessment and the reports share them): the engine calls these on its trailing windows on the
 spectral timer (every few seconds of session time), never per beat.
 
 * RSA (METHODS.md §6.2): peak-to-trough heart rate per breath cycle, in bpm, on the 4 Hz
@@ -89,7 +90,7 @@ def spectrum(x: FloatArray) -> Spectrum:
 
     Compute it once and pass it to :func:`band_pass` and :func:`phase_sync` as ``spec``.
     """
-    from vagal.engine.spectrum import detrend_linear
+    from vagal.hrv.live_spectral import detrend_linear
 
     nfft = 1 << (2 * x.size - 1).bit_length()
     return np.fft.rfft(detrend_linear(x), n=nfft), nfft, x.size
