@@ -109,14 +109,14 @@ async def test_injected_events_are_folded_and_recorded() -> None:
     driver = Driver(source, engine, sinks=[sink], pacer=pacer)
 
     def on_event(event: Event, snap: object) -> None:
-        if isinstance(event, Beat) and 30.0 <= event.t_s and not engine.snapshot.markers:
+        if isinstance(event, Beat) and 30.0 <= event.t_s and not engine.markers:
             driver.inject(Marker(event.t_s, "calmer now"))
 
     driver.on_event = on_event
     await driver.run()
     markers = [e for e in sink.events if isinstance(e, Marker)]
     assert len(markers) == 1 and markers[0].label == "calmer now"
-    assert engine.snapshot.markers == ((markers[0].t_s, "calmer now"),)
+    assert engine.markers == ((markers[0].t_s, "calmer now"),)
 
 
 async def test_until_stops_cleanly_with_a_final_ended() -> None:

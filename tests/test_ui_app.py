@@ -95,6 +95,7 @@ class ListSink:
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.closed = False
+        self.error: Exception | None = None
 
     def write(self, event: Event) -> None:
         self.events.append(event)
@@ -153,15 +154,32 @@ async def test_dashboard_shows_guide_heart_rate_and_status() -> None:
         assert "simulated strap" in rendered and "not recording" in rendered
 
 
-async def test_guide_keeps_animating_on_real_time() -> None:
+async def test_guide_keeps_animating_on_real_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a real-time clock the guide draws new frames from its own timer, with nobody calling step().
+
+    Deterministic: no frame count against the wall clock (that failed on a busy machine).
+    The test moves the real clock on by a second of breathing (the countdown changes, so a
+    frame is due) and then waits for the guide's own timer to have drawn it, four times.
+    """
+    stepped = asyncio.Event()
+    step = BreathGuide.step
+
+    def step_and_say(self: BreathGuide) -> None:
+        step(self)
+        stepped.set()
+
+    monkeypatch.setattr(BreathGuide, "step", step_and_say)  # the timer's callback: seen, not replaced
     clock = MonotonicClock()
     app = build(opening(), clock=clock)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30)):
         guide = app.query_one(BreathGuide)
+        assert guide.fps >= 20 and not guide.held
         first = guide.frames
-        await pilot.pause(0.5)
-        # 20 fps for 0.5 s; allow for a busy machine, but it must clearly move.
-        assert guide.frames - first >= 4
+        for k in range(1, 5):
+            clock.jump_to(clock.now() + 1.0)  # a second of breathing later: a new countdown
+            stepped.clear()
+            await asyncio.wait_for(stepped.wait(), 30)  # the guide's timer, never the test, steps it
+            assert guide.frames >= first + k
 
 
 async def test_guide_follows_the_pacer_phase_and_countdown() -> None:
@@ -193,7 +211,7 @@ async def test_marker_with_label_reaches_engine_and_recording() -> None:
         assert not isinstance(app.screen, MarkerScreen)
         markers = [e for e in sink.events if isinstance(e, Marker)]
         assert [m.label for m in markers] == ["talked about work"]
-        assert app.driver.engine.snapshot.markers[-1][1] == "talked about work"
+        assert app.driver.engine.markers[-1][1] == "talked about work"
         assert app.markers[-1][1] == "talked about work"
 
 
@@ -576,6 +594,7 @@ class TransportSource(ScriptedSource):
         self.speed = 1.0
         self.duration_s = 600.0
         self.name = "morning.vagal"
+        self.markers: tuple[Marker, ...] = ()
 
     @property
     def position_s(self) -> float:
@@ -656,13 +675,13 @@ async def test_seeking_back_restarts_the_analysis() -> None:
     app = build(source=source, mode="replay")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
-        first = app.driver.engine
-        assert first.snapshot.beats > 20
-        await pilot.press("right")  # forward: same analysis goes on
-        assert app.driver.engine is first
-        await pilot.press("left", "left")  # back to 20 s: fresh windows from there
-        assert app.driver.engine is not first
-        assert app.driver.engine.snapshot.beats == 0
+        engine = app.driver.engine
+        before = engine.snapshot.beats
+        assert before > 20
+        await pilot.press("right")  # forward: same analysis goes on (a reset would count 0 beats)
+        assert engine.snapshot.beats >= before
+        await pilot.press("left", "left")  # back to 20 s: fresh windows from there (Engine.reset)
+        assert app.driver.engine is engine and engine.snapshot.beats == 0
         assert app.query_one("#rmssd").history is app.trends.history["rmssd_ms"]  # type: ignore[attr-defined]
 
 
@@ -825,7 +844,7 @@ async def test_dropout_shows_reconnecting_and_the_guide_keeps_going() -> None:
         assert "reconnecting" not in status.render().plain
         assert "receiving beats" in status.render().plain
         assert hr.hr_bpm is not None  # type: ignore[attr-defined]
-        assert app.driver.engine.snapshot.gaps >= 1
+        assert app.driver.engine.gaps >= 1
 
 
 class WatchedSimulator:
@@ -901,14 +920,13 @@ async def test_simulator_dropout_and_reconnect() -> None:
         text = status.render().plain
         assert "reconnecting" not in text and "receiving beats" in text
         assert hr.hr_bpm is not None  # type: ignore[attr-defined]
-        assert app.driver.engine.snapshot.gaps >= 1
+        assert app.driver.engine.gaps >= 1
         assert source.back_at_s is not None and source.back_at_s - source.dropped_at_s >= 11.0
 
 
 def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """``run_session`` → ``run_dashboard``: --sound and --duration reach the app, sinks are closed."""
-    import argparse
-
+    from vagal.options import SessionOptions
     from vagal.ui import app as app_module
 
     seen: list[VagalApp] = []
@@ -920,7 +938,7 @@ def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(app_module.VagalApp, "run", fake_run)
     sink = ListSink()
     clock = VirtualClock()
-    args = argparse.Namespace(sound=True, duration=90.0)
+    args = SessionOptions(sound=True, duration_s=90.0)
     status = app_module.run_dashboard(ScriptedSource(opening(), clock), args, clock=clock, sinks=[sink])
     assert status == 0
     (app,) = seen
@@ -933,14 +951,13 @@ def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -
 def test_after_the_dashboard_it_says_where_the_session_is(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import argparse
-
+    from vagal.options import SessionOptions
     from vagal.ui import app as app_module
 
     monkeypatch.setattr(app_module.VagalApp, "run", lambda self: 0)
     clock = VirtualClock()
     path = tmp_path / "s.vagal.jsonl"
-    args = argparse.Namespace()
+    args = SessionOptions()
     assert app_module.run_dashboard(ScriptedSource(opening(), clock), args, clock=clock, recording=path) == 0
     assert capsys.readouterr().out == f"Saved to {path}\n"
     broken = ListSink()
