@@ -147,7 +147,8 @@ METRICS: Final[tuple[MetricInfo, ...]] = (
     ),
     MetricInfo(
         "sdnn_ms", "SDNN", "SDNN", "ms", 1,
-        "How widely the times between heartbeats spread (their standard deviation): variability of every kind.",
+        "How widely the times between heartbeats spread (their standard deviation): "
+        "variability of every kind.",
         live_decimals=0, live_needs_s=30.0,
     ),
     MetricInfo(
