@@ -25,6 +25,7 @@ from vagal.events import Beat, ContactChanged, Event, Gap, Marker, PacerChanged
 from vagal.hrv import time_domain
 from vagal.hrv.coherence import coherence_from_rr
 from vagal.hrv.spectral import band_powers, psd_welch, resample
+from vagal.pacer import Pacer
 from vagal.ui.trace_buffer import TRACE_S, TraceBuffer
 
 FloatArray = npt.NDArray[np.float64]
@@ -505,3 +506,58 @@ def test_heart_rate_only_between_beats_does_not_draw_over_them(nsr_5min: FloatAr
         engine.push(HeartRateOnly(b.t_s + 0.1, 1))
     t, _ = engine.hr_trace(600.0)
     assert t.size == len(beats)
+
+
+def test_an_event_that_changes_nothing_shown_returns_the_same_snapshot(nsr_5min: FloatArray) -> None:
+    """Raw payloads, markers, pacer changes and device news come back as the snapshot they
+    found, until the spectral timer falls due; at each beat everything but the spectral
+    metrics (recomputed at other moments) is what an engine that never saw them shows."""
+    import dataclasses
+
+    from vagal.engine.core import SPECTRAL_METRICS
+    from vagal.events import DeviceInfo, RawPayload
+
+    def beat_side(snap: Snapshot) -> dict[str, object]:
+        d = dataclasses.asdict(snap)
+        return {k: v for k, v in d.items() if k not in (*SPECTRAL_METRICS, "spectral_t_s")}
+
+    quiet, busy = Engine(), Engine()
+    spectral_changes = 0
+    for k, beat in enumerate(_beats(nsr_5min)):
+        assert beat_side(busy.push(beat)) == beat_side(quiet.push(beat))
+        before = busy.snapshot
+        extra: Event
+        for extra in (
+            RawPayload(beat.t_s + 0.01, b"\x10\x40\x00\x04"),
+            Marker(beat.t_s + 0.02, f"m{k}") if k % 50 == 0 else DeviceInfo(beat.t_s + 0.02, "strap", "H10"),
+            PacerChanged(beat.t_s + 0.03, "custom", 4.0, 0.0, 6.0, 0.0) if k % 70 == 0 else RawPayload(beat.t_s, b""),
+        ):
+            after = busy.push(extra)
+            if after is before:
+                continue
+            # Only the spectral timer, falling due on the way, makes a new one.
+            assert after.spectral_t_s != before.spectral_t_s and after.spectral_t_s is not None
+            spectral_changes += 1
+            before = after
+    assert spectral_changes > 0
+    assert busy.markers[-1][1] == "m300" and len(busy.markers) == 7
+
+
+def test_reset_starts_a_fresh_engine_with_the_same_settings_and_listener(nsr_5min: FloatArray) -> None:
+    pacer = Pacer()
+    settings_ = EngineSettings(window_s=30.0)
+    engine = Engine(settings_, pacer=pacer)
+    seen: list[float] = []
+    engine.on_verdict = lambda t, rr, kind: seen.append(t)
+    for beat in _beats(nsr_5min[:250]):
+        engine.push(beat)
+    engine.reset()
+    assert engine.snapshot == Snapshot() and engine.markers == () and engine.gaps == 0
+    assert engine.settings is settings_ and engine.pacer is pacer
+    fresh = Engine(settings_, pacer=pacer)
+    later = _beats(nsr_5min[100:], t0_s=500.0)
+    seen.clear()
+    for beat in later:
+        assert engine.push(beat) == fresh.push(beat)
+    assert engine.summary() == fresh.summary()
+    assert seen and min(seen) >= later[0].t_s  # the listener stays, and hears only the new beats

@@ -1181,3 +1181,59 @@ async def test_the_gentle_start_is_said_in_words() -> None:
         clock.jump_to(200.0)
         app._tick()
         assert str(app.query_one("#pacer-info", Static).render()) == PRESETS["resonance"].describe()
+
+
+class SteppedClock:
+    """A real-time clock (speed 1) whose time only the test moves."""
+
+    def __init__(self, t_s: float) -> None:
+        self.t_s = t_s
+        self.speed = 1.0
+        self._moved = asyncio.Event()
+
+    def now(self) -> float:
+        return self.t_s
+
+    def jump_to(self, t_s: float) -> None:
+        self.t_s = t_s
+        self._moved.set()
+
+    async def sleep_until(self, t_s: float) -> None:
+        while self.t_s < t_s:
+            self._moved.clear()
+            await self._moved.wait()
+
+
+async def test_the_dashboards_clock_is_the_sessions_one_ticker() -> None:
+    """In real time the once-a-second clock ticks the engine (the driver runs no timer of its
+    own), so a strap that goes quiet without a word shows as a drop-out."""
+    clock = SteppedClock(20.0)
+    script: list[Event | None] = [*opening(), *beats(0, 20), None]
+    source = ScriptedSource(script, clock)
+    app = build(source=source, clock=clock)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert app.driver.realtime and not app.driver.ticker
+        assert not [t for t in asyncio.all_tasks() if t.get_name() == "vagal-engine-tick"]
+        last_beat = max(e.t_s for e in script if isinstance(e, Beat))
+        assert app.driver.engine.snapshot.gap_started_s is None
+        clock.jump_to(28.0)
+        app._tick()
+        await pilot.pause()
+        assert app.driver.engine.snapshot.gap_started_s == pytest.approx(last_beat)
+        assert app.query_one("#heart-rate").hr_bpm is None  # type: ignore[attr-defined]
+
+
+async def test_the_dashboards_timers_stop_with_its_screen() -> None:
+    """The clock and the trace redraw are the dashboard screen's timers, not the app's: Textual
+    stops a screen's timers before it removes its widgets, so they never run on widgets that
+    are gone (they did, while the app shut down: IndexError and NoMatches 'HeartTrace')."""
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        dashboard = app.dashboard
+        assert dashboard is app.screen_stack[0]
+        assert {"status-clock", "trace"} <= {t.name for t in dashboard._timers}
+        assert not {"status-clock", "trace"} & {t.name for t in app._timers}
+        await pilot.press("question_mark")
+        assert app.dashboard is dashboard  # a dialog on top does not change which screen is drawn on
