@@ -32,7 +32,7 @@ import math
 from collections.abc import AsyncIterator
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from vagal.clock import Clock, MonotonicClock, ReplayClock, VirtualClock
 from vagal.errors import VagalError
@@ -47,6 +47,9 @@ from vagal.events import (
     SourceState,
 )
 from vagal.sources.base import ClosesOnExit, SourceStats, sleep_until_or
+
+if TYPE_CHECKING:
+    from vagal.sessions.recording import Recording
 
 MIN_SPEED: Final = 0.25
 MAX_SPEED: Final = 64.0
@@ -93,7 +96,9 @@ class ReplaySource(ClosesOnExit):
         ReplaySpeedError: ``speed`` is outside 0.25–64 and not infinite.
     """
 
-    def __init__(self, recording: Any, *, clock: ReplayClock | None = None, speed: float = 1.0) -> None:
+    def __init__(
+        self, recording: Recording | str | Path, *, clock: ReplayClock | None = None, speed: float = 1.0
+    ) -> None:
         from vagal.sessions.recording import Recording
 
         if not isinstance(recording, Recording):
