@@ -141,3 +141,45 @@ def test_notes_tell_the_heart_rate_rows_apart_and_sum_up_a_blank_column(nsr_5min
     assert "— every metric (dropout.txt): 1 RR value(s) outside" in table
     assert _short("heart rate (bpm, of mean NN)") != _short("heart rate (bpm, mean of beats)")
     assert _short("RMSSD (ms)") == "RMSSD" and _short("LF (n.u.)") == "LF (n.u.)"
+
+
+def test_json_carries_what_the_table_shows_with_the_issue_keys_first(tmp_path: Path) -> None:
+    """Min and max heart rate, SD2/SD1 and the mean of the beats' rates, which the table shows,
+    are in --json too; the 25 keys of issue 2 stay first and in their order."""
+    from tests.conftest import load_rr
+    from vagal.hrv.analysis import JSON_KEYS
+
+    out = vagal("analyze", "--json", "--no-correct", FIVE_MIN, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    assert list(obj)[:27] == ["file", "psd_method", *JSON_KEYS]
+    assert list(obj)[27:] == ["mean_inst_hr_bpm", "min_hr_bpm", "max_hr_bpm", "sd2_sd1", "reasons"]
+    # Truth from the file itself (uncorrected, so every interval is the file's own).
+    rr = load_rr(FIVE_MIN)
+    assert obj["min_hr_bpm"] == pytest.approx(60000.0 / rr.max(), rel=1e-12)
+    assert obj["max_hr_bpm"] == pytest.approx(60000.0 / rr.min(), rel=1e-12)
+    assert obj["mean_inst_hr_bpm"] == pytest.approx(float((60000.0 / rr).mean()), rel=1e-12)
+    assert obj["sd2_sd1"] == pytest.approx(obj["sd2_ms"] / obj["sd1_ms"], rel=1e-12)
+    # and against neurokit2's Poincaré plot of the same beats (as tests/test_hrv_nonlinear.py calls it)
+    pytest.importorskip("neurokit2")
+    import importlib
+
+    ref = importlib.import_module("neurokit2.hrv.hrv_nonlinear")._hrv_nonlinear_poincare(rr, rri_time=None, out={})
+    assert obj["sd2_sd1"] == pytest.approx(float(ref["SD2"]) / float(ref["SD1"]), rel=0.01)
+
+
+def test_json_says_why_each_missing_value_is_missing(tmp_path: Path) -> None:
+    """A `reasons` object: for every null, the plain sentence the table's notes give; nothing else."""
+    short = tmp_path / "short.txt"
+    short.write_text("\n".join(str(v) for v in [812, 830, 845, 801, 790, 822, 840] * 12))  # ~70 s
+    out = vagal("analyze", "--json", short, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    nulls = {k for k, v in obj.items() if v is None}
+    assert nulls and set(obj["reasons"]) == nulls
+    assert obj["reasons"]["lf_hf"].startswith("needs 2 min of beats without a gap")
+    assert obj["reasons"]["vlf_ms2"].startswith("needs 5 min of beats without a gap")
+    assert obj["reasons"]["dfa_alpha2"] == "needs at least 640 beats"
+    table = vagal("analyze", short, cwd=tmp_path).stdout
+    for key, reason in obj["reasons"].items():
+        assert f": {reason}." in table, key  # the same words as the table's notes

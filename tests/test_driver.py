@@ -109,14 +109,14 @@ async def test_injected_events_are_folded_and_recorded() -> None:
     driver = Driver(source, engine, sinks=[sink], pacer=pacer)
 
     def on_event(event: Event, snap: object) -> None:
-        if isinstance(event, Beat) and 30.0 <= event.t_s and not engine.snapshot.markers:
+        if isinstance(event, Beat) and 30.0 <= event.t_s and not engine.markers:
             driver.inject(Marker(event.t_s, "calmer now"))
 
     driver.on_event = on_event
     await driver.run()
     markers = [e for e in sink.events if isinstance(e, Marker)]
     assert len(markers) == 1 and markers[0].label == "calmer now"
-    assert engine.snapshot.markers == ((markers[0].t_s, "calmer now"),)
+    assert engine.markers == ((markers[0].t_s, "calmer now"),)
 
 
 async def test_until_stops_cleanly_with_a_final_ended() -> None:
@@ -204,3 +204,78 @@ async def test_a_replayed_recording_ends_with_what_analyze_gives_on_the_last_win
     assert final.rmssd_ms.value == pytest.approx(batch.rmssd_ms, rel=1e-9)
     assert final.sdnn_ms.value == pytest.approx(batch.sdnn_ms, rel=1e-9)
     assert final.pnn50_pct.value == pytest.approx(batch.pnn50_pct, rel=1e-9)
+
+
+class SteppedClock:
+    """A real-time clock (speed 1) whose time only the test moves: no sleeping in the test."""
+
+    def __init__(self, t_s: float = 0.0) -> None:
+        self.t_s = t_s
+        self.speed = 1.0
+        self._moved = asyncio.Event()
+
+    def now(self) -> float:
+        return self.t_s
+
+    def move_to(self, t_s: float) -> None:
+        self.t_s = t_s
+        self._moved.set()
+
+    async def sleep_until(self, t_s: float) -> None:
+        while self.t_s < t_s:
+            self._moved.clear()
+            await self._moved.wait()
+
+
+class HeldSource:
+    """Real beats, then nothing until closed (a strap that went quiet without saying so)."""
+
+    def __init__(self, rr_ms: npt.NDArray[np.float64], clock: SteppedClock) -> None:
+        self.clock = clock
+        self.stats = SourceStats()
+        self.quiet = asyncio.Event()
+        self._rr = rr_ms
+        self._closed = asyncio.Event()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._closed.set()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[Event]:
+        t = 0.0
+        for rr in self._rr.tolist():
+            t += rr / 1000.0
+            yield Beat(t, rr)
+        self.quiet.set()
+        await self._closed.wait()
+        yield SourceState(self.clock.now(), "ended")
+
+
+async def test_with_the_callers_ticker_only_its_ticks_move_the_engine(nsr_5min: npt.NDArray[np.float64]) -> None:
+    """``ticker=False`` (the dashboard runs the one ticker): the driver starts no timer of its own,
+    and ``tick()`` shows a drop-out at the clock's time, as the driver's ticker would."""
+    clock = SteppedClock(1000.0)
+    source = HeldSource(nsr_5min[:40], clock)
+    engine = Engine()
+    snaps: list[object] = []
+    driver = Driver(source, engine, on_snapshot=snaps.append, ticker=False)
+    assert driver.clock is clock and driver.realtime
+    assert driver.tick() is engine.snapshot and not snaps  # before the source is connected: nothing
+    task = asyncio.create_task(driver.run())
+    await asyncio.wait_for(source.quiet.wait(), 10)
+    t_last = float(np.sum(nsr_5min[:40]) / 1000.0)
+    clock.move_to(t_last + 8.0)
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "vagal-engine-tick"]  # no timer of its own
+    assert engine.snapshot.gap_started_s is None
+    ticked = driver.tick()
+    assert ticked.gap_started_s == pytest.approx(t_last) and snaps[-1] is ticked
+    driver.stop()
+    await asyncio.wait_for(task, 10)

@@ -19,13 +19,41 @@ from hypothesis import strategies as st
 
 from tests.conftest import load_rr, real_recordings
 from vagal.engine.core import Engine, EngineSettings
-from vagal.hrv.live_spectral import periodogram
-from vagal.events import Beat, ContactChanged, Gap, Marker, PacerChanged
+from vagal.engine.snapshot import Snapshot
+from vagal.events import Beat, ContactChanged, Event, Gap, Marker, PacerChanged
 from vagal.hrv import time_domain
 from vagal.hrv.coherence import coherence_from_rr
+from vagal.hrv.live_spectral import periodogram
 from vagal.hrv.spectral import band_powers, psd_welch, resample
+from vagal.pacer import Pacer
+from vagal.ui.trace_buffer import TRACE_S, TraceBuffer
 
 FloatArray = npt.NDArray[np.float64]
+
+
+class _Traced:
+    """The engine with, beside it, the dashboard's own heart trace fed the same events
+    (``VagalApp`` feeds its ``TraceBuffer`` from the driver's ``on_event`` the same way)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.trace = TraceBuffer()
+        self.t_s = 0.0
+
+    def push(self, event: Event) -> Snapshot:
+        self.trace.add(event)
+        self.t_s = max(self.t_s, event.t_s)
+        return self.engine.push(event)
+
+    def tick(self, t_s: float) -> Snapshot:
+        self.t_s = max(self.t_s, t_s)
+        return self.engine.tick(t_s)
+
+    def hr_trace(self, span_s: float) -> tuple[FloatArray, FloatArray]:
+        return self.trace.hr(span_s, now_s=self.t_s, gap_started_s=self.engine.snapshot.gap_started_s)
+
+    def rr_trace(self, span_s: float) -> tuple[FloatArray, FloatArray]:
+        return self.trace.rr(span_s, now_s=self.t_s, gap_started_s=self.engine.snapshot.gap_started_s)
 
 
 def _beats(rr_ms: FloatArray, t0_s: float = 0.0) -> list[Beat]:
@@ -164,7 +192,7 @@ def test_warm_up_says_what_is_missing(nsr_5min: FloatArray) -> None:
     beats = _beats(nsr_5min)
     snap = engine.push(beats[0])
     assert snap.rmssd_ms.value is None
-    while snap.covered_s < 12.0:
+    while engine.covered_s() < 12.0:
         snap = engine.push(beats[snap.beats])
     assert snap.rmssd_ms.value is None
     assert snap.rmssd_ms.reason is not None
@@ -172,7 +200,7 @@ def test_warm_up_says_what_is_missing(nsr_5min: FloatArray) -> None:
     assert "so far" in snap.rmssd_ms.reason
     for b in beats[snap.beats :]:
         snap = engine.push(b)
-        if snap.covered_s > 100.0:
+        if engine.covered_s() > 100.0:
             break
     # 100 s of beats: RMSSD is there, LF/HF is not (never on less than 2 minutes).
     assert snap.rmssd_ms.valid
@@ -211,7 +239,7 @@ def _gap_run(rr: FloatArray, *, with_event: bool) -> tuple[Engine, list[Beat], l
 def test_a_gap_resets_every_window(nsr_1h: FloatArray, with_event: bool) -> None:
     engine, _, after = _gap_run(nsr_1h, with_event=with_event)
     snap = engine.push(after[0])
-    assert snap.gaps == 1
+    assert engine.gaps == 1
     assert snap.gap_total_s == pytest.approx(30.0, abs=1.5)
     assert snap.rmssd_ms.value is None
     assert snap.lf_hf.value is None and snap.coherence.value is None
@@ -244,7 +272,7 @@ def test_contact_loss_pauses_and_resets(nsr_5min: FloatArray) -> None:
 
 
 def test_tick_shows_a_drop_out_and_the_trace_breaks(nsr_5min: FloatArray) -> None:
-    engine = Engine()
+    engine = _Traced(Engine())
     beats = _beats(nsr_5min[:100])
     for b in beats:
         engine.push(b)
@@ -265,24 +293,25 @@ def test_markers_are_kept_in_order() -> None:
     engine = Engine()
     for i in range(30):
         engine.push(Marker(float(i), f"m{i}"))
-    marks = engine.snapshot.markers
+    marks = engine.markers
     assert len(marks) == 20
     assert marks[-1] == (29.0, "m29") and marks[0][0] < marks[-1][0]
 
 
 def test_memory_is_bounded_by_the_windows(nsr_1h: FloatArray) -> None:
     """A day's worth of state is the same size as an hour's: everything is windowed."""
-    engine = Engine()
+    traced = _Traced(Engine())
+    engine = traced.engine
     sizes = []
     for k, b in enumerate(_beats(np.tile(nsr_1h, 3))):
-        engine.push(b)
+        traced.push(b)
         if k and k % 4000 == 0:
             sizes.append(
-                (len(engine.window_beats()), len(engine.spectral_beats()), engine.hr_trace(1e9)[0].size)
+                (len(engine.window_beats()), len(engine.spectral_beats()), traced.hr_trace(1e9)[0].size)
             )
     windows, spectral, trace = zip(*sizes, strict=True)
     assert max(windows) < 200 and max(spectral) < 400
-    assert max(trace) <= int(engine.settings.trace_s * 1000 / 250) + 64 + 2
+    assert max(trace) <= int(TRACE_S * 1000 / 250) + 64 + 2
 
 
 def test_replayed_pacer_events_drive_synchrony(nsr_5min: FloatArray) -> None:
@@ -436,7 +465,7 @@ def test_one_drop_out_is_one_gap_even_when_the_first_beat_comes_late(nsr_5min: F
     snap = engine.snapshot
     for b in _beats(nsr_5min[100:130], t0_s=t_drop + 10.0):
         snap = engine.push(b)
-    assert snap.gaps == 1
+    assert engine.gaps == 1
     assert snap.gap_started_s is None
 
 
@@ -451,7 +480,7 @@ def test_a_drop_out_seen_only_by_the_timer_still_resets_the_windows(nsr_5min: Fl
     after = _beats(nsr_5min[100:110], t0_s=t_last + 20.0)
     for b in after:
         snap = engine.push(b)
-    assert snap.gaps == 1
+    assert engine.gaps == 1
     assert snap.gap_total_s == pytest.approx(20.0, abs=1.5)
     assert all(t >= after[0].t_s for t, _ in engine.window_beats())
 
@@ -459,7 +488,7 @@ def test_a_drop_out_seen_only_by_the_timer_still_resets_the_windows(nsr_5min: Fl
 def test_a_strap_without_rr_still_draws_the_heart_trace_but_no_metric() -> None:
     from vagal.events import HeartRateOnly
 
-    engine = Engine()
+    engine = _Traced(Engine())
     for k in range(60):
         snap = engine.push(HeartRateOnly(float(k), 60 + k % 5))
     t, hr = engine.hr_trace(90.0)
@@ -470,10 +499,65 @@ def test_a_strap_without_rr_still_draws_the_heart_trace_but_no_metric() -> None:
 def test_heart_rate_only_between_beats_does_not_draw_over_them(nsr_5min: FloatArray) -> None:
     from vagal.events import HeartRateOnly
 
-    engine = Engine()
+    engine = _Traced(Engine())
     beats = _beats(nsr_5min[:50])
     for b in beats:
         engine.push(b)
         engine.push(HeartRateOnly(b.t_s + 0.1, 1))
     t, _ = engine.hr_trace(600.0)
     assert t.size == len(beats)
+
+
+def test_an_event_that_changes_nothing_shown_returns_the_same_snapshot(nsr_5min: FloatArray) -> None:
+    """Raw payloads, markers, pacer changes and device news come back as the snapshot they
+    found, until the spectral timer falls due; at each beat everything but the spectral
+    metrics (recomputed at other moments) is what an engine that never saw them shows."""
+    import dataclasses
+
+    from vagal.engine.core import SPECTRAL_METRICS
+    from vagal.events import DeviceInfo, RawPayload
+
+    def beat_side(snap: Snapshot) -> dict[str, object]:
+        d = dataclasses.asdict(snap)
+        return {k: v for k, v in d.items() if k not in (*SPECTRAL_METRICS, "spectral_t_s")}
+
+    quiet, busy = Engine(), Engine()
+    spectral_changes = 0
+    for k, beat in enumerate(_beats(nsr_5min)):
+        assert beat_side(busy.push(beat)) == beat_side(quiet.push(beat))
+        before = busy.snapshot
+        extra: Event
+        for extra in (
+            RawPayload(beat.t_s + 0.01, b"\x10\x40\x00\x04"),
+            Marker(beat.t_s + 0.02, f"m{k}") if k % 50 == 0 else DeviceInfo(beat.t_s + 0.02, "strap", "H10"),
+            PacerChanged(beat.t_s + 0.03, "custom", 4.0, 0.0, 6.0, 0.0) if k % 70 == 0 else RawPayload(beat.t_s, b""),
+        ):
+            after = busy.push(extra)
+            if after is before:
+                continue
+            # Only the spectral timer, falling due on the way, makes a new one.
+            assert after.spectral_t_s != before.spectral_t_s and after.spectral_t_s is not None
+            spectral_changes += 1
+            before = after
+    assert spectral_changes > 0
+    assert busy.markers[-1][1] == "m300" and len(busy.markers) == 7
+
+
+def test_reset_starts_a_fresh_engine_with_the_same_settings_and_listener(nsr_5min: FloatArray) -> None:
+    pacer = Pacer()
+    settings_ = EngineSettings(window_s=30.0)
+    engine = Engine(settings_, pacer=pacer)
+    seen: list[float] = []
+    engine.on_verdict = lambda t, rr, kind: seen.append(t)
+    for beat in _beats(nsr_5min[:250]):
+        engine.push(beat)
+    engine.reset()
+    assert engine.snapshot == Snapshot() and engine.markers == () and engine.gaps == 0
+    assert engine.settings is settings_ and engine.pacer is pacer
+    fresh = Engine(settings_, pacer=pacer)
+    later = _beats(nsr_5min[100:], t0_s=500.0)
+    seen.clear()
+    for beat in later:
+        assert engine.push(beat) == fresh.push(beat)
+    assert engine.summary() == fresh.summary()
+    assert seen and min(seen) >= later[0].t_s  # the listener stays, and hears only the new beats

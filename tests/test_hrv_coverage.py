@@ -23,10 +23,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vagal.hrv.live_spectral import periodogram
-from vagal.hrv.live_spectral import resample as live_resample
 from vagal.hrv import analyze_rr
 from vagal.hrv.coherence import coherence_from_rr, mean_coherence, window_starts
+from vagal.hrv.live_spectral import periodogram
+from vagal.hrv.live_spectral import resample as live_resample
 from vagal.hrv.spectral import band_powers, psd_welch, segment_plan
 
 FS = 4.0

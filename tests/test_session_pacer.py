@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -12,13 +11,15 @@ from typing import Any
 import pytest
 
 from vagal.cli import build_parser
+from vagal.commands import demo, replay
 from vagal.commands._session import make_pacer
 from vagal.errors import VagalError
+from vagal.options import SessionOptions
 from vagal.pacer import DEFAULT_RAMP_S
 
 
-def _args(*argv: str) -> argparse.Namespace:
-    return build_parser().parse_args(["demo", *argv])
+def _args(*argv: str) -> SessionOptions:
+    return demo.options(build_parser().parse_args(["demo", *argv]))
 
 
 def test_by_default_the_guide_starts_at_a_resting_rate_and_slows_to_the_pattern() -> None:
@@ -134,7 +135,8 @@ def test_a_replay_breathes_with_the_recorded_guide(tmp_path: Path, monkeypatch: 
             engines.append(self)
 
     monkeypatch.setattr(core, "Engine", SpyEngine)
-    args = build_parser().parse_args(["replay", str(path), "--headless", "--json", "--speed", "max"])
+    argv = ["replay", str(path), "--headless", "--json", "--speed", "max"]
+    args = replay.options(build_parser().parse_args(argv))
     assert run_session(ReplaySource(path, speed=float("inf")), args) == 0
     pacer = engines[0].pacer
     assert pacer is not None

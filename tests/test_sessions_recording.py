@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import threading
 import typing
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from vagal import events as ev
 from vagal.errors import InputFileError, SessionFileError
+from vagal.options import SessionOptions
 from vagal.sessions import Recorder, RecordingError, load_recording, open_recorder, segments
 from vagal.sessions.codec import TYPE_NAMES
 from vagal.sessions.reader import read_session
@@ -203,10 +203,12 @@ def test_unwritable_folder_is_a_clear_error(tmp_path: Path) -> None:
         Recorder(tmp_path / "file" / "s.vagal.jsonl", {"source": "test"})
 
 
-def _options(**kw: Any) -> argparse.Namespace:
+def _options(**kw: Any) -> SessionOptions:
     base: dict[str, Any] = {"record": None, "no_record": False, "label": None}
     base.update(kw)
-    return argparse.Namespace(**base)
+    if base["record"] is not None:
+        base["record"] = Path(base["record"])
+    return SessionOptions(**base)
 
 
 def test_open_recorder_record_path_is_used_exactly(tmp_path: Path) -> None:

@@ -95,6 +95,7 @@ class ListSink:
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.closed = False
+        self.error: Exception | None = None
 
     def write(self, event: Event) -> None:
         self.events.append(event)
@@ -153,15 +154,32 @@ async def test_dashboard_shows_guide_heart_rate_and_status() -> None:
         assert "simulated strap" in rendered and "not recording" in rendered
 
 
-async def test_guide_keeps_animating_on_real_time() -> None:
+async def test_guide_keeps_animating_on_real_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a real-time clock the guide draws new frames from its own timer, with nobody calling step().
+
+    Deterministic: no frame count against the wall clock (that failed on a busy machine).
+    The test moves the real clock on by a second of breathing (the countdown changes, so a
+    frame is due) and then waits for the guide's own timer to have drawn it, four times.
+    """
+    stepped = asyncio.Event()
+    step = BreathGuide.step
+
+    def step_and_say(self: BreathGuide) -> None:
+        step(self)
+        stepped.set()
+
+    monkeypatch.setattr(BreathGuide, "step", step_and_say)  # the timer's callback: seen, not replaced
     clock = MonotonicClock()
     app = build(opening(), clock=clock)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30)):
         guide = app.query_one(BreathGuide)
+        assert guide.fps >= 20 and not guide.held
         first = guide.frames
-        await pilot.pause(0.5)
-        # 20 fps for 0.5 s; allow for a busy machine, but it must clearly move.
-        assert guide.frames - first >= 4
+        for k in range(1, 5):
+            clock.jump_to(clock.now() + 1.0)  # a second of breathing later: a new countdown
+            stepped.clear()
+            await asyncio.wait_for(stepped.wait(), 30)  # the guide's timer, never the test, steps it
+            assert guide.frames >= first + k
 
 
 async def test_guide_follows_the_pacer_phase_and_countdown() -> None:
@@ -193,7 +211,7 @@ async def test_marker_with_label_reaches_engine_and_recording() -> None:
         assert not isinstance(app.screen, MarkerScreen)
         markers = [e for e in sink.events if isinstance(e, Marker)]
         assert [m.label for m in markers] == ["talked about work"]
-        assert app.driver.engine.snapshot.markers[-1][1] == "talked about work"
+        assert app.driver.engine.markers[-1][1] == "talked about work"
         assert app.markers[-1][1] == "talked about work"
 
 
@@ -576,6 +594,7 @@ class TransportSource(ScriptedSource):
         self.speed = 1.0
         self.duration_s = 600.0
         self.name = "morning.vagal"
+        self.markers: tuple[Marker, ...] = ()
 
     @property
     def position_s(self) -> float:
@@ -656,13 +675,13 @@ async def test_seeking_back_restarts_the_analysis() -> None:
     app = build(source=source, mode="replay")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
-        first = app.driver.engine
-        assert first.snapshot.beats > 20
-        await pilot.press("right")  # forward: same analysis goes on
-        assert app.driver.engine is first
-        await pilot.press("left", "left")  # back to 20 s: fresh windows from there
-        assert app.driver.engine is not first
-        assert app.driver.engine.snapshot.beats == 0
+        engine = app.driver.engine
+        before = engine.snapshot.beats
+        assert before > 20
+        await pilot.press("right")  # forward: same analysis goes on (a reset would count 0 beats)
+        assert engine.snapshot.beats >= before
+        await pilot.press("left", "left")  # back to 20 s: fresh windows from there (Engine.reset)
+        assert app.driver.engine is engine and engine.snapshot.beats == 0
         assert app.query_one("#rmssd").history is app.trends.history["rmssd_ms"]  # type: ignore[attr-defined]
 
 
@@ -825,7 +844,7 @@ async def test_dropout_shows_reconnecting_and_the_guide_keeps_going() -> None:
         assert "reconnecting" not in status.render().plain
         assert "receiving beats" in status.render().plain
         assert hr.hr_bpm is not None  # type: ignore[attr-defined]
-        assert app.driver.engine.snapshot.gaps >= 1
+        assert app.driver.engine.gaps >= 1
 
 
 class WatchedSimulator:
@@ -901,14 +920,13 @@ async def test_simulator_dropout_and_reconnect() -> None:
         text = status.render().plain
         assert "reconnecting" not in text and "receiving beats" in text
         assert hr.hr_bpm is not None  # type: ignore[attr-defined]
-        assert app.driver.engine.snapshot.gaps >= 1
+        assert app.driver.engine.gaps >= 1
         assert source.back_at_s is not None and source.back_at_s - source.dropped_at_s >= 11.0
 
 
 def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """``run_session`` → ``run_dashboard``: --sound and --duration reach the app, sinks are closed."""
-    import argparse
-
+    from vagal.options import SessionOptions
     from vagal.ui import app as app_module
 
     seen: list[VagalApp] = []
@@ -920,7 +938,7 @@ def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(app_module.VagalApp, "run", fake_run)
     sink = ListSink()
     clock = VirtualClock()
-    args = argparse.Namespace(sound=True, duration=90.0)
+    args = SessionOptions(sound=True, duration_s=90.0)
     status = app_module.run_dashboard(ScriptedSource(opening(), clock), args, clock=clock, sinks=[sink])
     assert status == 0
     (app,) = seen
@@ -933,14 +951,13 @@ def test_run_dashboard_wires_the_command_line(monkeypatch: pytest.MonkeyPatch) -
 def test_after_the_dashboard_it_says_where_the_session_is(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import argparse
-
+    from vagal.options import SessionOptions
     from vagal.ui import app as app_module
 
     monkeypatch.setattr(app_module.VagalApp, "run", lambda self: 0)
     clock = VirtualClock()
     path = tmp_path / "s.vagal.jsonl"
-    args = argparse.Namespace()
+    args = SessionOptions()
     assert app_module.run_dashboard(ScriptedSource(opening(), clock), args, clock=clock, recording=path) == 0
     assert capsys.readouterr().out == f"Saved to {path}\n"
     broken = ListSink()
@@ -1164,3 +1181,59 @@ async def test_the_gentle_start_is_said_in_words() -> None:
         clock.jump_to(200.0)
         app._tick()
         assert str(app.query_one("#pacer-info", Static).render()) == PRESETS["resonance"].describe()
+
+
+class SteppedClock:
+    """A real-time clock (speed 1) whose time only the test moves."""
+
+    def __init__(self, t_s: float) -> None:
+        self.t_s = t_s
+        self.speed = 1.0
+        self._moved = asyncio.Event()
+
+    def now(self) -> float:
+        return self.t_s
+
+    def jump_to(self, t_s: float) -> None:
+        self.t_s = t_s
+        self._moved.set()
+
+    async def sleep_until(self, t_s: float) -> None:
+        while self.t_s < t_s:
+            self._moved.clear()
+            await self._moved.wait()
+
+
+async def test_the_dashboards_clock_is_the_sessions_one_ticker() -> None:
+    """In real time the once-a-second clock ticks the engine (the driver runs no timer of its
+    own), so a strap that goes quiet without a word shows as a drop-out."""
+    clock = SteppedClock(20.0)
+    script: list[Event | None] = [*opening(), *beats(0, 20), None]
+    source = ScriptedSource(script, clock)
+    app = build(source=source, clock=clock)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert app.driver.realtime and not app.driver.ticker
+        assert not [t for t in asyncio.all_tasks() if t.get_name() == "vagal-engine-tick"]
+        last_beat = max(e.t_s for e in script if isinstance(e, Beat))
+        assert app.driver.engine.snapshot.gap_started_s is None
+        clock.jump_to(28.0)
+        app._tick()
+        await pilot.pause()
+        assert app.driver.engine.snapshot.gap_started_s == pytest.approx(last_beat)
+        assert app.query_one("#heart-rate").hr_bpm is None  # type: ignore[attr-defined]
+
+
+async def test_the_dashboards_timers_stop_with_its_screen() -> None:
+    """The clock and the trace redraw are the dashboard screen's timers, not the app's: Textual
+    stops a screen's timers before it removes its widgets, so they never run on widgets that
+    are gone (they did, while the app shut down: IndexError and NoMatches 'HeartTrace')."""
+    app = build()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        dashboard = app.dashboard
+        assert dashboard is app.screen_stack[0]
+        assert {"status-clock", "trace"} <= {t.name for t in dashboard._timers}
+        assert not {"status-clock", "trace"} & {t.name for t in app._timers}
+        await pilot.press("question_mark")
+        assert app.dashboard is dashboard  # a dialog on top does not change which screen is drawn on

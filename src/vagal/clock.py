@@ -24,7 +24,13 @@ def clock_text(t_s: float) -> str:
 
 
 class Clock(Protocol):
-    """Session time in seconds, and a way to wait for it."""
+    """Session time in seconds, how fast it runs, and a way to wait for it."""
+
+    @property
+    def speed(self) -> float:
+        """Session seconds per wall second: 1 in real time, 4 for a replay at 4x,
+        ``inf`` for a virtual clock that runs as fast as possible (no ticker is needed then)."""
+        ...
 
     def now(self) -> float:
         """Current session time in seconds."""
@@ -32,6 +38,18 @@ class Clock(Protocol):
 
     async def sleep_until(self, t_s: float) -> None:
         """Return once session time has reached ``t_s`` (at once if it has)."""
+        ...
+
+
+class ReplayClock(Clock, Protocol):
+    """A clock a replay can steer: its session time can be set (a seek) and its pace changed."""
+
+    def jump_to(self, t_s: float) -> None:
+        """Set session time to ``t_s`` (seek)."""
+        ...
+
+    def set_speed(self, speed: float) -> None:
+        """Run at ``speed`` from now on, without a jump in session time."""
         ...
 
 
@@ -47,6 +65,7 @@ class MonotonicClock:
 
     @property
     def speed(self) -> float:
+        """Session seconds per wall second."""
         return self._speed
 
     def now(self) -> float:
@@ -85,6 +104,7 @@ class VirtualClock:
 
     @property
     def speed(self) -> float:
+        """Infinite: time moves only with what waits on it."""
         return float("inf")
 
     def now(self) -> float:
@@ -92,6 +112,11 @@ class VirtualClock:
 
     def advance(self, dt_s: float) -> None:
         self.t_s += dt_s
+
+    def set_speed(self, speed: float) -> None:
+        """Nothing to change: a virtual clock has no pace of its own (it is always "as fast as possible")."""
+        if not speed > 0:
+            raise ValueError(f"speed must be > 0, got {speed=}")
 
     def jump_to(self, t_s: float) -> None:
         self.t_s = t_s

@@ -1,6 +1,8 @@
 """The session runner shared by ``vagal demo``, ``vagal live`` and ``vagal replay``.
 
-``run_session(source, args)`` builds the pacer, the engine and the recorder the same way
+Each command turns its parsed arguments into a :class:`~vagal.options.SessionOptions`
+(:func:`session_options`); from here down nothing sees the command line.
+``run_session(source, options)`` builds the pacer, the engine and the recorder the same way
 for every source, then either hands them to the dashboard or, with ``--headless``, runs
 the :class:`~vagal.engine.driver.Driver` itself: calm progress lines on stderr every few
 seconds of session time, and a summary at the end on stdout (``--json`` for JSON), so
@@ -14,21 +16,27 @@ and the recorder is closed in ``finally``, so the file is always complete.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import math
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from vagal.clock import clock_text
 from vagal.errors import VagalError
+from vagal.metrics import LIVE, metric
+from vagal.options import SessionMode, SessionOptions
 
 if TYPE_CHECKING:
+    import argparse
+
     from vagal.engine.core import Engine
+    from vagal.engine.driver import Driver, Sink
     from vagal.engine.snapshot import Metric, Snapshot
     from vagal.events import Event
+    from vagal.pacer import Pacer
     from vagal.sessions.writer import Recorder
     from vagal.sources.base import BeatSource
 
@@ -38,21 +46,57 @@ PROGRESS_EVERY_FAST_S: Final = 60.0
 """…or every minute of session time when running as fast as possible."""
 
 
+def session_options(args: argparse.Namespace, mode: SessionMode, **specific: Any) -> SessionOptions:
+    """The options every session command shares (``--pace``, ``--ramp-from``, ``--sound``,
+    ``--headless``, ``--json``), read from ``args``, plus the ones only that command has.
+
+    Args:
+        args: The parsed command line of demo, live or replay (all three have those flags).
+        mode: Which command it is.
+        **specific: The command's own :class:`~vagal.options.SessionOptions` fields
+            (``speed``, ``duration_s``, ``record``…).
+
+    Raises:
+        VagalError: ``--json`` without ``--headless``.
+    """
+    if args.json and not args.headless:
+        raise VagalError(
+            "--json prints the summary of a session without the dashboard.", hint="Add --headless."
+        )
+    return SessionOptions(
+        mode=mode,
+        pace=args.pace,
+        ramp_from=args.ramp_from,
+        sound=args.sound,
+        headless=args.headless,
+        json=args.json,
+        **specific,
+    )
+
+
+def recording_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--record``, ``--no-record`` and ``--label`` as ``SessionOptions`` fields (demo and live)."""
+    return {
+        "record": Path(args.record) if args.record else None,
+        "no_record": args.no_record,
+        "label": args.label,
+    }
+
+
 def run_session(
     source: BeatSource,
-    args: argparse.Namespace,
+    options: SessionOptions,
     *,
-    pacer: Any = None,
+    pacer: Pacer | None = None,
     header: dict[str, Any] | None = None,
 ) -> int:
-    """Run a session on ``source``: the dashboard, or headless with ``args.headless``.
+    """Run a session on ``source``: the dashboard, or headless with ``options.headless``.
 
     Args:
         source: The beat source (not yet connected).
-        args: The parsed command line of demo/live/replay (``command``, ``pace``,
-            ``headless``, ``json``, ``duration``, ``record``/``no_record``/``label``…).
+        options: What the person asked for (see :func:`session_options`).
         pacer: A pacer already built (the demo shares its pacer with the simulated
-            person's breathing); default: one built from ``--pace``. A replay follows the
+            person's breathing); default: one built from ``options.pace``. A replay follows the
             breathing patterns recorded in the file instead.
         header: Extra header keys for the recording (e.g. the demo's seed).
 
@@ -65,27 +109,26 @@ def run_session(
     from vagal.engine.core import Engine
     from vagal.pacer import Pacer, parse_pace
 
-    mode = str(getattr(args, "command", "demo") or "demo")
-    if getattr(args, "json", False) and not getattr(args, "headless", False):
-        raise VagalError("--json prints the summary of a session without the dashboard.", hint="Add --headless.")
+    mode = options.mode
     # The guide on screen for a replayed file that recorded none (its engine gets no pacer).
-    shown_if_none: Any = None
+    shown_if_none: Pacer | None = None
     if pacer is None and mode != "replay":
-        pacer = make_pacer(args)  # parses --pace, refusing a bad one
+        pacer = make_pacer(options)  # parses --pace, refusing a bad one
     elif pacer is None:
         # A replay breathes with the guide the file recorded (its gentle start and changes too).
         from vagal.pacer import pacer_from_events
+        from vagal.sources.replay import ReplaySource
 
-        shown_if_none = Pacer(parse_pace(str(getattr(args, "pace", None) or "resonance")))
-        recording = getattr(source, "recording", None)
-        pacer = pacer_from_events(recording.pacer) if recording is not None else None
+        shown_if_none = Pacer(parse_pace(options.pace or "resonance"))
+        if isinstance(source, ReplaySource):
+            pacer = pacer_from_events(source.recording.pacer)
     engine = Engine(pacer=pacer)
-    recorder = _open_recorder(args, mode, pacer, header or {})
+    recorder = _open_recorder(options, pacer, header or {})
     try:
-        if not getattr(args, "headless", False):
+        if not options.headless:
             from vagal.ui.app import run_dashboard
 
-            sinks = [recorder] if recorder is not None else []
+            sinks: list[Sink] = [recorder] if recorder is not None else []
             if pacer is not None:
                 start = pacer.start_event()
                 engine.push(start)
@@ -93,15 +136,14 @@ def run_session(
                     sink.write(start)
             status: int = run_dashboard(
                 source,
-                args,
+                options,
                 engine=engine,
                 pacer=pacer if pacer is not None else shown_if_none,
                 sinks=sinks,
                 recording=recorder.path if recorder is not None else None,
-                mode=mode,
             )
             return status
-        return _run_headless(source, args, engine, pacer, recorder, mode)
+        return _run_headless(source, options, engine, pacer, recorder)
     finally:
         if recorder is not None:
             recorder.close()
@@ -115,26 +157,26 @@ def check_duration(args: argparse.Namespace) -> None:
     Raises:
         VagalError: ``--duration`` is zero, negative, infinite or nan.
     """
-    duration = getattr(args, "duration", None)
+    duration: float | None = args.duration
     if duration is not None and not (math.isfinite(duration) and duration > 0):
         raise VagalError(f"--duration must be a positive number of seconds, got {duration:g}.")
 
 
-def make_pacer(args: argparse.Namespace) -> Any:
+def make_pacer(options: SessionOptions) -> Pacer:
     """The breathing guide for ``--pace`` and ``--ramp-from`` (shared by demo and live).
 
     By default the guide starts at a usual resting rate (12/min) and slows linearly to
     the chosen pattern over ``vagal.pacer.DEFAULT_RAMP_S`` (2 minutes), so nobody is
-    asked to drop into a slow rhythm at once (issue 5's safety envelope). A pattern at
-    or above the starting rate starts at once.
+    asked to drop into a slow rhythm at once (the safety envelope of guided breathing).
+    A pattern at or above the starting rate starts at once.
 
     Raises:
         VagalError: A bad ``--pace`` or ``--ramp-from``.
     """
     from vagal.pacer import Pacer, parse_pace
 
-    pattern = parse_pace(str(getattr(args, "pace", None) or "resonance"))
-    spec = str(getattr(args, "ramp_from", None) or "off").strip().lower()
+    pattern = parse_pace(options.pace or "resonance")
+    spec = (options.ramp_from or "off").strip().lower()
     if spec in ("off", "none", "0"):
         return Pacer(pattern)
     try:
@@ -150,31 +192,27 @@ def make_pacer(args: argparse.Namespace) -> Any:
     return Pacer(pattern, ramp_from_per_min=start_per_min)
 
 
-def _open_recorder(
-    args: argparse.Namespace, mode: str, pacer: Any, header: dict[str, Any]
-) -> Recorder | None:
-    if mode == "replay" or getattr(args, "no_record", False):
+def _open_recorder(options: SessionOptions, pacer: Pacer | None, header: dict[str, Any]) -> Recorder | None:
+    if not options.recording:
         return None
     from vagal.sessions.writer import open_recorder
 
     start = pacer.start_event() if pacer is not None else None
-    return open_recorder(args, source=mode, pacer=start, **header)
+    return open_recorder(options, source=options.mode, pacer=start, **header)
 
 
 def _run_headless(
     source: BeatSource,
-    args: argparse.Namespace,
+    options: SessionOptions,
     engine: Engine,
-    pacer: Any,
+    pacer: Pacer | None,
     recorder: Recorder | None,
-    mode: str,
 ) -> int:
     from vagal.engine.driver import Driver
 
-    speed = float(getattr(args, "speed", 1.0) or 1.0)
-    every = PROGRESS_EVERY_FAST_S if math.isinf(speed) else PROGRESS_EVERY_S
+    every = PROGRESS_EVERY_FAST_S if math.isinf(options.speed) else PROGRESS_EVERY_S
     progress = _Progress(every, sys.stderr)
-    duration = getattr(args, "duration", None)
+    duration = options.duration_s
     driver = Driver(
         source,
         engine,
@@ -185,7 +223,7 @@ def _run_headless(
     )
     if duration is not None:
         # Session time starts at the source's first event; the driver stops at start + duration.
-        progress.duration_s = float(duration)
+        progress.duration_s = duration
         progress.driver = driver
 
     async def main() -> None:
@@ -206,8 +244,10 @@ def _run_headless(
     asyncio.run(main())
     if recorder is not None:
         recorder.close()
-    summary = session_summary(engine, progress.first_t_s, mode=mode, recorder=recorder, args=args)
-    if getattr(args, "json", False):
+    summary = session_summary(
+        engine, progress.first_t_s, mode=options.mode, recorder=recorder, seed=options.seed
+    )
+    if options.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
     else:
         print(format_summary(summary))
@@ -225,13 +265,11 @@ class _Progress:
         self.out = out
         self.first_t_s: float | None = None
         self.duration_s: float | None = None
-        self.driver: Any = None
+        self.driver: Driver | None = None
         self._next_s: float | None = None
 
     def on_event(self, event: Event, snap: Snapshot) -> None:
-        t = getattr(event, "t_s", None)
-        if t is None:
-            return
+        t = event.t_s
         if self.first_t_s is None:
             self.first_t_s = t
             self._next_s = t + self.every_s
@@ -243,25 +281,33 @@ class _Progress:
 
 
 def progress_line(snap: Snapshot, elapsed_s: float) -> str:
-    """One calm progress line: where the session is, in plain words."""
+    """One calm progress line: where the session is, in plain words (the dashboard's digits)."""
     head = f"{clock_text(elapsed_s):>7}"
     if snap.gap_started_s is not None:
         return f"{head}  paused: no beats are coming in; waiting calmly for the strap"
     parts: list[str] = []
     hr = snap.hr_smoothed_bpm if snap.hr_smoothed_bpm.valid else snap.hr_bpm
     if hr.value is not None:
-        parts.append(f"heart {hr.value:.0f} bpm")
-    if snap.rmssd_ms.value is not None:
-        parts.append(
-            f"RMSSD {snap.rmssd_ms.value:.0f} ms" + (" (settling)" if snap.rmssd_ms.settling else "")
-        )
-    elif snap.rmssd_ms.reason:
-        parts.append(f"settling: {snap.rmssd_ms.reason}")
+        parts.append(f"heart {_live('hr_smoothed_bpm', hr.value)}")
+    rmssd = snap.rmssd_ms
+    if rmssd.value is not None:
+        parts.append(f"RMSSD {_live('rmssd_ms', rmssd.value)}" + (" (settling)" if rmssd.settling else ""))
+    elif rmssd.reason:
+        parts.append(f"settling: {rmssd.reason}")
     if snap.coherence.value is not None:
-        parts.append(f"coherence {snap.coherence.value:.1f}")
+        parts.append(f"coherence {_live('coherence', snap.coherence.value)}")
     if snap.breathing_rate_per_min.value is not None:
-        parts.append(f"breathing {snap.breathing_rate_per_min.value:.1f}/min")
+        parts.append(f"breathing {_live('breathing_rate_per_min', snap.breathing_rate_per_min.value)}")
     return f"{head}  " + (" · ".join(parts) if parts else "waiting for the first beats")
+
+
+def _live(key: str, value: float) -> str:
+    """``value`` with the registry's dashboard digits and unit ("62 bpm", "6.0/min", "1.2")."""
+    info = metric(key)
+    text = info.text(value, live=True)
+    if not info.unit:
+        return text
+    return f"{text}{info.unit}" if info.unit.startswith("/") else f"{text} {info.unit}"
 
 
 def _metric(m: Metric) -> float | None:
@@ -274,17 +320,16 @@ def session_summary(
     *,
     mode: str,
     recorder: Recorder | None,
-    args: argparse.Namespace | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """The end-of-session summary (what ``--json`` prints).
 
     Whole-session figures come from :meth:`Engine.summary`; ``last`` holds the final
-    live values (LF/HF on the last 2 minutes, coherence on the last 64 s…), with the
-    reason for each one that has no value (``last_reasons``) and the caution for each one
-    to be read with care (``last_cautions``).
+    live values of the registry's :data:`vagal.metrics.LIVE` metrics (LF/HF on the last
+    2 minutes, coherence on the last 64 s…), with the reason for each one that has no
+    value (``last_reasons``) and the caution for each one to be read with care
+    (``last_cautions``). ``seed`` is the demo's, when there is one.
     """
-    from vagal.engine.core import SPECTRAL_METRICS
-
     snap = engine.snapshot
     start = first_t_s if first_t_s is not None else 0.0
     out: dict[str, Any] = {"source": mode, "duration_s": max(0.0, snap.t_s - start)}
@@ -292,8 +337,8 @@ def session_summary(
     last: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     cautions: dict[str, str] = {}
-    for name in ("hr_smoothed_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct", *SPECTRAL_METRICS, "quality_pct"):
-        m = getattr(snap, name)
+    for name in LIVE:
+        m = snap.metric(name)
         last[name] = _metric(m)
         if m.value is None and m.reason:
             reasons[name] = m.reason
@@ -305,17 +350,13 @@ def session_summary(
     pacer = engine.pacer
     if pacer is not None:
         out["pace_per_min"] = float(pacer.rate_at(snap.t_s))
-    if args is not None and getattr(args, "seed", None) is not None:
-        out["seed"] = args.seed
+    if seed is not None:
+        out["seed"] = seed
     out["recording"] = str(recorder.path) if recorder is not None else None
     for k, v in list(out.items()):
         if isinstance(v, float) and not math.isfinite(v):
             out[k] = None
     return out
-
-
-def _num(x: float | None, fmt: str, unit: str = "") -> str:
-    return "not available" if x is None else f"{x:{fmt}}{unit}"
 
 
 def _count(n: int, noun: str) -> str:
@@ -330,8 +371,15 @@ def _why(reasons: dict[str, str], key: str, label: str) -> str:
     return reason
 
 
+def _line(key: str, value: float | None, then: str, *, why: str) -> str:
+    """One summary line: the registry's title, then the value in the dashboard's digits and
+    unit followed by ``then``, or ``why`` there is none."""
+    title = metric(key).title
+    return f"{title}: {_live(key, value)}{then}" if value is not None else f"{title}: {why}"
+
+
 def format_summary(s: dict[str, Any]) -> str:
-    """The summary as a few plain lines."""
+    """The summary as a few plain lines (titles, units and digits from :mod:`vagal.metrics`)."""
     gaps = s["gaps"]
     gap_text = "no gaps" if not gaps else f"{gaps} gap{'s' if gaps > 1 else ''} ({s['gap_total_s']:.0f} s)"
     flagged = s["artifacts"]
@@ -344,35 +392,26 @@ def format_summary(s: dict[str, Any]) -> str:
     lines = [
         f"Session: {clock_text(s['duration_s'])} ({s['source']}), {_count(s['n_beats'], 'beat')}, "
         + f"{flag_text}, {gap_text}",
-        "Heart rate: " + (_num(s["mean_hr_bpm"], ".0f", " bpm on average") if s["mean_hr_bpm"] else "none yet"),
-        "RMSSD: " + (_num(s["rmssd_ms"], ".0f", " ms over the session") if s["rmssd_ms"] else "none yet"),
+        _line("mean_hr_bpm", s["mean_hr_bpm"] or None, " on average", why="none yet"),
+        _line("rmssd_ms", s["rmssd_ms"] or None, " over the session", why="none yet"),
+        _line("lf_hf", last["lf_hf"], " (last 2 min)", why=_why(reasons, "lf_hf", "LF/HF")),
+        _line(
+            "coherence",
+            s.get("coherence_mean"),
+            " on average (peak ratio)",
+            why=_why(reasons, "coherence", "coherence"),
+        ),
+        _line("rsa_bpm", s.get("rsa_bpm_mean"), " peak to trough", why=_why(reasons, "rsa_bpm", "RSA")),
     ]
-    lf_hf = last["lf_hf"]
-    lines.append(
-        f"LF/HF: {lf_hf:.2f} (last 2 min)"
-        if lf_hf is not None
-        else f"LF/HF: {_why(reasons, 'lf_hf', 'LF/HF')}"
-    )
-    coh = s.get("coherence_mean")
-    lines.append(
-        f"Coherence: {coh:.2f} on average (peak ratio)"
-        if coh is not None
-        else f"Coherence: {_why(reasons, 'coherence', 'coherence')}"
-    )
-    rsa = s.get("rsa_bpm_mean")
-    lines.append(
-        f"RSA: {rsa:.1f} bpm peak to trough"
-        if rsa is not None
-        else f"RSA: {_why(reasons, 'rsa_bpm', 'RSA')}"
-    )
     br = s.get("breathing_rate_per_min_mean")
-    br_text = (
-        f"{br:.1f}/min (from heart rhythm)"
-        if br is not None
-        else _why(reasons, "breathing_rate_per_min", "breathing rate")
+    breathing = _line(
+        "breathing_rate_per_min",
+        br,
+        " (from heart rhythm)",
+        why=_why(reasons, "breathing_rate_per_min", "breathing rate"),
     )
     if s.get("pace_per_min") is not None:
-        br_text += f", guide {s['pace_per_min']:.1f}/min"
-    lines.append(f"Breathing: {br_text}")
+        breathing += f", guide {_live('breathing_rate_per_min', s['pace_per_min'])}"
+    lines.append(breathing)
     lines.append(f"Saved to {s['recording']}" if s["recording"] else "Not recorded.")
     return "\n".join(lines)

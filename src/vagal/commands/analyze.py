@@ -5,16 +5,25 @@ reads), runs :func:`vagal.hrv.analyze_rr` on it, and prints one table with a col
 file, or JSON (one object per file; an array when several files are given). A file that
 cannot be read gives one line on stderr naming it (and the line, where there is one);
 the other files are still analysed, and the exit status is then 2.
+
+The table's rows, their labels, units and digits come from the metric registry
+(:data:`vagal.metrics.ANALYZE`). The JSON carries every row of the table: the 25 keys of
+``HrvResult.to_dict()`` in their order, then the rows the table shows besides them
+(``mean_inst_hr_bpm``, ``min_hr_bpm``, ``max_hr_bpm``, ``sd2_sd1``), and ``reasons``: for
+every metric that is null, why, in a plain sentence.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from vagal.metrics import ANALYZE, MetricInfo, keys, metric
 
 if TYPE_CHECKING:
     from vagal.hrv.analysis import HrvResult
@@ -22,73 +31,26 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 2
 
-
-def _fmt_duration(v: float) -> str:
-    from vagal.clock import clock_text
-
-    return clock_text(round(v))
-
-
-def _num(digits: int) -> Callable[[float], str]:
-    return lambda v: f"{v:,.{digits}f}"
-
-
-_SECTIONS: tuple[tuple[str, tuple[tuple[str, str, Callable[[float], str]], ...]], ...] = (
-    (
-        "Record",
-        (
-            ("beats", "n_beats", lambda v: f"{int(v):,}"),
-            ("duration (h:mm:ss or m:ss)", "duration_s", _fmt_duration),
-            ("artifacts (%)", "artifacts_pct", _num(1)),
-        ),
-    ),
-    (
-        "Time domain",
-        (
-            ("mean NN (ms)", "mean_nn_ms", _num(0)),
-            ("heart rate (bpm, of mean NN)", "mean_hr_bpm", _num(1)),
-            ("heart rate (bpm, mean of beats)", "mean_inst_hr_bpm", _num(1)),
-            ("heart rate, lowest beat (bpm)", "min_hr_bpm", _num(1)),
-            ("heart rate, highest beat (bpm)", "max_hr_bpm", _num(1)),
-            ("SDNN (ms)", "sdnn_ms", _num(1)),
-            ("RMSSD (ms)", "rmssd_ms", _num(1)),
-            ("SDSD (ms)", "sdsd_ms", _num(1)),
-            ("pNN50 (%)", "pnn50_pct", _num(1)),
-            ("pNN20 (%)", "pnn20_pct", _num(1)),
-        ),
-    ),
-    (
-        "Frequency domain",
-        (
-            ("VLF (ms²)", "vlf_ms2", _num(0)),
-            ("LF (ms²)", "lf_ms2", _num(0)),
-            ("HF (ms²)", "hf_ms2", _num(0)),
-            ("total power (ms²)", "total_power_ms2", _num(0)),
-            ("LF/HF", "lf_hf", _num(2)),
-            ("LF (n.u.)", "lf_nu", _num(1)),
-            ("HF (n.u.)", "hf_nu", _num(1)),
-            ("LF peak (Hz)", "lf_peak_hz", _num(3)),
-            ("HF peak (Hz)", "hf_peak_hz", _num(3)),
-        ),
-    ),
-    (
-        "Nonlinear",
-        (
-            ("Poincaré SD1 (ms)", "sd1_ms", _num(1)),
-            ("Poincaré SD2 (ms)", "sd2_ms", _num(1)),
-            ("Poincaré SD2/SD1", "sd2_sd1", _num(2)),
-            ("sample entropy", "sampen", _num(2)),
-            ("DFA α1", "dfa_alpha1", _num(2)),
-            ("DFA α2", "dfa_alpha2", _num(2)),
-        ),
-    ),
-    (
-        "Biofeedback",
-        (("coherence (peak ratio)", "coherence", _num(2)),),
-    ),
-)
-
 _NONE = "—"
+NOT_COMPUTABLE = "not computable"
+"""The reason given for a missing value when the core gave none."""
+
+
+def _cell(info: MetricInfo, v: float) -> str:
+    """A value as the table writes it: counts and numbers with thousands separators, durations as a clock."""
+    if info.kind == "count":
+        return f"{int(v):,}"
+    if info.kind == "clock":
+        from vagal.clock import clock_text
+
+        return clock_text(round(v))
+    return f"{v:,.{info.decimals}f}"
+
+
+def _value(res: HrvResult, key: str) -> float | None:
+    """The result's value for a registry key; None where it is not a finite number."""
+    raw = float(getattr(res, key))  # a lookup by the registry's key: HrvResult fields are the keys
+    return raw if math.isfinite(raw) else None
 
 
 def _short(label: str) -> str:
@@ -113,26 +75,25 @@ def _column_names(paths: Sequence[str]) -> list[str]:
 
 def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, corrected: bool) -> str:
     """The readable table: one row per metric, one column per file, then the reasons."""
-    import numpy as np
-
     names = _column_names([p for p, _ in results])
     rows: list[tuple[str, list[str]]] = []
     notes: dict[tuple[str, str], list[str]] = {}
-    for title, metrics in _SECTIONS:
+    for title, section_keys in ANALYZE:
         if title == "Frequency domain":
             title += f" ({'Welch' if psd == 'welch' else 'Lomb–Scargle'})"
         rows.append((title, []))
-        for label, key, fmt in metrics:
+        for key in section_keys:
+            info = metric(key)
+            label = info.row_label
             cells: list[str] = []
             for name, (_, res) in zip(names, results, strict=True):
-                raw = float(getattr(res, key))
-                value = raw if np.isfinite(raw) else None
+                value = _value(res, key)
                 if value is None:
                     cells.append(_NONE)
-                    reason = res.reasons.get(key, "not computable")
+                    reason = res.reasons.get(key, NOT_COMPUTABLE)
                     notes.setdefault((reason, name), []).append(_short(label))
                 else:
-                    cells.append(fmt(value))
+                    cells.append(_cell(info, value))
             rows.append(("  " + label, cells))
     label_w = max(len(r[0]) for r in rows)
     col_w = [max(len(n), *(len(r[1][i]) for r in rows if r[1])) for i, n in enumerate(names)]
@@ -149,7 +110,7 @@ def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, correcte
         lines.append(
             "Artifacts were not corrected (--no-correct); the artifacts row counts the beats flagged."
         )
-    n_rows = sum(len(metrics) for title, metrics in _SECTIONS if title != "Record")
+    n_rows = sum(len(section_keys) for title, section_keys in ANALYZE if title != "Record")
     for (reason, name), labels in notes.items():
         where = f" ({name})" if len(names) > 1 else ""
         which = "every metric" if len(labels) >= n_rows else ", ".join(labels)
@@ -160,6 +121,26 @@ def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, correcte
     return "\n".join(lines)
 
 
+def to_json(path: str, res: HrvResult) -> dict[str, Any]:
+    """One file's ``--json`` object: what the table shows, and why each missing value is missing.
+
+    Keys: ``file`` and ``psd_method`` (METHODS.md §2.4: say which estimator), the 25 keys
+    of ``HrvResult.to_dict()`` in their order, then every other row of the table
+    (:data:`vagal.metrics.ANALYZE`), then ``reasons``: for each key whose value is null,
+    the plain sentence the table's notes give.
+    """
+    obj: dict[str, Any] = {"file": path, "psd_method": res.psd_method, **res.to_dict()}
+    for key in keys(ANALYZE):
+        if key not in obj:
+            obj[key] = _value(res, key)
+    obj["reasons"] = {
+        key: res.reasons.get(key, NOT_COMPUTABLE)
+        for key, value in obj.items()
+        if value is None and key not in ("file", "psd_method")
+    }
+    return obj
+
+
 def run(args: argparse.Namespace) -> int:
     """Analyse each file; returns 0, or 2 when any file could not be analysed."""
     from vagal.errors import VagalError
@@ -167,8 +148,8 @@ def run(args: argparse.Namespace) -> int:
     from vagal.sessions.formats import load_recording
     from vagal.sessions.recording import too_few_beats
 
-    psd: str = getattr(args, "psd", "welch") or "welch"
-    correct = not getattr(args, "no_correct", False)
+    psd: str = args.psd or "welch"
+    correct = not args.no_correct
     results: list[tuple[str, HrvResult]] = []
     status = EXIT_OK
     for path in args.files:
@@ -188,10 +169,7 @@ def run(args: argparse.Namespace) -> int:
             (path, analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=correct, psd=psd))  # type: ignore[arg-type]
         )
     if args.json:
-        # "file" and "psd_method" (METHODS.md §2.4: say which estimator) besides the metrics
-        objs: list[dict[str, Any]] = [
-            {"file": p, "psd_method": r.psd_method, **r.to_dict()} for p, r in results
-        ]
+        objs: list[dict[str, Any]] = [to_json(p, r) for p, r in results]
         if len(args.files) == 1:
             if objs:
                 print(json.dumps(objs[0], indent=2))

@@ -15,6 +15,25 @@ import math
 import random
 
 from vagal.errors import VagalError
+from vagal.options import SessionOptions
+
+
+def options(args: argparse.Namespace, *, seed: int | None = None) -> SessionOptions:
+    """The demo's command line as :class:`~vagal.options.SessionOptions` (``seed`` overrides ``--seed``).
+
+    Raises:
+        VagalError: ``--json`` without ``--headless``.
+    """
+    from vagal.commands._session import recording_options, session_options
+
+    return session_options(
+        args,
+        "demo",
+        speed=args.speed,
+        duration_s=args.duration,
+        seed=seed if seed is not None else args.seed,
+        **recording_options(args),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from vagal.clock import MonotonicClock, VirtualClock
     from vagal.sources.simulated import SimArtifacts, SimulatedSource
 
-    pacer = make_pacer(args)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    args.seed = seed
+    opts = options(args, seed=seed)
+    pacer = make_pacer(opts)
     clock = VirtualClock() if math.isinf(args.speed) else MonotonicClock(args.speed)
     source = SimulatedSource(
         seed=seed,
@@ -48,4 +67,4 @@ def run(args: argparse.Namespace) -> int:
         breathing=pacer.volume_at,
         artifacts=SimArtifacts.typical() if args.artifacts else None,
     )
-    return run_session(source, args, pacer=pacer, header={"seed": seed})
+    return run_session(source, opts, pacer=pacer, header={"seed": seed})

@@ -3,7 +3,7 @@
 This module owns the source side: resolving ``--device`` (or the only strap in range)
 and building the :class:`~vagal.sources.bleak_source.BleakSource`. What happens to the
 events (headless summary or dashboard, recording) is the shared runner's business:
-``vagal.commands._session.run_session(source, args) -> int``.
+``vagal.commands._session.run_session(source, options) -> int``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,30 @@ import sys
 from typing import Final
 
 from vagal.errors import VagalError
+from vagal.options import SessionOptions
 
 RESOLVE_GRACE_S: Final = 2.0
 """After the first strap shows up, listen this much longer for others before choosing.
 
 Straps advertise several times a second, so two seconds are enough to see the others
 and far shorter than scanning for the whole ``--timeout``."""
+
+
+def options(args: argparse.Namespace) -> SessionOptions:
+    """The live command line as :class:`~vagal.options.SessionOptions`.
+
+    Raises:
+        VagalError: ``--json`` without ``--headless``.
+    """
+    from vagal.commands._session import recording_options, session_options
+
+    return session_options(
+        args,
+        "live",
+        devices=(args.device,) if args.device else (),
+        duration_s=args.duration,
+        **recording_options(args),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     if not (math.isfinite(timeout_s) and timeout_s > 0):
         raise VagalError(f"--timeout must be more than 0 seconds, got {timeout_s:g}.")
     check_duration(args)  # before looking for the strap
-    wanted: str | None = args.device
+    opts = options(args)
+    wanted: str | None = opts.devices[0] if opts.devices else None
     what = f"the strap {wanted!r}" if wanted else "a heart-rate strap"
     print(f"Looking for {what}…", file=sys.stderr)
     straps = asyncio.run(discover_straps(timeout_s, wanted=wanted, grace_s=RESOLVE_GRACE_S))
@@ -49,4 +68,4 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"Connecting to {strap.label}…", file=sys.stderr)
     source = BleakSource(strap.address, name=strap.name, profile=strap.profile, connect_timeout_s=timeout_s)
-    return run_session(source, args)
+    return run_session(source, opts)

@@ -3,7 +3,7 @@
 Builds a :class:`~vagal.sources.replay.ReplaySource` and hands it to the same session
 runner as ``demo`` and ``live`` (``vagal.commands._session.run_session``): the dashboard,
 or with ``--headless`` the whole live pipeline without UI and a summary at the end.
-A replay is not recorded again (it is already a file): ``no_record`` is set.
+A replay is not recorded again (it is already a file): its options say ``no_record``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,19 @@ import argparse
 import sys
 
 from vagal.errors import VagalError
+from vagal.options import SessionOptions
+
+
+def options(args: argparse.Namespace) -> SessionOptions:
+    """The replay command line as :class:`~vagal.options.SessionOptions` (never recorded).
+
+    Raises:
+        VagalError: ``--json`` without ``--headless``.
+    """
+    from vagal.commands._session import session_options
+
+    # The replay parser has no --record: never record a replay by accident.
+    return session_options(args, "replay", speed=args.speed, no_record=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,14 +39,12 @@ def run(args: argparse.Namespace) -> int:
     from vagal.sources.replay import ReplaySource, check_speed
 
     check_speed(args.speed)
+    opts = options(args)
     source = ReplaySource(args.file, speed=args.speed)
     if source.recording.n_beats == 0:
         raise VagalError(f"{args.file}: holds no beats to replay.")
-    if getattr(args, "headless", False):
+    if opts.headless:
         # The dashboard says it in its status line; headless, only this line can.
         for dmg in source.recording.damage[:1]:
             print(f"vagal: note: {args.file}: {dmg}; replaying what was readable.", file=sys.stderr)
-    # The replay parser has no --record: never record a replay by accident.
-    args.no_record = True
-    args.record = None
-    return run_session(source, args)
+    return run_session(source, opts)

@@ -5,9 +5,11 @@ Design decision: the only async code around the engine. It pulls events from a
 (the recorder, whose ``write`` only queues: a slow disk never holds up the loop) and tells
 ``on_snapshot``. Events the person makes (markers, notes, pacer changes) come in through
 ``inject`` and take the same path, so they are analysed and recorded like source events.
-In real time (a clock with a finite speed) a ticker calls ``engine.tick`` every
-``tick_every_s`` so a drop-out shows even though no event arrives; on a virtual clock
-("as fast as possible") time only moves with the events, so there is no ticker.
+In real time (a clock with a finite speed) the engine is ticked every ``tick_every_s``
+so a drop-out shows even though no event arrives; on a virtual clock ("as fast as
+possible") time only moves with the events, so there is no tick. There is one ticker per
+session: the driver's own (headless), or, when a caller already runs a timer (the
+dashboard's once-a-second clock), that timer calling :meth:`Driver.tick` (``ticker=False``).
 
 Stopping (``stop()``, the duration, SIGINT/SIGTERM in the headless runner) closes the
 source and keeps reading until its final ``SourceState("ended")``, so the recording ends
@@ -21,14 +23,16 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from vagal.events import Event, PacerChanged, SourceState
+from vagal.sources.base import Clocked, TakesEvents
 
 if TYPE_CHECKING:
     from vagal.clock import Clock
     from vagal.engine.core import Engine
     from vagal.engine.snapshot import Snapshot
+    from vagal.pacer import Pacer
     from vagal.sources.base import BeatSource
 
 log = logging.getLogger(__name__)
@@ -38,9 +42,25 @@ DEFAULT_TICK_EVERY_S: Final = 1.0
 
 
 class Sink(Protocol):
-    """Anything that takes events and must not block (the session recorder)."""
+    """A consumer of every event of a session (the recorder, :class:`vagal.sessions.writer.Recorder`).
 
-    def write(self, event: Event) -> None: ...
+    The driver only calls ``write``; whoever owns the session (the dashboard, the headless
+    runner) closes each sink at the end and reads ``error`` to tell the person calmly when
+    one stopped.
+    """
+
+    def write(self, event: Event) -> None:
+        """Take one event; must not block and should not raise (a disk is slow or full)."""
+        ...
+
+    def close(self) -> None:
+        """Finish: write out what is still queued and release the file (idempotent)."""
+        ...
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the sink stopped taking events, in words a person can read; None while it works."""
+        ...
 
 
 class Driver:
@@ -50,14 +70,17 @@ class Driver:
         source: The beat source (not yet entered; the driver connects it).
         engine: The live engine.
         sinks: Where every event also goes, in order (``write(event)`` must not block).
-        on_snapshot: Called with each new snapshot (after every event and every tick).
+        on_snapshot: Called with the snapshot after every event and every tick (the same
+            object again when the event changed nothing it shows).
         on_event: Called with each event and the snapshot after it.
         pacer: The breathing pacer, if one runs: its initial pattern is folded and recorded
             first (a ``PacerChanged`` at the pacer's start).
-        clock: Session clock for the ticker (default: the source's ``clock``); no ticker
-            when it is a virtual clock (infinite speed).
+        clock: Session clock for the ticks (default: the source's, when it is
+            :class:`~vagal.sources.base.Clocked`); no ticks on a virtual clock (infinite speed).
         tick_every_s: Ticker period, session seconds.
         until_s: Stop once session time reaches this (None: run until the source ends).
+        ticker: Run the driver's own ticker in real time. False when the caller calls
+            :meth:`tick` from a timer of its own (the dashboard), so a session has one ticker.
     """
 
     def __init__(
@@ -68,22 +91,26 @@ class Driver:
         sinks: Sequence[Sink] = (),
         on_snapshot: Callable[[Snapshot], None] | None = None,
         on_event: Callable[[Event, Snapshot], None] | None = None,
-        pacer: Any = None,
+        pacer: Pacer | None = None,
         clock: Clock | None = None,
         tick_every_s: float = DEFAULT_TICK_EVERY_S,
         until_s: float | None = None,
+        ticker: bool = True,
     ) -> None:
         if not tick_every_s > 0:
             raise ValueError(f"tick_every_s must be > 0, got {tick_every_s=}")
         self.source = source
         self.engine = engine
-        self.sinks = list(sinks)
+        self.sinks: list[Sink] = list(sinks)
         self.on_snapshot = on_snapshot
         self.on_event = on_event
         self.pacer = pacer
-        self.clock: Clock | None = clock if clock is not None else getattr(source, "clock", None)
+        if clock is None and isinstance(source, Clocked):
+            clock = source.clock
+        self.clock: Clock | None = clock
         self.tick_every_s = tick_every_s
         self.until_s = until_s
+        self.ticker = ticker
         self.sink_errors = 0
         """Exceptions raised by sinks (logged; the session goes on)."""
         self.events = 0
@@ -91,6 +118,8 @@ class Driver:
         self.stopped_early = False
         """True when ``stop()`` or ``until_s`` ended the run before the source did."""
         self._stopping = False
+        self._running = False
+        """True once the source is connected and the pacer's start folded (ticks count from then)."""
         self._t_last_s = 0.0
 
     # ------------------------------------------------------------------ control
@@ -98,12 +127,29 @@ class Driver:
     def inject(self, event: Event) -> Snapshot:
         """Fold an event the person made (marker, note, pacer change) and record it.
 
-        A ``PacerChanged`` is also offered to the source (``source.send``), if it takes one.
+        A ``PacerChanged`` is also offered to the source, if it takes events
+        (:class:`~vagal.sources.base.TakesEvents`).
         """
         snap = self._fold(event)
-        send = getattr(self.source, "send", None)
-        if callable(send) and isinstance(event, PacerChanged):
-            send(event)
+        if isinstance(event, PacerChanged) and isinstance(self.source, TakesEvents):
+            self.source.send(event)
+        return snap
+
+    def tick(self) -> Snapshot:
+        """Tick the engine at the clock's time (real time only), as the driver's ticker does.
+
+        For a caller that runs its own timer (``ticker=False``). Before the source is
+        connected, after it ended, on a virtual clock or without a clock it only returns the
+        latest snapshot: the engine's time moves with the session, as with the driver's ticker.
+        """
+        if not self._running or not self.realtime or self.clock is None:
+            return self.engine.snapshot
+        t = self.clock.now()
+        snap = self.engine.tick(t)
+        if self.on_snapshot is not None:
+            self.on_snapshot(snap)
+        if self.until_s is not None and t >= self.until_s:
+            self.stop()
         return snap
 
     def stop(self) -> None:
@@ -117,7 +163,7 @@ class Driver:
     @property
     def realtime(self) -> bool:
         """True when the clock runs at a finite speed (a ticker is needed)."""
-        return self.clock is not None and not math.isinf(float(getattr(self.clock, "speed", 1.0)))
+        return self.clock is not None and not math.isinf(self.clock.speed)
 
     # ------------------------------------------------------------------ run
 
@@ -130,10 +176,9 @@ class Driver:
         ticker: asyncio.Task[None] | None = None
         async with self.source:
             if self.pacer is not None:
-                start = getattr(self.pacer, "start_event", None)
-                if callable(start):
-                    self._fold(start())
-            if self.realtime:
+                self._fold(self.pacer.start_event())
+            self._running = True
+            if self.realtime and self.ticker:
                 ticker = asyncio.create_task(self._tick_loop(), name="vagal-engine-tick")
             try:
                 async for event in self.source:
@@ -143,6 +188,7 @@ class Driver:
                     if self.until_s is not None and self._t_last_s >= self.until_s:
                         self.stop()
             finally:
+                self._running = False
                 if ticker is not None:
                     ticker.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -153,19 +199,12 @@ class Driver:
         clock = self.clock
         assert clock is not None
         while not self._stopping:
-            await asyncio.sleep(self.tick_every_s / float(getattr(clock, "speed", 1.0)))
-            t = clock.now()
-            snap = self.engine.tick(t)
-            if self.on_snapshot is not None:
-                self.on_snapshot(snap)
-            if self.until_s is not None and t >= self.until_s:
-                self.stop()
+            await asyncio.sleep(self.tick_every_s / clock.speed)
+            self.tick()
 
     def _fold(self, event: Event) -> Snapshot:
         self.events += 1
-        t = getattr(event, "t_s", None)
-        if t is not None and t > self._t_last_s:
-            self._t_last_s = t
+        self._t_last_s = max(self._t_last_s, event.t_s)
         snap = self.engine.push(event)
         for sink in self.sinks:
             try:

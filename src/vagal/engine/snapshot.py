@@ -11,19 +11,26 @@ The engine (``vagal.engine.core.Engine``) contract, relied on by the UI and the 
   ``vagal.pacer.Pacer`` (for RSA per pacer cycle and phase synchrony); without one the
   engine follows recorded ``PacerChanged`` events.
 * ``push(event) -> Snapshot`` – fold one event (beats, gaps, contact, pacer changes,
-  markers…); cheap per beat (O(1) time-domain updates).
+  markers…); cheap per beat (O(1) time-domain updates). When the event changed nothing a
+  snapshot shows (a raw payload, a marker, a pacer change between recomputes), the
+  *same* Snapshot object comes back, so a consumer can skip it with ``is``.
 * ``tick(t_s) -> Snapshot`` – advance time without a beat (the spectral metrics are
   recomputed on a timer, every ``spectral_every_s``; gaps in data are noticed here).
 * ``snapshot`` – the latest Snapshot.
-* ``hr_trace(span_s) -> (t_s array, hr_bpm array)`` – the recent instantaneous heart
-  rate for the scrolling trace (NaN at gaps so that a plot breaks there).
-* ``rr_trace(span_s) -> (t_s array, rr_ms array)`` – the same for RR.
+* ``reset()`` – forget everything and start afresh with the same settings and pacer
+  (a replay that jumps back).
+* On demand, not in every snapshot: ``markers`` (the recent markers), ``gaps`` (how many
+  so far), ``covered_s()`` (seconds of steady beats behind the windows).
 * ``summary() -> dict`` – whole-session figures for the end-of-session summary.
+
+The heart-rate trace the dashboard draws is the dashboard's own (``vagal.ui.trace_buffer``),
+fed with the same events.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Final
 
 from vagal.events import SourceStateName
 
@@ -48,6 +55,15 @@ class Metric:
 
 
 NOT_YET = Metric(None, "waiting for beats")
+PAUSED: Final = "paused: no beats are coming in"
+"""Every metric's reason while a drop-out or a contact loss lasts."""
+
+
+def seconds_text(x_s: float) -> str:
+    """A stretch of time for a person: "45 s", "2 min" (whole minutes from 2 min on)."""
+    if x_s >= 120 and x_s % 60 == 0:
+        return f"{x_s / 60:.0f} min"
+    return f"{x_s:.0f} s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +71,7 @@ class Snapshot:
     """The live state after the last event."""
 
     t_s: float = 0.0
-    """Session time of this snapshot, seconds."""
+    """Session time of the event or tick that last changed what this snapshot shows, seconds."""
     hr_bpm: Metric = NOT_YET
     """Instantaneous heart rate (60000 / last RR, or the strap's value without RR)."""
     hr_smoothed_bpm: Metric = NOT_YET
@@ -89,11 +105,18 @@ class Snapshot:
     source_state: SourceStateName = "connecting"
     gap_started_s: float | None = None
     """When the current drop-out or contact loss began; None while data flows."""
-    gaps: int = 0
     gap_total_s: float = 0.0
-    markers: tuple[tuple[float, str], ...] = field(default_factory=tuple)
-    """The most recent markers, (t_s, label), oldest first."""
+    """Seconds without data so far (every gap of the session)."""
     spectral_t_s: float | None = None
     """Session time of the last spectral recompute (LF/HF, coherence, RSA…); None before the first."""
-    covered_s: float = 0.0
-    """Seconds of steady beats since the last gap (what the windows can use)."""
+
+    def metric(self, key: str) -> Metric:
+        """The metric named ``key`` ("rmssd_ms"): the registry's keys (``vagal.metrics``) are field names.
+
+        Raises:
+            KeyError: No metric field has that name.
+        """
+        value = getattr(self, key, None)  # a lookup by the registry's key: the one dynamic access
+        if not isinstance(value, Metric):
+            raise KeyError(f"a Snapshot has no metric named {key!r}")
+        return value

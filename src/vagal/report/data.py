@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vagal.hrv._common import gap_indices
+from vagal.metrics import REPORT, MetricInfo, metric
 from vagal.sessions.recording import Recording, too_few_beats
 
 FloatArray = npt.NDArray[np.float64]
@@ -48,57 +49,11 @@ SEGMENT_KEYS: Final = ("duration_s", "mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_m
 """The key metrics shown per segment (baseline vs breathing vs recovery)."""
 
 
-@dataclass(frozen=True, slots=True)
-class MetricSpec:
-    """How one metric is shown in the summary table."""
-
-    key: str
-    """Key in ``HrvResult.to_dict()``."""
-    label: str
-    """Plain name."""
-    unit: str
-    decimals: int
-
-
-SUMMARY_SECTIONS: Final[tuple[tuple[str, tuple[MetricSpec, ...]], ...]] = (
-    (
-        "Heart rate and time domain",
-        (
-            MetricSpec("mean_hr_bpm", "Mean heart rate", "bpm", 1),
-            MetricSpec("mean_nn_ms", "Mean NN interval", "ms", 0),
-            MetricSpec("sdnn_ms", "SDNN", "ms", 1),
-            MetricSpec("rmssd_ms", "RMSSD", "ms", 1),
-            MetricSpec("sdsd_ms", "SDSD", "ms", 1),
-            MetricSpec("pnn50_pct", "pNN50", "%", 1),
-            MetricSpec("pnn20_pct", "pNN20", "%", 1),
-        ),
-    ),
-    (
-        "Frequency domain",
-        (
-            MetricSpec("vlf_ms2", "VLF power (0.0033–0.04 Hz)", "ms²", 0),
-            MetricSpec("lf_ms2", "LF power (0.04–0.15 Hz)", "ms²", 0),
-            MetricSpec("hf_ms2", "HF power (0.15–0.40 Hz)", "ms²", 0),
-            MetricSpec("lf_hf", "LF/HF", "", 2),
-            MetricSpec("lf_nu", "LF (normalised units)", "n.u.", 1),
-            MetricSpec("hf_nu", "HF (normalised units)", "n.u.", 1),
-            MetricSpec("lf_peak_hz", "LF peak", "Hz", 3),
-            MetricSpec("hf_peak_hz", "HF peak", "Hz", 3),
-        ),
-    ),
-    (
-        "Nonlinear and biofeedback",
-        (
-            MetricSpec("sd1_ms", "Poincaré SD1", "ms", 1),
-            MetricSpec("sd2_ms", "Poincaré SD2", "ms", 1),
-            MetricSpec("sampen", "Sample entropy", "", 2),
-            MetricSpec("dfa_alpha1", "DFA α1", "", 2),
-            MetricSpec("dfa_alpha2", "DFA α2", "", 2),
-            MetricSpec("coherence", "Coherence (peak ratio)", "", 2),
-        ),
-    ),
+SUMMARY_SECTIONS: Final[tuple[tuple[str, tuple[MetricInfo, ...]], ...]] = tuple(
+    (section, tuple(metric(key) for key in section_keys)) for section, section_keys in REPORT
 )
-"""The summary table: section title, then its rows, in order."""
+"""The summary table: section title, then its rows in order, each the metric's registry entry
+(``key``, ``label``, ``unit``, ``decimals``: :data:`vagal.metrics.REPORT`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 
+from vagal.metrics import metric
 from vagal.report import style
 from vagal.report.data import (
     SEGMENT_KEYS,
@@ -34,16 +35,18 @@ if TYPE_CHECKING:
 OutputFormat = Literal["pdf", "png", "svg"]
 FORMATS: Final[tuple[OutputFormat, ...]] = ("pdf", "png", "svg")
 
-_SEGMENT_ROWS: Final = {
-    "duration_s": ("Duration", "min", 1),
-    "mean_hr_bpm": ("Mean heart rate", "bpm", 1),
-    "rmssd_ms": ("RMSSD", "ms", 1),
-    "sdnn_ms": ("SDNN", "ms", 1),
-    "lf_ms2": ("LF power", "ms²", 0),
-    "hf_ms2": ("HF power", "ms²", 0),
-    "coherence": ("Coherence (peak ratio)", "", 2),
-}
-"""The segment table's rows: label, unit and decimals of each of ``SEGMENT_KEYS``."""
+_SEGMENT_LABELS: Final = {"duration_s": "Duration", "lf_ms2": "LF power", "hf_ms2": "HF power"}
+"""Shorter labels for the narrow segment table (a band's limits do not fit); the others are the registry's."""
+
+
+def _segment_row(key: str) -> tuple[str, str, int]:
+    """Label, unit and decimals of one of ``SEGMENT_KEYS`` in the segment table (from :mod:`vagal.metrics`)."""
+    if key == "duration_s":
+        return _SEGMENT_LABELS[key], "min", 1  # minutes: a segment is minutes long
+    info = metric(key)
+    return _SEGMENT_LABELS.get(key, info.label), info.unit, info.decimals
+
+
 _BEAT_TRACE_MAX_S: Final = 15 * 60.0
 """Longer sessions get a 30 s average over a light beat-by-beat trace."""
 _TRACE_WIDTH_IN: Final = 0.86 * style.PAGE_W_IN
@@ -395,7 +398,7 @@ def _segment_values(data: ReportData) -> tuple[list[str], list[tuple[str, ...]]]
     header = ["Metric"] + [_short(s.label, n_chars) for s in segs]
     rows: list[tuple[str, ...]] = []
     for key in SEGMENT_KEYS:
-        label, unit, decimals = _SEGMENT_ROWS[key]
+        label, unit, decimals = _segment_row(key)
         cells = [f"{label} ({unit})" if unit else label]
         for s in segs:
             v = s.values.get(key)

@@ -16,7 +16,6 @@ docs/session-format.md for the layout.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -28,12 +27,15 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final, Self
+from typing import IO, TYPE_CHECKING, Any, Final, Self
 
 from vagal import __version__
 from vagal.errors import VagalError
 from vagal.events import DeviceInfo, Event, PacerChanged
 from vagal.sessions.codec import event_to_dict
+
+if TYPE_CHECKING:
+    from vagal.options import SessionOptions
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,8 @@ def default_session_path(
 
 class Recorder:
     """A sink that appends events to a session file from a background thread.
+
+    It is a :class:`vagal.engine.driver.Sink`: ``write``, ``close`` and ``error``.
 
     Args:
         path: The file to create, exactly as given (any extension). It must not exist:
@@ -311,7 +315,7 @@ def _parse_start(text: str) -> datetime:
 
 
 def open_recorder(
-    options: argparse.Namespace | Mapping[str, Any],
+    options: SessionOptions,
     *,
     source: str,
     device: DeviceInfo | None = None,
@@ -319,10 +323,10 @@ def open_recorder(
     start: datetime | None = None,
     **extra: Any,
 ) -> Recorder | None:
-    """Apply ``--record PATH`` / ``--no-record`` / ``--label`` and open the recorder.
+    """Open the recorder a session's options ask for (``--record PATH`` / ``--no-record`` / ``--label``).
 
     Args:
-        options: The parsed command line (or a mapping with ``record``, ``no_record``, ``label``).
+        options: The session's options (``record``, ``no_record``, ``label``).
         source: "demo", "live", …: used in the header and the default file name.
         device: The strap, if already known.
         pacer: The breathing pattern at the start.
@@ -330,17 +334,17 @@ def open_recorder(
         **extra: Further header keys (e.g. ``seed=42`` for a demo).
 
     Returns:
-        The recorder, or None with ``--no-record``.
+        The recorder, or None when the session is not to be recorded.
 
     Raises:
         RecordingError: The file exists already or cannot be created.
     """
-    get = options.get if isinstance(options, Mapping) else lambda k, d=None: getattr(options, k, d)
-    if get("no_record", False):
+    if options.no_record:
         return None
     start = start if start is not None else datetime.now().astimezone()
-    label = get("label", None)
-    record = get("record", None)
-    path = Path(record) if record else default_session_path(source, start=start, label=label)
+    label = options.label
+    path = options.record
+    if path is None:
+        path = default_session_path(source, start=start, label=label)
     header = make_header(source=source, start=start, label=label, device=device, pacer=pacer, **extra)
     return Recorder(path, header)

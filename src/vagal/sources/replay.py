@@ -32,9 +32,9 @@ import math
 from collections.abc import AsyncIterator
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
-from vagal.clock import Clock, MonotonicClock, VirtualClock
+from vagal.clock import Clock, MonotonicClock, ReplayClock, VirtualClock
 from vagal.errors import VagalError
 from vagal.events import (
     Beat,
@@ -47,6 +47,9 @@ from vagal.events import (
     SourceState,
 )
 from vagal.sources.base import ClosesOnExit, SourceStats, sleep_until_or
+
+if TYPE_CHECKING:
+    from vagal.sessions.recording import Recording
 
 MIN_SPEED: Final = 0.25
 MAX_SPEED: Final = 64.0
@@ -78,11 +81,14 @@ def _fmt_time(t_s: float) -> str:
 class ReplaySource(ClosesOnExit):
     """A recorded session (or any supported file) as a :class:`~vagal.sources.base.BeatSource`.
 
+    It also implements :class:`~vagal.sources.base.ReplayControls` (the dashboard's
+    transport keys), :class:`~vagal.sources.base.Clocked` and :class:`~vagal.sources.base.Named`.
+
     Args:
         recording: A :class:`~vagal.sessions.recording.Recording`, or a path read with
             :func:`~vagal.sessions.formats.load_recording`.
-        clock: The clock to follow (default: a MonotonicClock at ``speed``, or a
-            VirtualClock for ``float('inf')``).
+        clock: The clock to follow, one a replay can steer (default: a MonotonicClock at
+            ``speed``, or a VirtualClock for ``float('inf')``).
         speed: 0.25 to 64, or ``float('inf')`` for as fast as possible.
 
     Raises:
@@ -90,7 +96,9 @@ class ReplaySource(ClosesOnExit):
         ReplaySpeedError: ``speed`` is outside 0.25–64 and not infinite.
     """
 
-    def __init__(self, recording: Any, *, clock: Clock | None = None, speed: float = 1.0) -> None:
+    def __init__(
+        self, recording: Recording | str | Path, *, clock: ReplayClock | None = None, speed: float = 1.0
+    ) -> None:
         from vagal.sessions.recording import Recording
 
         if not isinstance(recording, Recording):
@@ -101,7 +109,7 @@ class ReplaySource(ClosesOnExit):
         self._speed = check_speed(speed)
         if clock is None:
             clock = VirtualClock() if math.isinf(speed) else MonotonicClock(speed)
-        self._clock: Any = clock
+        self._clock: ReplayClock = clock
         self.stats = SourceStats()
         self._events: list[Event] = self._build_events()
         self._due: list[float] = list(accumulate((e.t_s for e in self._events), max)) if self._events else []
@@ -124,20 +132,22 @@ class ReplaySource(ClosesOnExit):
 
     @property
     def name(self) -> str:
+        """The file's name."""
         return Path(self.recording.path).name
 
     @property
     def speed(self) -> float:
+        """Replay speed: 0.25 to 64, or ``inf``."""
         return self._speed
 
     @property
     def clock(self) -> Clock:
         """The clock the replay follows (session time of the file)."""
-        clock: Clock = self._clock
-        return clock
+        return self._clock
 
     @property
     def paused(self) -> bool:
+        """True while paused."""
         return self._paused
 
     @property
@@ -182,7 +192,7 @@ class ReplaySource(ClosesOnExit):
         check_speed(speed)
         now = self.position_s
         self._speed = speed
-        if not math.isinf(speed) and hasattr(self._clock, "set_speed"):
+        if not math.isinf(speed):
             self._clock.set_speed(speed)
         self._set_clock_time(now)
         self._wake.set()
@@ -264,8 +274,7 @@ class ReplaySource(ClosesOnExit):
     # --- internals --------------------------------------------------------------------------------
 
     def _set_clock_time(self, t_s: float) -> None:
-        if hasattr(self._clock, "jump_to"):
-            self._clock.jump_to(t_s)
+        self._clock.jump_to(t_s)
 
     async def _wait_until(self, due: float) -> bool:
         """Wait until the clock reaches ``due``; False when interrupted by a control."""

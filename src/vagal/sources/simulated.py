@@ -446,7 +446,7 @@ class SimulatedSource(ClosesOnExit):
         """Wait for session time ``t_s``, or until ``close()``, whichever comes first."""
         if self._closed.is_set():
             return
-        if math.isinf(getattr(self.clock, "speed", 1.0)):
+        if math.isinf(self.clock.speed):
             await self.clock.sleep_until(t_s)  # virtual time: no real waiting to cut short
             return
         await sleep_until_or(self.clock, t_s, self._closed)

@@ -4,19 +4,27 @@ Design decision: the app renders state and sends commands, nothing more. A worke
 the engine's :class:`~vagal.engine.driver.Driver` (source → engine → recorder) on the
 app's event loop; its callbacks only post typed messages (:mod:`vagal.ui.messages`), and
 ``MetricsUpdated`` replaces a stale one still queued, so the engine never waits for
-rendering. Widgets hold reactive state. The recorder writes from its own thread, so a
+rendering; a snapshot the engine hands back unchanged (a raw payload, a marker) is not
+posted at all. Widgets hold reactive state. The recorder writes from its own thread, so a
 slow disk never stalls the screen. The breathing guide
 runs on its own timer from the pacer and the app's clock, so it keeps going when data
 stops. Pacer changes and markers go back through the pipeline as events, so the engine,
 the recording and the simulator all see them.
 
+The tiles come from the metric registry (:data:`vagal.metrics.TILES`: title, unit,
+digits, explanation), and the heart trace from the app's own
+:class:`~vagal.ui.trace_buffer.TraceBuffer`, fed with the events the driver passes on.
+The dashboard's timers belong to its screen (the once-a-second clock, which is also the
+session's one engine ticker, and the trace redraw), so they stop with the screen and
+never fire on widgets that are gone.
+
 :func:`make_app` builds the app for the CLI, the tests and the benchmark alike;
-:func:`run_dashboard` is what ``vagal.commands._session.run_session`` calls.
+:func:`run_dashboard` is what ``vagal.commands._session.run_session`` calls, with the
+session's :class:`~vagal.options.SessionOptions` (never the command line itself).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import math
@@ -27,7 +35,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -42,7 +50,9 @@ from vagal.clock import clock_text
 from vagal.engine.snapshot import Snapshot
 from vagal.errors import VagalError
 from vagal.events import DeviceInfo, Event, Marker, PacerChanged, SourceState
+from vagal.metrics import TILES, MetricInfo, metric
 from vagal.pacer import PRESETS, BreathPattern, PaceError, Pacer
+from vagal.sources.base import Clocked, Named, ReplayControls
 from vagal.ui.messages import (
     DeviceChanged,
     MarkerAdded,
@@ -54,6 +64,7 @@ from vagal.ui.messages import (
 )
 from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
 from vagal.ui.sound import Cues
+from vagal.ui.trace_buffer import TraceBuffer
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
 from vagal.ui.widgets.status import MarkerList, Status, StatusBar
 from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile, Trends, without_name
@@ -62,7 +73,8 @@ from vagal.ui.widgets.trace import DEFAULT_SPAN_S, HeartTrace
 if TYPE_CHECKING:
     from vagal.clock import Clock
     from vagal.engine.core import Engine
-    from vagal.engine.driver import Driver
+    from vagal.engine.driver import Driver, Sink
+    from vagal.options import SessionOptions
     from vagal.sources.base import BeatSource
 
 HANGUP_EXIT_S: Final = 3.0
@@ -84,25 +96,10 @@ REPLAY_SPEEDS: Final = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 HR_ONLY_REASON: Final = "this strap sends no RR intervals"
 """Each tile's words when the strap sends heart rate only: no HRV will ever come, so no
 "waiting for beats" either."""
-EXPLANATIONS: Final[dict[str, str]] = {
-    "rmssd": "How much the time between heartbeats varies from beat to beat, over the last minute. "
-    "It tends to rise as the body settles.",
-    "coherence": "How much of the heart rhythm follows one slow, steady wave (peak ratio, HeartMath's "
-    "published method; not their score). Slow, easy breathing usually raises it.",
-    "lf-hf": "Low- to high-frequency power of the heart rhythm over the last two minutes. "
-    "Slow breathing moves power to low frequencies, so it rises then: that is expected.",
-    "rsa": "How far the heart rate rises on the in-breath and falls on the out-breath, peak to trough.",
-    "breathing": "Breaths per minute, estimated from the heart rhythm alone.",
-}
-"""What each tile means, shown when it is clicked. Plain words, no judgement."""
-_TILES: Final = (
-    # (id, title, unit, decimals, Snapshot field)
-    ("rmssd", "RMSSD", "ms", 0, "rmssd_ms"),
-    ("coherence", "Coherence", "", 1, "coherence"),
-    ("lf-hf", "LF/HF", "", 2, "lf_hf"),
-    ("rsa", "RSA", "bpm", 1, "rsa_bpm"),
-    ("breathing", "Breathing", "/min", 1, "breathing_rate_per_min"),
-)
+_TILES: Final[tuple[MetricInfo, ...]] = tuple(metric(key) for key in TILES)
+"""The home tiles, left to right: each one's title, unit, digits and explanation (shown
+when it is clicked) from the registry; its key is the Snapshot field it shows."""
+_T = TypeVar("_T")
 
 
 class VagalApp(App[int]):
@@ -165,7 +162,7 @@ class VagalApp(App[int]):
         self.driver = driver
         driver.on_event = self._on_event
         driver.on_snapshot = self._on_snapshot
-        self.sinks: list[Any] = list(driver.sinks)
+        self.sinks: list[Sink] = list(driver.sinks)
         self.closed = False
         """True once the source and the recording are closed."""
         self.pacer = pacer
@@ -176,12 +173,20 @@ class VagalApp(App[int]):
         self.fps = fps
         self.session_ended = False
         self.markers: list[tuple[float, str]] = []
+        source = driver.source
+        self.replay: ReplayControls | None = (
+            source if mode == "replay" and isinstance(source, ReplayControls) else None
+        )
+        """The replay's transport (None outside a replay)."""
+        replay_speed: float | None = None
+        if mode == "replay":
+            replay_speed = self.replay.speed if self.replay is not None else 1.0
         self.status = Status(
             kind="replay" if mode == "replay" else ("simulator" if mode == "demo" else "strap"),
             name=title,
             recording=recording is not None,
-            replay_speed=self._replay_attr("speed", 1.0) if mode == "replay" else None,
-            duration_s=self._replay_attr("duration_s", None),
+            replay_speed=replay_speed,
+            duration_s=self.replay.duration_s if self.replay is not None else None,
         )
         self._trace_dirty = True
         self._recording_failed = False
@@ -189,7 +194,13 @@ class VagalApp(App[int]):
         """How the process leaves after a hang-up if the screen blocks (tests replace it)."""
         self.hr_only = False
         """True once the source said it sends heart rate but no RR intervals."""
-        self.trends = Trends([field for *_, field in _TILES])
+        self.trends = Trends([info.key for info in _TILES])
+        self.trace_data = TraceBuffer()
+        """The heart trace's points, fed with every event the driver passes on."""
+        self._shown: Snapshot | None = None
+        """The last snapshot posted to the screen (the same one again is not posted)."""
+        self._dashboard: Screen[Any] | None = None
+        self._session: Worker[None] | None = None
         self._signals: list[signal.Signals] = []
         self.cues = Cues(lambda: self.bell())
         """Sound cues at each change of breath (played only while ``sound`` is on)."""
@@ -207,22 +218,27 @@ class VagalApp(App[int]):
                 yield MarkerList(id="markers")
         yield HeartTrace(self.pacer.volume_at, span_s=DEFAULT_SPAN_S, id="trace")
         with Horizontal(id="tiles"):
-            for tile_id, title, unit, decimals, field in _TILES:
-                cls = CoherenceTile if tile_id == "coherence" else MetricTile
+            for info in _TILES:
+                cls = CoherenceTile if info.key == "coherence" else MetricTile
                 yield cls(
-                    title,
-                    unit,
-                    decimals=decimals,
-                    history=self.trends.history[field],
-                    explanation=EXPLANATIONS[tile_id],
-                    id=tile_id,
+                    info.title,
+                    info.unit,
+                    decimals=info.live_digits,
+                    history=self.trends.history[info.key],
+                    explanation=info.explanation,
+                    id=info.css_id,
                 )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.dashboard.query_one(StatusBar).status = self.status
-        self.set_interval(1.0, self._tick, name="status-clock")
-        self.set_interval(TRACE_EVERY_S, self._refresh_trace, name="trace")
+        dashboard = self._dashboard = self.screen
+        dashboard.query_one(StatusBar).status = self.status
+        # The timers are the dashboard screen's, not the app's: Textual stops a screen's
+        # timers before it removes the screen's widgets, so neither can fire on a
+        # dashboard that is gone (they did while the app shut down: IndexError at
+        # screen_stack[0], NoMatches for HeartTrace).
+        dashboard.set_interval(1.0, self._tick, name="status-clock")
+        dashboard.set_interval(TRACE_EVERY_S, self._refresh_trace, name="trace")
         self._session = self._run_session()
         self._show(self.driver.engine.snapshot)
         self._handle_signals()
@@ -231,7 +247,7 @@ class VagalApp(App[int]):
             # The recording's markers are known from the start: list them, so a jump to one
             # ("n") has somewhere to go that the person can read.
             self.dashboard.query_one(MarkerList).position_s = self.time_source()
-            for marker in self._replay_attr("markers", ()):
+            for marker in self.replay.markers if self.replay is not None else ():
                 self.post_message(MarkerAdded(marker))
         if self.is_headless:
             self.cues.player = []  # tests never make a sound; the bell is a no-op there
@@ -260,7 +276,7 @@ class VagalApp(App[int]):
     @property
     def dashboard(self) -> Screen[Any]:
         """The main screen (``App.query_one`` would search a dialog while one is open)."""
-        return self.screen_stack[0]
+        return self._dashboard if self._dashboard is not None else self.screen_stack[0]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the replay keys outside replay, and the pacer keys in replay."""
@@ -283,11 +299,16 @@ class VagalApp(App[int]):
         self.post_message(SessionEnded())
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        self.trends.add(snapshot)
+        # The trends sample every 2 s of session time, the engine's time now.
+        self.trends.add(snapshot, self.driver.engine.t_s)
+        if snapshot is self._shown:
+            return  # the engine says nothing it shows changed: nothing to redraw
+        self._shown = snapshot
         self._trace_dirty = True
         self.post_message(MetricsUpdated(snapshot))
 
     def _on_event(self, event: Event, snapshot: Snapshot) -> None:
+        self.trace_data.add(event)
         if isinstance(event, DeviceInfo):
             self.post_message(DeviceChanged(event))
         elif isinstance(event, SourceState):
@@ -298,19 +319,18 @@ class VagalApp(App[int]):
             self.post_message(PacerPatternChanged(event))
 
     def _tick(self) -> None:
-        """Once a second: the session clock and the length of a drop-out move on screen.
+        """Once a second: the engine is ticked, the session clock and a drop-out's length move on.
 
-        (The driver ticks the engine itself in real time.)
+        This is the session's one ticker: the driver ticks the engine from here (in real
+        time only) instead of running a timer of its own.
         """
-        try:
-            self._show(self.driver.engine.snapshot)
-            self._trace_dirty = True
-            self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
-            self._check_recording()
-            if self.mode == "replay":
-                self.dashboard.query_one(MarkerList).position_s = self.time_source()
-        except NoMatches:
-            return  # the app is closing and its widgets are already gone: nothing to show
+        self.driver.tick()
+        self._show(self.driver.engine.snapshot)
+        self._trace_dirty = True
+        self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
+        self._check_recording()
+        if self.mode == "replay":
+            self.dashboard.query_one(MarkerList).position_s = self.time_source()
 
     def _pacer_words(self) -> str:
         """The pattern in plain words; during the gentle start, the rate now and where it goes."""
@@ -325,7 +345,7 @@ class VagalApp(App[int]):
         if self._recording_failed:
             return
         for sink in self.sinks:
-            error = getattr(sink, "error", None)
+            error = sink.error
             if error is not None:
                 self._recording_failed = True
                 self._set_status(recording=False)
@@ -350,11 +370,10 @@ class VagalApp(App[int]):
     def _show(self, snap: Snapshot) -> None:
         now = self.time_source()
         gap_s = None if snap.gap_started_s is None else max(0.0, now - snap.gap_started_s)
-        warming = (
-            tuple(title for tile_id, title, _, _, field in _TILES if not getattr(snap, field).valid)
-            if not self.hr_only
-            else ()
-        )
+        tiles = [snap.metric(info.key) for info in _TILES]
+        warming: tuple[str, ...] = ()
+        if not self.hr_only:
+            warming = tuple(info.title for info, m in zip(_TILES, tiles, strict=True) if not m.valid)
         state = snap.source_state if snap.source_state != "connecting" else self.status.state
         if state == "connected" and snap.beats and gap_s is None:
             state = "streaming"  # connected and beats are arriving
@@ -365,7 +384,7 @@ class VagalApp(App[int]):
             gap_s=gap_s,
             t_s=now,
             warming=warming,
-            replay_paused=bool(self._replay_attr("paused", False)),
+            replay_paused=self.replay is not None and self.replay.paused,
         )
         hr = self.dashboard.query_one(HeartRateNow)
         hr.hr_bpm = snap.hr_smoothed_bpm.value if gap_s is None else None
@@ -373,11 +392,10 @@ class VagalApp(App[int]):
             hr.note = self.status.connection_text()
         else:
             hr.note = "" if snap.hr_smoothed_bpm.valid else (snap.hr_smoothed_bpm.reason or "")
-        for tile_id, _, _, _, field in _TILES:
-            metric = getattr(snap, field)
-            if self.hr_only and not metric.valid:
-                metric = replace(metric, reason=HR_ONLY_REASON)
-            self.dashboard.query_one(f"#{tile_id}", MetricTile).update_metric(metric)
+        for info, shown in zip(_TILES, tiles, strict=True):
+            if self.hr_only and not shown.valid:
+                shown = replace(shown, reason=HR_ONLY_REASON)
+            self.dashboard.query_one(f"#{info.css_id}", MetricTile).update_metric(shown)
         coherence = self.dashboard.query_one(CoherenceTile)
         words = coherence.words or without_name(coherence.metric.reason or "", "coherence")
         self.dashboard.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")
@@ -471,14 +489,15 @@ class VagalApp(App[int]):
     # -- the heart trace ---------------------------------------------------------------
 
     def _refresh_trace(self) -> None:
+        """Hand the trace widget the stretch it shows (array views: no copy, no scan)."""
         if not self._trace_dirty:
             return
         self._trace_dirty = False
         trace = self.dashboard.query_one(HeartTrace)
-        engine = self.driver.engine
-        span = trace.span_s
-        t, y = engine.hr_trace(span) if trace.kind == "hr" else engine.rr_trace(span)
-        trace.set_data(self.time_source(), list(map(float, t)), list(map(float, y)))
+        now = self.time_source()
+        gap_started_s = self.driver.engine.snapshot.gap_started_s
+        t, y = self.trace_data.series(trace.kind, trace.span_s, now_s=now, gap_started_s=gap_started_s)
+        trace.set_data(now, t, y)
 
     # -- actions -----------------------------------------------------------------------
 
@@ -527,7 +546,7 @@ class VagalApp(App[int]):
             return
         self.closed = True
         self.driver.stop()
-        session = getattr(self, "_session", None)
+        session = self._session
         if session is not None and not session.is_finished:
             try:
                 await asyncio.wait_for(session.wait(), CLOSE_TIMEOUT_S)
@@ -536,9 +555,7 @@ class VagalApp(App[int]):
             except (WorkerFailed, WorkerCancelled):
                 pass  # the app is already shutting down; what was written is closed below
         for sink in self.sinks:
-            close = getattr(sink, "close", None)
-            if callable(close):
-                close()
+            sink.close()
 
     async def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()
@@ -635,20 +652,16 @@ class VagalApp(App[int]):
 
     # -- replay transport ----------------------------------------------------------------
 
-    def _replay_attr(self, name: str, default: Any) -> Any:
-        return getattr(self.driver.source, name, default)
-
-    def _replay_call(self, name: str, *args: Any) -> Any:
-        method = getattr(self.driver.source, name, None)
+    def _transport(self, command: Callable[[ReplayControls], _T]) -> _T | None:
+        """Run a transport command on the replay; after a jump back, analyse afresh from there."""
+        replay = self.replay
+        if replay is None:
+            return None
         before_s = self.time_source()
-        result = method(*args) if callable(method) else None
+        result = command(replay)
         if self.time_source() < before_s - 0.5:
             self._restart_analysis()
-        self._set_status(
-            replay_paused=bool(self._replay_attr("paused", False)),
-            replay_speed=self._replay_attr("speed", self.status.replay_speed),
-            t_s=self.time_source(),
-        )
+        self._set_status(replay_paused=replay.paused, replay_speed=replay.speed, t_s=self.time_source())
         self._trace_dirty = True
         self.dashboard.query_one(MarkerList).position_s = self.time_source()
         return result
@@ -658,7 +671,7 @@ class VagalApp(App[int]):
         if speed is None:
             # ``vagal demo --speed 16``: the guide would flicker as much as in a fast replay.
             # (A virtual clock, infinitely fast, has no pace to flicker at: tests and snapshots.)
-            clock_speed = float(getattr(self.driver.clock, "speed", 1.0))
+            clock_speed = self.driver.clock.speed if self.driver.clock is not None else 1.0
             speed = clock_speed if math.isfinite(clock_speed) else None
         self.dashboard.query_one(BreathGuide).held = speed is not None and speed > GUIDE_MAX_SPEED
 
@@ -667,13 +680,13 @@ class VagalApp(App[int]):
 
         The engine folds events in time order; beats from before the jump would otherwise
         sit in its windows next to beats from "later" and mix two stretches of the session.
+        The trends and the trace start afresh too.
         """
-        old = self.driver.engine
-        engine_type = type(old)
-        self.driver.engine = engine_type(getattr(old, "settings", None), pacer=getattr(old, "pacer", None))
+        self.driver.engine.reset()
         self.trends = Trends(list(self.trends.history))
-        for tile_id, *_, field in _TILES:
-            self.dashboard.query_one(f"#{tile_id}", MetricTile).history = self.trends.history[field]
+        for info in _TILES:
+            self.dashboard.query_one(f"#{info.css_id}", MetricTile).history = self.trends.history[info.key]
+        self.trace_data.clear()
         self._show(self.driver.engine.snapshot)
         self._trace_dirty = True
 
@@ -693,19 +706,20 @@ class VagalApp(App[int]):
         """Pause or resume the replay."""
         if self._replay_over():
             return
-        self._replay_call("resume" if self._replay_attr("paused", False) else "pause")
+        self._transport(lambda replay: replay.resume() if replay.paused else replay.pause())
 
     def action_seek(self, direction: int) -> None:
         """Jump 10 s back (-1) or forward (1) in the replay."""
         if self._replay_over():
             return
-        self._replay_call("seek", max(0.0, self.time_source() + direction * REPLAY_SEEK_S))
+        target_s = max(0.0, self.time_source() + direction * REPLAY_SEEK_S)
+        self._transport(lambda replay: replay.seek(target_s))
 
     def action_next_marker(self, direction: int) -> None:
         """Jump to the next (1) or previous (-1) marker in the replay."""
         if self._replay_over():
             return
-        if self._replay_call("seek_marker", direction) is None and direction > 0:
+        if self._transport(lambda replay: replay.seek_marker(direction)) is None and direction > 0:
             self.notify("There are no more markers after this point.", title="Markers", timeout=4)
 
     def action_speed(self, direction: int) -> None:
@@ -716,7 +730,7 @@ class VagalApp(App[int]):
         faster = [s for s in REPLAY_SPEEDS if s > speed]
         slower = [s for s in REPLAY_SPEEDS if s < speed]
         new = (faster[0] if faster else speed) if direction > 0 else (slower[-1] if slower else speed)
-        self._replay_call("set_speed", new)
+        self._transport(lambda replay: replay.set_speed(new))
         self._set_status(replay_speed=new)
         self._hold_guide_if_fast()
 
@@ -727,7 +741,7 @@ def make_app(
     engine: Engine | None = None,
     pacer: Pacer | None = None,
     clock: Clock | None = None,
-    sinks: Sequence[Any] = (),
+    sinks: Sequence[Sink] = (),
     recording: Path | None = None,
     mode: Mode = "demo",
     sound: bool = False,
@@ -743,13 +757,16 @@ def make_app(
         engine: The live engine (default: a new ``Engine`` that follows ``pacer``).
         pacer: The breathing pacer (default: resonance breathing at 6/min). Give the
             simulator ``pacer.volume_at`` as its breathing so it breathes with the guide.
-        clock: Session time (default: the source's ``clock``, else real time).
+        clock: Session time (default: the source's clock when it is
+            :class:`~vagal.sources.base.Clocked`, else real time).
         sinks: Where events are also written (the recorder); closed when the app quits.
         recording: The session file being written, for the quit dialog (None: not recording).
-        mode: "demo", "live" or "replay".
+        mode: "demo", "live" or "replay" (a replay whose source has
+            :class:`~vagal.sources.base.ReplayControls` gets the transport keys).
         sound: Sound cues on at the start.
         fps: Frames per second of the breathing guide.
-        title: The source's name for the status line (default: the source's ``name``).
+        title: The source's name for the status line (default: the source's ``name`` when
+            it is :class:`~vagal.sources.base.Named`).
         until_s: Stop the session at this session time (``--duration``).
         fold_pacer_start: Fold and record the pacer's initial pattern when the session
             starts (False when the caller has done so already, as ``run_session`` does).
@@ -764,16 +781,18 @@ def make_app(
         from vagal.engine.core import Engine
 
         engine = Engine(pacer=pacer)
-    if clock is None:
-        clock = getattr(source, "clock", None)
+    if clock is None and isinstance(source, Clocked):
+        clock = source.clock
     if clock is None:
         from vagal.clock import MonotonicClock
 
         clock = MonotonicClock()
     time_source: Callable[[], float] = clock.now
-    if mode == "replay" and hasattr(source, "position_s"):
-        time_source = lambda: float(source.position_s)
+    if mode == "replay" and isinstance(source, ReplayControls):
+        replay = source
+        time_source = lambda: float(replay.position_s)
     # In replay the recorded pattern changes come from the file, not from this pacer.
+    # The app's once-a-second clock ticks the engine (ticker=False): one ticker a session.
     driver = Driver(
         source,
         engine,
@@ -781,6 +800,7 @@ def make_app(
         pacer=pacer if fold_pacer_start and mode != "replay" else None,
         clock=clock,
         until_s=until_s,
+        ticker=False,
     )
     return VagalApp(
         driver,
@@ -790,36 +810,54 @@ def make_app(
         recording=recording,
         sound=sound,
         fps=fps,
-        title=title or str(getattr(source, "name", "") or ""),
+        title=title or (source.name if isinstance(source, Named) else ""),
     )
 
 
-def run_dashboard(source: BeatSource, args: argparse.Namespace, **parts: Any) -> int:
+def run_dashboard(
+    source: BeatSource,
+    options: SessionOptions,
+    *,
+    engine: Engine | None = None,
+    pacer: Pacer | None = None,
+    clock: Clock | None = None,
+    sinks: Sequence[Sink] = (),
+    recording: Path | None = None,
+) -> int:
     """Run the dashboard until the person quits; the recording is always closed.
 
     Args:
         source: The beat source.
-        args: The parsed command line (``--sound``, ``--duration``).
-        **parts: Passed to :func:`make_app` (engine, pacer, clock, sinks, recording, mode…).
+        options: The session's options (``mode``, ``sound``, ``duration_s``).
+        engine: The live engine (default: a new one that follows ``pacer``).
+        pacer: The breathing pacer shown (its initial pattern already folded and recorded).
+        clock: Session time (default: the source's, else real time).
+        sinks: Where events are also written; each is closed at the end.
+        recording: The session file being written (said at the end), or None.
 
     Returns:
-        The exit status (0).
+        The exit status: 0, or 2 when the recording stopped early.
     """
-    parts.setdefault("sound", bool(getattr(args, "sound", False)))
-    # run_session has already folded and recorded the pacer's initial pattern.
-    parts.setdefault("fold_pacer_start", False)
-    if getattr(args, "duration", None) is not None:
-        parts.setdefault("until_s", float(args.duration))
-    app = make_app(source, **parts)
+    app = make_app(
+        source,
+        engine=engine,
+        pacer=pacer,
+        clock=clock,
+        sinks=sinks,
+        recording=recording,
+        mode=options.mode,
+        sound=options.sound,
+        until_s=options.duration_s,
+        # run_session has already folded and recorded the pacer's initial pattern.
+        fold_pacer_start=False,
+    )
     try:
         status = app.run()
     finally:
         for sink in app.sinks:
-            close = getattr(sink, "close", None)
-            if callable(close):
-                close()
+            sink.close()
     # Once the screen is back, say where the session is (as the headless summary does).
-    failed = [sink.error for sink in app.sinks if getattr(sink, "error", None) is not None]
+    failed = [sink.error for sink in app.sinks if sink.error is not None]
     if failed:
         print(f"vagal: the recording stopped early: {failed[0]}", file=sys.stderr)
         return 2

@@ -123,13 +123,20 @@ class Trends:
         self.history: dict[str, deque[float]] = {f: deque(maxlen=points) for f in fields}
         self._next_s = -math.inf
 
-    def add(self, snapshot: Snapshot) -> None:
-        """Take a sample from ``snapshot`` if one is due (invalid metrics add nothing)."""
-        if snapshot.t_s < self._next_s:
+    def add(self, snapshot: Snapshot, t_s: float | None = None) -> None:
+        """Take a sample from ``snapshot`` if one is due (invalid metrics add nothing).
+
+        Args:
+            snapshot: The live state.
+            t_s: The session time it stands for (the engine's time now, which moves with
+                every event even when the snapshot does not change); default its own ``t_s``.
+        """
+        t = snapshot.t_s if t_s is None else t_s
+        if t < self._next_s:
             return
-        self._next_s = snapshot.t_s + self.every_s
+        self._next_s = t + self.every_s
         for name, values in self.history.items():
-            value = getattr(snapshot, name).value
+            value = snapshot.metric(name).value
             if value is not None:
                 values.append(float(value))
 

@@ -5,13 +5,15 @@ heart rate (or RR), with a band of eighth-blocks beneath it showing the pacer's 
 lung volume at the same moments: when the heart follows the breath, the peaks of the line
 sit over the crests of the band. NaN in the data (a gap) breaks the line. It is redrawn
 when new data arrives (a few times a second at most), never at the guide's frame rate.
+The data comes as float arrays (views of the app's :class:`~vagal.ui.trace_buffer.TraceBuffer`),
+and the columns are binned with numpy: a redraw costs the same however long the session.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Final, Literal
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from rich.segment import Segment
 from rich.style import Style
@@ -21,7 +23,14 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-TraceKind = Literal["hr", "rr"]
+from vagal.ui.trace_buffer import TraceKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+
 DEFAULT_SPAN_S: Final = 90.0
 """Seconds of history shown: 1.5 min, so several slow breaths are on screen."""
 _BRAILLE_BASE: Final = 0x2800
@@ -77,21 +86,25 @@ class HeartTrace(Widget):
         self.volume_at = volume_at
         self.span_s = span_s
         self.t_now_s = 0.0
-        self._t: Sequence[float] = ()
-        self._y: Sequence[float] = ()
+        self._t: FloatArray | None = None
+        self._y: FloatArray | None = None
         self._cache: dict[int, Strip] = {}
 
-    def set_data(self, t_now_s: float, t_s: Sequence[float], values: Sequence[float]) -> None:
+    def set_data(
+        self, t_now_s: float, t_s: FloatArray | Sequence[float], values: FloatArray | Sequence[float]
+    ) -> None:
         """Show new data (times in session seconds, values in bpm or ms, NaN at gaps).
 
         Args:
             t_now_s: The session time at the right edge.
-            t_s: Sample times, ascending.
+            t_s: Sample times, ascending (an array is used as it is, not copied).
             values: One value per time.
         """
+        import numpy as np
+
         self.t_now_s = t_now_s
-        self._t = t_s
-        self._y = values
+        self._t = np.asarray(t_s, dtype=np.float64)
+        self._y = np.asarray(values, dtype=np.float64)
         self._cache.clear()
         self.refresh()
 
@@ -109,21 +122,26 @@ class HeartTrace(Widget):
 
     def _columns(self, plot_width: int) -> list[float]:
         """The mean value in each dot column (NaN where there is none)."""
+        import numpy as np
+
         n = plot_width * 2
         if n <= 0:
             return []
+        if self._t is None or self._y is None or self._t.size == 0:
+            return [math.nan] * n
         start = self.t_now_s - self.span_s
-        sums = [0.0] * n
-        counts = [0] * n
-        for t, v in zip(self._t, self._y, strict=False):
-            i = int((t - start) / self.span_s * n)
-            if 0 <= i < n and not math.isnan(v):
-                sums[i] += v
-                counts[i] += 1
-        cols = [s / c if c else math.nan for s, c in zip(sums, counts, strict=True)]
+        t, y = self._t, self._y[: self._t.size]
+        # Truncated toward zero, as int() does: a sample a hair before the left edge lands in column 0.
+        col = ((t - start) / self.span_s * n).astype(np.int64)
+        gap = np.isnan(y)
+        use = (col >= 0) & (col < n) & ~gap
+        sums = np.bincount(col[use], weights=y[use], minlength=n)
+        counts = np.bincount(col[use], minlength=n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols: list[float] = np.where(counts > 0, sums / counts, math.nan).tolist()
         # Heart beats are ~1 s apart but dot columns can be narrower: bridge short holes
         # (but never a real gap, which shows as NaN samples in the data).
-        gap_t = {int((t - start) / self.span_s * n) for t, v in zip(self._t, self._y, strict=False) if math.isnan(v)}
+        gap_t = set(col[gap].tolist())
         last = None
         for i, v in enumerate(cols):
             if i in gap_t:
@@ -139,6 +157,8 @@ class HeartTrace(Widget):
         return cols
 
     def _range(self, cols: Sequence[float]) -> tuple[float, float]:
+        import numpy as np
+
         valid = sorted(v for v in cols if not math.isnan(v))
         if not valid:
             return (50.0, 90.0) if self.kind == "hr" else (700.0, 1100.0)
@@ -147,7 +167,9 @@ class HeartTrace(Widget):
         # the first seconds, when 4 % is less than one beat, leave out one beat's worth of
         # columns at each end instead (an early ectopic beat flattened the wave to 41-99 bpm).
         start = self.t_now_s - self.span_s
-        beats = sum(1 for t, v in zip(self._t, self._y, strict=False) if t >= start and not math.isnan(v))
+        beats = 0
+        if self._t is not None and self._y is not None:
+            beats = int(np.count_nonzero((self._t >= start) & ~np.isnan(self._y[: self._t.size])))
         cut = len(valid) // 50
         if beats >= 10:
             cut = max(cut, math.ceil(len(valid) / beats))
