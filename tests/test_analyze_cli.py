@@ -153,7 +153,7 @@ def test_json_carries_what_the_table_shows_with_the_issue_keys_first(tmp_path: P
     assert out.returncode == 0, out.stderr
     obj = json.loads(out.stdout)
     assert list(obj)[:27] == ["file", "psd_method", *JSON_KEYS]
-    assert list(obj)[27:] == ["mean_inst_hr_bpm", "min_hr_bpm", "max_hr_bpm", "sd2_sd1", "reasons"]
+    assert list(obj)[27:] == ["quality", "mean_inst_hr_bpm", "min_hr_bpm", "max_hr_bpm", "sd2_sd1", "reasons"]
     # Truth from the file itself (uncorrected, so every interval is the file's own).
     rr = load_rr(FIVE_MIN)
     assert obj["min_hr_bpm"] == pytest.approx(60000.0 / rr.max(), rel=1e-12)
