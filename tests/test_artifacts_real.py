@@ -32,7 +32,7 @@ import numpy.typing as npt
 import pytest
 
 from tests.conftest import SHARED_DATA, load_rr
-from vagal.engine.artifacts import CausalArtifactDetector
+from vagal.engine.live_artifacts import CausalArtifactDetector
 from vagal.hrv import analyze_rr, time_domain
 from vagal.hrv import artifacts as batch
 from vagal.hrv.artifacts import Corrected, correct_artifacts, detect_artifacts
@@ -496,7 +496,7 @@ def test_analyze_json_carries_the_quality(tmp_path: Path, nsr_5min: FloatArray) 
 
 def test_live_and_batch_share_one_plausibility_rule() -> None:
     """The live classifier rejects at once exactly the values the batch range check refuses."""
-    from vagal.engine import artifacts as live
+    from vagal.engine import live_artifacts as live
 
     assert (live.RR_MIN_MS, live.RR_MAX_MS) == (batch.RR_MIN_MS, batch.RR_MAX_MS) == (200.0, 3000.0)
     values = np.array([150.0, 199.9, 200.0, 250.0, 299.0, 2000.1, 2999.0, 3000.0, 3000.1, 20000.0])

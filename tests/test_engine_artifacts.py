@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vagal.engine.artifacts import CausalArtifactDetector
 from vagal.engine.core import Engine
+from vagal.engine.live_artifacts import CausalArtifactDetector
 from vagal.events import Beat
 
 FloatArray = npt.NDArray[np.float64]

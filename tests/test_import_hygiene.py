@@ -41,7 +41,7 @@ def test_help_loads_nothing_heavy() -> None:
         "vagal.engine.core",
         "vagal.engine.driver",
         "vagal.sources.simulated",
-        "vagal.commands._session",
+        "vagal.commands.session_runner",
     ],
 )
 def test_small_modules_load_nothing_heavy(module: str) -> None:

@@ -132,8 +132,8 @@ def test_live_with_nothing_in_range(strap: Any, system_bus: str) -> None:
 
 @pytest.mark.ble
 @pytest.mark.skipif(
-    importlib.util.find_spec("vagal.commands._session") is None,
-    reason="the shared session runner (vagal.commands._session, engine developer) is not in the tree yet",
+    importlib.util.find_spec("vagal.commands.session_runner") is None,
+    reason="the shared session runner (vagal.commands.session_runner, engine developer) is not in the tree yet",
 )
 def test_live_headless_streams_from_the_strap_into_the_recording(
     strap: Any, system_bus: str, tmp_path: Path
@@ -187,8 +187,8 @@ def test_bluetooth_modules_import_no_bleak_until_used() -> None:
 
 @pytest.mark.ble
 @pytest.mark.skipif(
-    importlib.util.find_spec("vagal.commands._session") is None,
-    reason="the shared session runner (vagal.commands._session, engine developer) is not in the tree yet",
+    importlib.util.find_spec("vagal.commands.session_runner") is None,
+    reason="the shared session runner (vagal.commands.session_runner, engine developer) is not in the tree yet",
 )
 def test_live_with_an_optical_band_says_hrv_is_not_possible(
     bluez: Any, system_bus: str, tmp_path: Path
@@ -228,8 +228,8 @@ def test_live_with_an_optical_band_says_hrv_is_not_possible(
 
 @pytest.mark.ble
 @pytest.mark.skipif(
-    importlib.util.find_spec("vagal.commands._session") is None,
-    reason="the shared session runner (vagal.commands._session, engine developer) is not in the tree yet",
+    importlib.util.find_spec("vagal.commands.session_runner") is None,
+    reason="the shared session runner (vagal.commands.session_runner, engine developer) is not in the tree yet",
 )
 def test_live_when_the_strap_refuses_the_connection(strap: Any, system_bus: str, tmp_path: Path) -> None:
     strap.fail_connect("le-connection-abort-by-remote")

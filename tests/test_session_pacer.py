@@ -12,7 +12,7 @@ import pytest
 
 from vagal.cli import build_parser
 from vagal.commands import demo, replay
-from vagal.commands._session import make_pacer
+from vagal.commands.session_runner import make_pacer
 from vagal.errors import VagalError
 from vagal.options import SessionOptions
 from vagal.pacer import DEFAULT_RAMP_S
@@ -98,7 +98,7 @@ def test_the_gentle_start_and_later_changes_are_recorded_and_rebuilt_exactly() -
 
 def test_a_replay_breathes_with_the_recorded_guide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Record a demo with the gentle start, replay it headless: the engine's guide eases too."""
-    from vagal.commands._session import run_session
+    from vagal.commands.session_runner import run_session
     from vagal.engine import core
     from vagal.sources.replay import ReplaySource
 

@@ -16,7 +16,7 @@ def _loaded_after(code: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["vagal.commands._session", "vagal.commands.demo", "vagal.engine.driver", "vagal.sources.simulated"]
+    "module", ["vagal.commands.session_runner", "vagal.commands.demo", "vagal.engine.driver", "vagal.sources.simulated"]
 )
 def test_session_runner_does_not_load_textual(module: str) -> None:
     assert "textual" not in _loaded_after(f"import {module}")

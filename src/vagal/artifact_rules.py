@@ -1,7 +1,7 @@
 """The one rule for RR plausibility and artifact thresholds, shared by batch and live.
 
 Design decision: the batch corrector (:mod:`vagal.hrv.artifacts`) and the live classifier
-(:mod:`vagal.engine.artifacts`) judge beats by the same constants, defined here once. This
+(:mod:`vagal.engine.live_artifacts`) judge beats by the same constants, defined here once. This
 module holds numbers only and imports nothing, because the live engine must stay free of
 numpy at import time (``vagal.engine.core`` is checked for that); ``vagal.hrv`` re-exports
 these names, so the HRV core is where they are documented and used (METHODS.md §5.4).

@@ -15,7 +15,7 @@ in what order:
 * :data:`ANALYZE`: the table of ``vagal analyze`` and the extra keys of its ``--json``
   (``vagal.commands.analyze``).
 * :data:`LIVE`: the live engine's metrics reported at the end of a headless session
-  (``vagal.commands._session``).
+  (``vagal.commands.session_runner``).
 
 Keys are the names used end to end: ``HrvResult`` fields and ``vagal analyze --json``
 keys for the record-level metrics, ``Snapshot`` fields for the live ones; where a metric

@@ -24,7 +24,7 @@ def options(args: argparse.Namespace, *, seed: int | None = None) -> SessionOpti
     Raises:
         VagalError: ``--json`` without ``--headless``.
     """
-    from vagal.commands._session import recording_options, session_options
+    from vagal.commands.session_runner import recording_options, session_options
 
     return session_options(
         args,
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         VagalError: A bad option (``--duration``, ``--speed max`` without ``--headless``
             or without ``--duration``, ``--pace``), or the recording cannot be created.
     """
-    from vagal.commands._session import check_duration, make_pacer, run_session
+    from vagal.commands.session_runner import check_duration, make_pacer, run_session
 
     check_duration(args)
     duration = args.duration

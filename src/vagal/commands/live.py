@@ -3,7 +3,7 @@
 This module owns the source side: resolving ``--device`` (or the only strap in range)
 and building the :class:`~vagal.sources.bleak_source.BleakSource`. What happens to the
 events (headless summary or dashboard, recording) is the shared runner's business:
-``vagal.commands._session.run_session(source, options) -> int``.
+``vagal.commands.session_runner.run_session(source, options) -> int``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def options(args: argparse.Namespace) -> SessionOptions:
     Raises:
         VagalError: ``--json`` without ``--headless``.
     """
-    from vagal.commands._session import recording_options, session_options
+    from vagal.commands.session_runner import recording_options, session_options
 
     return session_options(
         args,
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     """
     import asyncio
 
-    from vagal.commands._session import check_duration, run_session
+    from vagal.commands.session_runner import check_duration, run_session
     from vagal.sources.bleak_source import BleakSource, choose_strap, discover_straps
 
     timeout_s: float = args.timeout

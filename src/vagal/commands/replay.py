@@ -1,7 +1,7 @@
 """``vagal replay FILE [--speed X] [--headless] [--json] [--pace …]``.
 
 Builds a :class:`~vagal.sources.replay.ReplaySource` and hands it to the same session
-runner as ``demo`` and ``live`` (``vagal.commands._session.run_session``): the dashboard,
+runner as ``demo`` and ``live`` (``vagal.commands.session_runner.run_session``): the dashboard,
 or with ``--headless`` the whole live pipeline without UI and a summary at the end.
 A replay is not recorded again (it is already a file): its options say ``no_record``.
 """
@@ -21,7 +21,7 @@ def options(args: argparse.Namespace) -> SessionOptions:
     Raises:
         VagalError: ``--json`` without ``--headless``.
     """
-    from vagal.commands._session import session_options
+    from vagal.commands.session_runner import session_options
 
     # The replay parser has no --record: never record a replay by accident.
     return session_options(args, "replay", speed=args.speed, no_record=True)
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         ReplaySpeedError: ``--speed`` is outside 0.25–64 (or max).
         VagalError: The file holds no beats.
     """
-    from vagal.commands._session import run_session
+    from vagal.commands.session_runner import run_session
     from vagal.sources.replay import ReplaySource, check_speed
 
     check_speed(args.speed)

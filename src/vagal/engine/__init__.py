@@ -9,7 +9,7 @@ spectral recompute. :class:`vagal.engine.core.Engine` folds events and composes 
 * :mod:`vagal.engine.build`: the :class:`~vagal.engine.snapshot.Snapshot` and its words.
 
 Beside them: :mod:`vagal.engine.driver` (the thin async loop source → engine → sinks),
-:mod:`vagal.engine.artifacts` (the causal beat classifier), :mod:`vagal.engine.rings`
+:mod:`vagal.engine.live_artifacts` (the causal beat classifier), :mod:`vagal.engine.rings`
 (O(1) running window statistics), :mod:`vagal.hrv.live_spectral` and :mod:`vagal.hrv.breath`
 (the live fast path of the core's spectral and breath maths). See
 :mod:`vagal.engine.snapshot` for what the engine promises.

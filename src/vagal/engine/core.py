@@ -64,7 +64,7 @@ from vagal.events import (
 )
 
 if TYPE_CHECKING:
-    from vagal.engine.artifacts import BeatKind
+    from vagal.engine.live_artifacts import BeatKind
 
 DEFAULT_WINDOW_S: Final = 60.0
 """Live RMSSD/SDNN/pNN50 window (METHODS.md §1.1: 60 s is the safe choice, 30 s usable)."""

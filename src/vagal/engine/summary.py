@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from vagal.engine.artifacts import BeatKind
+    from vagal.engine.live_artifacts import BeatKind
     from vagal.engine.spectral_metrics import SpectralValues
 
 SESSION_MEANS: Final = ("lf_hf", "coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync")

@@ -3,7 +3,7 @@
 Two small state holders the :class:`~vagal.engine.core.Engine` composes:
 
 * :class:`TimeDomain` holds what each beat updates: the causal artifact classifier
-  (:mod:`vagal.engine.artifacts`, two beats of delay), the RMSSD/SDNN/pNN50 window
+  (:mod:`vagal.engine.live_artifacts`, two beats of delay), the RMSSD/SDNN/pNN50 window
   (:class:`~vagal.engine.rings.WindowStats`, O(1) a beat), the accepted NN of the current
   segment that the spectral windows read, and the latest beat for the heart-rate number.
   Everything is bounded by the windows, so memory is flat over a day of beats.
@@ -24,11 +24,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vagal.engine.artifacts import RR_MAX_MS, RR_MIN_MS, CausalArtifactDetector
+from vagal.engine.live_artifacts import RR_MAX_MS, RR_MIN_MS, CausalArtifactDetector
 from vagal.engine.rings import WindowStats
 
 if TYPE_CHECKING:
-    from vagal.engine.artifacts import BeatKind, Verdict
+    from vagal.engine.live_artifacts import BeatKind, Verdict
     from vagal.engine.summary import SessionTotals
     from vagal.events import SourceStateName
 

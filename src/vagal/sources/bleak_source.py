@@ -358,7 +358,7 @@ class BleakSource(ClosesOnExit):
                 yield SourceState(
                     self._clock.now(),
                     "reconnecting",
-                    f"still looking for {self.name} (attempt {attempt}); next try {_in(delay_s)}",
+                    f"still looking for {self.name} (attempt {attempt}); next try {_wait_words(delay_s)}",
                 )
             else:
                 if info is None:  # closed meanwhile
@@ -498,6 +498,6 @@ def _replace_info(info: DeviceInfo, t_s: float, *, sends_rr: bool | None = None)
     return replace(info, t_s=t_s, sends_rr=info.sends_rr if sends_rr is None else sends_rr)
 
 
-def _in(delay_s: float) -> str:
+def _wait_words(delay_s: float) -> str:
     """The wait in plain words for the status line: "in 4 s", or "in a moment" below a second."""
     return f"in {delay_s:.0f} s" if delay_s >= 1 else "in a moment"

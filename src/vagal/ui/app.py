@@ -19,7 +19,7 @@ session's one engine ticker, and the trace redraw), so they stop with the screen
 never fire on widgets that are gone.
 
 :func:`make_app` builds the app for the CLI, the tests and the benchmark alike;
-:func:`run_dashboard` is what ``vagal.commands._session.run_session`` calls, with the
+:func:`run_dashboard` is what ``vagal.commands.session_runner.run_session`` calls, with the
 session's :class:`~vagal.options.SessionOptions` (never the command line itself).
 """
 
