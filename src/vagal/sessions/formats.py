@@ -16,7 +16,8 @@ from typing import Final
 
 from vagal.errors import InputFileError
 from vagal.sessions import importers as imp
-from vagal.sessions.recording import Recording, read_file
+from vagal.sessions.codec import MAX_SESSION_S
+from vagal.sessions.recording import MAX_BEATS, Recording, read_file
 from vagal.sessions.rrlist import _is_number, read_rr_list
 
 HEAD_BYTES: Final = 8192
@@ -102,8 +103,7 @@ def detect_format(path: str | Path, head: bytes | None = None) -> str | None:
     """The id of the format a file is in, from its content; None when no detector claims it."""
     p = Path(path)
     if head is None:
-        with p.open("rb") as f:
-            head = f.read(HEAD_BYTES)
+        head = read_file(p)[:HEAD_BYTES]  # never opens a pipe or a device (it would block)
     fmt = _claim(head, p)
     return fmt.name if fmt is not None else None
 
@@ -135,8 +135,28 @@ def load_recording(path: str | Path) -> Recording:
     head = data[:HEAD_BYTES]
     fmt = _claim(head, p)
     if fmt is not None:
-        return fmt.read(p, data)
+        return _one_recording(fmt.read(p, data))
     if b"\x00" in head:
         raise InputFileError(str(path), "is not a text file, nor a WFDB annotation file vagal can find")
     # Nobody claimed it: the RR list reader names the first line it cannot read.
-    return read_rr_list(p, _text(p, data))
+    return _one_recording(read_rr_list(p, _text(p, data)))
+
+
+def _one_recording(rec: Recording) -> Recording:
+    """``rec``, unless it holds more than one recording can (a week, MAX_BEATS beats).
+
+    Every later step is sized by the recording: analysing 58 days of beats took minutes,
+    and a time column that jumps by years asked for arrays of terabytes.
+
+    Raises:
+        InputFileError: The beats span more than a week, or there are too many of them.
+    """
+    span_s = rec.duration_s
+    if rec.n_beats > MAX_BEATS or span_s > MAX_SESSION_S:
+        what = f"{rec.n_beats:,} beats" if rec.n_beats > MAX_BEATS else f"beats over {span_s / 86400:,.0f} days"
+        raise InputFileError(
+            rec.path,
+            f"holds {what}, more than one recording (vagal reads up to a week)",
+            hint="Split it into the recordings it holds, or check its time column.",
+        )
+    return rec

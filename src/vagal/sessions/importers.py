@@ -48,8 +48,8 @@ import numpy.typing as npt
 
 from vagal.errors import InputFileError
 from vagal.events import Marker
-from vagal.sessions.codec import MAX_RR_MS
-from vagal.sessions.recording import Recording, from_rr, rr_problem
+from vagal.sessions.codec import MAX_RR_MS, MAX_SESSION_S
+from vagal.sessions.recording import Damage, Recording, from_rr, plausible_start, rr_problem
 
 MAX_LAG_S: Final = 4.0
 """Arrival clock ahead of the cumulative RR time by more than this: data was lost there."""
@@ -57,6 +57,9 @@ _SECONDS_MEDIAN_LIMIT: Final = 10.0
 """RR values with a median below this are in seconds."""
 _EPOCH_LIMIT_S: Final = 1e8
 """Times beyond this (over three years of seconds) are Unix time, not session time."""
+_LATEST_EPOCH_S: Final = 7.3e9
+"""Unix time of the year 2200 (``recording.LATEST_START_YEAR``): a larger time is no date
+(1e20 once overflowed the conversion to a date)."""
 
 PSL_RR_HEADER: Final = "Phone timestamp;RR-interval [ms]"
 PSL_HR_HEADER: Final = "Phone timestamp;HR [bpm]"
@@ -102,7 +105,7 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(t)
 
 
-def _rr_from_values(values: list[float]) -> tuple[npt.NDArray[np.float64], str]:
+def _rr_from_values(values: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], str]:
     rr = np.asarray(values, dtype=np.float64)
     if rr.size and float(np.median(rr)) < _SECONDS_MEDIAN_LIMIT:
         return rr * 1000.0, "s"
@@ -110,34 +113,76 @@ def _rr_from_values(values: list[float]) -> tuple[npt.NDArray[np.float64], str]:
 
 
 def beat_times_from_arrivals(
-    rr_ms: npt.NDArray[np.float64], arrival_s: npt.NDArray[np.float64], *, max_lag_s: float = MAX_LAG_S
+    rr_ms: npt.NDArray[np.float64],
+    arrival_s: npt.NDArray[np.float64],
+    *,
+    max_lag_s: float = MAX_LAG_S,
+    problems: list[tuple[int, str]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Beat times from exact RR values and the (coarse) times a tool logged them.
+
+    The log times only find lost stretches; they never move a beat against its RR value.
+    A damaged log time must not do so either (issue 12):
+
+    * a time ahead by more than ``max_lag_s`` is a lost stretch only when the next value's
+      time agrees; one that jumps ahead and back again is a damaged time, not used;
+    * a time behind the beats by more than ``2 * max_lag_s`` is a clock set back (or a
+      damaged time, when the next one is back on the old clock): the beats go on by their
+      RR values and later losses are found on the new clock (before, times going back
+      1.5 h hid every loss for 1.5 h).
 
     Args:
         rr_ms: RR intervals, ms.
         arrival_s: When each value was logged, seconds, 0 at the first value.
         max_lag_s: Re-anchor (and break) where the log clock runs ahead of the
             cumulative RR time by more than this.
+        problems: If given, ``(index, reason)`` is appended for each damaged time.
 
     Returns:
         ``(t_s, breaks)``: beat times, the first beat ending at its own RR after 0
         (the cumulative sum of RR where nothing was lost), and the breaks.
     """
-    t = np.empty(rr_ms.size, dtype=np.float64)
-    breaks = np.zeros(rr_ms.size, dtype=np.bool_)
-    if not rr_ms.size:
+    n = rr_ms.size
+    t = np.empty(n, dtype=np.float64)
+    breaks = np.zeros(n, dtype=np.bool_)
+    if not n:
         return t, breaks
     first_s = float(rr_ms[0]) / 1000.0
     offset = -first_s  # the first beat is placed at its log time
+    ref = offset  # where the log clock stands against the beats (moves when the clock is set back)
     acc = 0.0
+    arr = arrival_s.tolist()
     for i, rr in enumerate(rr_ms.tolist()):
         acc += rr / 1000.0
-        if i and float(arrival_s[i]) - (acc + offset) > max_lag_s:
-            offset = float(arrival_s[i]) - acc
-            breaks[i] = True
+        lag = arr[i] - (acc + ref)
+        if i and lag > max_lag_s:
+            if lag <= MAX_SESSION_S and (i == n - 1 or arr[i + 1] >= arr[i] - max_lag_s):
+                offset += lag
+                ref += lag
+                breaks[i] = True
+            elif problems is not None:
+                problems.append((i, f"a time {lag:.0f} s ahead of the rows around it; not used"))
+        elif i and lag < -2 * max_lag_s:
+            if i == n - 1 or arr[i + 1] <= arr[i] + max_lag_s:
+                ref += lag
+                if problems is not None:
+                    problems.append(
+                        (i, f"the times go back {_span(-lag)} here (the clock was set back?); "
+                            "the beats follow their RR values")
+                    )
+            elif problems is not None:
+                problems.append((i, f"a time {_span(-lag)} behind the rows around it; not used"))
         t[i] = acc + offset + first_s
     return t, breaks
+
+
+def _span(seconds: float) -> str:
+    """A stretch of time in words: "1.5 h", "12 min", "30 s"."""
+    if seconds >= 5400:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
 
 
 def _rr_value(path: str, field: str, lineno: int, noun: str = "an RR value") -> float:
@@ -186,6 +231,25 @@ def _psl_rows(path: str, text: str, min_fields: int) -> list[tuple[int, datetime
     return rows
 
 
+def _check_zones(path: str, when: list[datetime], lines: list[int]) -> None:
+    """Every time with a zone, or none: a local time cannot be set against a zoned one.
+
+    Raises:
+        InputFileError: Names the first line whose time differs from the first one.
+    """
+    zoned = [w.utcoffset() is not None for w in when]
+    if all(zoned) or not any(zoned):
+        return
+    k = zoned.index(not zoned[0])
+    has, lacks = ("has no time zone", "the first one has one") if zoned[0] else ("has a time zone", "the first one has none")
+    raise InputFileError(
+        path,
+        f"this time {has} and {lacks}: vagal cannot tell how far apart they are",
+        line=lines[k],
+        hint="Give every time a zone (+01:00), or none.",
+    )
+
+
 def _recording_from_timed(
     path: str,
     fmt: str,
@@ -193,15 +257,37 @@ def _recording_from_timed(
     when: list[datetime],
     meta: dict[str, Any],
     markers: list[tuple[datetime, str]] | None = None,
+    *,
+    lines: list[int] | None = None,
+    marker_lines: list[int] | None = None,
 ) -> Recording:
+    """A recording from RR values and the wall times they were logged at.
+
+    Args:
+        lines: The file line of each value (for damage and errors).
+        marker_lines: The file line of each marker.
+
+    Raises:
+        InputFileError: Times with and without a time zone are mixed.
+    """
+    rows = lines if lines is not None else list(range(1, len(rr) + 1))
+    mrows = marker_lines if marker_lines is not None else [rows[0]] * len(markers or ())
+    _check_zones(path, [*when, *(mw for mw, _ in markers or ())], [*rows, *mrows])
     rr_ms = np.asarray(rr, dtype=np.float64)
     w0 = when[0]
     arrival = np.asarray([(w - w0).total_seconds() for w in when], dtype=np.float64)
-    t, breaks = beat_times_from_arrivals(rr_ms, arrival)
+    problems: list[tuple[int, str]] = []
+    t, breaks = beat_times_from_arrivals(rr_ms, arrival, problems=problems)
+    damage = [Damage(rows[i], reason) for i, reason in problems]
     # Map wall times onto the beat axis: the first value was logged at t[0].
     marks = tuple(Marker(float(t[0] + (mw - w0).total_seconds()), label) for mw, label in markers or ())
-    meta = {**meta, "start": (w0 - timedelta(seconds=float(t[0]))).isoformat()}
-    return from_rr(path, fmt, rr_ms, t_s=t, breaks=breaks, markers=marks, meta=meta)
+    meta = dict(meta)
+    why = plausible_start(w0, what="first time's")
+    if why is None:
+        meta["start"] = (w0 - timedelta(seconds=float(t[0]))).isoformat()
+    else:
+        damage.insert(0, Damage(rows[0], why))
+    return from_rr(path, fmt, rr_ms, t_s=t, breaks=breaks, markers=marks, meta=meta, damage=tuple(damage))
 
 
 def read_polar_sensor_logger_rr(path: str | Path, text: str) -> Recording:
@@ -209,6 +295,7 @@ def read_polar_sensor_logger_rr(path: str | Path, text: str) -> Recording:
     p = str(path)
     rr: list[float] = []
     when: list[datetime] = []
+    lines: list[int] = []
     for lineno, w, fields in _psl_rows(p, text, 2):
         try:
             v = float(fields[1])
@@ -219,9 +306,10 @@ def read_polar_sensor_logger_rr(path: str | Path, text: str) -> Recording:
             raise InputFileError(p, f"{problem}: {fields[1][:30]!r}", line=lineno)
         rr.append(v)
         when.append(w)
+        lines.append(lineno)
     if not rr:
         raise _empty(p, "the file has a header only")
-    return _recording_from_timed(p, "polar-sensor-logger-rr", rr, when, {"unit_in_file": "ms"})
+    return _recording_from_timed(p, "polar-sensor-logger-rr", rr, when, {"unit_in_file": "ms"}, lines=lines)
 
 
 def read_polar_sensor_logger_hr(path: str | Path, text: str) -> Recording:
@@ -231,6 +319,7 @@ def read_polar_sensor_logger_hr(path: str | Path, text: str) -> Recording:
     n_named = len([h for h in header if h])
     rr: list[float] = []
     when: list[datetime] = []
+    lines: list[int] = []
     for lineno, w, fields in _psl_rows(p, text, 2):
         for f in fields[n_named:]:
             if not f:
@@ -239,13 +328,14 @@ def read_polar_sensor_logger_hr(path: str | Path, text: str) -> Recording:
             if v > 0:
                 rr.append(v)
                 when.append(w)
+                lines.append(lineno)
     if not rr:
         raise _empty(
             p,
             "this Polar Sensor Logger HR file holds heart rate only",
             hint="Use the RR file the app writes beside it (…_RR.txt).",
         )
-    return _recording_from_timed(p, "polar-sensor-logger-hr", rr, when, {"unit_in_file": "ms"})
+    return _recording_from_timed(p, "polar-sensor-logger-hr", rr, when, {"unit_in_file": "ms"}, lines=lines)
 
 
 def sniff_polar_sensor_logger_ppi(head: bytes, path: Path | None = None) -> bool:
@@ -261,6 +351,7 @@ def read_polar_sensor_logger_ppi(path: str | Path, text: str) -> Recording:
     blocker_col = names.index("blocker") if "blocker" in names else None
     rr: list[float] = []
     when: list[datetime] = []
+    lines: list[int] = []
     blocked: list[bool] = []
     for lineno, w, fields in _psl_rows(p, text, pp_col + 1):
         try:
@@ -272,13 +363,14 @@ def read_polar_sensor_logger_ppi(path: str | Path, text: str) -> Recording:
             raise InputFileError(p, f"{problem}: {fields[pp_col][:30]!r}", line=lineno)
         rr.append(v)
         when.append(w)
+        lines.append(lineno)
         blocked.append(blocker_col is not None and len(fields) > blocker_col and fields[blocker_col] == "1")
     if not rr:
         raise _empty(p, "the file has a header only")
     if all(blocked):
         raise _empty(p, "the sensor marked every interval unreliable (blocker 1)")
     # Times from every interval (a blocked one still took its time), then the blocked ones out.
-    rec = _recording_from_timed(p, "polar-sensor-logger-ppi", rr, when, {"unit_in_file": "ms"})
+    rec = _recording_from_timed(p, "polar-sensor-logger-ppi", rr, when, {"unit_in_file": "ms"}, lines=lines)
     keep = ~np.asarray(blocked, dtype=np.bool_)
     breaks = rec.breaks.copy()
     since_blocked = False  # a blocked interval since the last kept one: no difference spans it
@@ -291,7 +383,7 @@ def read_polar_sensor_logger_ppi(path: str | Path, text: str) -> Recording:
     breaks = breaks[keep]
     breaks[0] = False
     meta = {**rec.meta, "blocked_intervals": int(np.count_nonzero(~keep))}
-    return from_rr(p, rec.format, rec.rr_ms[keep], t_s=rec.t_s[keep], breaks=breaks, meta=meta)
+    return from_rr(p, rec.format, rec.rr_ms[keep], t_s=rec.t_s[keep], breaks=breaks, meta=meta, damage=rec.damage)
 
 
 # --- Polar HRM / Polar Flow --------------------------------------------------------------------
@@ -306,6 +398,7 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
     p = str(path)
     section = ""
     params: dict[str, str] = {}
+    date_line = 0
     rr: list[float] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -317,6 +410,8 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
         if section == "params" and "=" in line:
             key, _, value = line.partition("=")
             params[key.strip().lower()] = value.strip()
+            if key.strip().lower() == "date":
+                date_line = lineno
         elif section == "hrdata":
             if params.get("interval") != "238":
                 raise InputFileError(
@@ -331,15 +426,21 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
     if not rr:
         raise _empty(p, "no [HRData] section")
     meta: dict[str, Any] = {"unit_in_file": "ms"}
+    damage: list[Damage] = []
     if "date" in params and "starttime" in params:
         meta["start_local"] = f"{params['date']} {params['starttime']}"
         for layout in ("%Y%m%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S"):  # Date=20261120, StartTime=09:00:00.0
             try:
-                meta["start"] = datetime.strptime(meta["start_local"], layout).isoformat()  # local time, as the watch wrote it
-                break
+                start = datetime.strptime(meta["start_local"], layout)  # local time, as the watch wrote it
             except ValueError:
                 continue
-    return from_rr(p, "polar-hrm", rr, meta=meta)
+            why = plausible_start(start, what="Date=")
+            if why is None:
+                meta["start"] = start.isoformat()
+            else:
+                damage.append(Damage(date_line, why))
+            break
+    return from_rr(p, "polar-hrm", rr, meta=meta, damage=tuple(damage))
 
 
 def sniff_polar_flow_csv(head: bytes, path: Path | None = None) -> bool:
@@ -367,7 +468,9 @@ def read_openhrv(path: str | Path, text: str) -> Recording:
     p = str(path)
     rr: list[float] = []
     when: list[datetime] = []
+    lines: list[int] = []
     markers: list[tuple[datetime, str]] = []
+    marker_lines: list[int] = []
     pacer: list[float] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         if lineno == 1 or not raw.strip():
@@ -385,8 +488,10 @@ def read_openhrv(path: str | Path, text: str) -> Recording:
             if v > 0:
                 rr.append(v)
                 when.append(w)
+                lines.append(lineno)
         elif event == "Annotation":
             markers.append((w, value))
+            marker_lines.append(lineno)
         elif event == "PacerRate":
             try:
                 pacer.append(float(value))
@@ -397,7 +502,7 @@ def read_openhrv(path: str | Path, text: str) -> Recording:
     meta: dict[str, Any] = {"unit_in_file": "ms"}
     if pacer:
         meta["pacer_rate_per_min"] = pacer[-1]
-    return _recording_from_timed(p, "openhrv", rr, when, meta, markers)
+    return _recording_from_timed(p, "openhrv", rr, when, meta, markers, lines=lines, marker_lines=marker_lines)
 
 
 # --- CSV with a time column --------------------------------------------------------------------
@@ -477,13 +582,23 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
                 hint="Times may be ISO dates (2026-11-24 07:30:00.250), seconds or Unix time; "
                 "or delete the time column, and the RR values are read alone.",
             ) from None
-        return _recording_from_timed(p, "csv-time", rr_ms.tolist(), walls, {"unit_in_file": unit})
+        return _recording_from_timed(
+            p, "csv-time", rr_ms.tolist(), walls, {"unit_in_file": unit}, lines=[n for n, _ in lines[1:]]
+        )
     if not np.all(np.isfinite(t)):
         k = int(np.flatnonzero(~np.isfinite(t))[0])
         raise InputFileError(p, f"not a time: {times[k][:30]!r}", line=lines[k + 1][0])
     # Numbers: ms when the spacing of times matches RR in ms, else seconds.
     scale = 1000.0 if t.size > 1 and float(np.median(np.diff(t))) > 10.0 else 1.0
     meta: dict[str, Any] = {"unit_in_file": unit}
+    if t.size and t[0] / scale > _LATEST_EPOCH_S:
+        raise InputFileError(
+            p,
+            f"not a time vagal reads: {times[0][:30]!r} (beyond any date, as Unix time or seconds)",
+            line=lines[1][0],
+            hint="Times may be ISO dates, seconds or Unix time; or delete the time column, "
+            "and the RR values are read alone.",
+        )
     if t.size and t[0] / scale > _EPOCH_LIMIT_S:
         # Unix time: keep the start as a date, and times from the first beat's start
         # (subtracted before scaling, so no precision is lost to the large numbers).

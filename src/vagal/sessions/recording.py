@@ -29,6 +29,9 @@ would take minutes and gigabytes (a 200 MB one-line RR file reached 9.5 GB and d
 so it is refused with one line instead.
 """
 
+MAX_BEATS: Final = 3_000_000
+"""The most beats one recording can hold: a week at 300 bpm (``codec.MAX_SESSION_S``)."""
+
 EARLIEST_START_YEAR: Final = 1900
 LATEST_START_YEAR: Final = 2200
 """A recording's start date outside these years is damage (a Polar file dated year 1, a
