@@ -88,6 +88,7 @@ FORMATS: Final[tuple[Format, ...]] = (
     Format("polar-hrm", imp.sniff_polar_hrm, lambda p, d: imp.read_polar_hrm(p, _text(p, d))),
     Format("polar-flow-csv", imp.sniff_polar_flow_csv, lambda p, d: imp.read_polar_flow_csv(p, _text(p, d))),
     Format("openhrv", imp.sniff_openhrv, lambda p, d: imp.read_openhrv(p, _text(p, d))),
+    Format("movesense-hr", imp.sniff_movesense_hr, lambda p, d: imp.read_movesense_hr(p, _text(p, d))),
     Format("csv-time", imp.sniff_csv_time, lambda p, d: imp.read_csv_time(p, _text(p, d))),
     Format("rr-list", _sniff_rr_list, lambda p, d: read_rr_list(p, _text(p, d))),
 )

@@ -28,7 +28,17 @@ Layouts, as documented by each tool:
 * **CSV with a time column**: a header naming a time column (``t_s``, ``time``,
   ``timestamp``…) and an RR column (``rr_ms``, ``rr``, ``ibi``…); comma, semicolon or tab.
   vagal's own CSV export is one of these.
-* **WFDB** (PhysioNet) beat annotations, read with the optional ``wfdb`` package.
+* **Movesense** HR exports. The Movesense Showcase app for iOS (Suunto,
+  ``MovesenseShowcase/recorder/Recorder.swift``, ``convertToCsv``) writes the header
+  ``average,rrData``, then one row per heart-rate notification: the sensor's average heart
+  rate (bpm) and its first RR value (ms); each further RR value of the same notification
+  gets a row of its own with the average left empty (``,812``). The Android Showcase app
+  (``HeartRateTestActivity``, ``CsvLogger``) writes ``Timestamp,HR: (Beats per minute), RR: (ms)``
+  and rows ``%d,%.2f,%d`` in the phone's locale (so a decimal comma can split the heart
+  rate in two); its timestamp is the accelerometer's, not the beat's, and it keeps only
+  the first RR value of each notification. A title line before the header is allowed.
+* **WFDB** (PhysioNet) beat annotations, read with the optional ``wfdb`` package; a
+  ``.hea`` header leads to the annotations beside it (``atr``, then the QRS detectors').
 
 Beat times: RR values are exact; times written by phones are arrival times. So beat
 times are the cumulative sum of RR (METHODS.md §0), re-anchored to the file's clock only
@@ -38,6 +48,7 @@ is recorded, so no beat-to-beat difference spans the lost stretch.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -65,7 +76,14 @@ PSL_RR_HEADER: Final = "Phone timestamp;RR-interval [ms]"
 PSL_HR_HEADER: Final = "Phone timestamp;HR [bpm]"
 PSL_PPI_COLUMN: Final = "PP-interval [ms]"
 OPENHRV_HEADER: Final = "event,value,timestamp"
-_WFDB_EXTENSIONS: Final = ("atr", "qrs", "ann", "ecg", "beat", "rpeaks", "ari", "atest")
+MOVESENSE_IOS_HEADER: Final = "average,rrdata"
+MOVESENSE_ANDROID_HEADER: Final = "timestamp,hr:(beatsperminute),rr:(ms)"
+"""The Movesense Showcase apps' HR headers, lower case without spaces or quotes."""
+_WFDB_EXTENSIONS: Final = (
+    "atr", "qrs", "ecg", "wqrs", "gqrs", "sqrs", "jqrs", "qrsc", "ann", "beat", "rpeaks", "ari", "atest",
+)
+"""Beat annotation files a record may have, most trusted first: the reference (``atr``), then
+the usual QRS detectors of the WFDB software and PhysioNet databases."""
 
 _DECIMAL_COMMA: Final = re.compile(r"-?\d+,\d+")
 """A number written with a decimal comma ("0,859")."""
@@ -166,10 +184,9 @@ def beat_times_from_arrivals(
             if i == n - 1 or arr[i + 1] <= arr[i] + max_lag_s:
                 ref += lag
                 if problems is not None:
-                    problems.append(
-                        (i, f"the times go back {_span(-lag)} here (the clock was set back?); "
-                            "the beats follow their RR values")
-                    )
+                    why = f"the times go back {_span(-lag)} here (the clock was set back?)"
+                    why += "; the beats follow their RR values"
+                    problems.append((i, why))
             elif problems is not None:
                 problems.append((i, f"a time {_span(-lag)} behind the rows around it; not used"))
         t[i] = acc + offset + first_s
@@ -456,6 +473,57 @@ def read_polar_flow_csv(path: str | Path, text: str) -> Recording:
     )
 
 
+# --- Movesense ---------------------------------------------------------------------------------
+
+
+def _movesense_header(text: str) -> tuple[int, str] | None:
+    """(index among the non-blank lines, layout) of a Movesense HR header in its first two lines."""
+    lines = [ln for ln in text.splitlines() if ln.strip()][:2]
+    for k, line in enumerate(lines):
+        key = line.lstrip("\ufeff").replace(" ", "").replace('"', "").lower().rstrip(",")
+        if key == MOVESENSE_IOS_HEADER:
+            return k, "ios"
+        if key == MOVESENSE_ANDROID_HEADER:
+            return k, "android"
+    return None
+
+
+def sniff_movesense_hr(head: bytes, path: Path | None = None) -> bool:
+    return _movesense_header(head.decode("utf-8", "replace")) is not None
+
+
+def read_movesense_hr(path: str | Path, text: str) -> Recording:
+    """Read a Movesense Showcase HR export (either app's layout, see the module docstring).
+
+    The files hold no beat times (the Android app's timestamps are the accelerometer's):
+    beat times are the cumulative sum of RR.
+    """
+    p = str(path)
+    found = _movesense_header(text)
+    if found is None:
+        raise InputFileError(p, "no Movesense heart-rate header ('average,rrData')", line=1)
+    skip, layout = found
+    rows = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()][skip + 1 :]
+    rr: list[float] = []
+    for lineno, line in rows:
+        fields = [f.strip().strip('"') for f in line.split(",")]
+        if len(fields) < 2:
+            want = "'average,rrData'" if layout == "ios" else "'timestamp,HR,RR'"
+            raise InputFileError(p, f"expected {want}, got {line[:40]!r}", line=lineno)
+        values = fields[1:] if layout == "ios" else fields[-1:]
+        for field in values:
+            if not field:
+                continue  # a notification without RR values, or the empty average of a continuation row
+            v = _rr_value(p, field, lineno)
+            if v <= 0:
+                raise InputFileError(p, f"not a positive RR value: {field[:30]!r}", line=lineno)
+            rr.append(v)
+    if not rr:
+        raise _empty(p, "this Movesense file holds heart rate only")
+    app = "Movesense Showcase (iOS)" if layout == "ios" else "Movesense Showcase (Android)"
+    return from_rr(p, "movesense-hr", rr, meta={"unit_in_file": "ms", "app": app})
+
+
 # --- OpenHRV -----------------------------------------------------------------------------------
 
 
@@ -641,7 +709,7 @@ def _wfdb_annotation_file(path: Path) -> tuple[Path, str] | None:
     """(record path without extension, annotation extension) for a WFDB header or annotation file."""
     if path.suffix == ".hea":
         for ext in _WFDB_EXTENSIONS:
-            if path.with_suffix(f".{ext}").is_file():
+            if path.with_suffix(f".{ext}").is_file():  # never a pipe: is_file() is a regular file
                 return path.with_suffix(""), ext
         return None
     ext = path.suffix.lstrip(".")
@@ -650,13 +718,26 @@ def _wfdb_annotation_file(path: Path) -> tuple[Path, str] | None:
     return None
 
 
+_WFDB_RECORD_LINE: Final = re.compile(r"^\S+(\s+\d+){1,}(\s+[\d.eE+-]+(/[\d.eE+-]+)?(\(\S*\))?)?(\s+\d+)?(\s|$)")
+"""A WFDB header's record line: name, number of signals, and optionally the sampling
+frequency and number of samples (WFDB Applications Guide, header(5))."""
+
+
+def _wfdb_record_line(head: bytes) -> str | None:
+    """The record line of a WFDB header (the first line that is not a ``#`` comment)."""
+    for line in head.decode("utf-8", "replace").splitlines():
+        line = line.strip().lstrip("\ufeff")
+        if line and not line.startswith("#"):
+            return line if _WFDB_RECORD_LINE.match(line) else None
+    return None
+
+
 def sniff_wfdb(head: bytes, path: Path | None = None) -> bool:
-    """A WFDB annotation file (binary, beside a ``.hea`` or with a known extension), or a header."""
+    """A WFDB header (``.hea``), or an annotation file (binary, beside a ``.hea`` or with a known extension)."""
     if path is None:
         return False
     if path.suffix == ".hea":
-        first = _first_line(head.decode("utf-8", "replace")).split()
-        return bool(first) and first[0].split("/")[0] == path.stem and _wfdb_annotation_file(path) is not None
+        return _wfdb_record_line(head) is not None
     is_text = True
     try:
         head.decode("utf-8")
@@ -666,36 +747,85 @@ def sniff_wfdb(head: bytes, path: Path | None = None) -> bool:
 
 
 def read_wfdb(path: str | Path) -> Recording:
-    """Read WFDB beat annotations (``wfdb`` package, optional extra ``vagal[wfdb]``)."""
+    """Read WFDB beat annotations (``wfdb`` package, optional extra ``vagal[wfdb]``).
+
+    Given a header (``100.hea``), the record's beat annotations beside it are read, the
+    reference ones (``100.atr``) first, else those of a QRS detector (``_WFDB_EXTENSIONS``).
+    An interval over a minute between two annotated beats is a stretch without beats
+    (signal lost), not a beat: it is left out, with a break in its place.
+    """
     p = Path(path)
     found = _wfdb_annotation_file(p)
     if found is None:
-        raise InputFileError(str(path), "no WFDB annotation file beside this header")
+        looked = ", ".join(f"{p.stem}.{ext}" for ext in _WFDB_EXTENSIONS[:6])
+        raise InputFileError(
+            str(path),
+            f"is a WFDB header, and no beat annotations lie beside it (looked for {looked} and others)",
+            hint="Put the record's annotation file beside it, or give vagal that file.",
+        )
     record, ext = found
+    kind = "WFDB header" if p.suffix == ".hea" else "WFDB annotation file"
     try:
         import wfdb
     except ImportError:
         raise InputFileError(
             str(path),
-            "is a WFDB annotation file, and reading it needs the wfdb package",
+            f"is a {kind}, and reading it needs the wfdb package",
             hint="Install it with: pip install 'vagal[wfdb]'",
         ) from None
     try:
         ann = wfdb.rdann(str(record), ext)
     except Exception as exc:  # noqa: BLE001 - wfdb raises bare exceptions on bad bytes
-        raise InputFileError(str(path), f"is not a readable WFDB annotation file ({exc})") from None
+        raise InputFileError(str(path), f"is not a readable WFDB annotation file ({str(exc)[:80]})") from None
     fs = ann.fs
-    if not fs and record.with_suffix(".hea").is_file():
-        fs = wfdb.rdheader(str(record)).fs
+    header = record.with_suffix(".hea")
+    if not fs and header.is_file():
+        try:
+            fs = wfdb.rdheader(str(record)).fs
+        except Exception as exc:  # noqa: BLE001 - as above
+            raise InputFileError(str(header), f"is not a readable WFDB header ({str(exc)[:80]})") from None
     if not fs:
-        raise InputFileError(str(path), "the sampling frequency is unknown", hint="Put the record's .hea file beside it.")
+        raise InputFileError(
+            str(path),
+            "is a WFDB annotation file without its header, so the sampling frequency is unknown",
+            hint=f"Put the record's header ({header.name}) beside it.",
+        )
+    try:
+        fs = float(fs)
+    except (TypeError, ValueError):
+        fs = float("nan")
+    if not (math.isfinite(fs) and 0 < fs <= 1e6):
+        raise InputFileError(str(path), f"the sampling frequency {fs:g} Hz is not one a recording has")
     samples = np.asarray(ann.sample, dtype=np.float64)
     is_beat = np.asarray([s in _WFDB_BEATS for s in ann.symbol], dtype=np.bool_)
-    beat_t = samples[is_beat] / float(fs)
+    beat_t = samples[is_beat] / fs
     if beat_t.size < 2:
         raise _empty(str(path), "fewer than two beats annotated")
     rr_ms = np.diff(beat_t) * 1000.0
+    if np.any(rr_ms <= 0):
+        k = int(np.flatnonzero(rr_ms <= 0)[0]) + 1
+        raise InputFileError(str(path), f"the beat annotations are not in time order (beat {k + 1})")
     t = beat_t[1:]
     symbols = [s for s, b in zip(ann.symbol, is_beat.tolist(), strict=True) if b][1:]
-    meta = {"fs_hz": float(fs), "annotation": ext, "non_normal_beats": sum(s != "N" for s in symbols)}
-    return from_rr(str(path), "wfdb", rr_ms, t_s=t, meta=meta)
+    meta = {"fs_hz": fs, "annotation": ext, "non_normal_beats": sum(s != "N" for s in symbols)}
+    keep = rr_ms <= MAX_RR_MS
+    breaks = np.zeros(rr_ms.size, dtype=np.bool_)
+    damage: tuple[Damage, ...] = ()
+    if not keep.all():
+        # A minute or more between annotated beats: the signal was lost there (a gap).
+        after = np.flatnonzero(~keep) + 1
+        breaks[after[after < rr_ms.size]] = True
+        meta["intervals_over_a_minute"] = int(np.count_nonzero(~keep))
+        first = int(np.flatnonzero(~keep)[0])
+        damage = (
+            Damage(
+                first + 2,
+                f"{int(np.count_nonzero(~keep))} interval(s) over a minute between annotated beats "
+                f"(the first ends at {t[first]:.0f} s): left out as gaps",
+            ),
+        )
+        rr_ms, t, breaks = rr_ms[keep], t[keep], breaks[keep]
+        if rr_ms.size == 0:
+            raise _empty(str(path), "no two annotated beats are less than a minute apart")
+        breaks[0] = False
+    return from_rr(str(path), "wfdb", rr_ms, t_s=t, breaks=breaks, meta=meta, damage=damage)
