@@ -378,7 +378,8 @@ def _check_times(
             end = max(start, nxt.t_s - nxt.rr_ms / 1000.0)
         if prev is not None and nxt is not None and start > nxt.t_s:
             start = prev.t_s
-            end = max(start, min(end, nxt.t_s - nxt.rr_ms / 1000.0))
+            end = min(end, nxt.t_s - nxt.rr_ms / 1000.0)
+        end = max(start, end)
         if (start, end) != (ev.start_s, ev.end_s):
             problems.append(
                 _Problem(

@@ -152,6 +152,7 @@ class PayloadDecoder:
         self._break_pending = False
         self._last_beat_t: float | None = None
         self._floor_t = 0.0
+        self._newest_t = float("-inf")  # the latest beat ever placed: never reset, never gone back past
         self._settle_until = settle_s
         self._contact: bool | None = None
         self._contact_lost_at: float | None = None
@@ -165,7 +166,7 @@ class PayloadDecoder:
         """
         self._last_beat_t = None
         self._break_pending = False  # the source's gap for the drop-out is the break
-        self._floor_t = t_s
+        self._floor_t = max(t_s, self._newest_t)  # a clock that stepped back cannot fold the axis
         self._settle_until = t_s + self.settle_s
         self._contact_lost_at = None
         self._contact = None
@@ -248,7 +249,9 @@ class PayloadDecoder:
             if self._contact is not None or contact is False:
                 out.append(ContactChanged(t_s, contact, judged=judged))
             if contact is False:
-                self._contact_lost_at = self._last_beat_t if self._last_beat_t is not None else t_s
+                # From the last beat; with none since the (re)connect, from the connect itself
+                # (the arrival would be later than the beats the next notification back-dates).
+                self._contact_lost_at = self._last_beat_t if self._last_beat_t is not None else self._floor_t
             self._contact = contact
         if contact is False:
             # The values go unused (a contact-lost gap follows): counted, never beats.
@@ -293,6 +296,7 @@ class PayloadDecoder:
             prev_t = t
         self.beats += len(kept)
         self._last_beat_t = kept[-1][0]
+        self._newest_t = kept[-1][0]
         return out
 
     def _place(
@@ -313,7 +317,7 @@ class PayloadDecoder:
             times: list[float | None] = []
             t = t_s
             for v in reversed(rr):
-                ok = t >= self._floor_t and (last is None or t > last)
+                ok = t >= self._floor_t and t > self._newest_t and (gap_start is None or t > gap_start)
                 times.append(t if ok else None)
                 t -= v / 1000.0
             times.reverse()
