@@ -85,6 +85,8 @@ _WFDB_EXTENSIONS: Final = (
 """Beat annotation files a record may have, most trusted first: the reference (``atr``), then
 the usual QRS detectors of the WFDB software and PhysioNet databases."""
 
+_MAX_NAME_CHARS: Final = 200
+"""Longer than any column name: only this much of a header field is looked at."""
 _DECIMAL_COMMA: Final = re.compile(r"-?\d+,\d+")
 """A number written with a decimal comma ("0,859")."""
 _TIME_NAMES: Final = ("t_s", "time_s", "t", "time", "timestamp", "elapsed", "elapsed_s", "date")
@@ -103,7 +105,8 @@ def _first_line(head: str) -> str:
 
 def _norm(name: str) -> str:
     """A column name without units in brackets or parentheses, lower case."""
-    return re.sub(r"\s*[\[(].*?[\])]\s*", "", name).strip().strip('"').lower()
+    # A column name is short: 100,000 '[' (a damaged header) took the lazy pattern minutes.
+    return re.sub(r"\s*[\[(][^\])]*[\])]\s*", "", name[:_MAX_NAME_CHARS]).strip().strip('"').lower()
 
 
 def _split(line: str, sep: str) -> list[str]:
@@ -718,9 +721,13 @@ def _wfdb_annotation_file(path: Path) -> tuple[Path, str] | None:
     return None
 
 
-_WFDB_RECORD_LINE: Final = re.compile(r"^\S+(\s+\d+){1,}(\s+[\d.eE+-]+(/[\d.eE+-]+)?(\(\S*\))?)?(\s+\d+)?(\s|$)")
-"""A WFDB header's record line: name, number of signals, and optionally the sampling
-frequency and number of samples (WFDB Applications Guide, header(5))."""
+def _is_record_line(line: str) -> bool:
+    """A WFDB header's record line: name, number of signals, then optionally the sampling
+    frequency (``360``, ``250/1000(0)``) and more (WFDB Applications Guide, header(5))."""
+    tokens = line.split(maxsplit=3)
+    if len(tokens) < 2 or not tokens[1].isdigit():
+        return False
+    return len(tokens) < 3 or tokens[2][:1].isdigit() or tokens[2][:1] == "."
 
 
 def _wfdb_record_line(head: bytes) -> str | None:
@@ -728,7 +735,7 @@ def _wfdb_record_line(head: bytes) -> str | None:
     for line in head.decode("utf-8", "replace").splitlines():
         line = line.strip().lstrip("\ufeff")
         if line and not line.startswith("#"):
-            return line if _WFDB_RECORD_LINE.match(line) else None
+            return line if _is_record_line(line) else None
     return None
 
 

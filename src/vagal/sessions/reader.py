@@ -72,6 +72,9 @@ interval), so honest lines never sit this far from their neighbours."""
 MAX_DAMAGE_REPORTS: Final = 20
 """At most this many damage entries are returned; the last one then sums up the rest."""
 _EPS_S: Final = 1e-6
+_GAP_SLACK_S: Final = 1e-3
+"""A source's drop-out gap starts at the last arrival; beats crowded into one clock tick sit
+microseconds after it (``vagal.sources.decode.CROWDED_SPACING_S``): that is no damage."""
 
 
 def looks_like_session(head: bytes) -> bool:
@@ -372,7 +375,7 @@ def _check_times(
         prev = beat(chain[i - 1]) if i > 0 else None
         nxt = beat(chain[i]) if i < len(chain) else None
         start, end = ev.start_s, ev.end_s
-        if prev is not None and start < prev.t_s - _EPS_S:
+        if prev is not None and start < prev.t_s - _GAP_SLACK_S:
             start = prev.t_s
         if nxt is not None and end > nxt.t_s + _EPS_S:
             end = max(start, nxt.t_s - nxt.rr_ms / 1000.0)
