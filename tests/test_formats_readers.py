@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import SHARED_DATA
 from vagal.errors import InputFileError
@@ -230,3 +232,60 @@ def test_a_psl_file_dated_year_1_is_read_without_its_date(tmp_path: Path, nsr_5m
     rec = load_recording(path)
     assert rec.rr_ms.tolist() == nsr_5min[:60].tolist() and "start" not in rec.meta
     assert rec.damage[0].line == 2
+
+
+# --- WFDB: vagal's own MIT-format reader against wfdb's ------------------------------------------
+
+
+def test_mit_reader_equals_wfdb_on_record_100() -> None:
+    wfdb = pytest.importorskip("wfdb")
+    from vagal.sessions.importers import _MIT_SYMBOLS, read_mit_annotations
+
+    samples, codes, fs = read_mit_annotations((SHARED_DATA / "100.atr").read_bytes())
+    ann = wfdb.rdann(str(SHARED_DATA / "100"), "atr")
+    assert samples == ann.sample.tolist()
+    assert [_MIT_SYMBOLS[c] for c in codes] == list(ann.symbol)
+    assert fs is None  # record 100's file names no time resolution: the header's 360 Hz is used
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    gaps=st.lists(st.one_of(st.integers(1, 1023), st.integers(1024, 2**24)), min_size=1, max_size=60),
+    symbols=st.lists(st.sampled_from(list("NLRVAFJSEaj/Q~|+\"")), min_size=60, max_size=60),
+    notes=st.lists(st.one_of(st.none(), st.text(alphabet="abc (AFIB", max_size=9)), min_size=60, max_size=60),
+    subtypes=st.lists(st.integers(0, 3), min_size=60, max_size=60),
+    fs=st.sampled_from([128, 250, 360, 1000]),
+)
+def test_mit_reader_equals_wfdb_on_any_file_wfdb_writes(
+    tmp_path_factory: pytest.TempPathFactory, gaps: list[int], symbols: list[str], notes: list[str | None],
+    subtypes: list[int], fs: int,
+) -> None:
+    """Intervals above 1023 samples (SKIP words), notes (AUX), subtypes (SUB), the time resolution."""
+    wfdb = pytest.importorskip("wfdb")
+    from vagal.sessions.importers import _MIT_SYMBOLS, read_mit_annotations
+
+    folder = tmp_path_factory.mktemp("mit")
+    n = len(gaps)
+    sample = np.cumsum(gaps).astype(np.int64)
+    aux = [x if x is not None else "" for x in notes[:n]]
+    wfdb.wrann("r", "atr", sample, symbol=symbols[:n], subtype=np.asarray(subtypes[:n]), aux_note=aux, fs=fs,
+               write_dir=str(folder))
+    got_samples, got_codes, got_fs = read_mit_annotations((folder / "r.atr").read_bytes())
+    ann = wfdb.rdann(str(folder / "r"), "atr")
+    # wfdb hides the annotations it writes at sample 0 to hold the time resolution (a note,
+    # a SKIP back and a code 0); compare the rest, which are the annotations given.
+    got = [(t, _MIT_SYMBOLS.get(c, "")) for t, c in zip(got_samples, got_codes, strict=True)]
+    want = list(zip(ann.sample.tolist(), ann.symbol, strict=True))
+    assert got[len(got) - len(want) :] == want
+    assert got_fs == ann.fs == fs
+
+
+def test_a_damaged_annotation_note_is_one_line_not_a_hang(tmp_path: Path) -> None:
+    """An auxiliary note starting with "## " that wfdb does not know sent its reader into an endless loop."""
+    note = b"## tampered"
+    body = bytes([len(note), 63 << 2]) + note + (b"\x00" if len(note) % 2 else b"")
+    beats = b"".join(bytes([200, 1 << 2]) for _ in range(20))  # 20 N beats, 200 samples apart
+    (tmp_path / "r.atr").write_bytes(bytes([0, 22 << 2]) + body + beats + b"\x00\x00")
+    (tmp_path / "r.hea").write_text("r 1 250 10000\n")
+    rec = load_recording(tmp_path / "r.atr")
+    np.testing.assert_allclose(rec.rr_ms, [800.0] * 19)

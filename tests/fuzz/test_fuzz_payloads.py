@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from tests.fuzz.harness import broken_rules, run_in_process
 from vagal.events import Beat, Event, Gap
 from vagal.gatt import encode_heart_rate_measurement, parse_heart_rate_measurement
-from vagal.sessions.codec import event_to_dict
+from vagal.sessions.codec import MAX_SESSION_S, event_to_dict
 from vagal.sessions.reader import read_events
 from vagal.sources.decode import CROWDED_SPACING_S, PayloadDecoder
 
@@ -76,7 +76,7 @@ def _decode(steps: list[Step], settle_s: float) -> tuple[PayloadDecoder, list[Ev
     t = 0.0
     latest = float("-inf")
     for step in steps:
-        t += step.dt_s
+        t = min(t + step.dt_s, MAX_SESSION_S)  # a session file holds a week at most (codec.MAX_SESSION_S)
         if step.reconnect:
             # The source's drop-out gap ends at the reconnect (bleak_source.py, simulated.py).
             start = max(latest, 0.0)

@@ -50,6 +50,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import types
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -60,7 +62,7 @@ import numpy.typing as npt
 from vagal.errors import InputFileError
 from vagal.events import Marker
 from vagal.sessions.codec import MAX_RR_MS, MAX_SESSION_S
-from vagal.sessions.recording import Damage, Recording, from_rr, plausible_start, rr_problem
+from vagal.sessions.recording import Damage, Recording, from_rr, plausible_start, read_file, rr_problem
 
 MAX_LAG_S: Final = 4.0
 """Arrival clock ahead of the cumulative RR time by more than this: data was lost there."""
@@ -705,7 +707,14 @@ def _is_time(text: str) -> bool:
 
 
 _WFDB_BEATS: Final = frozenset("NLRBAaJSVrFejnE/fQ?")
-"""WFDB annotation codes that are beats (the rest are rhythm, noise and comment labels)."""
+"""WFDB annotation symbols that are beats (the rest are rhythm, noise and comment labels)."""
+_MIT_SYMBOLS: Final = {
+    1: "N", 2: "L", 3: "R", 4: "a", 5: "V", 6: "F", 7: "J", 8: "A", 9: "S", 10: "E", 11: "j", 12: "/", 13: "Q",
+    14: "~", 16: "|", 18: "s", 19: "T", 20: "*", 21: "D", 22: '"', 23: "=", 24: "p", 25: "B", 26: "^", 27: "t",
+    28: "+", 29: "u", 30: "?", 31: "!", 32: "[", 33: "]", 34: "e", 35: "n", 36: "@", 37: "x", 38: "f", 39: "(",
+    40: ")", 41: "r",
+}
+"""MIT annotation code -> WFDB symbol (WFDB ``ecgcodes.h``)."""
 
 
 def _wfdb_annotation_file(path: Path) -> tuple[Path, str] | None:
@@ -753,13 +762,112 @@ def sniff_wfdb(head: bytes, path: Path | None = None) -> bool:
     return (not is_text or b"\x00" in head) and _wfdb_annotation_file(path) is not None
 
 
+_MIT_BEAT_CODES: Final = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 25, 30, 34, 35, 38, 41})
+"""MIT annotation codes that are beats (WFDB ``ecgcodes.h``): N L R a V F J A S E j / Q B ? e n f r.
+The rest are rhythm, signal-quality and comment labels. The same set as ``_WFDB_BEATS``."""
+_MIT_SKIP, _MIT_NUM, _MIT_SUB, _MIT_CHN, _MIT_AUX = 59, 60, 61, 62, 63
+_WFDB_DEFAULT_FS_HZ: Final = 250.0
+"""The sampling frequency a WFDB header implies when it names none (header(5))."""
+_TIME_RESOLUTION: Final = re.compile(r"## time resolution: ([0-9.eE+]+)")
+
+
+def read_mit_annotations(data: bytes) -> tuple[list[int], list[int], float | None]:
+    """Parse a WFDB annotation file in MIT format (WFDB Applications Guide, annot(5)).
+
+    Each annotation is a 16-bit little-endian word: the top 6 bits its code, the low 10
+    bits the samples since the previous one. Code 59 (SKIP) adds the 32-bit interval in the
+    next two words (high half first); codes 60-62 (NUM, SUB, CHN) qualify the annotation
+    before them; 63 (AUX) carries that many bytes of text (padded to even), where a writer
+    may store ``## time resolution: 360``. A zero word ends the file.
+
+    vagal reads the format itself, in one linear pass: wfdb's reader loops forever on an
+    auxiliary note that starts with "## " and says nothing it knows (a damaged file hung
+    every command), and raises bare exceptions on others.
+
+    Returns:
+        ``(samples, codes, fs)``: the annotations' sample numbers and codes, and the
+        sampling frequency the file states (None when it states none).
+
+    Raises:
+        ValueError: The file is cut inside an annotation (the message says where).
+    """
+    n = len(data) // 2
+    words = memoryview(data[: 2 * n]).cast("H") if n else memoryview(b"").cast("H")
+    if not _little_endian():
+        words = memoryview(bytes(b for pair in zip(data[1 : 2 * n : 2], data[0 : 2 * n : 2]) for b in pair)).cast("H")
+    samples: list[int] = []
+    codes: list[int] = []
+    fs: float | None = None
+    t = 0
+    i = 0
+    while i < n:
+        w = words[i]
+        code, interval = w >> 10, w & 0x3FF
+        if w == 0:
+            break
+        if code == _MIT_SKIP:
+            if i + 2 >= n:
+                raise ValueError(f"cut short inside a SKIP at byte {2 * i}")
+            skip = (words[i + 1] << 16) | words[i + 2]
+            t += skip - (1 << 32) if skip >= 1 << 31 else skip
+            i += 3
+            continue
+        if code in (_MIT_NUM, _MIT_SUB, _MIT_CHN):
+            i += 1
+            continue
+        if code == _MIT_AUX:
+            start = 2 * (i + 1)
+            if start + interval > 2 * n:
+                raise ValueError(f"cut short inside a note at byte {start}")
+            note = data[start : start + interval].decode("latin-1")
+            found = _TIME_RESOLUTION.match(note)
+            if found is not None and fs is None:
+                try:
+                    fs = float(found.group(1))
+                except ValueError:
+                    fs = None
+            i += 1 + (interval + 1) // 2
+            continue
+        t += interval
+        samples.append(t)
+        codes.append(code)
+        i += 1
+    return samples, codes, fs
+
+
+def _little_endian() -> bool:
+    return sys.byteorder == "little"
+
+
+def _header_fs(path: Path) -> float | None:
+    """The sampling frequency a WFDB header states (its record line's third field), if readable."""
+    try:
+        head = read_file(path)[:HEAD_BYTES_WFDB]
+    except InputFileError:
+        return None
+    line = _wfdb_record_line(head)
+    if line is None:
+        return None
+    tokens = line.split()
+    if len(tokens) < 3:
+        return _WFDB_DEFAULT_FS_HZ
+    try:
+        return float(tokens[2].split("/")[0].split("(")[0])
+    except ValueError:
+        return None
+
+
+HEAD_BYTES_WFDB: Final = 8192
+
+
 def read_wfdb(path: str | Path) -> Recording:
-    """Read WFDB beat annotations (``wfdb`` package, optional extra ``vagal[wfdb]``).
+    """Read WFDB beat annotations (MIT format; no package needed).
 
     Given a header (``100.hea``), the record's beat annotations beside it are read, the
     reference ones (``100.atr``) first, else those of a QRS detector (``_WFDB_EXTENSIONS``).
-    An interval over a minute between two annotated beats is a stretch without beats
-    (signal lost), not a beat: it is left out, with a break in its place.
+    The sampling frequency is the annotation file's own, else the header's. An interval
+    over a minute between two annotated beats is a stretch without beats (signal lost),
+    not a beat: it is left out, with a break in its place.
     """
     p = Path(path)
     found = _wfdb_annotation_file(p)
@@ -771,40 +879,27 @@ def read_wfdb(path: str | Path) -> Recording:
             hint="Put the record's annotation file beside it, or give vagal that file.",
         )
     record, ext = found
-    kind = "WFDB header" if p.suffix == ".hea" else "WFDB annotation file"
+    ann_path = record.with_suffix(f".{ext}")
     try:
-        import wfdb
-    except ImportError:
-        raise InputFileError(
-            str(path),
-            f"is a {kind}, and reading it needs the wfdb package",
-            hint="Install it with: pip install 'vagal[wfdb]'",
-        ) from None
-    try:
-        ann = wfdb.rdann(str(record), ext)
-    except Exception as exc:  # noqa: BLE001 - wfdb raises bare exceptions on bad bytes
-        raise InputFileError(str(path), f"is not a readable WFDB annotation file ({str(exc)[:80]})") from None
-    fs = ann.fs
+        sample_list, code_list, fs = read_mit_annotations(read_file(ann_path))
+    except ValueError as exc:
+        raise InputFileError(str(ann_path), f"is not a readable WFDB annotation file ({exc})") from None
     header = record.with_suffix(".hea")
-    if not fs and header.is_file():
-        try:
-            fs = wfdb.rdheader(str(record)).fs
-        except Exception as exc:  # noqa: BLE001 - as above
-            raise InputFileError(str(header), f"is not a readable WFDB header ({str(exc)[:80]})") from None
-    if not fs:
+    if fs is None and header.is_file():
+        fs = _header_fs(header)
+        if fs is None:
+            raise InputFileError(str(header), "is not a readable WFDB header (no record line with a sampling frequency)")
+    if fs is None:
         raise InputFileError(
             str(path),
             "is a WFDB annotation file without its header, so the sampling frequency is unknown",
             hint=f"Put the record's header ({header.name}) beside it.",
         )
-    try:
-        fs = float(fs)
-    except (TypeError, ValueError):
-        fs = float("nan")
     if not (math.isfinite(fs) and 0 < fs <= 1e6):
         raise InputFileError(str(path), f"the sampling frequency {fs:g} Hz is not one a recording has")
+    ann = types.SimpleNamespace(sample=sample_list, symbol=[_MIT_SYMBOLS.get(c, "") for c in code_list])
     samples = np.asarray(ann.sample, dtype=np.float64)
-    is_beat = np.asarray([s in _WFDB_BEATS for s in ann.symbol], dtype=np.bool_)
+    is_beat = np.asarray([sym in _WFDB_BEATS for sym in ann.symbol], dtype=np.bool_)
     beat_t = samples[is_beat] / fs
     if beat_t.size < 2:
         raise _empty(str(path), "fewer than two beats annotated")
