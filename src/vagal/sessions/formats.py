@@ -3,8 +3,9 @@
 ``load_recording(path)`` detects the format from the content (not only the name) and
 dispatches to the reader. Each format has a detector that answers for its own layout
 only (``FORMATS``); a file no detector claims is read as a plain RR list, whose reader
-names the first line it cannot read. Readers import nothing heavy until they run
-(``wfdb`` only for WFDB files).
+names the first line it cannot read. Every reader opens its file through
+:func:`~vagal.sessions.recording.read_file` (a regular file, at most 256 MiB), and a
+recording of more than a week or 3,000,000 beats is refused (:func:`_one_recording`).
 """
 
 from __future__ import annotations

@@ -37,8 +37,9 @@ Layouts, as documented by each tool:
   and rows ``%d,%.2f,%d`` in the phone's locale (so a decimal comma can split the heart
   rate in two); its timestamp is the accelerometer's, not the beat's, and it keeps only
   the first RR value of each notification. A title line before the header is allowed.
-* **WFDB** (PhysioNet) beat annotations, read with the optional ``wfdb`` package; a
-  ``.hea`` header leads to the annotations beside it (``atr``, then the QRS detectors').
+* **WFDB** (PhysioNet) beat annotations in MIT format, read by vagal itself
+  (:func:`read_mit_annotations`); a ``.hea`` header leads to the annotations beside it
+  (``atr``, then the QRS detectors').
 
 Beat times: RR values are exact; times written by phones are arrival times. So beat
 times are the cumulative sum of RR (METHODS.md §0), re-anchored to the file's clock only
