@@ -421,3 +421,13 @@ def test_a_clock_that_steps_back_is_taken_as_standing_still() -> None:
     events = _promises(dec, fed)
     assert dec.clock_steps_back == 1
     assert all(e.t_s >= 0 for e in events)
+
+
+def test_the_decoder_and_the_readers_agree_on_what_is_a_beat() -> None:
+    """A beat the decoder keeps is one every reader reads back (its bounds are the codec's)."""
+    from vagal.gatt import MS_PER_RR_UNIT
+    from vagal.sessions import codec
+    from vagal.sources import decode
+
+    assert decode.MAX_RR_MS == codec.MAX_RR_MS
+    assert 1 * MS_PER_RR_UNIT >= codec.MIN_RR_MS  # the smallest value a strap can send

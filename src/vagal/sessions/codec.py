@@ -68,6 +68,12 @@ ms crashed both).
 """
 
 
+MIN_RR_MS: Final = 1000.0 / 1024.0
+"""The shortest value any reader takes as an RR interval, ms: one unit of the Bluetooth
+field (1/1024 s). No heart beats a thousand times a second; a smaller value is a corrupt
+digit (0.0001 ms gave an infinite heart rate, which no file can hold)."""
+
+
 MAX_SESSION_S: Final = 7 * 24 * 3600.0
 """No event of a session is more than a week from its start: a time beyond that is a
 damaged digit (a beat at 1e12 s made analyze and report try to build arrays of terabytes)."""
@@ -80,7 +86,7 @@ FIELD_BOUNDS: Final[dict[str, tuple[float, float, bool]]] = {
     "t_s": (-MAX_SESSION_S, MAX_SESSION_S, False),
     "start_s": (-MAX_SESSION_S, MAX_SESSION_S, False),
     "end_s": (-MAX_SESSION_S, MAX_SESSION_S, False),
-    "rr_ms": (0.0, MAX_RR_MS, True),
+    "rr_ms": (MIN_RR_MS, MAX_RR_MS, False),
     "hr_bpm": (0, MAX_HR_BPM, False),
     "battery_pct": (0, 100, False),
     "inhale_s": (0.0, 3600.0, False),
@@ -169,7 +175,7 @@ def _bounded(field_name: str, check: _Check) -> _Check:
             if field_name in ("t_s", "start_s", "end_s"):
                 raise _bad(name, key, "more than a week before the session")
             if field_name == "rr_ms":
-                raise _bad(name, key, "not positive")
+                raise _bad(name, key, "under a millisecond, not a heartbeat" if x > 0 else "not positive")
             raise _bad(name, key, f"{x:g}, below {low:g}")
         return x
 

@@ -10,6 +10,7 @@ recording of more than a week or 3,000,000 beats is refused (:func:`_one_recordi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,4 +162,10 @@ def _one_recording(rec: Recording) -> Recording:
             f"holds {what}, more than one recording (vagal reads up to a week)",
             hint="Split it into the recordings it holds, or check its time column.",
         )
+    if rec.events is None and rec.n_beats and (rec.t_s[0] < -MAX_SESSION_S or rec.t_s[-1] > MAX_SESSION_S):
+        # The beats fit in a week, but far from 0 (a damaged WFDB skip): session time starts
+        # where the first beat's interval starts, as for any RR-only file.
+        shift = float(rec.t_s[0] - rec.rr_ms[0] / 1000.0)
+        marks = tuple(dataclasses.replace(m, t_s=m.t_s - shift) for m in rec.markers)
+        rec = dataclasses.replace(rec, t_s=rec.t_s - shift, markers=marks)
     return rec

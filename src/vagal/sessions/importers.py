@@ -62,7 +62,7 @@ import numpy.typing as npt
 
 from vagal.errors import InputFileError
 from vagal.events import Marker
-from vagal.sessions.codec import MAX_RR_MS, MAX_SESSION_S
+from vagal.sessions.codec import MAX_RR_MS, MAX_SESSION_S, MIN_RR_MS
 from vagal.sessions.recording import Damage, Recording, from_rr, plausible_start, read_file, rr_problem
 
 MAX_LAG_S: Final = 4.0
@@ -71,6 +71,9 @@ _SECONDS_MEDIAN_LIMIT: Final = 10.0
 """RR values with a median below this are in seconds."""
 _EPOCH_LIMIT_S: Final = 1e8
 """Times beyond this (over three years of seconds) are Unix time, not session time."""
+_COARSE_SHARE: Final = 0.05
+"""Times shared by more than this share of neighbouring rows are a coarse log clock; a few
+shared ones in a fine clock are copied rows."""
 _LATEST_EPOCH_S: Final = 7.3e9
 """Unix time of the year 2200 (``recording.LATEST_START_YEAR``): a larger time is no date
 (1e20 once overflowed the conversion to a date)."""
@@ -209,17 +212,22 @@ def _span(seconds: float) -> str:
 
 
 def _rr_value(path: str, field: str, lineno: int, noun: str = "an RR value") -> float:
-    """``field`` as a number of ms at most a minute (0 and below are the caller's to skip).
+    """``field`` as a number of ms from a millisecond to a minute (0 and below are the
+    caller's to skip).
 
     Raises:
-        InputFileError: Not a number, or over a minute; names the line.
+        InputFileError: Not a number, over a minute or under a millisecond; names the line.
     """
     try:
         v = float(field)
     except ValueError:
         raise InputFileError(path, f"not {noun}: {field[:30]!r}", line=lineno) from None
+    if not math.isfinite(v):
+        raise InputFileError(path, f"not {noun}: {field[:30]!r}", line=lineno)
     if v > MAX_RR_MS:
         raise InputFileError(path, f"{noun} over a minute: {field[:30]!r}", line=lineno)
+    if 0 < v < MIN_RR_MS:
+        raise InputFileError(path, f"{noun} under a millisecond: {field[:30]!r}", line=lineno)
     return v
 
 
@@ -637,8 +645,9 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
         raise _empty(p, "the file has a header only")
     rr_ms, unit = _rr_from_values(rr)
     for k, v in enumerate(rr_ms.tolist()):
-        if v > MAX_RR_MS:
-            raise InputFileError(p, f"an RR value over a minute: {rr[k]:g} {unit}", line=lines[k + 1][0])
+        problem = rr_problem(v)
+        if problem is not None:
+            raise InputFileError(p, f"{problem}: {rr[k]:g} {unit}", line=lines[k + 1][0])
     try:
         t = np.asarray([float(x) for x in times], dtype=np.float64)
         time_kind = "number"
@@ -684,16 +693,25 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
     if gap_col is None and t.size > 1:
         expected = rr_ms[1:] / 1000.0
         breaks[1:] = np.diff(t) - expected > MAX_LAG_S
-    if t.size and np.any(np.diff(t) < 0):
-        k = int(np.flatnonzero(np.diff(t) < 0)[0]) + 1
-        raise InputFileError(p, "times go backwards", line=lines[k + 1][0])
-    if gap_col is None and t.size > 1 and np.any(np.diff(t) == 0):
+    rows = [n for n, _ in lines[1:]]
+    shared = int(np.count_nonzero(np.diff(t) == 0)) if t.size > 1 else 0
+    if gap_col is None and shared > max(1, _COARSE_SHARE * (t.size - 1)):
         # Coarse times (whole seconds: beats share a time stamp) are a log's clock, as a
         # phone's are: the RR values place the beats, the times only the lost stretches.
         # Taken as beat times they made every spectrum "0.0 min without a gap".
-        t_beats, breaks = beat_times_from_arrivals(rr_ms, t - t[0])
+        problems: list[tuple[int, str]] = []
+        t_beats, breaks = beat_times_from_arrivals(rr_ms, t - t[0], problems=problems)
         t = t_beats - t_beats[0] + t[0]
-    return from_rr(p, "csv-time", rr_ms, t_s=t, breaks=breaks, meta=meta)
+        damage = [Damage(rows[i], reason) for i, reason in problems]
+    else:
+        # Beat times: a copied row, or a time out of line or going back, costs that row
+        # (the session reader's checks), not the file (it was "times go backwards").
+        from vagal.sessions.reader import check_beat_times
+
+        rr_ms, t, breaks, damage = check_beat_times(rr_ms, t, breaks, rows)
+        if rr_ms.size == 0:
+            raise _empty(p, "no row holds a readable beat")
+    return from_rr(p, "csv-time", rr_ms, t_s=t, breaks=breaks, meta=meta, damage=tuple(damage))
 
 
 def _is_time(text: str) -> bool:
@@ -911,19 +929,19 @@ def read_wfdb(path: str | Path) -> Recording:
     t = beat_t[1:]
     symbols = [s for s, b in zip(ann.symbol, is_beat.tolist(), strict=True) if b][1:]
     meta = {"fs_hz": fs, "annotation": ext, "non_normal_beats": sum(s != "N" for s in symbols)}
-    keep = rr_ms <= MAX_RR_MS
+    keep = (rr_ms <= MAX_RR_MS) & (rr_ms >= MIN_RR_MS)
     breaks = np.zeros(rr_ms.size, dtype=np.bool_)
     damage: tuple[Damage, ...] = ()
     if not keep.all():
         # A minute or more between annotated beats: the signal was lost there (a gap).
         after = np.flatnonzero(~keep) + 1
         breaks[after[after < rr_ms.size]] = True
-        meta["intervals_over_a_minute"] = int(np.count_nonzero(~keep))
+        meta["intervals_left_out"] = int(np.count_nonzero(~keep))
         first = int(np.flatnonzero(~keep)[0])
         damage = (
             Damage(
                 first + 2,
-                f"{int(np.count_nonzero(~keep))} interval(s) over a minute between annotated beats "
+                f"{int(np.count_nonzero(~keep))} interval(s) between annotated beats over a minute or under a millisecond "
                 f"(the first ends at {t[first]:.0f} s): left out as gaps",
             ),
         )

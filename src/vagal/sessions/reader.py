@@ -30,7 +30,7 @@ unless a gap lies between (:mod:`vagal.sources.decode`); a converted file runs a
   becomes a gap, so no beat-to-beat difference spans it;
 * a gap that does not fit between the beats around it is placed between them;
 * any other line whose time is far out of line with the lines on both sides of it
-  (:data:`EVENT_SKEW_S`) is placed at the time of the line before it.
+  (:data:`EVENT_SKEW_S`; beats and gaps left aside) is placed at the time of the line before it.
 
 Each is reported with its line; runs of alike damage are reported once, with their first
 and last line. The file itself is never changed.
@@ -50,6 +50,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
+
 from vagal.errors import SessionFileError
 from vagal.events import Beat, DeviceInfo, Event, Gap, Marker, PacerChanged
 from vagal.sessions.codec import EventDecodeError, check_fields, event_from_dict, event_to_dict
@@ -66,9 +69,8 @@ TIME_SLACK_S: Final = 4.0
 """How far a beat may follow the one before by more than its RR value without a gap:
 the phone-clock slack of converted files (``vagal.sessions.importers.MAX_LAG_S``)."""
 EVENT_SKEW_S: Final = 120.0
-"""A non-beat line this far out of line with both lines around it has a damaged time.
-Beats are back-dated from their arrival by at most about a minute (the longest RR
-interval), so honest lines never sit this far from their neighbours."""
+"""A line stamped on arrival (not a beat or a gap) this far out of line with both such lines
+around it has a damaged time: they are written in the order they happen, from one clock."""
 MAX_DAMAGE_REPORTS: Final = 20
 """At most this many damage entries are returned; the last one then sums up the rest."""
 _EPS_S: Final = 1e-6
@@ -493,17 +495,15 @@ def _check_times(
             pending = False
             prev_k = k
 
-    # 7. Other lines far out of line with both neighbours: placed at the line before.
-    times = [None if ev is None else ev.t_s for ev in events]
-    present = [k for k, t in enumerate(times) if t is not None]
-    for j in range(1, len(present) - 1):
-        k = present[j]
-        ev = events[k]
-        if ev is None or isinstance(ev, (Beat, Gap)):
-            continue
-        t_prev, t_next = events[present[j - 1]], events[present[j + 1]]
-        assert t_prev is not None and t_next is not None
-        lo, hi = min(t_prev.t_s, t_next.t_s), max(t_prev.t_s, t_next.t_s)
+    # 7. Other lines far out of line with both neighbours: placed at the line prev_ev. Only
+    #    lines stamped on arrival are compared (beats and gaps are back-dated, by up to
+    #    nine RR values of a minute).
+    stamped = [k for k, ev in enumerate(events) if ev is not None and not isinstance(ev, (Beat, Gap))]
+    for j in range(1, len(stamped) - 1):
+        k = stamped[j]
+        ev, prev_ev, next_ev = events[k], events[stamped[j - 1]], events[stamped[j + 1]]
+        assert ev is not None and prev_ev is not None and next_ev is not None
+        lo, hi = min(prev_ev.t_s, next_ev.t_s), max(prev_ev.t_s, next_ev.t_s)
         if ev.t_s > hi + EVENT_SKEW_S or ev.t_s < lo - EVENT_SKEW_S:
             kind = event_to_dict(ev)["type"]
             problems.append(
@@ -511,11 +511,11 @@ def _check_times(
                     line_of[k],
                     "event-time",
                     f"a {kind} line at {ev.t_s:g} s, far out of line with the lines around it; "
-                    f"placed at {t_prev.t_s:g} s",
+                    f"placed at {prev_ev.t_s:g} s",
                     "{n} lines with times far out of line with the lines around them (the first: {first})",
                 )
             )
-            events[k] = dataclasses.replace(ev, t_s=t_prev.t_s)
+            events[k] = dataclasses.replace(ev, t_s=prev_ev.t_s)
     return _rebuild(items, events, gap_before), problems
 
 
@@ -561,6 +561,54 @@ def _merge(problems: list[_Problem]) -> list[Damage]:
             )
         )
     return out
+
+
+def check_beat_times(
+    rr_ms: npt.NDArray[np.float64],
+    t_s: npt.NDArray[np.float64],
+    breaks: npt.NDArray[np.bool_],
+    lines: list[int],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_], list[Damage]]:
+    """The checks of a session's beat times (module docstring), for a file of beats with times.
+
+    The CSV-with-a-time-column reader uses them, so that a copied row, a time out of line
+    or going back costs that row, reported with its line, and not the file.
+
+    Args:
+        rr_ms: RR values, ms, in file order.
+        t_s: Their times, s.
+        breaks: ``breaks[i]``: a gap recorded before beat i.
+        lines: The file line of each beat.
+
+    Returns:
+        ``(rr_ms, t_s, breaks, damage)`` after the checks.
+    """
+    items: list[tuple[int, Event]] = []
+    prev = None
+    for rr, t, brk, line in zip(rr_ms.tolist(), t_s.tolist(), breaks.tolist(), lines, strict=True):
+        if brk and prev is not None:
+            items.append((line, Gap(prev, max(prev, min(t - rr / 1000.0, t)), "no_data")))
+        items.append((line, Beat(t, rr)))
+        prev = t
+    checked, problems = _check_times(items, set())
+    out_rr: list[float] = []
+    out_t: list[float] = []
+    out_b: list[bool] = []
+    pending = False
+    for _, ev in checked:
+        if isinstance(ev, Gap):
+            pending = True
+        elif isinstance(ev, Beat):
+            out_rr.append(ev.rr_ms)
+            out_t.append(ev.t_s)
+            out_b.append(pending and bool(out_t[:-1]))
+            pending = False
+    return (
+        np.asarray(out_rr, dtype=np.float64),
+        np.asarray(out_t, dtype=np.float64),
+        np.asarray(out_b, dtype=np.bool_),
+        _merge(problems),
+    )
 
 
 # --- the recording ------------------------------------------------------------------------------

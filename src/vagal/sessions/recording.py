@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from vagal.errors import InputFileError
 from vagal.events import Event, Gap, Marker, PacerChanged
-from vagal.sessions.codec import MAX_RR_MS
+from vagal.sessions.codec import MAX_RR_MS, MIN_RR_MS
 
 MAX_FILE_BYTES: Final = 256 * 1024 * 1024
 """The largest file any reader takes, bytes (256 MiB).
@@ -176,6 +176,8 @@ def rr_problem(rr_ms: float) -> str | None:
         return "not a positive RR value"
     if rr_ms > MAX_RR_MS:
         return "an RR value over a minute"
+    if rr_ms < MIN_RR_MS:
+        return "an RR value under a millisecond"
     return None
 
 
@@ -210,6 +212,16 @@ def from_rr(
     return Recording(path=path, format=fmt, rr_ms=rr, t_s=t, breaks=b, **kwargs)
 
 
+def _hr_of(rr_ms: float) -> int | None:
+    """The heart rate an interval implies, bpm, when a session can hold it (codec bounds)."""
+    from vagal.sessions.codec import MAX_HR_BPM
+
+    if not rr_ms > 0:
+        return None
+    hr = 60000.0 / rr_ms
+    return round(hr) if hr <= MAX_HR_BPM else None
+
+
 def beat_events(recording: Recording) -> list[Event]:
     """The events an RR-only recording stands for, in time order.
 
@@ -231,7 +243,7 @@ def beat_events(recording: Recording) -> list[Event]:
             k += 1
         if brk and prev_t is not None:
             out.append(Gap(prev_t, max(prev_t, t - rr / 1000.0), "no_data"))
-        out.append(Beat(t, rr, round(60000.0 / rr) if rr > 0 else None))
+        out.append(Beat(t, rr, _hr_of(rr)))
         prev_t = t
     out.extend(extras[k:])
     return out

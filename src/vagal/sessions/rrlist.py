@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 
 from vagal.errors import InputFileError
-from vagal.sessions.codec import MAX_RR_MS
+from vagal.sessions.codec import MAX_RR_MS, MIN_RR_MS
 from vagal.sessions.importers import _RR_NAMES, _SECONDS_MEDIAN_LIMIT, _norm, _rr_from_values
 from vagal.sessions.recording import MAX_BEATS, Recording, from_rr, read_file, rr_problem
 
@@ -99,7 +99,7 @@ def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
         k = int(np.flatnonzero(bad)[0])
         raise InputFileError(p, f"not a positive RR value: {rows_text[k][:40]!r}", line=where(k))
     rr, unit = _rr_from_values(values)
-    over = rr > MAX_RR_MS
+    over = (rr > MAX_RR_MS) | (rr < MIN_RR_MS)
     if over.any():
         k = int(np.flatnonzero(over)[0])
         raise InputFileError(p, f"{rr_problem(float(rr[k]))}: {float(rr[k]):g} ms", line=where(k))
