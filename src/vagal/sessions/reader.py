@@ -515,7 +515,7 @@ def _check_times(
                     "{n} lines with times far out of line with the lines around them (the first: {first})",
                 )
             )
-            events[k] = dataclasses.replace(ev, t_s=prev_ev.t_s)
+            events[k] = dataclasses.replace(ev, t_s=prev_ev.t_s)  # type: ignore[arg-type]  # never a Gap here
     return _rebuild(items, events, gap_before), problems
 
 
