@@ -270,7 +270,7 @@ def _checkers(cls: type[Any]) -> tuple[tuple[str, str, bool, _Check], ...]:
             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
             _checker(cls, f.name, hints[f.name]),
         )
-        for f in _FIELDS[cls]
+        for f in dataclasses.fields(cls)
     )
 
 
