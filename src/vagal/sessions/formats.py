@@ -156,7 +156,8 @@ def _one_recording(rec: Recording) -> Recording:
     """
     span_s = rec.duration_s
     if rec.n_beats > MAX_BEATS or span_s > MAX_SESSION_S:
-        what = f"{rec.n_beats:,} beats" if rec.n_beats > MAX_BEATS else f"beats over {span_s / 86400:,.0f} days"
+        days = span_s / 86400
+        what = f"{rec.n_beats:,} beats" if rec.n_beats > MAX_BEATS else f"beats over {days:,.0f} days"
         raise InputFileError(
             rec.path,
             f"holds {what}, more than one recording (vagal reads up to a week)",

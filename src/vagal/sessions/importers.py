@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import types
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -272,7 +271,10 @@ def _check_zones(path: str, when: list[datetime], lines: list[int]) -> None:
     if all(zoned) or not any(zoned):
         return
     k = zoned.index(not zoned[0])
-    has, lacks = ("has no time zone", "the first one has one") if zoned[0] else ("has a time zone", "the first one has none")
+    if zoned[0]:
+        has, lacks = "has no time zone", "the first one has one"
+    else:
+        has, lacks = "has a time zone", "the first one has none"
     raise InputFileError(
         path,
         f"this time {has} and {lacks}: vagal cannot tell how far apart they are",
@@ -414,7 +416,9 @@ def read_polar_sensor_logger_ppi(path: str | Path, text: str) -> Recording:
     breaks = breaks[keep]
     breaks[0] = False
     meta = {**rec.meta, "blocked_intervals": int(np.count_nonzero(~keep))}
-    return from_rr(p, rec.format, rec.rr_ms[keep], t_s=rec.t_s[keep], breaks=breaks, meta=meta, damage=rec.damage)
+    return from_rr(
+        p, rec.format, rec.rr_ms[keep], t_s=rec.t_s[keep], breaks=breaks, meta=meta, damage=rec.damage
+    )
 
 
 # --- Polar HRM / Polar Flow --------------------------------------------------------------------
@@ -517,7 +521,8 @@ def read_movesense_hr(path: str | Path, text: str) -> Recording:
     if found is None:
         raise InputFileError(p, "no Movesense heart-rate header ('average,rrData')", line=1)
     skip, layout = found
-    rows = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()][skip + 1 :]
+    rows = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    rows = rows[skip + 1 :]
     rr: list[float] = []
     for lineno, line in rows:
         fields = [f.strip().strip('"') for f in line.split(",")]
@@ -584,7 +589,9 @@ def read_openhrv(path: str | Path, text: str) -> Recording:
     meta: dict[str, Any] = {"unit_in_file": "ms"}
     if pacer:
         meta["pacer_rate_per_min"] = pacer[-1]
-    return _recording_from_timed(p, "openhrv", rr, when, meta, markers, lines=lines, marker_lines=marker_lines)
+    return _recording_from_timed(
+        p, "openhrv", rr, when, meta, markers, lines=lines, marker_lines=marker_lines
+    )
 
 
 # --- CSV with a time column --------------------------------------------------------------------
@@ -728,10 +735,10 @@ def _is_time(text: str) -> bool:
 _WFDB_BEATS: Final = frozenset("NLRBAaJSVrFejnE/fQ?")
 """WFDB annotation symbols that are beats (the rest are rhythm, noise and comment labels)."""
 _MIT_SYMBOLS: Final = {
-    1: "N", 2: "L", 3: "R", 4: "a", 5: "V", 6: "F", 7: "J", 8: "A", 9: "S", 10: "E", 11: "j", 12: "/", 13: "Q",
-    14: "~", 16: "|", 18: "s", 19: "T", 20: "*", 21: "D", 22: '"', 23: "=", 24: "p", 25: "B", 26: "^", 27: "t",
-    28: "+", 29: "u", 30: "?", 31: "!", 32: "[", 33: "]", 34: "e", 35: "n", 36: "@", 37: "x", 38: "f", 39: "(",
-    40: ")", 41: "r",
+    1: "N", 2: "L", 3: "R", 4: "a", 5: "V", 6: "F", 7: "J", 8: "A", 9: "S", 10: "E", 11: "j",
+    12: "/", 13: "Q", 14: "~", 16: "|", 18: "s", 19: "T", 20: "*", 21: "D", 22: '"', 23: "=",
+    24: "p", 25: "B", 26: "^", 27: "t", 28: "+", 29: "u", 30: "?", 31: "!", 32: "[", 33: "]",
+    34: "e", 35: "n", 36: "@", 37: "x", 38: "f", 39: "(", 40: ")", 41: "r",
 }
 """MIT annotation code -> WFDB symbol (WFDB ``ecgcodes.h``)."""
 
@@ -768,7 +775,7 @@ def _wfdb_record_line(head: bytes) -> str | None:
 
 
 def sniff_wfdb(head: bytes, path: Path | None = None) -> bool:
-    """A WFDB header (``.hea``), or an annotation file (binary, beside a ``.hea`` or with a known extension)."""
+    """A WFDB header (``.hea``), or an annotation file (binary, beside a ``.hea`` or of a known kind)."""
     if path is None:
         return False
     if path.suffix == ".hea":
@@ -811,9 +818,7 @@ def read_mit_annotations(data: bytes) -> tuple[list[int], list[int], float | Non
         ValueError: The file is cut inside an annotation (the message says where).
     """
     n = len(data) // 2
-    words = memoryview(data[: 2 * n]).cast("H") if n else memoryview(b"").cast("H")
-    if not _little_endian():
-        words = memoryview(bytes(b for pair in zip(data[1 : 2 * n : 2], data[0 : 2 * n : 2]) for b in pair)).cast("H")
+    words: list[int] = np.frombuffer(data[: 2 * n], dtype="<u2").tolist()  # little-endian on any machine
     samples: list[int] = []
     codes: list[int] = []
     fs: float | None = None
@@ -852,10 +857,6 @@ def read_mit_annotations(data: bytes) -> tuple[list[int], list[int], float | Non
         codes.append(code)
         i += 1
     return samples, codes, fs
-
-
-def _little_endian() -> bool:
-    return sys.byteorder == "little"
 
 
 def _header_fs(path: Path) -> float | None:
@@ -907,7 +908,9 @@ def read_wfdb(path: str | Path) -> Recording:
     if fs is None and header.is_file():
         fs = _header_fs(header)
         if fs is None:
-            raise InputFileError(str(header), "is not a readable WFDB header (no record line with a sampling frequency)")
+            raise InputFileError(
+                str(header), "is not a readable WFDB header (no record line with a sampling frequency)"
+            )
     if fs is None:
         raise InputFileError(
             str(path),
@@ -941,8 +944,8 @@ def read_wfdb(path: str | Path) -> Recording:
         damage = (
             Damage(
                 first + 2,
-                f"{int(np.count_nonzero(~keep))} interval(s) between annotated beats over a minute or under a millisecond "
-                f"(the first ends at {t[first]:.0f} s): left out as gaps",
+                f"{int(np.count_nonzero(~keep))} interval(s) between annotated beats over a minute "
+                f"or under a millisecond (the first ends at {t[first]:.0f} s): left out as gaps",
             ),
         )
         rr_ms, t, breaks = rr_ms[keep], t[keep], breaks[keep]

@@ -266,7 +266,9 @@ def read_events(path: str | Path, data: bytes | None = None) -> tuple[dict[str, 
             problems.append(_Problem(i + 1, "truncated", truncated, truncated))
         else:
             problems.append(
-                _Problem(i + 1, "line", f"{reason}; skipped", "{n} lines that are not events (the first: {first})")
+                _Problem(
+                    i + 1, "line", f"{reason}; skipped", "{n} lines that are not events (the first: {first})"
+                )
             )
             skipped_at.add(len(items))
     items, time_problems = _check_times(items, skipped_at)
@@ -325,12 +327,14 @@ def _check_times(
     #    that share one time but differ in RR are not copies: their times are damaged
     #    (all beats at one time), and equal RR values in a row are common on a 7.8 ms grid.
     all_beats = [k for k, ev in enumerate(events) if isinstance(ev, Beat)]
+    beat_times = [ev.t_s for ev in events if isinstance(ev, Beat)]
     seen: dict[tuple[float, float], int] = {}
     beats: list[int] = []
     i = 0
     while i < len(all_beats):
         j = i
-        while j + 1 < len(all_beats) and events[all_beats[j + 1]].t_s == events[all_beats[i]].t_s:  # type: ignore[union-attr]
+        t_i = beat_times[i]
+        while j + 1 < len(all_beats) and beat_times[j + 1] == t_i:
             j += 1
         group = all_beats[i : j + 1]
         i = j + 1
@@ -365,7 +369,8 @@ def _check_times(
     if len(chain) >= 2:
         a, c = chain[-2], chain[-1]
         b_c = beat(c)
-        if _between_gap_end(events, a, c) is None and b_c.t_s - beat(a).t_s > b_c.rr_ms / 1000.0 + TIME_SLACK_S:
+        far = b_c.t_s - beat(a).t_s > b_c.rr_ms / 1000.0 + TIME_SLACK_S
+        if far and _between_gap_end(events, a, c) is None:
             chain.pop()
     trusted = set(chain)
 
@@ -390,7 +395,8 @@ def _check_times(
                 _Problem(
                     line_of[k],
                     "gap",
-                    f"a gap from {ev.start_s:g} to {ev.end_s:g} s that does not fit between the beats around it; "
+                    f"a gap from {ev.start_s:g} to {ev.end_s:g} s that does not fit between the beats "
+                    "around it; "
                     f"placed from {start:g} to {end:g} s",
                     "{n} gaps that did not fit between the beats around them (the first: {first})",
                 )
@@ -452,20 +458,23 @@ def _check_times(
                         line_of[k],
                         "extra",
                         f"{what}; skipped",
-                        "{n} beats that do not fit between the beats around them; skipped (the first: {first})",
+                        "{n} beats that do not fit between the beats around them; skipped "
+                        "(the first: {first})",
                     )
                 )
                 events[k] = None
         if not fits and after is not None and after not in gap_before:
             b_prev = beat(before) if before is not None else None
             start = b_prev.t_s if b_prev is not None else beat(after).t_s - beat(after).rr_ms / 1000.0
-            gap_before[after] = Gap(start, max(start, beat(after).t_s - beat(after).rr_ms / 1000.0), "no_data")
+            b_after = beat(after)
+            gap_before[after] = Gap(start, max(start, b_after.t_s - b_after.rr_ms / 1000.0), "no_data")
     # 5. Jumps ahead with no gap recorded, onto a trusted beat: a gap.
     prev_k: int | None = None
     for k in beats:
         if events[k] is None:
             continue
-        if prev_k is not None and k in trusted and k not in gap_before and _between_gap_end(events, prev_k, k) is None:
+        unbroken = k not in gap_before and prev_k is not None and _between_gap_end(events, prev_k, k) is None
+        if prev_k is not None and k in trusted and unbroken:
             b_a, b_c = beat(prev_k), beat(k)
             jump = b_c.t_s - b_a.t_s - b_c.rr_ms / 1000.0
             if jump > TIME_SLACK_S:

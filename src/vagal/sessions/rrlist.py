@@ -56,7 +56,8 @@ def read_rr_list(path: str | Path, text: str | None = None) -> Recording:
     if not keep:
         raise InputFileError(p, "no RR values found", line=None)
     rows: list[tuple[int, str]]
-    if len(keep) == 1 and len(one_line := _ONE_LINE_SEP.split(lines[keep[0]].strip())) >= 3 and _is_number(one_line[0]):
+    one_line = _ONE_LINE_SEP.split(lines[keep[0]].strip()) if len(keep) == 1 else []
+    if len(one_line) >= 3 and _is_number(one_line[0]):
         # Every value on one line ("859,867,883…"): one row per value, same line number.
         lineno = keep[0] + 1
         header = None
