@@ -834,7 +834,9 @@ def continue_schedule(
     for r in rates:
         _check_rate("each of rates_per_min", r)
     if not (math.isfinite(start_s) and start_s >= previous.end_s):
-        raise PaceError(f"start_s must not be before the previous pass ends ({previous.end_s:g} s), got {start_s!r}")
+        raise PaceError(
+            f"start_s must not be before the previous pass ends ({previous.end_s:g} s), got {start_s!r}"
+        )
     step = previous.step_s if step_s is None else step_s
     settle = previous.settle_s if settle_s is None else settle_s
     if not (math.isfinite(step) and step > 0):

@@ -79,7 +79,9 @@ def parse_rates(text: str) -> tuple[float, ...]:
     try:
         rates = tuple(float(p.removesuffix("/min")) for p in parts)
     except ValueError:
-        raise VagalError(f"--rates takes breathing rates separated by commas (e.g. 6.5,6,5.5), got {text!r}.") from None
+        raise VagalError(
+            f"--rates takes breathing rates separated by commas (e.g. 6.5,6,5.5), got {text!r}."
+        ) from None
     if not rates:
         raise VagalError(f"--rates takes breathing rates separated by commas (e.g. 6.5,6,5.5), got {text!r}.")
     for r in rates:
@@ -112,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
     """
     if args.json and not args.headless and not args.from_files:
         raise VagalError("--json prints the result without the dashboard.", hint="Add --headless.")
-    chosen = [name for name, on in (("--demo", args.demo), ("--device", args.device), ("--from", args.from_files)) if on]
+    chosen = [
+        name
+        for name, on in (("--demo", args.demo), ("--device", args.device), ("--from", args.from_files))
+        if on
+    ]
     if len(chosen) > 1:
         raise VagalError(f"{' and '.join(chosen)} are different ways in.", hint="Give one of them.")
     if not chosen:
@@ -126,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
         raise VagalError("vagal resonance runs without the dashboard for now.", hint="Add --headless.")
     step_s: float = args.step_s
     if not (math.isfinite(step_s) and MIN_STEP_S <= step_s <= MAX_STEP_S):
-        raise VagalError(f"--step-s must be {MIN_STEP_S:g} to {MAX_STEP_S:g} seconds (the protocol's is 120), got {step_s:g}.")
+        raise VagalError(
+            f"--step-s must be {MIN_STEP_S:g} to {MAX_STEP_S:g} seconds (the protocol's is 120), got {step_s:g}."
+        )
     if not args.demo:
         for flag, value in (("--resonance-rate", args.resonance_rate), ("--own-rate", args.own_rate)):
             if value is not None:
@@ -167,7 +175,9 @@ def _ramp_from(spec: str) -> float | None:
     try:
         rate = float(text)
     except ValueError:
-        raise VagalError(f"--ramp-from takes a breathing rate in breaths/min (e.g. 12) or 'off', got {spec!r}.") from None
+        raise VagalError(
+            f"--ramp-from takes a breathing rate in breaths/min (e.g. 12) or 'off', got {spec!r}."
+        ) from None
     if not 2.0 <= rate <= 30.0:
         raise VagalError(f"--ramp-from must be a breathing rate between 2 and 30 per minute, got {spec}.")
     return rate
@@ -288,7 +298,9 @@ class _Scheduled:
 # --- scoring -----------------------------------------------------------------------------
 
 
-def beats_of(events: Iterable[Event]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+def beats_of(
+    events: Iterable[Event],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Beat times (s), RR (ms) and breaks of a session's events, as a recording of them reads.
 
     Settling beats are left out and break the series, as a gap does
@@ -371,7 +383,9 @@ def assess(events: Sequence[Event], steps: Sequence[ResonanceStep]) -> Assessmen
         raise VagalError("the assessment stopped before its first step was over: nothing to score.")
     final = results[-1] if results[-1].best_rate_per_min is not None else results[0]
     if len(finished) < planned and final.best_rate_per_min is None and final.reason:
-        final = _replace(final, reason=final.reason + f" (the assessment stopped after {len(finished)} of {planned} steps)")
+        final = _replace(
+            final, reason=final.reason + f" (the assessment stopped after {len(finished)} of {planned} steps)"
+        )
     return Assessment(tuple(results), final, planned)
 
 
@@ -408,7 +422,11 @@ def _simulated_source(args: argparse.Namespace, seed: int, pacer: Pacer) -> Beat
     clock = VirtualClock() if math.isinf(args.speed) else MonotonicClock(args.speed)
     if own is None:
         return SimulatedSource(
-            seed=seed, clock=clock, breathing=pacer.volume_at, artifacts=artifacts, resonance_rate_per_min=rate
+            seed=seed,
+            clock=clock,
+            breathing=pacer.volume_at,
+            artifacts=artifacts,
+            resonance_rate_per_min=rate,
         )
     lo, hi = OWN_RATE_RANGE_PER_MIN
     if not (math.isfinite(own) and lo <= own <= hi):
@@ -453,7 +471,9 @@ def _run_guided(args: argparse.Namespace) -> int:
         seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     opts = _options(args, mode, seed)
     rates = _rates(args)
-    schedule = make_schedule(rates, parse_pace(opts.pace), step_s=args.step_s, ramp_from_per_min=_ramp_from(opts.ramp_from))
+    schedule = make_schedule(
+        rates, parse_pace(opts.pace), step_s=args.step_s, ramp_from_per_min=_ramp_from(opts.ramp_from)
+    )
     pacer = schedule.pacer()
     inner = _simulated_source(args, seed, pacer) if seed is not None else _strap_source(args)
     progress = _Progress(sys.stderr, every_s=60.0 if math.isinf(opts.speed) else 10.0)
@@ -467,7 +487,9 @@ def _run_guided(args: argparse.Namespace) -> int:
             header["simulated_resonance_rate_per_min"] = args.resonance_rate
         if args.own_rate is not None:
             header["simulated_own_rate_per_min"] = args.own_rate
-    recorder = open_recorder(opts, source=mode, pacer=pacer.start_event(), **header) if opts.recording else None
+    recorder = (
+        open_recorder(opts, source=mode, pacer=pacer.start_event(), **header) if opts.recording else None
+    )
     progress.plan = plan
     driver = Driver(
         source,
@@ -495,7 +517,10 @@ def _run_guided(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {"source": mode, "recording": str(recorder.path) if recorder else None}
     if seed is not None:
         extra["seed"] = seed
-        extra["simulated"] = {"resonance_rate_per_min": args.resonance_rate, "own_rate_per_min": args.own_rate}
+        extra["simulated"] = {
+            "resonance_rate_per_min": args.resonance_rate,
+            "own_rate_per_min": args.own_rate,
+        }
     _print(outcome, kept, extra, as_json=opts.json, note=_keep_note(args, mode, outcome, kept))
     if recorder is not None and recorder.error is not None:
         print(f"vagal: the recording stopped early: {recorder.error}", file=sys.stderr)
@@ -580,7 +605,9 @@ def _run_from(args: argparse.Namespace) -> int:
 
     files: list[str] = args.from_files
     if args.demo or args.device:
-        raise VagalError("--from scores recordings; --demo and --device breathe a new assessment.", hint="Give one.")
+        raise VagalError(
+            "--from scores recordings; --demo and --device breathe a new assessment.", hint="Give one."
+        )
     recordings = [load_recording(f) for f in files]
     stepped = [r for r in recordings if _steps_of(r)]
     if stepped:
@@ -612,10 +639,19 @@ def _from_session(args: argparse.Namespace, rec: Recording) -> int:
     outcome = assess(events, steps)
     simulated = rec.meta.get("source") == "demo"
     source = "demo" if simulated else "session"
-    kept = _keep(outcome.result, steps[0].pattern, source=source, recording=Path(rec.path), allowed=_may_keep(args, source))
+    kept = _keep(
+        outcome.result,
+        steps[0].pattern,
+        source=source,
+        recording=Path(rec.path),
+        allowed=_may_keep(args, source),
+    )
     extra: dict[str, Any] = {"source": "session", "recording": rec.path}
     if rec.damage:
-        print(f"vagal: {rec.path}: {len(rec.damage)} damaged line(s) read around; the first: {rec.damage[0]}", file=sys.stderr)
+        print(
+            f"vagal: {rec.path}: {len(rec.damage)} damaged line(s) read around; the first: {rec.damage[0]}",
+            file=sys.stderr,
+        )
     _print(outcome, kept, extra, as_json=args.json, note=_keep_note(args, source, outcome, kept))
     return 0
 
@@ -635,7 +671,9 @@ def _from_files(args: argparse.Namespace, recordings: list[Recording]) -> int:
             "with --rates (e.g. --rates 6.5,6,5.5,5,4.5)."
         )
     if n < 2:
-        raise VagalError("one recording cannot be compared with others: give one file per rate, at least two.")
+        raise VagalError(
+            "one recording cannot be compared with others: give one file per rate, at least two."
+        )
     settle_s: float = args.settle_s
     if not (math.isfinite(settle_s) and settle_s >= 0):
         raise VagalError(f"--settle-s must be 0 seconds or more, got {settle_s:g}.")
@@ -650,7 +688,11 @@ def _from_files(args: argparse.Namespace, recordings: list[Recording]) -> int:
         raise VagalError(f"the recordings cannot be scored: {exc}.") from None
     outcome = Assessment((result,), result, n)
     kept = _keep(
-        result, _base(args), source="files", recording=Path(recordings[0].path), allowed=_may_keep(args, "files")
+        result,
+        _base(args),
+        source="files",
+        recording=Path(recordings[0].path),
+        allowed=_may_keep(args, "files"),
     )
     extra: dict[str, Any] = {"source": "files", "files": [r.path for r in recordings]}
     _print(outcome, kept, extra, as_json=args.json, note=_keep_note(args, "files", outcome, kept))
@@ -730,7 +772,8 @@ def result_dict(outcome: Assessment) -> dict[str, Any]:
             all_steps.append(d)
     out["steps"] = all_steps
     out["passes"] = [
-        {k: v for k, v in p.to_dict().items() if k not in ("steps", "weights", "sentence")} for p in outcome.passes
+        {k: v for k, v in p.to_dict().items() if k not in ("steps", "weights", "sentence")}
+        for p in outcome.passes
     ]
     out["planned_steps"] = outcome.planned_steps
     out["finished_steps"] = len(all_steps)

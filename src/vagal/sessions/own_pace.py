@@ -241,4 +241,12 @@ def resolve_pace(spec: str) -> str:
     return pace.pace_spec
 
 
-__all__ = ["FILE_NAME", "OwnPace", "OwnPaceError", "keep_own_pace", "load_own_pace", "own_pace_path", "resolve_pace"]
+__all__ = [
+    "FILE_NAME",
+    "OwnPace",
+    "OwnPaceError",
+    "keep_own_pace",
+    "load_own_pace",
+    "own_pace_path",
+    "resolve_pace",
+]
