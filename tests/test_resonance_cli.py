@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from vagal.cli import main
+from vagal.errors import VagalError
 from vagal.events import AssessmentStep, PacerChanged
 from vagal.pacer import (
     ADULT_RATES_PER_MIN,
@@ -147,6 +148,33 @@ def test_from_session_re_scores_the_recorded_assessment_exactly(
     assert planned == sorted(planned)
 
 
+@pytest.mark.slow
+def test_a_session_stopped_early_is_scored_on_its_finished_steps(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The first three steps' events only, as a session ended after step 3 would hold."""
+    from vagal.commands.resonance import assess
+    from vagal.pacer import resonance_steps_from_record
+
+    path = tmp_path / "a.vagal.jsonl"
+    run_json(capsys, *DEMO, "--seed", "1", "--resonance-rate", "6.0", "--record", str(path))
+    rec = read_session(path)
+    events = list(rec.events or ())
+    records = [e for e in events if isinstance(e, AssessmentStep)]
+    cut = records[2].end_s + 1.0
+    kept = [e for e in events if e.t_s <= cut]
+    steps = resonance_steps_from_record(rec.pacer, records)
+    outcome = assess(kept, steps)
+    assert outcome.planned_steps == 5
+    assert [s.rate_per_min for s in outcome.result.steps] == [6.5, 6.0, 5.5]
+    assert outcome.result.best_rate_per_min is not None
+    assert abs(outcome.result.best_rate_per_min - 6.0) <= 0.5
+    # Stopped within the first step: nothing to score, said in one line.
+    early = [e for e in events if e.t_s <= records[0].scored_from_s + 10.0]
+    with pytest.raises(VagalError, match="stopped before its first step was over"):
+        assess(early, steps)
+
+
 def test_the_refine_pass_goes_on_with_the_same_guide() -> None:
     """continue_schedule: whole breaths at each rate, scored windows after the settling."""
     first = resonance_schedule()
@@ -224,6 +252,10 @@ def test_the_result_is_kept_and_pace_mine_breathes_it(
     s = run_json(capsys, "demo", "--pace", "mine", "--headless", "--speed", "max", "--duration", "30", "--no-record",
                  "--ramp-from", "off", "--seed", "1")  # fmt: skip
     assert s["pace_per_min"] == pytest.approx(best)
+    # replay takes it too (the guide shown for a file that recorded none).
+    replayed = tmp_path / "r0.txt"
+    assert main(["replay", str(replayed), "--pace", "mine", "--headless", "--speed", "max"]) == 0
+    capsys.readouterr()
     # A second result keeps the first one under "past".
     run_json(capsys, "resonance", "--from", *_five_files(tmp_path))
     obj = json.loads(path.read_text())

@@ -647,6 +647,8 @@ def _from_session(args: argparse.Namespace, rec: Recording) -> int:
         allowed=_may_keep(args, source),
     )
     extra: dict[str, Any] = {"source": "session", "recording": rec.path}
+    if isinstance(rec.meta.get("seed"), int):
+        extra["seed"] = rec.meta["seed"]
     if rec.damage:
         print(
             f"vagal: {rec.path}: {len(rec.damage)} damaged line(s) read around; the first: {rec.damage[0]}",
