@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -146,6 +147,23 @@ def test_from_session_re_scores_the_recorded_assessment_exactly(
     assert len(rec.pacer) == 8  # the start, four changes, and three for the refine pass
     planned = [e.t_s for e in rec.events or () if isinstance(e, (AssessmentStep, PacerChanged))]
     assert planned == sorted(planned)
+    # A file cut off in the middle (a crash) is read up to the damage and scored on the steps it finished.
+    data = path.read_bytes()
+    cut = tmp_path / "cut.vagal.jsonl"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    assert main(["resonance", "--from", str(cut)]) == 0
+    cap = capsys.readouterr()
+    assert "truncated last line" in cap.err
+    assert re.search(r"The assessment stopped after \d of \d steps; those were scored\.", cap.out), cap.out
+    # A step record with impossible times is left out, and said so.
+    lines = [json.loads(x) for x in data.decode().splitlines()]
+    for o in lines:
+        if o.get("type") == "assessment_step" and o["index"] == 1 and not o.get("refine"):
+            o["end_s"] = o["scored_from_s"] - 50.0
+    odd = tmp_path / "odd.vagal.jsonl"
+    odd.write_text("".join(json.dumps(o) + "\n" for o in lines))
+    d = run_json(capsys, "resonance", "--from", str(odd))
+    assert [s["rate_per_min"] for s in d["steps"]][:4] == [6.5, 5.5, 5.0, 4.5]
 
 
 @pytest.mark.slow

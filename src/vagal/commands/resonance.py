@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import itertools
 import json
 import math
@@ -631,8 +632,18 @@ def _from_session(args: argparse.Namespace, rec: Recording) -> int:
 
     if args.rates is not None or args.child:
         raise VagalError(f"{rec.path} recorded its own rates; --rates and --child are for one file per rate.")
+    records = _steps_of(rec)
+    sound = [r for r in records if r.t_s <= r.scored_from_s < r.end_s and 0 <= r.index < r.count]
+    if len(sound) < len(records):
+        print(
+            f"vagal: {rec.path}: {len(records) - len(sound)} assessment step(s) with impossible times "
+            "or numbers left out",
+            file=sys.stderr,
+        )
+    if not sound:
+        raise VagalError(f"{rec.path}: no assessment step in it can be scored.")
     try:
-        steps = resonance_steps_from_record(rec.pacer, _steps_of(rec))
+        steps = resonance_steps_from_record(rec.pacer, sound)
     except PaceError as exc:
         raise VagalError(f"{rec.path}: {exc}.") from None
     events = list(rec.events or ())
@@ -766,6 +777,12 @@ def result_dict(outcome: Assessment) -> dict[str, Any]:
     final one (:attr:`Assessment.result`), and ``passes`` each pass's own.
     """
     out = outcome.result.to_dict()
+    if len(outcome.passes) > 1:
+        # The words see every rate tried: the refine pass's slowest is not the slowest of all.
+        from vagal.hrv.resonance import describe
+
+        every = tuple(s for p in outcome.passes for s in p.steps)
+        out["sentence"] = describe(dataclasses.replace(outcome.result, steps=every))
     all_steps: list[dict[str, Any]] = []
     for k, p in enumerate(outcome.passes):
         for s in p.steps:
@@ -805,7 +822,7 @@ def _num(x: float | None, fmt: str, unit: str = "") -> str:
 
 def format_result(outcome: Assessment, out: dict[str, Any], note: str) -> str:
     """The result in a few plain lines: a table of the steps, the verdict, and its honesty."""
-    from vagal.hrv.resonance import _rate, describe
+    from vagal.hrv.resonance import _rate
 
     lines: list[str] = []
     for k, p in enumerate(outcome.passes):
@@ -822,8 +839,13 @@ def format_result(outcome: Assessment, out: dict[str, Any], note: str) -> str:
             else:
                 lines.append(f"  {_rate(s.rate_per_min):>8}   left out: {s.reason}")
     result = outcome.result
+    finished = sum(len(p.steps) for p in outcome.passes)
+    if finished < outcome.planned_steps:
+        lines.append(
+            f"The assessment stopped after {finished} of {outcome.planned_steps} steps; those were scored."
+        )
     lines.append(f"Result: {result.summary}")
-    lines.append(describe(result))
+    lines.append(out["sentence"])
     if note:
         lines.append(note)
     rec = out.get("recording")
