@@ -507,7 +507,16 @@ def _run_guided(args: argparse.Namespace) -> int:
         if recorder is not None:
             recorder.close()
     steps = [s for p in plan.passes for s in p.steps]
-    outcome = assess(plan.events, steps)
+    try:
+        outcome = assess(plan.events, steps)
+    except VagalError:
+        # Stopped (Ctrl-C) before a step was over: a choice the person made, not an error.
+        where = f" The session is saved in {recorder.path}." if recorder is not None else ""
+        print(
+            f"The assessment was stopped before its first step was over: nothing to score yet.{where}",
+            file=sys.stderr,
+        )
+        return 2 if recorder is not None and recorder.error is not None else 0
     kept = _keep(
         outcome.result,
         schedule.steps[0].pattern,
