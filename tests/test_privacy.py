@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from vagal.sessions.writer import Recorder, RecordingError, make_header, open_re
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 
 REPO = Path(__file__).resolve().parent.parent
-START = datetime(2026, 11, 24, 17, 15, 2, tzinfo=timezone.utc)
+START = datetime(2026, 11, 24, 17, 15, 2, tzinfo=UTC)
 
 
 def _mode(path: Path) -> int:
@@ -138,7 +138,7 @@ def test_many_recorders_starting_in_the_same_second_all_get_a_file(_private_data
     n = 24
     barrier = threading.Barrier(n)
     paths: list[Path] = []
-    errors: list[BaseException] = []
+    errors: list[RecordingError] = []
     lock = threading.Lock()
 
     def start_one(i: int) -> None:
@@ -148,7 +148,7 @@ def test_many_recorders_starting_in_the_same_second_all_get_a_file(_private_data
             assert rec is not None
             rec.write(ev.Marker(0.5, f"recorder {i}"))
             rec.close()
-        except BaseException as exc:  # collected: the assertion below names them
+        except RecordingError as exc:  # collected: the assertion below names them
             with lock:
                 errors.append(exc)
         else:

@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     from vagal.errors import VagalError
+    from vagal.text import printable
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -171,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = module.run(args)
     except VagalError as exc:
-        print(f"vagal: {exc}", file=sys.stderr)
+        # Messages quote file contents, names and labels: shown with every control escaped.
+        print(f"vagal: {printable(str(exc), max_chars=None)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
