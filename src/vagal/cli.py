@@ -164,7 +164,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     from vagal.errors import VagalError
-    from vagal.text import printable
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -172,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = module.run(args)
     except VagalError as exc:
+        from vagal.text import printable
+
         # Messages quote file contents, names and labels: shown with every control escaped.
         print(f"vagal: {printable(str(exc), max_chars=None)}", file=sys.stderr)
         return EXIT_ERROR
