@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     for s in items:
         name = printable(s.path.rsplit("/", 1)[-1])
         if s.error is not None:
-            print(f"{'':<16}  {name}: unreadable ({printable(s.error)})")
+            print(f"{'':<16}  {name}: unreadable ({printable(s.error, max_chars=None)})")
             continue
         marks = ", ".join(printable(m["label"] or "·") for m in s.markers) if s.markers else ""
         device = printable(s.device or "–", max_chars=18)
@@ -67,6 +67,6 @@ def run(args: argparse.Namespace) -> int:
             extra.insert(0, printable(s.label))
         if s.damage:
             d = s.damage[0]
-            extra.append(f"damaged at line {d['line']} ({d['reason']}); shown up to there")
+            extra.append(f"damaged at line {d['line']} ({d['reason']})")
         print(f"{'':<16}  " + printable(" · ".join(extra), max_chars=None))
     return 0
