@@ -128,3 +128,22 @@ def test_replay_note_on_damage_is_escaped(tmp_path: Path, nsr_5min: npt.NDArray[
     assert _clean(proc.stdout, proc.stderr), proc.stderr
     note = next(ln for ln in proc.stderr.splitlines() if ln.startswith("vagal: note:"))
     assert f"s{EVIL_SHOWN}.vagal.jsonl" in note
+
+
+def test_convert_notes_and_its_last_line_name_the_files_escaped(
+    tmp_path: Path, nsr_5min: npt.NDArray[np.float64]
+) -> None:
+    path = _session(tmp_path / f"s{EVIL}.vagal.jsonl", nsr_5min[:150], label="x", device="Polar", markers=["m"])
+    with path.open("a") as f:
+        f.write("garbage" + EVIL + "\n")
+        f.write('{"t": 1e3, "type": "beat", "rr_ms": 800}\n')
+    out = tmp_path / f"out{EVIL}.txt"
+    proc = _vagal("convert", str(path), str(out), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert _clean(proc.stdout, proc.stderr), proc.stderr
+    *damage, plain, wrote = proc.stderr.strip().splitlines()
+    assert damage and all(d.startswith(f"vagal: note: {tmp_path}/s{EVIL_SHOWN}.vagal.jsonl: line ") for d in damage)
+    assert "garbage" + EVIL_SHOWN in damage[0] or "not a complete JSON object" in damage[0]
+    assert plain.startswith(f"vagal: note: {tmp_path}/out{EVIL_SHOWN}.txt is a plain RR list")
+    assert wrote.endswith(f"to {tmp_path}/out{EVIL_SHOWN}.txt")
+    assert out.exists()  # the file itself has the name as given
