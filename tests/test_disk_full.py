@@ -202,3 +202,20 @@ def test_a_real_enospc_from_dev_full(tmp_path: Path) -> None:
     assert rec.error is not None and rec.error.reason == "the disk is full"
     assert rec.saved_until_s == 0.0
     assert read_session(rec.path).n_beats == 0  # the header is there, whole
+
+
+@pytest.mark.parametrize("name", ["out.vagal.jsonl", "out.csv", "out.txt"])
+def test_convert_to_a_full_disk_is_one_line_and_leaves_no_partial_file(tmp_path: Path, name: str) -> None:
+    """The limit lets convert start its file and stops it part-way (the input is 5 minutes of beats)."""
+    out = tmp_path / name
+    proc = _vagal_with_file_limit(1000, tmp_path, "convert", "samples/pyhrv_nsr_5min.csv", str(out))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line == (
+        f"vagal: could not write {out}: the file reached the largest size allowed here, so nothing was "
+        "converted (the unfinished file was removed). Write to another disk, or raise the file size "
+        "limit (ulimit -f)."
+    ), line
+    assert not out.exists()  # never a cut-off copy that looks whole
+    assert (REPO / "samples" / "pyhrv_nsr_5min.csv").stat().st_size > 1000  # the input was big enough to fail

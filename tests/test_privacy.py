@@ -131,6 +131,17 @@ def test_the_headless_demo_records_privately(tmp_path: Path, umask_bits: int) ->
     assert (_mode(data), _mode(data / "sessions"), _mode(session)) == (0o700, 0o700, 0o600)
 
 
+
+@pytest.mark.parametrize("umask_bits", [0o000, 0o022])
+@pytest.mark.parametrize("name", ["out.vagal.jsonl", "out.csv", "out.txt"])
+def test_convert_writes_a_private_file(tmp_path: Path, umask_bits: int, name: str) -> None:
+    """A converted file is the person's heart data too: 0600 whatever the umask, in any format."""
+    out = tmp_path / "new" / name
+    proc = _vagal_under_umask(umask_bits, tmp_path / "data", "convert", "samples/pyhrv_nsr_5min.csv", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert _mode(out) == 0o600
+    assert _mode(out.parent) == 0o700  # the folder convert made for it
+
 # --- item 11: default names never race ----------------------------------------------------
 
 

@@ -91,25 +91,44 @@ class RecordingError(VagalError):
         self.saved_until_s = saved_until_s
 
 
+def os_error_words(exc: OSError) -> str:
+    """What a failed create or write means, in plain words ("the disk is full").
+
+    Shared by the recorder and by ``convert`` (vagal.sessions.export), so a full disk reads
+    the same everywhere.
+    """
+    code = exc.errno
+    if code == errno.ENOSPC:
+        return "the disk is full"
+    if code == getattr(errno, "EDQUOT", errno.ENOSPC):
+        return "your disk quota is used up"
+    if code == errno.EFBIG:
+        return "the file reached the largest size allowed here"
+    if code == errno.EROFS:
+        return "the disk is read-only"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission was denied"
+    if code == errno.EIO:
+        return "the disk reported an error"
+    words = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
+    return words[:1].lower() + words[1:]
+
+
 def _reason(exc: OSError) -> tuple[str, str]:
-    """(what happened, what to do) for a failed write or create, in plain words."""
+    """(what happened, what to do) for a failed write or create of a recording, in plain words."""
+    what = os_error_words(exc)
     code = exc.errno
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        what = "the disk is full" if code == errno.ENOSPC else "your disk quota is used up"
         return what, "Free some space on the disk, or record to another disk with --record PATH."
     if code == errno.EFBIG:
-        return (
-            "the file reached the largest size allowed here",
-            "Record to another disk with --record PATH, or raise the file size limit (ulimit -f).",
-        )
+        return what, "Record to another disk with --record PATH, or raise the file size limit (ulimit -f)."
     if code == errno.EROFS:
-        return "the disk is read-only", "Record to another disk with --record PATH."
+        return what, "Record to another disk with --record PATH."
     if code in (errno.EACCES, errno.EPERM):
-        return "permission was denied", "Record to a folder you can write to, with --record PATH."
+        return what, "Record to a folder you can write to, with --record PATH."
     if code == errno.EIO:
-        return "the disk reported an error", "Check the disk, and record to another one with --record PATH."
-    words = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
-    return words[:1].lower() + words[1:], "Record to another place with --record PATH."
+        return what, "Check the disk, and record to another one with --record PATH."
+    return what, "Record to another place with --record PATH."
 
 
 class _FdOutput:
