@@ -147,3 +147,19 @@ def test_convert_notes_and_its_last_line_name_the_files_escaped(
     assert plain.startswith(f"vagal: note: {tmp_path}/out{EVIL_SHOWN}.txt is a plain RR list")
     assert wrote.endswith(f"to {tmp_path}/out{EVIL_SHOWN}.txt")
     assert out.exists()  # the file itself has the name as given
+
+
+def test_reports_notes_and_its_last_line_are_escaped(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
+    """What ``vagal report`` prints: the missing glyphs (a label's ESC, BEL, C1), the damage note, the path."""
+    path = _session(
+        tmp_path / f"s{EVIL}.vagal.jsonl", nsr_5min[:150], label=f"Anna {EVIL}\x9b", device="Polar", markers=[]
+    )
+    with path.open("a") as f:
+        f.write("garbage" + EVIL + "\n")
+    out = tmp_path / f"r{EVIL}.png"
+    proc = _vagal("report", str(path), "-o", str(out), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert _clean(proc.stdout, proc.stderr), (proc.stdout, proc.stderr)
+    assert proc.stdout.strip() == f"Report written to {tmp_path}/r{EVIL_SHOWN}.png"
+    assert f"vagal: note: {tmp_path}/s{EVIL_SHOWN}.vagal.jsonl was read past a problem" in proc.stderr
+    assert out.exists()
