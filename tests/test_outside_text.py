@@ -163,3 +163,12 @@ def test_reports_notes_and_its_last_line_are_escaped(tmp_path: Path, nsr_5min: n
     assert proc.stdout.strip() == f"Report written to {tmp_path}/r{EVIL_SHOWN}.png"
     assert f"vagal: note: {tmp_path}/s{EVIL_SHOWN}.vagal.jsonl was read past a problem" in proc.stderr
     assert out.exists()
+
+
+def test_the_headless_summary_names_a_chosen_file_escaped(tmp_path: Path) -> None:
+    out = tmp_path / f"mine{EVIL}.vagal.jsonl"
+    proc = _vagal("demo", "--headless", "--duration", "5", "--speed", "max", "--record", str(out), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert _clean(proc.stdout, proc.stderr), proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == f"Saved to {tmp_path}/mine{EVIL_SHOWN}.vagal.jsonl"
+    assert out.exists()  # the file has the name as given

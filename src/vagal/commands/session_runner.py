@@ -28,6 +28,7 @@ from vagal.clock import clock_text
 from vagal.errors import VagalError
 from vagal.metrics import LIVE, metric
 from vagal.options import SessionMode, SessionOptions
+from vagal.text import printable
 
 if TYPE_CHECKING:
     import argparse
@@ -279,7 +280,7 @@ class _Progress:
             self._said_stopped = True
             print(
                 f"{clock_text(t - (self.first_t_s or 0.0)):>7}  the recording stopped ({rec.error.reason}); "
-                f"the session goes on, and {rec.path.name} holds it up to {clock_text(rec.saved_until_s)}",
+                f"the session goes on, and {printable(rec.path.name)} holds it up to {clock_text(rec.saved_until_s)}",
                 file=self.out,
                 flush=True,
             )
@@ -431,9 +432,10 @@ def format_summary(s: dict[str, Any]) -> str:
     lines.append(breathing)
     if s["recording"] and s.get("recording_stopped"):
         lines.append(
-            f"Saved to {s['recording']} up to {clock_text(s['saved_until_s'] or 0.0)} only: "
+            f"Saved to {printable(s['recording'], max_chars=None)} up to {clock_text(s['saved_until_s'] or 0.0)} only: "
             f"the recording stopped there ({s['recording_stopped']})."
         )
     else:
-        lines.append(f"Saved to {s['recording']}" if s["recording"] else "Not recorded.")
+        shown = printable(s["recording"], max_chars=None)  # a name given with --record may hold anything
+        lines.append(f"Saved to {shown}" if s["recording"] else "Not recorded.")
     return "\n".join(lines)
