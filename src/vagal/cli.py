@@ -199,7 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = module.run(args)
     except VagalError as exc:
-        print(f"vagal: {exc}", file=sys.stderr)
+        from vagal.text import printable
+
+        # Messages quote file contents, names and labels: shown with every control escaped.
+        print(f"vagal: {printable(str(exc), max_chars=None)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
