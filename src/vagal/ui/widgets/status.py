@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -142,6 +143,15 @@ class MarkerList(Widget):
     """In a replay, where it is: the list shows the last marker passed and those to come
     (dimmed). None: the newest markers."""
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # With ``height: auto`` the list asks for a row per marker (a hint's row when there
+        # are none) under its title; the stylesheet's max-height caps it.
+        return 1 + max(1, len(self.markers))
+
+    def watch_markers(self, old: tuple[tuple[float, str], ...], new: tuple[tuple[float, str], ...]) -> None:
+        if len(old) != len(new):
+            self.refresh(layout=True)
+
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         time_style = self.get_component_rich_style("marker-list--time")
@@ -157,6 +167,8 @@ class MarkerList(Widget):
         shown = markers[start : start + rows] if rows else ()
         if not markers:
             hint = "none in this recording" if self.position_s is not None else "press m to mark a moment"
+            if len(hint) > self.size.width:
+                hint = "none here" if self.position_s is not None else "m marks a moment"
             text.append(f"\n{hint}", time_style)
         for i, (t_s, label) in enumerate(shown, start):
             text.append("\n")
