@@ -351,7 +351,7 @@ def test_wfdb_annotations_at_1000_hz_are_exact(tmp_path: Path, nsr_5min: npt.NDA
 
 
 def test_wfdb_annotations_at_128_hz_keep_the_ecg_resolution(tmp_path: Path, nsr_1h: npt.NDArray[np.float64]) -> None:
-    """The NSR database's own rate: RR comes back on the 1/128 s grid (METHODS.md §0)."""
+    """The NSR database's own rate: RR comes back on the 1/128 s grid (docs/methods.md §0)."""
     rec = load_recording(_wfdb_record(tmp_path, nsr_1h, 128.0))
     assert rec.n_beats == nsr_1h.size
     assert np.max(np.abs(rec.rr_ms - nsr_1h)) <= 1000.0 / 128.0
@@ -373,13 +373,13 @@ def test_wfdb_skips_non_beat_annotations(tmp_path: Path, nsr_5min: npt.NDArray[n
     np.testing.assert_allclose(rec.rr_ms, nsr_5min, atol=1e-9)
 
 
-def test_wfdb_without_the_package_says_how_to_install(
+def test_wfdb_reads_without_the_package(
     tmp_path: Path, nsr_5min: npt.NDArray[np.float64], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """vagal reads the MIT annotation format itself (wfdb's reader hangs on some damage)."""
     atr = _wfdb_record(tmp_path, nsr_5min[:20], 1000.0)
     monkeypatch.setitem(sys.modules, "wfdb", None)
-    with pytest.raises(InputFileError, match=r"needs the wfdb package.*pip install 'vagal\[wfdb\]'"):
-        load_recording(atr)
+    np.testing.assert_allclose(load_recording(atr).rr_ms, nsr_5min[:20], atol=1e-9)
 
 
 # --- vagal CSV export read back --------------------------------------------------------------------
