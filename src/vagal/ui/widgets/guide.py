@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 
 from rich.color import Color as RichColor
@@ -46,6 +45,8 @@ from vagal.ui.widgets.bigtext import render_big
 from vagal.ui.widgets.theme import color_depth
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from textual.timer import Timer
 
     from vagal.events import BreathPhase
@@ -224,6 +225,8 @@ class BreathGuide(Widget):
         self._palette: _Palette | None = None
         self._frame: dict[int, Strip] = {}
         """Lines drawn for the current frame (Textual may ask for a line more than once)."""
+        self._pixels: tuple[tuple[object, ...], npt.NDArray[np.int64]] | None = None
+        """The current frame's pixels (:func:`_frame_pixels`), with what they were drawn for."""
         self.step()
 
     # -- state -------------------------------------------------------------------------
@@ -436,40 +439,50 @@ class BreathGuide(Widget):
         )
 
     def _disc_line(self, y: int, layout: GuideLayout, palette: _Palette, radius: float, ring: float | None) -> Strip:
-        width = layout.width
-        cx, cy = layout.cx, layout.cy
-        smooth = palette.smooth
-        tops = self._row_keys(2 * y + 0.5 - cy, radius, ring, cx, width, smooth)
-        bottoms = self._row_keys(2 * y + 1.5 - cy, radius, ring, cx, width, smooth)
-        cells = list(zip(tops, bottoms, strict=True))
-        segments: list[Segment] = []
-        cell = palette.cell
+        # The frame's pixels are worked out once, with numpy, for every row at once; a row
+        # is then a few long runs (outside, edge, inside, edge, outside), built run by run.
+        import numpy as np
 
-        def runs(part: list[tuple[_Key, _Key]]) -> None:
-            # A disc row is a few long runs (outside, edge, inside, edge, outside).
-            for pair, run in groupby(part):
-                ch, style = cell(pair)
-                segments.append(Segment(ch * len(list(run)), style))
+        width = layout.width
+        key = (radius, ring, palette.smooth, width, layout.height, layout.cx, layout.cy)
+        if self._pixels is None or self._pixels[0] != key:
+            self._pixels = (key, _frame_pixels(layout, radius, ring, smooth=palette.smooth))
+        pixels = self._pixels[1]
+        top, bottom = pixels[2 * y], pixels[2 * y + 1]
+        pairs = top * _CODES + bottom
+        cuts = (np.flatnonzero(pairs[1:] != pairs[:-1]) + 1).tolist()
+        starts, ends = [0, *cuts], [*cuts, width]
+        firsts = pairs[starts].tolist()
+        cell = palette.cell
+        segments: list[Segment] = []
+
+        def runs(lo: int, hi: int) -> None:
+            for a, b, code in zip(starts, ends, firsts, strict=True):
+                a, b = max(a, lo), min(b, hi)
+                if a < b:
+                    ch, style = cell((_KEYS[code // _CODES], _KEYS[code % _CODES]))
+                    segments.append(Segment(ch * (b - a), style))
 
         count = self._count_lines(layout)
         k = y - self._count_top(layout, count)
         if not count or not 0 <= k < len(count):
-            runs(cells)
+            runs(0, width)
             return Strip(segments, width)
         # The countdown sits in the middle of the disc: its glyphs over the disc's colour.
         line = count[k]
-        start = max(0, round(cx - len(line) / 2))
+        start = max(0, round(layout.cx - len(line) / 2))
         end = min(width, start + len(line))
-        runs(cells[:start])
+        runs(0, start)
+        tops, bottoms = top.tolist(), bottom.tolist()
         for x in range(start, end):
             ch = line[x - start]
-            top, bottom = cells[x]
+            pair = (_KEYS[tops[x]], _KEYS[bottoms[x]])
             if ch == " ":
-                glyph, style = cell((top, bottom))
+                glyph, style = cell(pair)
                 segments.append(Segment(glyph, style))
             else:
-                segments.append(Segment(ch, palette.count + Style(bgcolor=palette.color(top))))
-        runs(cells[end:])
+                segments.append(Segment(ch, palette.count + Style(bgcolor=palette.color(pair[0]))))
+        runs(end, width)
         return Strip(segments, width)
 
     def _count_lines(self, layout: GuideLayout) -> tuple[str, ...]:
@@ -483,57 +496,44 @@ class BreathGuide(Widget):
     def _count_top(layout: GuideLayout, lines: tuple[str, ...]) -> int:
         return round(layout.cy / 2 - len(lines) / 2)
 
-    @staticmethod
-    def _row_keys(
-        dy: float, radius: float, ring: float | None, cx: float, width: int, smooth: bool
-    ) -> list[_Key]:
-        """The pixels of one pixel row: disc and ring coverage per column."""
-        discs = _coverage(dy, radius, cx, width, _LEVELS)
-        if not smooth:
-            discs = [_LEVELS if v * 2 >= _LEVELS else 0 for v in discs]
-        keys: list[_Key] = [(v, 0) for v in discs]
-        if ring is None or abs(dy) > ring + 1:
-            return keys
-        outer = math.sqrt(max(0.0, (ring + 1) ** 2 - dy * dy))
-        inner = math.sqrt(max(0.0, (ring - 1) ** 2 - dy * dy))
-        spans = (
-            range(max(0, math.floor(cx - outer)), min(width, math.ceil(cx - inner) + 1)),
-            range(max(0, math.floor(cx + inner) - 1), min(width, math.ceil(cx + outer))),
-        )
-        seen: set[int] = set()
-        for x in (x for span in spans for x in span):
-            if x in seen:
-                continue
-            seen.add(x)
-            d = math.hypot(x + 0.5 - cx, dy)
-            cover = 1.0 - abs(d - ring)
-            if cover <= 0:
-                continue
-            # Whole colours: the pixels within half a pixel of the circle, a line without gaps.
-            level = round(cover * _RING_LEVELS) if smooth else (_RING_LEVELS if cover >= 0.5 else 0)
-            if level:
-                keys[x] = (keys[x][0], level)
-        return keys
+_KEYS: Final[tuple[_Key, ...]] = tuple((d, r) for d in range(_LEVELS + 1) for r in range(_RING_LEVELS + 1))
+"""Every pixel, by its code ``disc * (_RING_LEVELS + 1) + ring``."""
+_CODES: Final = len(_KEYS)
 
 
-def _coverage(dy: float, radius: float, cx: float, width: int, levels: int) -> list[int]:
-    """Edge-shaded coverage levels (0..levels) of one pixel row of the disc, per column."""
-    if abs(dy) >= radius:
-        return [0] * width
-    half = math.sqrt(radius * radius - dy * dy)
-    # Columns wholly inside or outside need no arithmetic: only the edges are shaded.
-    out = [0] * width
-    full_lo = max(0, math.ceil(cx - half))
-    full_hi = min(width - 1, math.floor(cx + half - 1))
-    if full_hi >= full_lo:
-        out[full_lo : full_hi + 1] = [levels] * (full_hi - full_lo + 1)
-    left = max(0, int(cx - half - 1))
-    right = min(width, math.ceil(cx + half + 1))
-    edges = (range(left, min(full_lo, right)), range(max(full_hi + 1, left), right))
-    for x in (x for r in edges for x in r):
-        inside = half - abs(x + 0.5 - cx) + 0.5
-        out[x] = levels if inside >= 1 else (0 if inside <= 0 else round(inside * levels))
-    return out
+def _frame_pixels(layout: GuideLayout, radius: float, ring: float | None, *, smooth: bool) -> npt.NDArray[np.int64]:
+    """Every pixel of one frame (two pixel rows a text row) as its code in :data:`_KEYS`.
+
+    The disc's edge pixels are shaded by how much of them the circle covers (truecolor;
+    else a pixel is disc when at least half of it is), the ring's by how near they are to
+    its line (else whole when within half a pixel of it: a line without gaps).
+
+    Args:
+        layout: Where the guide draws.
+        radius: The disc's radius, pixels.
+        ring: The ring's radius (pixels), or None for no ring.
+        smooth: Shade by coverage (truecolor only).
+
+    Returns:
+        An int array of shape (2 × rows, columns).
+    """
+    import numpy as np
+
+    dy = (np.arange(2 * layout.height, dtype=np.float64) + 0.5 - layout.cy)[:, None]
+    dx = np.abs(np.arange(layout.width, dtype=np.float64) + 0.5 - layout.cx)[None, :]
+    half = np.sqrt(np.maximum(0.0, radius * radius - dy * dy))
+    inside = np.where(np.abs(dy) < radius, half - dx + 0.5, 0.0)
+    disc = np.where(inside >= 1, _LEVELS, np.where(inside <= 0, 0, np.rint(inside * _LEVELS))).astype(np.int64)
+    if not smooth:
+        disc = np.where(disc * 2 >= _LEVELS, _LEVELS, 0)
+    if ring is None:
+        return disc * (_RING_LEVELS + 1)
+    cover = 1.0 - np.abs(np.hypot(dx, dy) - ring)
+    if smooth:
+        lines = np.where(cover > 0, np.rint(cover * _RING_LEVELS), 0).astype(np.int64)
+    else:
+        lines = np.where(cover >= 0.5, _RING_LEVELS, 0)
+    return disc * (_RING_LEVELS + 1) + lines
 
 
 class _Palette:

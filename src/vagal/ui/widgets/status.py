@@ -112,6 +112,14 @@ class StatusBar(Widget):
             # (While no data comes, the last window's figure would read as a live one.)
             parts += [(f"signal {s.quality_pct:.0f} %", ""), sep]
         parts.append((s.time_text(), ""))
+        # Narrow (60 columns): the time and the connection matter most; the signal figure
+        # goes first, then the source's name, so that the clock is never cut off.
+        for drop in ("signal", "source"):
+            if sum(len(words) for words, _ in parts) <= self.size.width:
+                break
+            at = 4 if drop == "signal" and len(parts) > 5 else (0 if drop == "source" else -1)
+            if at >= 0:
+                del parts[at : at + 2]
         if s.warming:
             # The list when it fits, else the words alone, else nothing (each tile says it
             # too): never a list cut off after a comma.
