@@ -323,18 +323,49 @@ class BreathGuide(Widget):
         if key == last:
             return
         self._last_key = key
-        self._frame = {}
         self.frames += 1
         box = self._disc_box(layout, radius)
         if last is None or last[0] != key[0] or last[3] != key[3] or self._last_box is None:
+            self._frame = {}
             self.refresh()
-        else:
-            # Only the disc's size (and maybe the count in it) changed: repaint its box.
+        elif key[2] != last[2]:
+            # The count changed (once a second): repaint the disc's box, and the word's line
+            # when the count sits beside it.
+            self._frame = {}
             region = self._last_box.union(box)
-            if key[2] != last[2] and layout.count_scale == 0 and layout.label_row >= 0:
+            if layout.count_scale == 0 and layout.label_row >= 0:
                 region = region.union(Region(0, layout.label_row, layout.width, 1))
             self.refresh(region)
+        else:
+            # Only the disc's size changed: repaint just the cells whose pixels changed (its
+            # edge, a band a few cells wide), and keep every other line as it was drawn.
+            self._refresh_changed(layout, radius)
         self._last_box = box
+
+    def _refresh_changed(self, layout: GuideLayout, radius: float) -> None:
+        """Repaint the cells whose pixels differ from the last frame's."""
+        import numpy as np
+
+        palette = self._get_palette()
+        ring = self._ring(layout)
+        before = self._pixels
+        key = (radius, ring, palette.smooth, layout.width, layout.height, layout.cx, layout.cy)
+        pixels = _frame_pixels(layout, radius, ring, smooth=palette.smooth)
+        self._pixels = (key, pixels)
+        if before is None or before[1].shape != pixels.shape:
+            self._frame = {}
+            self.refresh()
+            return
+        changed = before[1] != pixels
+        cells = changed[0::2] | changed[1::2]
+        regions = []
+        for y in np.flatnonzero(cells.any(axis=1)).tolist():
+            columns = np.flatnonzero(cells[y])
+            first, last = int(columns[0]), int(columns[-1])
+            regions.append(Region(first, y, last - first + 1, 1))
+            self._frame.pop(y, None)
+        if regions:
+            self.refresh(*regions)
 
     # -- geometry ----------------------------------------------------------------------
 

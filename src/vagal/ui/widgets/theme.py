@@ -63,6 +63,14 @@ VAGAL_DARK: Final = Theme(
         "footer-item-background": "#1c1c1c",
         "block-cursor-background": "#5f87af",
         "input-selection-background": "#5f87af 40%",
+        # Scroll bars in the theme's own greys: Textual's default track is a black patch.
+        "scrollbar": "#444444",
+        "scrollbar-hover": "#585858",
+        "scrollbar-active": "#5f87af",
+        "scrollbar-background": "#1c1c1c",
+        "scrollbar-background-hover": "#1c1c1c",
+        "scrollbar-background-active": "#1c1c1c",
+        "scrollbar-corner-color": "#1c1c1c",
     },
 )
 """The dark theme (the default)."""
@@ -88,6 +96,13 @@ VAGAL_LIGHT: Final = Theme(
         "footer-item-background": "#d0d0d0",
         "block-cursor-background": "#5f87af",
         "input-selection-background": "#5f87af 40%",
+        "scrollbar": "#a8a8a8",
+        "scrollbar-hover": "#949494",
+        "scrollbar-active": "#5f87af",
+        "scrollbar-background": "#dadada",
+        "scrollbar-background-hover": "#dadada",
+        "scrollbar-background-active": "#dadada",
+        "scrollbar-corner-color": "#dadada",
     },
 )
 """The light theme (the ``l`` key), for a bright room or a light terminal."""
