@@ -75,10 +75,17 @@ from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
 from vagal.ui.sound import Cues
 from vagal.ui.trace_buffer import TraceBuffer
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
-from vagal.ui.widgets.readings import HR_ONLY_REASON, CalmWords, DetailsView, PresenceFoot, Readings
+from vagal.ui.widgets.readings import CalmWords, DetailsView, PresenceFoot, Readings
 from vagal.ui.widgets.status import MarkerList, Status, StatusBar
 from vagal.ui.widgets.theme import DARK, LIGHT, VAGAL_DARK, VAGAL_LIGHT, color_depth
-from vagal.ui.widgets.tiles import HR_WINDOW_MAX_S, HR_WINDOW_MIN_S, HeartRateNow, MetricTile, Trends, breath_mean_hr
+from vagal.ui.widgets.tiles import (
+    HR_WINDOW_MAX_S,
+    HR_WINDOW_MIN_S,
+    HeartRateNow,
+    MetricTile,
+    Trends,
+    breath_mean_hr,
+)
 from vagal.ui.widgets.trace import DEFAULT_SPAN_S, HeartTrace
 
 if TYPE_CHECKING:
