@@ -105,6 +105,8 @@ class GuideOnly(App[None]):
     def __init__(self, pacer: StillPacer) -> None:
         super().__init__()
         self.pacer = pacer
+        self.register_theme(VAGAL_DARK)
+        self.theme = VAGAL_DARK.name  # the dashboard's colours
 
     def compose(self) -> Any:
         yield BreathGuide(self.pacer, lambda: 0.0, id="breath-guide")
@@ -276,3 +278,30 @@ async def test_sixteen_colours_use_the_terminals_own_palette(monkeypatch: pytest
             if colour is not None
         }
         assert kinds <= {ColorType.DEFAULT, ColorType.STANDARD}, kinds
+
+
+@pytest.mark.parametrize("phase", ["inhale", "exhale", "hold_in"])
+async def test_at_256_colours_the_guide_is_drawn_in_palette_entries_only(
+    phase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No blend that a 256-colour terminal would round to another hue (issue 17's teal disc
+    with a purple speckled edge): every colour of every cell is an entry of xterm's table."""
+    import vagal.ui.widgets.guide as guide_module
+
+    monkeypatch.setattr(guide_module, "color_depth", lambda app: "256")
+    palette = _xterm_256()
+    app = GuideOnly(StillPacer(phase, 2.5, 0.6))
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        guide = app.query_one(BreathGuide)
+        guide.step()
+        colours = {
+            colour.triplet
+            for row in _cells(guide)
+            for _, style in row
+            for colour in (style.color, style.bgcolor)
+            if colour is not None and colour.triplet is not None
+        }
+        assert len(colours) >= 3  # background, disc, ring (and the count)
+        off = {c.hex for c in colours if (c.red, c.green, c.blue) not in palette}
+        assert off == set()

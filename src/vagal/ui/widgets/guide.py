@@ -567,6 +567,20 @@ def _frame_pixels(layout: GuideLayout, radius: float, ring: float | None, *, smo
     return disc * (_RING_LEVELS + 1) + lines
 
 
+_CUBE: Final = (0, 95, 135, 175, 215, 255)
+"""The levels of each channel in xterm's 6×6×6 colour cube."""
+
+
+def _deeper(color: Color) -> Color:
+    """The same hue one step deeper in the xterm colour cube (each channel one level down)."""
+
+    def down(v: int) -> int:
+        below = [level for level in _CUBE if level < v]
+        return below[-1] if below else 0
+
+    return Color(down(color.r), down(color.g), down(color.b))
+
+
 class _Palette:
     """The colours and cell styles of one tint, cached until the theme or the tint changes."""
 
@@ -613,7 +627,9 @@ class _Palette:
                     shade = shade.blend(line, ring / _RING_LEVELS)
                 color = shade.rich_color
             elif ring:
-                color = (on_disc if disc and not self._ansi else self._ring).rich_color
+                # With 256 colours a blend would be rounded to an entry of another hue (an
+                # olive ring on the tan disc): one step deeper in the colour cube instead.
+                color = (_deeper(self._tint) if disc and not self._ansi else self._ring).rich_color
             elif disc:
                 color = self._tint.rich_color
             else:
