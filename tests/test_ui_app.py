@@ -346,15 +346,17 @@ async def test_no_signal_figure_while_no_data_comes(changes: dict[str, Any], sho
 
 
 async def test_presentation_mode_says_coherence_once_while_it_warms_up() -> None:
-    """Under the big number: "coherence: needs 64 s…", not "coherence: coherence needs…"."""
-    from textual.widgets import Static
+    """In place of the level's big words: "coherence: needs 64 s…", not "coherence: coherence needs…"."""
+    from vagal.ui.widgets.readings import CalmWords
 
     app = build(opening() + beats(0, 20))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("f")
-        words = str(app.query_one("#calm-words", Static).render())
+        calm = app.query_one(CalmWords)
+        words = calm.words
         assert words.startswith("coherence: needs"), words
+        assert str(calm.render()) == words  # small and quiet, not in big letters
         assert words.count("coherence") == 1
 
 
@@ -369,12 +371,22 @@ async def test_sound_cue_rings_at_phase_changes_only_when_on() -> None:
         guide.step()
         await pilot.pause()
         assert rings == []
-        await pilot.press("c")
-        clock.jump_to(10.1)  # exhale → inhale, cues on
+        await pilot.press("c")  # no player in a headless test: the bell is offered, not rung
+        assert not app.sound and "flash" in list(app._notifications)[-1].message
+        clock.jump_to(10.1)  # exhale → inhale, still off
         guide.step()
         await pilot.pause()
-        assert rings == [1]  # no player in a headless test: the bell
-        assert app.cues.played == ["inhale"]
+        assert rings == [] and app.cues.played == []
+        await pilot.press("c")  # asked twice: the bell, once at each in-breath
+        assert app.sound and "cue: bell at each in-breath" in str(app.query_one("#pacer-info").render())
+        clock.jump_to(14.1)  # inhale → exhale: no ring
+        guide.step()
+        await pilot.pause()
+        clock.jump_to(20.1)  # exhale → inhale: one ring
+        guide.step()
+        await pilot.pause()
+        assert rings == [1]
+        assert app.cues.played == ["exhale", "inhale"]
 
 
 async def test_light_key_switches_colours() -> None:
@@ -712,7 +724,7 @@ async def test_the_guide_stands_still_in_a_fast_demo(speed: float, held: bool) -
 
 
 async def test_a_still_guide_shows_the_disc_without_words() -> None:
-    """A frozen "Inhale 3" would ask for an in-breath that never ends."""
+    """A frozen "Inhale 3" would ask for an in-breath that never ends: the guide says it rests."""
     clock = VirtualClock(1.0)
     source = TransportSource(opening("replay", "morning.vagal"), clock)
     app = build(source=source, mode="replay")
@@ -721,8 +733,11 @@ async def test_a_still_guide_shows_the_disc_without_words() -> None:
         await pilot.press("right_square_bracket", "right_square_bracket")  # 4×
         await pilot.pause()
         assert guide.held and guide.word == ""
-        drawn = "".join(guide.render_line(y).text for y in range(guide.size.height))
-        assert set(drawn) <= {" ", "▀"} and "▀" in drawn  # the disc, no word, no countdown
+        lines = [guide.render_line(y).text for y in range(guide.size.height)]
+        words = [line.strip() for line in lines if any(ch.isalpha() for ch in line)]
+        assert words == ["The guide rests while the replay runs at 4×.", PRESETS["resonance"].describe()]
+        drawn = "".join(line for line in lines if not any(ch.isalnum() for ch in line))
+        assert set(drawn) <= {" ", "▀", "▄", "█"} and "▀" in drawn  # a still disc, no countdown
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert guide.word in ("Inhale", "Exhale")
@@ -1087,7 +1102,7 @@ async def test_tiles_say_why_a_metric_is_not_ready() -> None:
         text = tile.render().plain
         assert text.startswith("RMSSD\nneeds 30 s of") and "–" not in text  # a reason, never a fake number
         tile.update_metric(Metric(42.4))
-        assert tile.render().plain.splitlines()[1] == "42 ms"
+        assert tile.render().plain.splitlines()[1].rstrip() == "42 ms"
 
 
 async def test_a_warm_up_reason_is_never_cut_mid_word_at_80_columns() -> None:
@@ -1099,6 +1114,8 @@ async def test_a_warm_up_reason_is_never_cut_mid_word_at_80_columns() -> None:
     from vagal.ui.widgets.tiles import MetricTile
 
     class One(App[None]):
+        CSS = "MetricTile { height: 4; }"  # the tallest a home tile gets (app.tcss)
+
         def compose(self) -> Any:
             yield MetricTile("Coherence", "")
 
@@ -1138,11 +1155,11 @@ async def test_a_value_to_read_with_care_is_greyed_and_a_click_says_why() -> Non
         tile = app.query_one(MetricTile)
         tile.update_metric(Metric(42.0))
         plain = tile.render()
-        assert plain.plain.splitlines()[1:] == ["42 ms", "▁█"] and plain.spans[1].style.bold  # type: ignore[union-attr]
+        assert plain.plain.splitlines()[1:] == ["42 ms  ▁█"] and plain.spans[1].style.bold  # type: ignore[union-attr]
         caution = "12 % of the beats in the last 60 s were irregular and left out"
         tile.update_metric(Metric(42.0, caution=caution))
         text = tile.render()
-        assert text.plain.splitlines()[1:] == ["42 ms", "▁█", "with care"]  # 13 columns, as at 80
+        assert text.plain.splitlines()[1:] == ["42 ms  ▁█", "read with care"]  # the trend beside the value
         assert not text.spans[1].style.bold  # type: ignore[union-attr]
         await pilot.click(MetricTile)
         await pilot.pause()
@@ -1160,7 +1177,8 @@ def test_a_newer_frame_replaces_a_stale_one() -> None:
 
 
 async def test_the_gentle_start_is_said_in_words() -> None:
-    """During the ramp the side panel says the rate now and where it is going, not just 6/min."""
+    """During the ramp the side panel says where the pace is going and a gentle progress,
+    not a rate that changes every second."""
     from textual.widgets import Static
 
     clock = VirtualClock(10.0)
@@ -1177,10 +1195,13 @@ async def test_the_gentle_start_is_said_in_words() -> None:
         await settle(pilot, app)
         app._tick()
         words = str(app.query_one("#pacer-info", Static).render())
-        assert "easing from 11." in words and "to 6.0/min" in words
+        assert words == "resonance · 6.0/min\neasing to it ●○○○○"
+        clock.jump_to(11.0)  # a second later the rate is another, the words are not
+        app._tick()
+        assert str(app.query_one("#pacer-info", Static).render()) == words
         clock.jump_to(200.0)
         app._tick()
-        assert str(app.query_one("#pacer-info", Static).render()) == PRESETS["resonance"].describe()
+        assert str(app.query_one("#pacer-info", Static).render()) == "resonance · 6.0/min\nin 4 s, out 6 s"
 
 
 class SteppedClock:

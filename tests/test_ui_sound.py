@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import struct
 import sys
 import wave
@@ -29,11 +30,29 @@ def test_tone_is_soft_short_and_starts_and_ends_silently() -> None:
     assert abs(s[0]) < 50 and abs(s[-1]) < 50  # faded: no click
 
 
-def test_tone_has_the_pitch_asked_for() -> None:
-    s = _samples(tone_wav(TONES_HZ["inhale"]))
-    crossings = sum(1 for a, b in pairwise(s) if a < 0 <= b)
-    assert crossings == pytest.approx(TONES_HZ["inhale"] * TONE_S, abs=2)
-    assert TONES_HZ["inhale"] > TONES_HZ["exhale"]  # in-breath higher, out-breath lower
+def _crossings(s: list[int]) -> int:
+    return sum(1 for a, b in pairwise(s) if a < 0 <= b)
+
+
+def test_a_steady_tone_has_the_pitch_asked_for() -> None:
+    s = _samples(tone_wav(440.0))
+    assert _crossings(s) == pytest.approx(440.0 * TONE_S, abs=2)
+
+
+@pytest.mark.parametrize("phase", ["inhale", "exhale"])
+def test_the_in_breath_glides_up_and_the_out_breath_down(phase: str) -> None:
+    """Told apart without an ear for pitch: the direction of the glide, counted in cycles."""
+    start_hz, end_hz = TONES_HZ[phase]
+    s = _samples(tone_wav(start_hz, to_hz=end_hz))
+    third = len(s) // 3
+    first, last = _crossings(s[:third]), _crossings(s[-third:])
+    # The pitch at each end of a geometric glide, counted over a third of the tone each.
+    seconds = third / SAMPLE_RATE_HZ
+    ratio = end_hz / start_hz
+    expect_first = start_hz * seconds * (ratio ** (1 / 3) - 1) / ((1 / 3) * math.log(ratio))
+    expect_last = end_hz * seconds * (1 - ratio ** (-1 / 3)) / ((1 / 3) * math.log(ratio))
+    assert first == pytest.approx(expect_first, abs=2) and last == pytest.approx(expect_last, abs=2)
+    assert (last > first + 5) if phase == "inhale" else (first > last + 5)
 
 
 @pytest.mark.parametrize(
@@ -70,17 +89,24 @@ def test_cues_play_through_the_player_and_clean_up(tmp_path: Path) -> None:
     assert not folder.exists()
 
 
-def test_without_a_player_the_bell_is_the_cue() -> None:
+def test_without_a_player_the_bell_rings_only_when_chosen_and_once_a_breath() -> None:
+    """Some terminals flash on a bell: never by surprise, and one ring a breath, not four."""
     rings: list[int] = []
     cues = Cues(lambda: rings.append(1), player=[])
+    assert cues.kind == "bell" or sys.platform == "win32"
     cues.play("exhale")
-    assert rings == [1] and cues.played == ["exhale"]
+    cues.play("inhale")
+    assert rings == [] and cues.played == ["exhale", "inhale"]
+    cues.allow_bell = True
+    for phase in ("inhale", "hold_in", "exhale", "hold_out"):
+        cues.play(phase)
+    assert rings == [1]
 
 
-def test_a_player_that_cannot_start_falls_back_to_the_bell(tmp_path: Path) -> None:
+def test_a_player_that_cannot_start_is_dropped_and_rings_no_bell_unasked(tmp_path: Path) -> None:
     rings: list[int] = []
     cues = Cues(lambda: rings.append(1), player=[str(tmp_path / "missing-player")])
     cues.play("inhale")
     cues.play("exhale")
-    assert rings == [1, 1] and cues.player == []
+    assert rings == [] and cues.player == []
     cues.close()

@@ -194,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from vagal.errors import VagalError
 
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else list(argv)):
+        # A bare ``vagal`` is someone asking what it does: the help, not an argparse error.
+        parser.print_help()
+        return EXIT_OK
     args = parser.parse_args(argv)
     module = importlib.import_module(f"vagal.commands.{args.command}")
     try:

@@ -32,6 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+BRIEF_MAX: Final = 48
+"""The longest :attr:`MetricInfo.brief`: it sits beside the number on one line at 80 columns."""
+
 View = Literal["tile", "details", "report", "analyze"]
 """Where a metric can be shown: the dashboard's home tiles, a details view, the report's
 summary table, ``vagal analyze``'s table (and JSON)."""
@@ -69,6 +72,9 @@ class MetricInfo:
     """The row label in ``vagal analyze``'s table where it is not "label (unit)"."""
     kind: Kind = "number"
     """How the value is written."""
+    brief: str = ""
+    """The explanation in one short line (at most :data:`BRIEF_MAX` characters), beside
+    the number in the dashboard's details view; "" for metrics no such view lists."""
 
     @property
     def css_id(self) -> str:
@@ -150,12 +156,14 @@ METRICS: Final[tuple[MetricInfo, ...]] = (
         "How widely the times between heartbeats spread (their standard deviation): "
         "variability of every kind.",
         live_decimals=0, live_needs_s=30.0,
+        brief="how widely the times between beats spread",
     ),
     MetricInfo(
         "rmssd_ms", "RMSSD", "RMSSD", "ms", 1,
         "How much the time between heartbeats varies from beat to beat, over the last minute. "
         "It tends to rise as the body settles.",
         live_decimals=0, live_needs_s=30.0,
+        brief="change from beat to beat; rises as you settle",
     ),
     MetricInfo(
         "sdsd_ms", "SDSD", "SDSD", "ms", 1,
@@ -165,6 +173,7 @@ METRICS: Final[tuple[MetricInfo, ...]] = (
         "pnn50_pct", "pNN50", "pNN50", "%", 1,
         "The share of beats whose interval differs from the one before by more than 50 ms.",
         live_decimals=0, live_needs_s=30.0,
+        brief="beats more than 50 ms apart from the one before",
     ),
     MetricInfo(
         "pnn20_pct", "pNN20", "pNN20", "%", 1,
@@ -180,11 +189,13 @@ METRICS: Final[tuple[MetricInfo, ...]] = (
         "lf_ms2", "LF", "LF power (0.04–0.15 Hz)", "ms²", 0,
         "Power of the slow waves in heart rate (one every 7 to 25 s), where slow breathing shows.",
         needs_s=120.0, live_needs_s=120.0, analyze_label="LF (ms²)",
+        brief="slow waves (7–25 s long): slow breathing shows",
     ),
     MetricInfo(
         "hf_ms2", "HF", "HF power (0.15–0.40 Hz)", "ms²", 0,
         "Power of the quicker waves in heart rate (one every 2.5 to 7 s), where usual breathing shows.",
         needs_s=60.0, live_needs_s=120.0, analyze_label="HF (ms²)",
+        brief="quicker waves (2.5–7 s): usual breathing shows",
     ),
     MetricInfo(
         "total_power_ms2", "Total power", "Total power", "ms²", 0,
@@ -194,8 +205,10 @@ METRICS: Final[tuple[MetricInfo, ...]] = (
     MetricInfo(
         "lf_hf", "LF/HF", "LF/HF", "", 2,
         "Low- to high-frequency power of the heart rhythm over the last two minutes. "
-        "Slow breathing moves power to low frequencies, so it rises then: that is expected.",
+        "Slow breathing moves power to low frequencies, so it rises then: that is expected, "
+        "and it is not a measure of stress.",
         needs_s=120.0, live_needs_s=120.0,
+        brief="rises with slow breathing: expected, not stress",
     ),
     MetricInfo(
         "lf_nu", "LF n.u.", "LF (normalised units)", "n.u.", 1,
@@ -249,21 +262,25 @@ METRICS: Final[tuple[MetricInfo, ...]] = (
         "How much of the heart rhythm follows one slow, steady wave (peak ratio, HeartMath's "
         "published method; not their score). Slow, easy breathing usually raises it.",
         live_decimals=1, needs_s=64.0, live_needs_s=64.0, analyze_label="coherence (peak ratio)",
+        brief="how much the heart follows one slow, steady wave",
     ),
     MetricInfo(
         "rsa_bpm", "RSA", "RSA (peak to trough)", "bpm", 1,
         "How far the heart rate rises on the in-breath and falls on the out-breath, peak to trough.",
         live_needs_s=60.0,
+        brief="how far heart rate rises and falls each breath",
     ),
     MetricInfo(
         "breathing_rate_per_min", "Breathing", "Breathing rate", "/min", 1,
         "Breaths per minute, estimated from the heart rhythm alone.",
         live_needs_s=60.0,
+        brief="breaths a minute, read from the heart rhythm",
     ),
     MetricInfo(
         "phase_sync", "Synchrony", "Heart and breath in step", "", 2,
         "How steadily the heart-rate wave keeps time with the breathing guide, from 0 to 1.",
         live_needs_s=60.0,
+        brief="how steadily the heart keeps time with the guide",
     ),
     MetricInfo(
         "phase_lag_s", "Lag", "Heart-rate peak after the in-breath", "s", 1,
@@ -273,6 +290,7 @@ METRICS: Final[tuple[MetricInfo, ...]] = (
     MetricInfo(
         "quality_pct", "Signal", "Signal quality", "%", 0,
         "The share of good beats in the last minute (irregular beats are left out of the metrics).",
+        brief="share of clean beats in the last minute",
     ),
 )
 """Every metric vagal names, once."""
@@ -283,16 +301,18 @@ BY_KEY: Final[dict[str, MetricInfo]] = {m.key: m for m in METRICS}
 Sections = tuple[tuple[str, tuple[str, ...]], ...]
 """A table layout: (section title, keys in order) pairs."""
 
-TILES: Final[tuple[str, ...]] = ("rmssd_ms", "coherence", "lf_hf", "rsa_bpm", "breathing_rate_per_min")
-"""The dashboard's home tiles, left to right (``Snapshot`` fields)."""
+TILES: Final[tuple[str, ...]] = ("coherence", "rmssd_ms", "rsa_bpm", "breathing_rate_per_min")
+"""The dashboard's home tiles, top to bottom beside the guide, under heart rate
+(``Snapshot`` fields): what a person practising needs. The lab numbers are in :data:`DETAILS`."""
 
 DETAILS: Final[Sections] = (
-    ("Heart rate and time domain", ("mean_hr_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct")),
-    ("Frequency domain", ("lf_ms2", "hf_ms2", "lf_hf", "vlf_ms2")),
-    ("Nonlinear", ("sd1_ms", "sd2_ms", "sampen", "dfa_alpha1")),
-    ("Breathing and biofeedback", ("coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync")),
+    ("Heart and breath", ("coherence", "rsa_bpm", "breathing_rate_per_min", "phase_sync")),
+    ("Change from beat to beat, last minute", ("rmssd_ms", "sdnn_ms", "pnn50_pct")),
+    ("Slow and quick waves, last two minutes", ("lf_ms2", "hf_ms2", "lf_hf")),
+    ("Signal", ("quality_pct",)),
 )
-"""What a details view lists, with each metric's explanation and the data it needs."""
+"""The dashboard's details view (the ``d`` key; ``Snapshot`` fields): the live lab
+numbers, each beside its :attr:`MetricInfo.brief`."""
 
 REPORT: Final[Sections] = (
     (
@@ -416,6 +436,7 @@ def shown_in(view: View) -> tuple[MetricInfo, ...]:
 
 __all__ = [
     "ANALYZE",
+    "BRIEF_MAX",
     "BY_KEY",
     "DETAILS",
     "LIVE",

@@ -11,9 +11,18 @@ runs on its own timer from the pacer and the app's clock, so it keeps going when
 stops. Pacer changes and markers go back through the pipeline as events, so the engine,
 the recording and the simulator all see them.
 
-The tiles come from the metric registry (:data:`vagal.metrics.TILES`: title, unit,
-digits, explanation), and the heart trace from the app's own
-:class:`~vagal.ui.trace_buffer.TraceBuffer`, fed with the events the driver passes on.
+The screen is built around the breathing guide: the largest thing at every size, centred
+in its space, with one person's readings beside it (heart rate, small and averaged over a
+breath, then the registry's home tiles, :data:`vagal.metrics.TILES`) and the heart trace
+beneath it with the guide's rhythm under the line. ``d`` swaps the readings for the details
+view (:data:`vagal.metrics.DETAILS`: the lab numbers, each with a plain line); ``f`` is
+presentation mode, for a screen across the room: the guide, the coherence level in large
+words, heart rate and time small, and how to leave. The readings and the words come from
+:mod:`vagal.ui.widgets.readings`, built in a loop over the registry with the person in
+each id, so a session of two people builds two sets side by side (issue 14). The heart
+trace comes from the app's own :class:`~vagal.ui.trace_buffer.TraceBuffer`, fed with the
+events the driver passes on. Colours are the two themes of :mod:`vagal.ui.widgets.theme`,
+every one an xterm-256 palette entry; with 16 colours the app runs in Textual's ANSI mode.
 The dashboard's timers belong to its screen (the once-a-second clock, which is also the
 session's one engine ticker, and the trace redraw), so they stop with the screen and
 never fire on widgets that are gone.
@@ -40,7 +49,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -66,8 +75,17 @@ from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
 from vagal.ui.sound import Cues
 from vagal.ui.trace_buffer import TraceBuffer
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
+from vagal.ui.widgets.readings import CalmWords, DetailsView, PresenceFoot, Readings
 from vagal.ui.widgets.status import MarkerList, Status, StatusBar
-from vagal.ui.widgets.tiles import CoherenceTile, HeartRateNow, MetricTile, Trends, without_name
+from vagal.ui.widgets.theme import DARK, LIGHT, VAGAL_DARK, VAGAL_LIGHT, color_depth
+from vagal.ui.widgets.tiles import (
+    HR_WINDOW_MAX_S,
+    HR_WINDOW_MIN_S,
+    HeartRateNow,
+    MetricTile,
+    Trends,
+    breath_mean_hr,
+)
 from vagal.ui.widgets.trace import DEFAULT_SPAN_S, HeartTrace
 
 if TYPE_CHECKING:
@@ -85,17 +103,15 @@ CLOSE_TIMEOUT_S: Final = 5.0
 log = logging.getLogger(__name__)
 
 Mode = Literal["demo", "live", "replay"]
-TRACE_EVERY_S: Final = 0.5
-"""Wall seconds between redraws of the heart trace (it moves 1 column in ~1 s at 80 columns)."""
+TRACE_EVERY_S: Final = 1.0
+"""Wall seconds between looks at the heart trace (it is drawn again only when a beat came or
+time moved on by a dot column: two dot columns a second at 100 columns)."""
 RATE_STEP_PER_MIN: Final = 0.5
 """How much + and - change the breathing rate."""
 GUIDE_MAX_SPEED: Final = 2.0
 """Above this replay speed the guide stands still: breathing at 4× or 64× would flicker."""
 REPLAY_SEEK_S: Final = 10.0
 REPLAY_SPEEDS: Final = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
-HR_ONLY_REASON: Final = "this strap sends no RR intervals"
-"""Each tile's words when the strap sends heart rate only: no HRV will ever come, so no
-"waiting for beats" either."""
 _TILES: Final[tuple[MetricInfo, ...]] = tuple(metric(key) for key in TILES)
 """The home tiles, left to right: each one's title, unit, digits and explanation (shown
 when it is clicked) from the registry; its key is the Snapshot field it shows."""
@@ -119,7 +135,9 @@ class VagalApp(App[int]):
         Binding("plus,equals_sign", "change_rate(1)", "Faster", key_display="+"),
         Binding("minus", "change_rate(-1)", "Slower", key_display="-"),
         Binding("t", "toggle_trace", "HR/RR"),
+        Binding("d", "toggle_details", "Details"),
         Binding("f", "toggle_presentation", "Present"),
+        Binding("escape", "leave_view", "Back", show=False),
         Binding("c", "toggle_sound", "Cues", show=False),
         Binding("l", "toggle_light", "Light/dark", show=False),
         Binding("space", "pause", "Pause"),
@@ -204,33 +222,46 @@ class VagalApp(App[int]):
         self._signals: list[signal.Signals] = []
         self.cues = Cues(lambda: self.bell())
         """Sound cues at each change of breath (played only while ``sound`` is on)."""
+        self._bell_offered = False
+        """True once the person was told the bell is the only cue here (``c`` again uses it)."""
+        self._easing: tuple[float, float] | None = None
+        """(rate at the start, target rate) of the gentle ease under way, breaths/min."""
+        self._pattern_words = ""
+        self.register_theme(VAGAL_DARK)
+        self.register_theme(VAGAL_LIGHT)
+        self.theme = DARK
 
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The guide first and widest; one person's readings beside it (a second person's
+        # would be a second Readings on the guide's other side); the trace beneath.
+        self._pattern_words = self._pacer_words()
         yield StatusBar(id="status")
         with Horizontal(id="main"):
             yield BreathGuide(self.pacer, self.time_source, fps=self.fps, id="breath-guide")
             with Vertical(id="side"):
-                yield HeartRateNow(id="heart-rate")
-                yield Static(id="calm-words")
-                yield Static(self._pacer_words(), id="pacer-info")
+                yield Readings(self.trends, id="tiles")
+                yield Static(self._pattern_words, id="pacer-info")
                 yield MarkerList(id="markers")
-        yield HeartTrace(self.pacer.volume_at, span_s=DEFAULT_SPAN_S, id="trace")
-        with Horizontal(id="tiles"):
-            for info in _TILES:
-                cls = CoherenceTile if info.key == "coherence" else MetricTile
-                yield cls(
-                    info.title,
-                    info.unit,
-                    decimals=info.live_digits,
-                    history=self.trends.history[info.key],
-                    explanation=info.explanation,
-                    id=info.css_id,
-                )
+            with VerticalScroll(id="details-box"):
+                yield DetailsView(id="details")
+        with Vertical(id="present"):
+            yield CalmWords(id="calm-words")
+            yield PresenceFoot(id="present-foot")
+        yield HeartTrace(
+            self.pacer.volume_at,
+            phase_at=lambda t_s: self.pacer.state_at(t_s).phase,
+            span_s=DEFAULT_SPAN_S,
+            id="trace",
+        )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if color_depth(self) == "16":
+            # 16 colours (TERM=screen, xterm, a console): the terminal's own palette and
+            # background, so that no widget leaves a patch of another black.
+            self.ansi_color = True
         dashboard = self._dashboard = self.screen
         dashboard.query_one(StatusBar).status = self.status
         # The timers are the dashboard screen's, not the app's: Textual stops a screen's
@@ -251,6 +282,18 @@ class VagalApp(App[int]):
                 self.post_message(MarkerAdded(marker))
         if self.is_headless:
             self.cues.player = []  # tests never make a sound; the bell is a no-op there
+        elif self.sound and self.cues.kind == "bell":
+            # --sound, but nothing here can play a tone: say so, and leave the bell to be chosen.
+            self.sound = False
+            self._bell_offered = True
+            self._pattern_shown(trace=False)
+            self.notify(
+                "There is no sound player here (pw-play, paplay, aplay or afplay), so the only cue "
+                "would be the terminal's bell, once at each in-breath. Some terminals show a bell "
+                "as a flash. Press c to use it.",
+                title="Cues",
+                timeout=12,
+            )
 
     def _handle_signals(self) -> None:
         """End cleanly on SIGTERM and SIGHUP (the terminal window closed) too.
@@ -327,18 +370,42 @@ class VagalApp(App[int]):
         self.driver.tick()
         self._show(self.driver.engine.snapshot)
         self._trace_dirty = True
-        self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
+        self._pattern_shown(trace=False)
         self._check_recording()
         if self.mode == "replay":
             self.dashboard.query_one(MarkerList).position_s = self.time_source()
 
     def _pacer_words(self) -> str:
-        """The pattern in plain words; during the gentle start, the rate now and where it goes."""
+        """The pattern in plain words, on two lines, and the sound cue on a third when on.
+
+        While the pace eases towards the pattern, the second line says so with a gentle
+        progress ("easing to it ●●○○○"): a label that changes once every fifth of the way,
+        not a number that changes every second.
+        """
         pattern = self.pacer.pattern
+        target = pattern.rate_per_min
         now_per_min = self.pacer.state_at(max(self.pacer.start_s, self.time_source())).rate_per_min
-        if abs(now_per_min - pattern.rate_per_min) >= 0.05:
-            return f"{pattern.name} · easing from {now_per_min:.1f} to {pattern.rate_per_min:.1f}/min"
-        return pattern.describe()
+        name_rate, _, timing = pattern.describe().partition(" · ")[2].partition(" · ")
+        lines = [f"{pattern.name} · {name_rate}", timing]
+        if abs(now_per_min - target) < 0.05:
+            self._easing = None
+        else:
+            if self._easing is None or self._easing[1] != target:
+                self._easing = (now_per_min, target)
+            start = self._easing[0]
+            done = 1.0 if start == target else min(1.0, max(0.0, (start - now_per_min) / (start - target)))
+            steps = min(4, int(done * 5))
+            lines[1] = f"easing to it {'●' * (steps + 1)}{'○' * (4 - steps)}"
+        cue = self._cue_words()
+        if cue:
+            lines.append(f"cue: {cue}")
+        return "\n".join(lines)
+
+    def _cue_words(self) -> str:
+        """Which sound cue is on ("" when none)."""
+        if not self.sound:
+            return ""
+        return "soft tones" if self.cues.kind == "tones" else "bell at each in-breath"
 
     def _check_recording(self) -> None:
         """Say once, calmly, if the recording stopped (a full disk): the guide goes on."""
@@ -368,6 +435,7 @@ class VagalApp(App[int]):
             return  # a last frame that arrived while the app was closing
 
     def _show(self, snap: Snapshot) -> None:
+        dashboard = self.dashboard
         now = self.time_source()
         gap_s = None if snap.gap_started_s is None else max(0.0, now - snap.gap_started_s)
         tiles = [snap.metric(info.key) for info in _TILES]
@@ -386,19 +454,29 @@ class VagalApp(App[int]):
             warming=warming,
             replay_paused=self.replay is not None and self.replay.paused,
         )
-        hr = self.dashboard.query_one(HeartRateNow)
-        hr.hr_bpm = snap.hr_smoothed_bpm.value if gap_s is None else None
+        readings = dashboard.query_one("#tiles", Readings)
+        hr = readings.heart_rate
+        hr.hr_bpm = self._heart_rate(snap, now) if gap_s is None else None
         if self.status.state == "reconnecting" or (gap_s is not None and gap_s >= 1):
             hr.note = self.status.connection_text()
         else:
             hr.note = "" if snap.hr_smoothed_bpm.valid else (snap.hr_smoothed_bpm.reason or "")
-        for info, shown in zip(_TILES, tiles, strict=True):
-            if self.hr_only and not shown.valid:
-                shown = replace(shown, reason=HR_ONLY_REASON)
-            self.dashboard.query_one(f"#{info.css_id}", MetricTile).update_metric(shown)
-        coherence = self.dashboard.query_one(CoherenceTile)
-        words = coherence.words or without_name(coherence.metric.reason or "", "coherence")
-        self.dashboard.query_one("#calm-words", Static).update(f"coherence: {words}" if words else "")
+        readings.show(snap, hr_only=self.hr_only)
+        # The details view and the words across the room are drawn only while shown.
+        dashboard.query_one(DetailsView).show(snap)
+        dashboard.query_one(CalmWords).show(snap.coherence)
+        dashboard.query_one(PresenceFoot).show(hr.hr_bpm, now)
+
+    def _heart_rate(self, snap: Snapshot, now_s: float) -> float | None:
+        """Heart rate over about one breath of the guide (the engine's few-beat figure until
+        there are beats enough), bpm."""
+        if not snap.hr_smoothed_bpm.valid:
+            return None
+        cycle_s = 60.0 / max(1.0, self.pacer.state_at(max(self.pacer.start_s, now_s)).rate_per_min)
+        window_s = min(HR_WINDOW_MAX_S, max(HR_WINDOW_MIN_S, cycle_s))
+        t, rr = self.trace_data.series("rr", window_s + 2.0, now_s=now_s, gap_started_s=snap.gap_started_s)
+        breath = breath_mean_hr(t, rr, now_s, window_s)
+        return breath if breath is not None else snap.hr_smoothed_bpm.value
 
     def _set_status(self, **changes: Any) -> None:
         new = replace(self.status, **changes)
@@ -479,8 +557,20 @@ class VagalApp(App[int]):
 
     @on(BreathGuide.PhaseChanged)
     def _phase_changed(self, message: BreathGuide.PhaseChanged) -> None:
-        if self.sound:
-            self.cues.play(message.phase)
+        if not self.sound:
+            return
+        self.cues.play(message.phase)
+        if self.cues.kind == "bell" and not self.cues.allow_bell:
+            # The player would not start: no sound now, and never the bell by surprise.
+            self.sound = False
+            self._bell_offered = False
+            self._pattern_shown(trace=False)
+            self.notify(
+                "The sound player could not start, so the cues are off. Press c to hear about "
+                "the terminal's bell instead.",
+                title="Cues",
+                timeout=10,
+            )
 
     @on(HeartTrace.Toggled)
     def _trace_clicked(self) -> None:
@@ -593,7 +683,11 @@ class VagalApp(App[int]):
         self._set_pattern(PRESETS[names[(i + step) % len(names)]])
 
     def action_change_rate(self, step: int) -> None:
-        """Breathe a little faster (step 1) or slower (step -1), keeping the pattern's shape."""
+        """Breathe a little faster (step 1) or slower (step -1), keeping the pattern's shape.
+
+        The pattern is then "custom", unless its timing is a preset's again (resonance,
+        one step faster and one back): then it is that preset, with its name.
+        """
         pattern = self.pacer.pattern
         rate = round((pattern.rate_per_min + step * RATE_STEP_PER_MIN) * 2) / 2
         factor = pattern.rate_per_min / rate if rate > 0 else math.inf
@@ -609,7 +703,7 @@ class VagalApp(App[int]):
         except PaceError:
             self.notify("That is as far as the pace goes.", title="Breathing pace", timeout=4)
             return
-        self._set_pattern(new)
+        self._set_pattern(_preset_like(new))
 
     def _set_pattern(self, pattern: BreathPattern) -> None:
         try:
@@ -624,9 +718,16 @@ class VagalApp(App[int]):
             f"{pattern.describe()}. It begins with your next breath.", title="Breathing pattern", timeout=4
         )
 
-    def _pattern_shown(self) -> None:
-        self.dashboard.query_one("#pacer-info", Static).update(self._pacer_words())
-        self._trace_dirty = True
+    def _pattern_shown(self, *, trace: bool = True) -> None:
+        """Say the pattern again (only when its words changed), and redraw the guide's
+        rhythm under the trace when the pattern itself changed."""
+        words = self._pacer_words()
+        if words != self._pattern_words:
+            self._pattern_words = words
+            self.dashboard.query_one("#pacer-info", Static).update(words)
+        if trace:
+            self._trace_dirty = True
+            self.dashboard.query_one(HeartTrace).redraw()
 
     def action_toggle_trace(self) -> None:
         """Show heart rate or RR interval in the trace."""
@@ -636,19 +737,60 @@ class VagalApp(App[int]):
         self._refresh_trace()
 
     def action_toggle_presentation(self) -> None:
-        """Large guide and large numbers, nothing else (for a screen in the room)."""
-        on_ = not self.dashboard.has_class("-presentation")
-        self.dashboard.set_class(on_, "-presentation")
-        self.dashboard.query_one(HeartRateNow).max_scale = 4 if on_ else 2
+        """Across the room: the guide, the coherence level in large words, heart rate and time small."""
+        dashboard = self.dashboard
+        on_ = not dashboard.has_class("-presentation")
+        dashboard.set_class(on_, "-presentation")
+        if on_:
+            dashboard.remove_class("-details")
+
+    def action_toggle_details(self) -> None:
+        """The details view: the lab numbers (LF/HF, SDNN, synchrony…), each with a plain line."""
+        dashboard = self.dashboard
+        on_ = not dashboard.has_class("-details")
+        dashboard.set_class(on_, "-details")
+        if on_:
+            dashboard.remove_class("-presentation")
+
+    def action_leave_view(self) -> None:
+        """Esc: back from presentation mode or the details view to the dashboard."""
+        self.dashboard.remove_class("-presentation", "-details")
 
     def action_toggle_light(self) -> None:
         """Switch between the dark and the light colour scheme."""
-        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+        self.theme = LIGHT if self.current_theme.dark else DARK
 
     def action_toggle_sound(self) -> None:
-        """Turn the soft cue at each change of breath on or off."""
-        self.sound = not self.sound
-        self.notify("Sound cues on." if self.sound else "Sound cues off.", title="Cues", timeout=3)
+        """Turn the soft cue at each change of breath on or off, saying which cue it is.
+
+        Soft tones when a sound player is here (a rising one to breathe in, a falling one
+        to breathe out). Without one, the only cue is the terminal's bell, and some
+        terminals flash on a bell: the first press says so, and only a second press turns
+        the bell on, once at each in-breath.
+        """
+        if self.sound:
+            self.sound = False
+            self.notify("Sound cues off.", title="Cues", timeout=3)
+        elif self.cues.kind == "tones":
+            self.sound = True
+            self.notify(
+                "Soft tones: rising to breathe in, falling to breathe out.", title="Cues on", timeout=5
+            )
+        elif not self._bell_offered:
+            self._bell_offered = True
+            self.notify(
+                "There is no sound player here (pw-play, paplay, aplay or afplay), so the only cue "
+                "would be the terminal's bell, once at each in-breath. Some terminals show a bell "
+                "as a flash. Press c again to use it.",
+                title="Cues",
+                timeout=10,
+            )
+            return
+        else:
+            self.sound = True
+            self.cues.allow_bell = True
+            self.notify("The terminal's bell at each in-breath.", title="Cues on", timeout=5)
+        self._pattern_shown(trace=False)
 
     # -- replay transport ----------------------------------------------------------------
 
@@ -667,13 +809,21 @@ class VagalApp(App[int]):
         return result
 
     def _hold_guide_if_fast(self) -> None:
+        """Above 2× the guide rests, and says so in words, with the pattern it would breathe."""
         speed = self.status.replay_speed
+        what = "the replay runs"
         if speed is None:
             # ``vagal demo --speed 16``: the guide would flicker as much as in a fast replay.
             # (A virtual clock, infinitely fast, has no pace to flicker at: tests and snapshots.)
             clock_speed = self.driver.clock.speed if self.driver.clock is not None else 1.0
             speed = clock_speed if math.isfinite(clock_speed) else None
-        self.dashboard.query_one(BreathGuide).held = speed is not None and speed > GUIDE_MAX_SPEED
+            what = "time runs"
+        guide = self.dashboard.query_one(BreathGuide)
+        if speed is not None and speed > GUIDE_MAX_SPEED:
+            fast = "as fast as it can" if math.isinf(speed) else f"at {speed:g}×"
+            guide.rest((f"The guide rests while {what} {fast}.", self.pacer.pattern.describe()))
+        else:
+            guide.rest(None)
 
     def _restart_analysis(self) -> None:
         """After a jump back in a replay, analyse afresh from there.
@@ -733,6 +883,28 @@ class VagalApp(App[int]):
         self._transport(lambda replay: replay.set_speed(new))
         self._set_status(replay_speed=new)
         self._hold_guide_if_fast()
+
+
+def _preset_like(pattern: BreathPattern) -> BreathPattern:
+    """The preset ``pattern`` is again after + and -, or ``pattern`` itself.
+
+    A preset matches when it has the same shape (each phase's share of the breath, to a
+    thousandth) and nearly the same rate (within 0.1/min: the keys step by half a breath,
+    so coherent's 5.45/min comes back as 5.5).
+    """
+
+    def shape(p: BreathPattern) -> tuple[float, ...]:
+        return tuple(x / p.cycle_s for x in (p.inhale_s, p.hold_in_s, p.exhale_s, p.hold_out_s))
+
+    mine = shape(pattern)
+    for preset in PRESETS.values():
+        if (
+            preset.double_inhale == pattern.double_inhale
+            and abs(preset.rate_per_min - pattern.rate_per_min) <= 0.1
+            and all(abs(a - b) < 1e-3 for a, b in zip(mine, shape(preset), strict=True))
+        ):
+            return preset
+    return pattern
 
 
 def make_app(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -113,6 +114,14 @@ class StatusBar(Widget):
             # (While no data comes, the last window's figure would read as a live one.)
             parts += [(f"signal {s.quality_pct:.0f} %", ""), sep]
         parts.append((s.time_text(), ""))
+        # Narrow (60 columns): the time and the connection matter most; the signal figure
+        # goes first, then the source's name, so that the clock is never cut off.
+        for drop in ("signal", "source"):
+            if sum(len(words) for words, _ in parts) <= self.size.width:
+                break
+            at = 4 if drop == "signal" and len(parts) > 5 else (0 if drop == "source" else -1)
+            if at >= 0:
+                del parts[at : at + 2]
         if s.warming:
             # The list when it fits, else the words alone, else nothing (each tile says it
             # too): never a list cut off after a comma.
@@ -144,6 +153,15 @@ class MarkerList(Widget):
     """In a replay, where it is: the list shows the last marker passed and those to come
     (dimmed). None: the newest markers."""
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # With ``height: auto`` the list asks for a row per marker (a hint's row when there
+        # are none) under its title; the stylesheet's max-height caps it.
+        return 1 + max(1, len(self.markers))
+
+    def watch_markers(self, old: tuple[tuple[float, str], ...], new: tuple[tuple[float, str], ...]) -> None:
+        if len(old) != len(new):
+            self.refresh(layout=True)
+
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         time_style = self.get_component_rich_style("marker-list--time")
@@ -159,6 +177,8 @@ class MarkerList(Widget):
         shown = markers[start : start + rows] if rows else ()
         if not markers:
             hint = "none in this recording" if self.position_s is not None else "press m to mark a moment"
+            if len(hint) > self.size.width:
+                hint = "none here" if self.position_s is not None else "m marks a moment"
             text.append(f"\n{hint}", time_style)
         for i, (t_s, label) in enumerate(shown, start):
             text.append("\n")

@@ -1,32 +1,84 @@
-"""Metric tiles (value, warm-up reason and trend), the coherence indicator, and heart rate now.
+"""Metric tiles (value, warm-up reason and trend), the coherence level, and heart rate now.
 
-Each tile holds a reactive :class:`~vagal.engine.snapshot.Metric`; a ``watch_`` method
-keeps a short history for the sparkline. When a metric is not valid yet the tile shows
-its reason in plain words (from ``Metric.reason``), never a misleading number.
+Each tile holds a :class:`~vagal.engine.snapshot.Metric` and a short history for its
+sparkline. When a metric is not valid yet the tile shows its reason in plain words (from
+``Metric.reason``), never a misleading number; a value the engine asks to read with care
+is greyed, with "read with care" beneath it and the reason one click away.
+
+A tile is small and quiet: its title, then its value with its trend beside it, on as many
+rows as it is given (one row: title and value side by side). It repaints only when what
+it shows changes, not with every beat.
+
+Heart rate is shown small and smoothed over about one breath (:func:`breath_mean_hr`): a
+number that jumps 69 → 63 → 75 within a breath works against calm, and the trace beneath
+the guide carries the beat-to-beat detail.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
-from textual.reactive import reactive
 from textual.widget import Widget
 
 from vagal.engine.snapshot import NOT_YET, Metric, Snapshot
-from vagal.ui.widgets.bigtext import fit_scale, render_big
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 _SPARKS: Final = "▁▂▃▄▅▆▇█"
 TREND_EVERY_S: Final = 2.0
 """Session seconds between trend samples: a 30-column sparkline covers a minute."""
 TREND_POINTS: Final = 60
+SPARK_MAX: Final = 16
+"""The widest a tile's sparkline grows, columns (half a minute of trend)."""
 CAUTION_WORDS: Final = "read with care"
 """Under a value the engine flags (many irregular beats, breathing far from the guide, a
 peak at the band's edge); a click on the tile gives the reason in full."""
+HR_WINDOW_MIN_S: Final = 8.0
+HR_WINDOW_MAX_S: Final = 16.0
+"""The heart rate shown is averaged over one breath of the guide, within these bounds
+(seconds): long enough that the rise and fall within a breath (RSA) averages out."""
+HR_MIN_BEATS: Final = 3
+HR_STEP_BPM: Final = 0.75
+"""The number shown moves only when the average has moved this far from it (bpm), so that
+an average sitting at 64.5 does not flicker between 64 and 65."""
+
+
+def breath_mean_hr(
+    t_s: FloatArray, rr_ms: FloatArray, now_s: float, window_s: float, *, min_beats: int = HR_MIN_BEATS
+) -> float | None:
+    """Heart rate over the last ``window_s`` seconds: 60,000 ÷ the mean RR interval.
+
+    The mean of the intervals, not of the beats' own rates: it is the rate of the beats
+    that came (n beats in their total time), as Kubios' "mean HR" is.
+
+    Args:
+        t_s: Beat times, session seconds.
+        rr_ms: The RR interval ending at each beat, ms (NaN where the data breaks).
+        now_s: The session time now.
+        window_s: How far back to average, seconds.
+        min_beats: The fewest beats that make a number.
+
+    Returns:
+        Beats per minute, or None with fewer than ``min_beats`` beats in the window.
+    """
+    import numpy as np
+
+    if t_s.size == 0:
+        return None
+    n = min(t_s.size, rr_ms.size)
+    t, rr = t_s[:n], rr_ms[:n]
+    rr = rr[(t > now_s - window_s) & (t <= now_s) & np.isfinite(rr) & (rr > 0)]
+    if rr.size < min_beats:
+        return None
+    return float(60000.0 / rr.mean())
 
 
 def sparkline(values: list[float], width: int) -> str:
@@ -147,7 +199,7 @@ class MetricTile(Widget):
     DEFAULT_CSS = """
     MetricTile {
         width: 1fr;
-        height: 4;
+        height: 3;
         padding: 0 1;
     }
     """
@@ -157,9 +209,6 @@ class MetricTile(Widget):
         "metric-tile--reason",
         "metric-tile--trend",
     }
-
-    metric: reactive[Metric] = reactive(NOT_YET)
-    """The value shown."""
 
     def __init__(
         self,
@@ -189,6 +238,9 @@ class MetricTile(Widget):
         self.decimals = decimals
         self.history: deque[float] = history if history is not None else deque(maxlen=TREND_POINTS)
         self.explanation = explanation
+        self.metric: Metric = NOT_YET
+        """The value shown."""
+        self._shown: tuple[object, ...] | None = None
 
     def on_click(self) -> None:
         """A click explains the number in plain words (and why to read it with care, if so)."""
@@ -202,19 +254,32 @@ class MetricTile(Widget):
         name = "metric-tile--reason" if self.metric.caution else "metric-tile--value"
         return self.get_component_rich_style(name)
 
+    def _look(self) -> tuple[object, ...]:
+        """Everything the tile shows (a tile repaints only when this changes)."""
+        return (self.metric, tuple(self.history)[-SPARK_MAX:])
+
     def update_metric(self, metric: Metric) -> None:
-        """Show a new value (the trend may have grown too, so always redraw)."""
+        """Show a new value (repainted only if the tile looks different)."""
         self.metric = metric
-        self.refresh()
+        look = self._look()
+        if look != self._shown:
+            self._shown = look
+            self.watch_metric(metric)
+            self.refresh()
+
+    def watch_metric(self, metric: Metric) -> None:
+        """A subclass hook: the metric shown changed."""
 
     @property
     def _rows(self) -> int:
         """Lines under the title (a reason may use all of them: there is no trend yet)."""
         return max(1, self.size.height - 1)
 
-    def _append_reason(self, text: Text, width: int) -> None:
+    def _append_reason(self, text: Text, width: int, rows: int | None = None) -> None:
         """Why there is no value yet, in plain words on the rows under the title."""
-        reason = _reason_lines(without_name(self.metric.reason or "not yet", self.title), width, self._rows)
+        reason = _reason_lines(
+            without_name(self.metric.reason or "not yet", self.title), width, self._rows if rows is None else rows
+        )
         text.append(reason, self.get_component_rich_style("metric-tile--reason"))
 
     def value_text(self) -> str:
@@ -225,28 +290,44 @@ class MetricTile(Widget):
         unit = f" {self.unit}" if self.unit else ""
         return f"{value:.{self.decimals}f}{unit}"
 
+    def _one_row(self, text: Text, width: int, value: str, style: Style) -> Text:
+        """Title and value on one row (a tile given a single row)."""
+        title = self.title
+        room = width - len(title) - 1
+        if room < 3:
+            text.append(_fit(value, width), style)
+            return text
+        text.append(title, self.get_component_rich_style("metric-tile--title"))
+        text.append(" " * max(1, room - len(value[:room]) + 1))
+        text.append(value[:room], style)
+        return text
+
     def render(self) -> Text:
         width = max(1, self.size.width)
-        title = self.get_component_rich_style("metric-tile--title")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(_fit(self.title, width), title)
-        if self.metric.valid:
-            text.append("\n")
-            text.append(_fit(self.value_text(), width), self._value_style())
-            if self.metric.settling and len(self.value_text()) + 9 <= width:
-                text.append(" settling", self.get_component_rich_style("metric-tile--reason"))
-        else:
-            # Not valid yet: the reason in plain words, on up to two lines (no trend to show).
-            text.append("\n")
+        reason = self.get_component_rich_style("metric-tile--reason")
+        if self.size.height <= 1:
+            if self.metric.valid:
+                return self._one_row(text, width, self.value_text(), self._value_style())
+            short = without_name(self.metric.reason or "not yet", self.title)
+            return self._one_row(text, width, short[: short.index(" (")] if " (" in short else short, reason)
+        text.append(_fit(self.title, width), self.get_component_rich_style("metric-tile--title"))
+        text.append("\n")
+        if not self.metric.valid:
+            # Not valid yet: the reason in plain words, on the rows there are (no trend to show).
             self._append_reason(text, width)
             return text
-        text.append("\n")
-        text.append(sparkline(list(self.history), width), self.get_component_rich_style("metric-tile--trend"))
-        if self.metric.caution and self._rows >= 3:
-            # The full words are one click away (a tile is 14 columns wide at 80).
+        value = _fit(self.value_text(), width)
+        text.append(value, self._value_style())
+        spark_room = min(SPARK_MAX, width - len(value) - 2)
+        hint = CAUTION_WORDS if self.metric.caution else ("settling" if self.metric.settling else "")
+        if spark_room >= 4:
+            text.append("  ")
+            text.append(sparkline(list(self.history), spark_room), self.get_component_rich_style("metric-tile--trend"))
+        if hint and self._rows >= 2:
             text.append("\n")
-            words = CAUTION_WORDS if len(CAUTION_WORDS) <= width else CAUTION_WORDS.removeprefix("read ")
-            text.append(_fit(words, width), self.get_component_rich_style("metric-tile--reason"))
+            words = hint if len(hint) <= width else hint.removeprefix("read ")
+            text.append(_fit(words, width), reason)
         return text
 
 
@@ -271,76 +352,159 @@ def coherence_level(ratio: float) -> int:
 class CoherenceTile(MetricTile):
     """The coherence ratio with a calm four-step meter and a plain-language level."""
 
-    level: reactive[int | None] = reactive(None)
+    level: int | None = None
     """Index in :data:`COHERENCE_LEVELS`, None while coherence is warming up."""
 
     def watch_metric(self, metric: Metric) -> None:
-        self.level = None if metric.value is None else coherence_level(metric.value)
-
-    def watch_level(self, level: int | None) -> None:
-        for i, (_, _, css) in enumerate(COHERENCE_LEVELS):
-            self.set_class(level == i, css)
+        level = None if metric.value is None else coherence_level(metric.value)
+        if level != self.level:
+            self.level = level
+            for i, (_, _, css) in enumerate(COHERENCE_LEVELS):
+                self.set_class(level == i, css)
 
     @property
     def words(self) -> str:
         """The level in plain words ("" while warming up)."""
         return "" if self.level is None else COHERENCE_LEVELS[self.level][1]
 
+    def meter(self) -> str:
+        """The four-step meter ("●●●○")."""
+        level = self.level or 0
+        return "●" * (level + 1) + "○" * (len(COHERENCE_LEVELS) - 1 - level)
+
     def render(self) -> Text:
         width = max(1, self.size.width)
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(self.title, self.get_component_rich_style("metric-tile--title"))
-        text.append("\n")
+        title = self.get_component_rich_style("metric-tile--title")
+        level_style = self._value_style()
+        if self.size.height <= 1:
+            if self.level is None:
+                return super().render()
+            shown = f"{self.meter()} {self.words}"
+            if len(self.title) + 1 + len(shown) > width:
+                shown = self.words  # narrow (60 columns): the words are what is read
+            return self._one_row(text, width, shown, level_style)
         if self.level is None:
+            text.append(_fit(self.title, width), title)
+            text.append("\n")
             self._append_reason(text, width)
             return text
-        meter = "●" * (self.level + 1) + "○" * (len(COHERENCE_LEVELS) - 1 - self.level)
-        text.append(f"{meter} {self.value_text()}"[:width], self._value_style())
+        # The ratio sits quietly after the title; the level in words is what is read.
+        ratio = self.value_text()
+        text.append(self.title, title)
+        if len(self.title) + len(ratio) + 1 <= width:
+            text.append(" " * (width - len(self.title) - len(ratio)))
+            text.append(ratio, title)
         text.append("\n")
-        text.append(_fit(self.words, width), self.get_component_rich_style("metric-tile--value"))
-        text.append("\n")
-        text.append(sparkline(list(self.history), width), self.get_component_rich_style("metric-tile--trend"))
+        text.append(_fit(f"{self.meter()} {self.words}", width), level_style)
+        if self._rows >= 2:
+            text.append("\n")
+            if self.metric.caution:
+                text.append(_fit(CAUTION_WORDS, width), self.get_component_rich_style("metric-tile--reason"))
+            else:
+                spark = sparkline(list(self.history), min(SPARK_MAX, width))
+                text.append(spark, self.get_component_rich_style("metric-tile--trend"))
         return text
 
 
 class HeartRateNow(Widget):
-    """Heart rate now, in big digits that scale with the space they get."""
+    """Heart rate now: a small number, averaged over about one breath."""
 
     DEFAULT_CSS = """
     HeartRateNow {
-        height: auto;
-        min-height: 4;
-        content-align: center middle;
+        width: 1fr;
+        height: 2;
+        padding: 0 1;
     }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"heart-rate--digits", "heart-rate--label"}
 
-    hr_bpm: reactive[float | None] = reactive(None)
-    """Smoothed heart rate, or None when there is none (warm-up, drop-out)."""
-    note: reactive[str] = reactive("")
-    """A short note under the number ("reconnecting… 12 s", "waiting for beats")."""
-    max_scale: reactive[int] = reactive(2)
-    """Largest font scale (presentation mode raises it)."""
+    def __init__(
+        self,
+        title: str = "Heart rate",
+        unit: str = "bpm",
+        *,
+        explanation: str = "",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Make the tile.
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        scale = fit_scale("888", width, 100, max_scale=self.max_scale) or 1
-        return len(render_big("888", scale)) + 1
+        Args:
+            title: Its title.
+            unit: The unit after the number.
+            explanation: What the number means, shown when it is clicked.
+            name: Textual name.
+            id: Textual id.
+            classes: Textual CSS classes.
+        """
+        super().__init__(name=name, id=id, classes=classes)
+        self.title = title
+        self.unit = unit
+        self.explanation = explanation
+        self._hr_bpm: float | None = None
+        self._note = ""
+
+    @property
+    def hr_bpm(self) -> float | None:
+        """The heart rate shown (whole beats a minute), or None when there is none."""
+        return self._hr_bpm
+
+    @hr_bpm.setter
+    def hr_bpm(self, value: float | None) -> None:
+        shown = self._hr_bpm
+        if value is None or not math.isfinite(value):
+            new = None
+        elif shown is None or abs(value - shown) >= HR_STEP_BPM:
+            new = float(round(value))
+        else:
+            new = shown
+        if new != shown:
+            self._hr_bpm = new
+            self.refresh()
+
+    @property
+    def note(self) -> str:
+        """A short note instead of the number ("reconnecting… 12 s", "waiting for beats")."""
+        return self._note
+
+    @note.setter
+    def note(self, value: str) -> None:
+        if value != self._note:
+            self._note = value
+            self.refresh()
 
     @property
     def number(self) -> str:
         """The number shown ("--" when there is none)."""
-        return "--" if self.hr_bpm is None else f"{self.hr_bpm:.0f}"
+        return "--" if self._hr_bpm is None else f"{self._hr_bpm:.0f}"
+
+    def on_click(self) -> None:
+        """A click says what the number is."""
+        if self.explanation:
+            self.notify(self.explanation, title=self.title, timeout=8)
 
     def render(self) -> Text:
         width, height = self.size
-        scale = fit_scale(self.number, width, max(3, height - 1), max_scale=self.max_scale)
         digits = self.get_component_rich_style("heart-rate--digits")
         label = self.get_component_rich_style("heart-rate--label")
-        text = Text(justify="center", no_wrap=True, overflow="ellipsis", end="")
-        if scale == 0:
-            text.append(self.number, digits)
-        else:
-            text.append("\n".join(render_big(self.number, scale)), digits)
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        value = f"{self.number} {self.unit}" if self._hr_bpm is not None else "--"
+        if height <= 1:
+            text.append(self.title, label)
+            text.append(" ")
+            if self._hr_bpm is None and self._note:
+                text.append(self._note, label)
+            else:
+                text.append(value, digits)
+            return text
+        text.append(_fit(self.title, width), label)
         text.append("\n")
-        text.append(self.note or "heart rate, bpm", label)
+        text.append(value, digits)
+        if self._note:
+            room = width - len(value) - 3
+            if room >= 6:
+                text.append(" · ", label)
+                text.append(_fit(self._note, room), label)
         return text

@@ -3,8 +3,10 @@
 The trace is a braille line plot (2 × 4 dots a cell) of the last ``span_s`` seconds of
 heart rate (or RR), with a band of eighth-blocks beneath it showing the pacer's target
 lung volume at the same moments: when the heart follows the breath, the peaks of the line
-sit over the crests of the band. NaN in the data (a gap) breaks the line. It is redrawn
-when new data arrives (a few times a second at most), never at the guide's frame rate.
+sit over the crests of the band. NaN in the data (a gap) breaks the line. The band takes
+each phase's tint from the guide (cool in, warm out, sage for a hold), so the rhythm under
+the trace reads as the disc does. It is redrawn when what it shows moves (a new beat, or
+time moving on by a dot column), never at the guide's frame rate.
 The data comes as float arrays (views of the app's :class:`~vagal.ui.trace_buffer.TraceBuffer`),
 and the columns are binned with numpy: a redraw costs the same however long the session.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from itertools import groupby
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from rich.segment import Segment
@@ -55,6 +58,9 @@ class HeartTrace(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "heart-trace--line",
         "heart-trace--breath",
+        "heart-trace--inhale",
+        "heart-trace--exhale",
+        "heart-trace--hold",
         "heart-trace--axis",
     }
 
@@ -68,6 +74,7 @@ class HeartTrace(Widget):
         self,
         volume_at: Callable[[float], float] | None = None,
         *,
+        phase_at: Callable[[float], str] | None = None,
         span_s: float = DEFAULT_SPAN_S,
         name: str | None = None,
         id: str | None = None,
@@ -77,6 +84,8 @@ class HeartTrace(Widget):
 
         Args:
             volume_at: The pacer's target lung volume 0..1 at a session time (None: no band).
+            phase_at: The pacer's phase at a session time ("inhale", "hold_in", "exhale",
+                "hold_out"), which tints the band (None: one colour).
             span_s: Seconds of history across the width.
             name: Textual name.
             id: Textual id.
@@ -84,11 +93,13 @@ class HeartTrace(Widget):
         """
         super().__init__(name=name, id=id, classes=classes)
         self.volume_at = volume_at
+        self.phase_at = phase_at
         self.span_s = span_s
         self.t_now_s = 0.0
         self._t: FloatArray | None = None
         self._y: FloatArray | None = None
         self._cache: dict[int, Strip] = {}
+        self._look: tuple[object, ...] | None = None
 
     def set_data(
         self, t_now_s: float, t_s: FloatArray | Sequence[float], values: FloatArray | Sequence[float]
@@ -102,17 +113,39 @@ class HeartTrace(Widget):
         """
         import numpy as np
 
+        t = np.asarray(t_s, dtype=np.float64)
+        y = np.asarray(values, dtype=np.float64)
         self.t_now_s = t_now_s
-        self._t = np.asarray(t_s, dtype=np.float64)
-        self._y = np.asarray(values, dtype=np.float64)
+        self._t, self._y = t, y
+        # Nothing on screen moves until time has moved on by a dot column or a beat came:
+        # then (and only then) the trace is drawn again.
+        dots = max(1, (self.size.width - _GUTTER) * 2)
+        column = math.floor(t_now_s / self.span_s * dots)
+        last = (float(t[-1]), float(y[-1])) if t.size else None
+        look = (column, t.size, last, self.kind)
+        if look == self._look:
+            return
+        self._look = look
+        self._cache.clear()
+        self.refresh()
+
+    def redraw(self) -> None:
+        """Forget the drawn lines and draw again (the pattern under the trace changed)."""
+        self._look = None
         self._cache.clear()
         self.refresh()
 
     def watch_kind(self) -> None:
         self._cache.clear()
+        self._look = None
 
     def on_resize(self) -> None:
         self._cache.clear()
+        self._look = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()  # a new theme: the strips hold the old colours
 
     def on_click(self, event: Click) -> None:
         event.stop()
@@ -189,6 +222,9 @@ class HeartTrace(Widget):
         base = self.rich_style
         line_style = base + self.get_component_rich_style("heart-trace--line")
         band_style = base + self.get_component_rich_style("heart-trace--breath")
+        tints = {
+            tint: base + self.get_component_rich_style(f"heart-trace--{tint}") for tint in ("inhale", "exhale", "hold")
+        }
         axis_style = base + self.get_component_rich_style("heart-trace--axis")
         cols = self._columns(plot_w)
         lo, hi = self._range(cols)
@@ -215,28 +251,45 @@ class HeartTrace(Widget):
         for r in range(plot_rows):
             text = "".join(chr(_BRAILLE_BASE + b) if b else " " for b in grid[r])
             label = labels.get(r, "").ljust(_GUTTER)[:_GUTTER]
-            strips[r] = Strip([Segment(label, axis_style), Segment(text, line_style)], width).crop(0, width)
+            strips[r] = Strip([Segment(label, axis_style), Segment(text, line_style)]).extend_cell_length(width, base).crop(0, width)
         if band_rows:
-            strips.update(self._band(plot_rows, band_rows, plot_w, width, band_style, axis_style))
-        caption = f"{TITLES[self.kind]}, last {self.span_s:.0f} s  ·  breathing guide below"
-        strips[height - 1] = Strip([Segment(" " * _GUTTER + caption[: max(0, plot_w)], axis_style)], width).extend_cell_length(width, axis_style)
+            strips.update(self._band(plot_rows, band_rows, plot_w, width, band_style, tints, axis_style))
+        caption = f"{TITLES[self.kind]}, last {self.span_s:.0f} s  ·  the guide's breathing below it"
+        # The caption's strip is as long as its words, then padded in the widget's own
+        # background: a strip that claimed the full width left the rest unpainted (a dark
+        # bar beside the caption in the light theme).
+        line = Strip([Segment(" " * _GUTTER + caption[: max(0, plot_w)], axis_style)])
+        strips[height - 1] = line.extend_cell_length(width, base).crop(0, width)
         return strips
 
     def _band(
-        self, top: int, rows: int, plot_w: int, width: int, style: Style, axis: Style
+        self,
+        top: int,
+        rows: int,
+        plot_w: int,
+        width: int,
+        style: Style,
+        tints: dict[str, Style],
+        axis: Style,
     ) -> dict[int, Strip]:
         levels = rows * 8
-        heights = []
+        heights: list[int] = []
+        phases: list[str] = []
         for x in range(plot_w):
             t = self.t_now_s - self.span_s + (x + 0.5) / max(1, plot_w) * self.span_s
             vol = self.volume_at(t) if self.volume_at is not None and t >= 0 else 0.0
             heights.append(round(min(1.0, max(0.0, vol)) * levels))
+            phase = self.phase_at(t) if self.phase_at is not None and t >= 0 else ""
+            phases.append("hold" if phase.startswith("hold") else phase)
         out: dict[int, Strip] = {}
         for r in range(rows):
             floor = (rows - 1 - r) * 8
-            text = "".join(_EIGHTHS[min(8, max(0, h - floor))] for h in heights)
             label = ("breath" if r == rows - 1 else "")[:_GUTTER].ljust(_GUTTER)
-            out[top + r] = Strip([Segment(label, axis), Segment(text, style)], width).crop(0, width)
+            segments = [Segment(label, axis)]
+            for tint, run in groupby(zip(phases, heights, strict=True), key=lambda p: p[0]):
+                text = "".join(_EIGHTHS[min(8, max(0, h - floor))] for _, h in run)
+                segments.append(Segment(text, tints.get(tint, style)))
+            out[top + r] = Strip(segments).extend_cell_length(width, self.rich_style).crop(0, width)
         return out
 
     def render_line(self, y: int) -> Strip:
