@@ -249,7 +249,7 @@ class Engine:
 
     def spectral_beats(self) -> list[tuple[float, float]]:
         """The accepted (t_s, rr_ms) of the current segment held for the spectral windows."""
-        return list(self._td.nn)
+        return list(zip(self._td.nn_t, self._td.nn_rr, strict=True))
 
     # ------------------------------------------------------------------ folding
 
@@ -374,7 +374,9 @@ class Engine:
 
     def _recompute(self, t_s: float) -> None:
         td = self._td
-        values = self._spectral.recompute(td.nn, td.covered_s(), any_beats=self._totals.beats > 0, t_s=t_s)
+        values = self._spectral.recompute(
+            td.nn_t, td.nn_rr, td.covered_s(), any_beats=self._totals.beats > 0, t_s=t_s
+        )
         self._totals.add_spectral(values)
 
     def _build(self) -> Snapshot:
