@@ -40,12 +40,13 @@ class RawPayload:
 
 @dataclass(frozen=True, slots=True)
 class PayloadRejected:
-    """A payload that could not be decoded: counted, recorded and skipped."""
+    """A payload that could not be decoded, or an RR value in it that no heart produces
+    (over a minute): counted, recorded and skipped. The payload's other values are used."""
 
     t_s: float
     data: bytes
     reason: str
-    """The parser's message (what was wrong with the bytes)."""
+    """What was wrong with the bytes, in plain words (the parser's message, or the value)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,20 @@ class Marker:
 
     t_s: float
     label: str = ""
+    feeling: str = ""
+    """A feeling word beside the label ("anxious"), so a trigger can be marked as it happens."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """How settled the person felt, noted before or after a session (1 = not at all … 5 = very settled)."""
+
+    t_s: float
+    when: Literal["before", "after"]
+    settled: int
+    """1..5; the words are ``vagal.metrics.SETTLED_WORDS``."""
+    words: str = ""
+    """Optional few words ("after the argument")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +193,7 @@ Event: TypeAlias = (
     | SourceState
     | DeviceInfo
     | Marker
+    | CheckIn
     | PacerChanged
     | Note
 )

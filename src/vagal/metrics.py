@@ -380,6 +380,17 @@ def views_of(key: str) -> frozenset[View]:
     return frozenset(shown)
 
 
+SETTLED_WORDS: Final[dict[int, str]] = {
+    1: "not settled",
+    2: "a little settled",
+    3: "somewhat settled",
+    4: "mostly settled",
+    5: "very settled",
+}
+"""The plain words of the check-in scale (:class:`vagal.events.CheckIn` ``settled``), in one
+place for the check-in screens, the summary, the report and history."""
+
+
 def metric(key: str) -> MetricInfo:
     """The registry entry for ``key``.
 
@@ -410,6 +421,7 @@ __all__ = [
     "LIVE",
     "METRICS",
     "REPORT",
+    "SETTLED_WORDS",
     "TILES",
     "MetricInfo",
     "View",
