@@ -95,7 +95,6 @@ def test_the_index_gives_the_same_list_and_reads_only_what_changed(
     counting.read.clear()
     got = list_indexed(folder)
     assert sorted(counting.read) == ["copy.vagal.jsonl", "day2.vagal.jsonl"]
-    monkeypatch.undo()
     assert got == listing.list_sessions(folder)
     assert any(m["label"] == "later" for s in got if s.path.endswith("day2.vagal.jsonl") for m in s.markers)
     with sqlite3.connect(index_file) as db:
@@ -212,3 +211,50 @@ def test_vagal_sessions_json_reads_the_index(
     assert counting.read == []
     assert warm == cold
     assert [s["path"] for s in warm["sessions"]] == [s.path for s in listing.list_sessions(folder)]
+
+
+def test_history_through_the_index_equals_collect_history(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+
+    from vagal.commands.history import read_history
+    from vagal.report import history as report_history
+
+    expected = report_history.collect_history(folder)
+    expected_since = report_history.collect_history(folder, since=date(2026, 11, 23))
+    assert expected.sessions and expected.skipped and expected_since.sessions != expected.sessions
+    calls: list[object] = []
+    real = report_history.collect_history
+
+    def counting(*args: object, **kwargs: object) -> report_history.History:
+        calls.append(kwargs.get("since"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_history, "collect_history", counting)
+    assert read_history(folder, since=None) == expected
+    assert read_history(folder, since=None) == expected
+    assert read_history(folder, since=date(2026, 11, 23)) == expected_since
+    assert read_history(folder, since=date(2026, 11, 23)) == expected_since
+    assert calls == [None, date(2026, 11, 23)]  # each variant computed once, then read back
+
+    # Anything new in the folder: computed again.
+    shutil.copy(folder / "day0.vagal.jsonl", folder / "again.vagal.jsonl")
+    monkeypatch.setattr(report_history, "collect_history", real)
+    assert read_history(folder, since=None) == report_history.collect_history(folder)
+    assert main(["history", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == report_history.collect_history(folder).to_dict()
+
+
+def test_from_json_refuses_what_does_not_fit() -> None:
+    from vagal.report.history import History
+    from vagal.sessions.index import from_json, to_json
+
+    with pytest.raises(KeyError):
+        from_json(History, {"folder": "x"})
+    good = to_json(History("f", None, [], [], [], [("a.vagal.jsonl", "why")]))
+    assert from_json(History, good) == History("f", None, [], [], [], [("a.vagal.jsonl", "why")])
+    with pytest.raises(TypeError):
+        from_json(History, {**good, "sessions": "not a list"})
+    with pytest.raises(TypeError):
+        from_json(History, {**good, "folder": 3})

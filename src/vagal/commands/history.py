@@ -11,6 +11,13 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vagal.report.history import History
+
+HISTORY_CODE = ("hrv", "sessions", "report", "events.py", "metrics.py")
+"""The code the history's numbers come from: a change to it recomputes the index entry."""
 
 
 def _since(text: str | None) -> date | None:
@@ -22,6 +29,23 @@ def _since(text: str | None) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise VagalError(f"--since must be a date like 2026-11-01, got {text!r}.") from None
+
+
+def read_history(folder: Path, *, since: date | None) -> History:
+    """``collect_history(folder, since=since)``, kept in the session index until the folder changes."""
+    from vagal.report.history import History, collect_history
+    from vagal.sessions.index import analysis_version, cached_folder, from_json, to_json
+
+    history: History = cached_folder(
+        folder,
+        kind="history",
+        variant=f"since={since}",
+        version=analysis_version(*HISTORY_CODE),
+        compute=lambda: collect_history(folder, since=since),
+        encode=to_json,
+        decode=lambda data: from_json(History, data),
+    )
+    return history
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
 
         check_output(out)
 
-    from vagal.report.history import collect_history, format_table, render_history
+    from vagal.report.history import format_table, render_history
 
-    history = collect_history(sessions_dir(), since=since)
+    history = read_history(sessions_dir(), since=since)
     if args.json:
         print(json.dumps(history.to_dict(), ensure_ascii=False, indent=2))
     else:

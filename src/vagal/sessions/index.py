@@ -342,14 +342,153 @@ def cached_per_file(
             idx.close()
 
 
+def folder_fingerprint(folder: Path) -> str:
+    """One key for everything in ``folder``: the names and :func:`fingerprint` of its entries.
+
+    Any file added, removed, grown or replaced changes it (notes beside a session too).
+    """
+    h = hashlib.sha256()
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    for name in names:
+        h.update(name.encode("utf-8", "surrogateescape"))
+        h.update(b"\0")
+        h.update((fingerprint(folder / name) or "-").encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def cached_folder(
+    folder: Path,
+    *,
+    kind: str,
+    variant: str,
+    version: str,
+    compute: Callable[[], T],
+    encode: Callable[[T], Any],
+    decode: Callable[[Any], T],
+) -> T:
+    """``compute()``, a result over a whole folder, kept in the index until anything in it changes.
+
+    For a view that needs every session at once (``vagal history``): one entry per folder
+    and ``variant`` (the options), keyed by :func:`folder_fingerprint`. A changed folder is
+    read again in full (the per-file index is :func:`cached_per_file`).
+
+    Args:
+        folder: The sessions folder.
+        kind: What is kept ("history").
+        variant: The options that change the result ("since=2026-01-01").
+        version: :func:`analysis_version` of the code ``compute`` runs.
+        compute: The straightforward computation.
+        encode: The result as JSON-able data.
+        decode: Data back to a result; raise ``TypeError``, ``ValueError`` or ``KeyError``
+            when it is not a valid one (it is then recomputed).
+
+    Returns:
+        Equal to ``compute()``.
+    """
+    idx = open_index()
+    if idx is None:
+        return compute()
+    try:
+        key = f"{folder.absolute()}\0{variant}"
+        fp = folder_fingerprint(folder)
+        hit = idx.get(kind, [key], version).get(key)
+        if hit is not None and hit[0] == fp:
+            try:
+                return decode(json.loads(hit[1]))
+            except (TypeError, ValueError, KeyError, AttributeError):
+                pass
+        result = compute()
+        if folder_fingerprint(folder) == fp:
+            try:
+                idx.put(kind, key, fp, version, json.dumps(encode(result), allow_nan=False))
+            except (TypeError, ValueError):
+                pass
+        return result
+    finally:
+        idx.close()
+
+
+def to_json(obj: Any) -> Any:
+    """A dataclass (of dataclasses, lists, tuples, dicts and plain values) as JSON-able data."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, list | tuple):
+        return [to_json(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    return obj
+
+
+def from_json(cls: type[T], data: Any) -> T:
+    """:func:`to_json`'s data back to ``cls``, guided by its fields' type hints.
+
+    Raises:
+        TypeError, ValueError, KeyError: The data does not fit ``cls``.
+    """
+    import dataclasses
+    import types
+    import typing
+
+    def value(hint: Any, v: Any) -> Any:
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+            return build(hint, v)
+        origin = typing.get_origin(hint)
+        args = typing.get_args(hint)
+        if origin is list:
+            if not isinstance(v, list):
+                raise TypeError("expected a list")
+            return [value(args[0], x) for x in v] if args else list(v)
+        if origin is tuple:
+            if not isinstance(v, list):
+                raise TypeError("expected a list")
+            if len(args) == 2 and args[1] is Ellipsis:
+                return tuple(value(args[0], x) for x in v)
+            return tuple(value(a, x) for a, x in zip(args, v, strict=True))
+        if origin is dict:
+            if not isinstance(v, dict):
+                raise TypeError("expected an object")
+            return {k: value(args[1], x) for k, x in v.items()} if args else dict(v)
+        if origin in (typing.Union, types.UnionType):
+            if v is None and type(None) in args:
+                return None
+            inner = [a for a in args if a is not type(None)]
+            return value(inner[0], v) if len(inner) == 1 else v
+        if hint is float and isinstance(v, int) and not isinstance(v, bool):
+            return float(v)
+        if isinstance(hint, type) and hint in (str, int, float, bool) and not isinstance(v, hint):
+            raise TypeError(f"expected {hint.__name__}")
+        return v
+
+    def build(c: Any, d: Any) -> Any:
+        if not isinstance(d, dict):
+            raise TypeError(f"expected an object for {c.__name__}")
+        hints = typing.get_type_hints(c)
+        names = {f.name for f in dataclasses.fields(c) if f.init}
+        if set(d) != names:
+            raise KeyError(f"the fields of {c.__name__} differ")
+        return c(**{n: value(hints[n], d[n]) for n in names})
+
+    return typing.cast(T, build(cls, data))
+
+
 __all__ = [
     "APPLICATION_ID",
     "INDEX_NAME",
     "SCHEMA_VERSION",
     "SessionIndex",
     "analysis_version",
+    "cached_folder",
     "cached_per_file",
     "fingerprint",
+    "folder_fingerprint",
+    "from_json",
     "index_path",
     "open_index",
+    "to_json",
 ]
