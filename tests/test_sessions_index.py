@@ -58,7 +58,8 @@ def folder(_private_data_dir: Path, nsr_1h: npt.NDArray[np.float64]) -> Path:
 
 @pytest.fixture
 def index_file(_private_data_dir: Path) -> Path:
-    return _private_data_dir / INDEX_NAME
+    path: Path = _private_data_dir / INDEX_NAME
+    return path
 
 
 class _Counting:
@@ -229,7 +230,7 @@ def test_history_through_the_index_equals_collect_history(
 
     def counting(*args: object, **kwargs: object) -> report_history.History:
         calls.append(kwargs.get("since"))
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(report_history, "collect_history", counting)
     assert read_history(folder, since=None) == expected
