@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +40,8 @@ def read_history(folder: Path, *, since: date | None) -> History:
     history: History = cached_folder(
         folder,
         kind="history",
-        variant=f"since={since}",
+        # Today and the time zone too: a view of "the last 7 days" or a local date moves with them.
+        variant=f"since={since};today={date.today()};tz={time.tzname}",
         version=analysis_version(*HISTORY_CODE),
         compute=lambda: collect_history(folder, since=since),
         encode=to_json,
