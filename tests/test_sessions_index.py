@@ -259,3 +259,11 @@ def test_from_json_refuses_what_does_not_fit() -> None:
         from_json(History, {**good, "sessions": "not a list"})
     with pytest.raises(TypeError):
         from_json(History, {**good, "folder": 3})
+
+
+def test_no_sessions_makes_no_index(_private_data_dir: Path, index_file: Path) -> None:
+    from vagal.commands.history import read_history
+
+    assert list_indexed(_private_data_dir / "sessions") == []
+    assert read_history(_private_data_dir / "sessions", since=None).sessions == []
+    assert not index_file.exists()

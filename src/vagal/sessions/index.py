@@ -296,6 +296,8 @@ def cached_per_file(
     Returns:
         The results in the order of ``files``, equal to computing each afresh.
     """
+    if not files:
+        return []  # nothing to keep: no index (and no data folder) is made for it
     own = index is None
     idx = open_index() if own else index
     if idx is None:
@@ -389,7 +391,7 @@ def cached_folder(
     Returns:
         Equal to ``compute()``.
     """
-    idx = open_index()
+    idx = open_index() if folder.is_dir() else None
     if idx is None:
         return compute()
     try:
