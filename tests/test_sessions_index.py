@@ -228,9 +228,9 @@ def test_history_through_the_index_equals_collect_history(
     calls: list[object] = []
     real = report_history.collect_history
 
-    def counting(*args: object, **kwargs: object) -> report_history.History:
-        calls.append(kwargs.get("since"))
-        return real(*args, **kwargs)
+    def counting(folder: Path, *, since: date | None = None) -> report_history.History:
+        calls.append(since)
+        return real(folder, since=since)
 
     monkeypatch.setattr(report_history, "collect_history", counting)
     assert read_history(folder, since=None) == expected
