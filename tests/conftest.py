@@ -10,7 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
-"""Real heart data recorded by others (see its SOURCES.md); falls back to samples/."""
+"""Real heart data recorded by others (provenance in ../shared/data/SOURCES.md); falls back to samples/."""
 SAMPLES = REPO / "samples"
 
 
@@ -33,6 +33,7 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     """Never touch the real user's sessions folder."""
     d = tmp_path_factory.mktemp("vagal-data")
     monkeypatch.setenv("VAGAL_DATA_DIR", str(d))
+    monkeypatch.setenv("VAGAL_CONFIG_DIR", str(d / "config"))
     monkeypatch.delenv("VAGAL_SESSIONS_DIR", raising=False)
     return d
 

@@ -132,7 +132,7 @@ def test_periodogram_and_band_sums_equal_scipy(name: str, rr: FloatArray) -> Non
             assert hf == pytest.approx(band(*HF_BAND_HZ), rel=1e-9)
             assert ratio == pytest.approx(band(*LF_BAND_HZ) / band(*HF_BAND_HZ), rel=1e-9)
 
-            # Coherence (METHODS.md §6.1): the peak's ±0.015 Hz over the rest of 0.0033–0.4 Hz.
+            # Coherence (docs/methods.md §6.1): the peak's ±0.015 Hz over the rest of 0.0033–0.4 Hz.
             s = (f0 >= PEAK_SEARCH_HZ[0]) & (f0 <= PEAK_SEARCH_HZ[1])
             f_pk = float(f0[s][np.argmax(p0[s])])
             pk = (f0 >= f_pk - PEAK_HALF_WIDTH_HZ - 1e-12) & (f0 <= f_pk + PEAK_HALF_WIDTH_HZ + 1e-12)

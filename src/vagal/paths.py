@@ -1,6 +1,7 @@
 """Where vagal keeps things: the per-user sessions folder, and the bundled data.
 
-``VAGAL_DATA_DIR`` overrides the data folder (tests point it at a temporary folder).
+``VAGAL_DATA_DIR`` overrides the data folder and ``VAGAL_CONFIG_DIR`` the config folder
+(tests point them at a temporary folder).
 """
 
 from __future__ import annotations
@@ -25,6 +26,17 @@ def sessions_dir() -> Path:
     """The folder that holds recorded sessions (created on first use by the recorder)."""
     env = os.environ.get("VAGAL_SESSIONS_DIR")
     return Path(env) if env else data_dir() / "sessions"
+
+
+def config_dir() -> Path:
+    """The user's vagal config folder (platformdirs), or ``$VAGAL_CONFIG_DIR``: what vagal keeps
+    for the person besides recordings (their own breathing pace from ``vagal resonance``)."""
+    env = os.environ.get("VAGAL_CONFIG_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("vagal", appauthor=False))
 
 
 def bundled_dir(name: str) -> Path:

@@ -57,15 +57,18 @@ def session_options(args: argparse.Namespace, mode: SessionMode, **specific: Any
             (``speed``, ``duration_s``, ``record``…).
 
     Raises:
-        VagalError: ``--json`` without ``--headless``.
+        VagalError: ``--json`` without ``--headless``, or ``--pace mine`` before any
+            assessment was kept.
     """
+    from vagal.sessions.own_pace import resolve_pace
+
     if args.json and not args.headless:
         raise VagalError(
             "--json prints the summary of a session without the dashboard.", hint="Add --headless."
         )
     return SessionOptions(
         mode=mode,
-        pace=args.pace,
+        pace=resolve_pace(args.pace),  # "mine": the kept resonance assessment's pattern
         ramp_from=args.ramp_from,
         sound=args.sound,
         headless=args.headless,

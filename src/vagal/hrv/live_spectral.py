@@ -31,7 +31,7 @@ Everything here equals the batch functions to 1e-9 on real data (tests/test_engi
 tests/test_engine_fastpath.py).
 
 References:
-    METHODS.md §2.2, §2.4, §2.6, §6.1, §6.3.
+    docs/methods.md §2.2, §2.4, §2.6, §6.1, §6.3.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     IntArray = npt.NDArray[np.intp]
 
 MIN_NFFT: Final = 2048
-"""Zero-padding floor: 2048 points at 4 Hz is 0.002 Hz spacing (METHODS.md §2.4)."""
+"""Zero-padding floor: 2048 points at 4 Hz is 0.002 Hz spacing (docs/methods.md §2.4)."""
 SEGMENT_S: Final = 256.0
 """The batch core's Welch segment; windows up to this long are one segment."""
 
