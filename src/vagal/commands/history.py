@@ -9,8 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vagal.report.history import History
+
+HISTORY_CODE = ("hrv", "sessions", "report", "events.py", "metrics.py")
+"""The code the history's numbers come from: a change to it recomputes the index entry."""
 
 
 def _since(text: str | None) -> date | None:
@@ -22,6 +30,24 @@ def _since(text: str | None) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise VagalError(f"--since must be a date like 2026-11-01, got {text!r}.") from None
+
+
+def read_history(folder: Path, *, since: date | None) -> History:
+    """``collect_history(folder, since=since)``, kept in the session index until the folder changes."""
+    from vagal.report.history import History, collect_history
+    from vagal.sessions.index import analysis_version, cached_folder, from_json, to_json
+
+    history: History = cached_folder(
+        folder,
+        kind="history",
+        # Today and the time zone too: a view of "the last 7 days" or a local date moves with them.
+        variant=f"since={since};today={date.today()};tz={time.tzname}",
+        version=analysis_version(*HISTORY_CODE),
+        compute=lambda: collect_history(folder, since=since),
+        encode=to_json,
+        decode=lambda data: from_json(History, data),
+    )
+    return history
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
         check_output(out)
 
-    from vagal.report.history import collect_history, format_table, render_history
+    from vagal.report.history import format_table, render_history
 
-    history = collect_history(sessions_dir(), since=since)
+    history = read_history(sessions_dir(), since=since)
     if args.json:
         # ASCII: JSON escapes C0 controls itself, but C1 and bidi characters only this way.
         print(json.dumps(history.to_dict(), ensure_ascii=True, indent=2))

@@ -2,6 +2,8 @@
 
 Date, duration, device, mean heart rate, RMSSD, coherence and markers for each file in
 the sessions folder. A damaged file is listed as damaged, with what could be read.
+Each file's summary is kept in the session index (:mod:`vagal.sessions.index`), so only
+new or changed files are read again.
 """
 
 from __future__ import annotations
@@ -9,6 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vagal.sessions.listing import SessionSummary
+
+LISTING_CODE = ("hrv", "sessions", "events.py", "commands/sessions.py")
+"""The code a listing's numbers come from: a change to it recomputes every entry."""
 
 from vagal.text import printable
 
@@ -32,13 +42,42 @@ def _when(start: str | None) -> str:
         return printable(start[:16])
 
 
+def _decode(path: Path, data: Any) -> SessionSummary:
+    """An index entry back to a summary; ValueError when it is not one of this file."""
+    from dataclasses import fields
+
+    from vagal.sessions.listing import SessionSummary
+
+    if not isinstance(data, dict) or set(data) != {f.name for f in fields(SessionSummary)}:
+        raise ValueError("not a listing entry")
+    if data["path"] != str(path):
+        raise ValueError("an entry of another path")
+    return SessionSummary(**data)
+
+
+def list_indexed(folder: Path) -> list[SessionSummary]:
+    """``vagal.sessions.listing.list_sessions(folder)``, read through the session index."""
+    from vagal.sessions.index import analysis_version, cached_per_file
+    from vagal.sessions.listing import _sort_key, session_files, summarize
+
+    items = cached_per_file(
+        session_files(folder),
+        kind="listing",
+        version=analysis_version(*LISTING_CODE),
+        compute=summarize,
+        encode=lambda s: s.to_dict(),
+        decode=_decode,
+        folder=folder,
+    )
+    return sorted(items, key=_sort_key, reverse=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the list; returns 0 (an empty or missing folder is not an error)."""
     from vagal.paths import sessions_dir
-    from vagal.sessions.listing import list_sessions
 
     folder = sessions_dir()
-    items = list_sessions(folder)
+    items = list_indexed(folder)
     if args.json:
         print(json.dumps({"folder": str(folder), "sessions": [s.to_dict() for s in items]}, indent=2))
         return 0

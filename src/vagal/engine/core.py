@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -48,6 +49,7 @@ from vagal.engine.spectral_metrics import (
     SPECTRAL_METRICS,
     PacerLike,
     SpectralMetrics,
+    SpectralValues,
 )
 from vagal.engine.summary import SessionTotals
 from vagal.engine.timedomain import Continuity, TimeDomain, VerdictListener
@@ -133,6 +135,10 @@ class Engine:
         self._markers: deque[tuple[float, str]] = deque(maxlen=MAX_MARKERS)
         self._t_s = 0.0
         self._snap = Snapshot()
+        self._defer_before_s = -math.inf
+        """Recomputes due before this session time are deferred (:meth:`replay_to`)."""
+        self._pending: _Deferred | None = None
+        """The latest deferred recompute: the only one a later snapshot could still show."""
 
     # ------------------------------------------------------------------ public API
 
@@ -211,6 +217,52 @@ class Engine:
             self._snap = self._build()
         return self._snap
 
+    def replay_to(self, events: Iterable[Event], *, trends_from_s: float | None = None) -> Snapshot:
+        """Start afresh and fold ``events``: the snapshot after the last, fast (seeking in a replay).
+
+        Equal to :meth:`reset` followed by :meth:`push` of each event (tested on real
+        recordings), but the snapshot is built once, at the end, and a spectral recompute
+        due before ``trends_from_s`` is only made when it is the one a snapshot still
+        shows: each due recompute keeps a copy of its inputs (the NN of the windows, about
+        200 floats) and the next one, or a gap, makes it moot. A pacer change first makes
+        the pending one, so it sees the pacer as it was. Recomputes from ``trends_from_s``
+        on are made as they fall due.
+
+        The difference shows only in :meth:`summary`: its spectral session means
+        (``*_mean``) count the recomputes that were made.
+
+        Args:
+            events: Any :mod:`vagal.events` events, in time order (a session up to a point).
+            trends_from_s: Session time from which every recompute is made (for a caller
+                that also wants the session means from there on); None: only the last.
+
+        Returns:
+            The snapshot :meth:`push` would have returned after the last event
+            (a fresh one for no events).
+        """
+        self.reset()
+        self._defer_before_s = math.inf if trends_from_s is None else trends_from_s
+        shown_at: float | None = None
+        fold = self._fold
+        try:
+            for event in events:
+                if fold(event):
+                    shown_at = self._t_s
+        finally:
+            self._defer_before_s = -math.inf
+            self._make_pending()
+        if shown_at is not None:
+            # Events after the last change (a marker, a pacer change) change nothing a
+            # snapshot shows, but move the time on: the one-by-one snapshot is that of the
+            # last change, built with its time.
+            now = self._t_s
+            self._t_s = shown_at
+            try:
+                self._snap = self._build()
+            finally:
+                self._t_s = now
+        return self._snap
+
     def tick(self, t_s: float) -> Snapshot:
         """Advance session time without an event (the driver calls this every second).
 
@@ -249,7 +301,7 @@ class Engine:
 
     def spectral_beats(self) -> list[tuple[float, float]]:
         """The accepted (t_s, rr_ms) of the current segment held for the spectral windows."""
-        return list(self._td.nn)
+        return list(zip(self._td.nn_t, self._td.nn_rr, strict=True))
 
     # ------------------------------------------------------------------ folding
 
@@ -289,6 +341,8 @@ class Engine:
             self._advance(event.t_s)
             return True
         if isinstance(event, PacerChanged):
+            # A deferred recompute read the pacer as it was before this change.
+            self._make_pending()
             self._spectral.follow(event)
         elif isinstance(event, Marker):
             self._markers.append((event.t_s, event.label))
@@ -360,6 +414,7 @@ class Engine:
     def _reset_windows(self) -> None:
         """No metric across a gap: forget every window (the counters stay)."""
         self._td.reset()
+        self._pending = None  # the gap's words replace whatever it would have shown
         self._spectral.clear("starting again after a gap")
 
     # ------------------------------------------------------------------ time and spectra
@@ -374,7 +429,26 @@ class Engine:
 
     def _recompute(self, t_s: float) -> None:
         td = self._td
-        values = self._spectral.recompute(td.nn, td.covered_s(), any_beats=self._totals.beats > 0, t_s=t_s)
+        if t_s < self._defer_before_s:
+            # Replaying to a point: keep the inputs; a later recompute or a gap makes it moot.
+            self._pending = _Deferred(
+                tuple(td.nn_t), tuple(td.nn_rr), td.covered_s(), self._totals.beats > 0, t_s
+            )
+            self._spectral.values = _DEFERRED
+            return
+        self._pending = None
+        values = self._spectral.recompute(
+            td.nn_t, td.nn_rr, td.covered_s(), any_beats=self._totals.beats > 0, t_s=t_s
+        )
+        self._totals.add_spectral(values)
+
+    def _make_pending(self) -> None:
+        """Make the deferred recompute, if any (the pacer is about to change, or the replay ends)."""
+        p = self._pending
+        if p is None:
+            return
+        self._pending = None
+        values = self._spectral.recompute(p.nn_t, p.nn_rr, p.covered_s, any_beats=p.any_beats, t_s=p.t_s)
         self._totals.add_spectral(values)
 
     def _build(self) -> Snapshot:
@@ -386,6 +460,21 @@ class Engine:
             self._totals,
             smooth_beats=self.settings.smooth_beats,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Deferred:
+    """The inputs of a recompute put off by :meth:`Engine.replay_to`."""
+
+    nn_t: tuple[float, ...]
+    nn_rr: tuple[float, ...]
+    covered_s: float
+    any_beats: bool
+    t_s: float
+
+
+_DEFERRED: Final = SpectralValues.none("(a deferred recompute: never shown)")
+"""What the spectral values hold while a recompute is deferred; replaced before any snapshot."""
 
 
 __all__ = [

@@ -191,12 +191,13 @@ class SpectralMetrics:
         return t_s - (phi - math.floor(phi)) * cycle_s, cycle_s
 
     def recompute(
-        self, nn: Sequence[tuple[float, float]], covered_s: float, *, any_beats: bool, t_s: float
+        self, nn_t: Sequence[float], nn_rr: Sequence[float], covered_s: float, *, any_beats: bool, t_s: float
     ) -> SpectralValues:
         """Recompute every metric on the trailing windows ending at the last NN.
 
         Args:
-            nn: The accepted (t_s, rr_ms) of the current segment, oldest first.
+            nn_t: Times of the accepted NN of the current segment, seconds, oldest first.
+            nn_rr: Those NN intervals, ms.
             covered_s: Seconds of steady beats behind them.
             any_beats: Whether any beat has arrived in the session (for the words).
             t_s: Session time of the recompute.
@@ -204,7 +205,7 @@ class SpectralMetrics:
         Returns:
             The new values (also kept in ``values``).
         """
-        n = len(nn)
+        n = len(nn_t)
         if n < 3:
             reason = "waiting for steady beats" if any_beats else "waiting for beats"
             self.values = SpectralValues.none(reason, t_s)
@@ -213,67 +214,81 @@ class SpectralMetrics:
 
         import numpy as np
 
-        from vagal.hrv.coherence import coherence_ratio
-        from vagal.hrv.live_spectral import periodogram, resample
-        from vagal.hrv.spectral import band_powers
+        from vagal.hrv.live_spectral import TrailingSpline, coherence_peak, lf_hf_powers, periodogram
 
-        t = np.fromiter((p[0] for p in nn), dtype=np.float64, count=n)
-        rr = np.fromiter((p[1] for p in nn), dtype=np.float64, count=n)
+        t = np.fromiter(nn_t, dtype=np.float64, count=n)
+        rr = np.fromiter(nn_rr, dtype=np.float64, count=n)
         t_end = float(t[-1])
+        covered = covered_s
+        cw = self.coherence_window_s
+        want_lf = covered >= LF_HF_WINDOW_S
+        want_coh = covered >= cw
+        want_breath = covered >= BREATH_WINDOW_S
+        # Each window is the beats of its last seconds plus the one before , all
+        # ending at the last beat: one spline system through the longest serves every window.
+        j_lf = _first(t, t_end, LF_HF_WINDOW_S) if want_lf else n
+        j_coh = _first(t, t_end, cw) if want_coh else n
+        j_br = _first(t, t_end, BREATH_WINDOW_S) if want_breath else n
+        j0 = min(j_lf, j_coh, j_br)
+        spline: TrailingSpline | None = TrailingSpline(t[j0:], rr[j0:]) if n - j0 >= 4 else None
+
+        def on_grid(j: int) -> tuple[FloatArray, FloatArray]:
+            if spline is None or n - j < 4:
+                from vagal.hrv.live_spectral import resample
+
+                return resample(t[j:], rr[j:], FS_HZ)
+            return spline.on_grid(j - j0, FS_HZ)
+
         grid: tuple[FloatArray, FloatArray] | None = None
         """An even 4 Hz series ending near t_end that the breath metrics can slice."""
-        covered = covered_s
 
         # LF, HF, LF/HF on the last 120 s: never on less. The same steps as the batch core:
         # resample (cubic, 4 Hz) → Hann periodogram with linear detrend → band_powers.
-        if covered < LF_HF_WINDOW_S:
+        if not want_lf:
             so_far = f"({seconds_text(covered)} so far)"
             spec.lf_ms2 = Metric(None, f"LF needs 2 min of steady beats {so_far}")
             spec.hf_ms2 = Metric(None, f"HF needs 2 min of steady beats {so_far}")
             spec.lf_hf = Metric(None, f"LF/HF needs 2 min of steady beats {so_far}")
         else:
-            tw, rw = _window(t, rr, t_end, LF_HF_WINDOW_S)
-            tg, xg = resample(tw, rw, FS_HZ)
+            tg, xg = on_grid(j_lf)
             grid = (tg, xg) if tg.size else None
-            bp = band_powers(*periodogram(xg, FS_HZ))
-            spec.lf_ms2 = _finite(bp.lf_ms2, "no LF power in the window")
-            spec.hf_ms2 = _finite(bp.hf_ms2, "no HF power in the window")
-            spec.lf_hf = _finite(bp.lf_hf, "no HF power in the window")
+            f, p = periodogram(xg, FS_HZ)
+            lf, hf, ratio = lf_hf_powers(f, p) if f.size >= 2 else (math.nan, math.nan, math.nan)
+            spec.lf_ms2 = _finite(lf, "no LF power in the window")
+            spec.hf_ms2 = _finite(hf, "no HF power in the window")
+            spec.lf_hf = _finite(ratio, "no HF power in the window")
 
         # Coherence on the last 64 s (or 128 s): the steps of
         # vagal.hrv.coherence.coherence_from_rr (resample, a grid ending at the last beat,
         # linear detrend, Hann periodogram, coherence_ratio), so the numbers are the same.
-        # (Reusing the 120 s spline would save ~100 µs per recompute but moves the ratio by
-        # up to 3 % on real data: the spline then reaches beyond the window's first beat.)
-        cw = self.coherence_window_s
-        if covered < cw:
+        # (Reusing the 120 s spline's values would save a little but moves the ratio by up to
+        # 3 % on real data: the spline then reaches beyond the window's first beat.)
+        if not want_coh:
             spec.coherence = Metric(
                 None, f"coherence needs {seconds_text(cw)} of steady beats ({seconds_text(covered)} so far)"
             )
         else:
-            tw, rw = _window(t, rr, t_end, cw)
-            if tw.size < MIN_COHERENCE_BEATS:
+            n_coh = n - j_coh
+            if n_coh < MIN_COHERENCE_BEATS:
                 need = f"{MIN_COHERENCE_BEATS} clean beats in {seconds_text(cw)}"
-                spec.coherence = Metric(None, f"coherence needs {need} ({tw.size} so far)")
+                spec.coherence = Metric(None, f"coherence needs {need} ({n_coh} so far)")
             else:
-                tg, xg = resample(tw, rw, FS_HZ)
-                if tg.size == 0:
-                    tg, xg = tw, rw  # cannot happen with increasing beat times; stay safe
+                tg, xg = on_grid(j_coh)
                 nw = round(cw * FS_HZ)
-                tc = t_end - (nw - 1 - np.arange(nw, dtype=np.float64)) / FS_HZ
+                tc = t_end - _back_steps(nw)
                 xc = np.interp(tc, tg, xg)
                 if grid is None:
                     grid = (tc, xc)
                 fc, pc = periodogram(xc, FS_HZ)
-                cr = coherence_ratio(fc, pc)
+                cr, edge = coherence_peak(fc, pc) if fc.size >= 2 else (math.nan, None)
                 spec.coherence = (
-                    Metric(float(cr), caution=_edge_caution(fc, pc))
+                    Metric(float(cr), caution=_EDGE_CAUTION.get(edge))
                     if math.isfinite(cr)
                     else Metric(None, "coherence is undefined for this window")
                 )
 
         # Breathing rate, RSA and phase synchrony on the last 60 s.
-        if covered < BREATH_WINDOW_S:
+        if not want_breath:
             msg = f"needs {seconds_text(BREATH_WINDOW_S)} of steady beats ({seconds_text(covered)} so far)"
             spec.breathing_rate_per_min = Metric(None, "breathing rate " + msg)
             spec.rsa_bpm = Metric(None, "RSA " + msg)
@@ -281,8 +296,7 @@ class SpectralMetrics:
             spec.phase_lag_s = Metric(None, "synchrony " + msg)
         else:
             if grid is None:
-                tw, rw = _window(t, rr, t_end, BREATH_WINDOW_S)
-                grid = resample(tw, rw, FS_HZ)
+                grid = on_grid(j_br)
             self._breath_metrics(spec, grid[0], grid[1])
         self.values = spec
         return spec
@@ -290,7 +304,7 @@ class SpectralMetrics:
     def _breath_metrics(self, spec: SpectralValues, tg: FloatArray, xg: FloatArray) -> None:
         """Breathing rate, RSA and synchrony on the last 60 s of an even 4 Hz RR series."""
         from vagal.hrv import breath as rsa
-        from vagal.hrv.live_spectral import periodogram
+        from vagal.hrv.live_spectral import breath_peak_hz, periodogram
 
         k = round(BREATH_WINDOW_S * FS_HZ)
         tg, xg = tg[-k:], xg[-k:]
@@ -299,7 +313,9 @@ class SpectralMetrics:
             spec.breathing_rate_per_min = spec.rsa_bpm = spec.phase_sync = spec.phase_lag_s = few
             return
         ref = self.pacer_reference(float(tg[-1]))
-        br = rsa.breathing_rate_per_min(*periodogram(xg, FS_HZ), paced=ref is not None)
+        f, p = periodogram(xg, FS_HZ)
+        peak = breath_peak_hz(f, p, paced=ref is not None) if f.size >= 2 else None
+        br = None if peak is None else 60.0 * peak[1]
         if br is None:
             spec.breathing_rate_per_min = Metric(None, "no breathing rhythm found")
         else:
@@ -339,31 +355,35 @@ class SpectralMetrics:
                 spec.phase_lag_s = Metric(res[1])
 
 
-def _window(t: FloatArray, rr: FloatArray, t_end: float, window_s: float) -> tuple[FloatArray, FloatArray]:
-    """The beats of the last ``window_s`` seconds, plus the one before, so the spline covers it.
-
-    The same selection as :func:`vagal.hrv.coherence.coherence_from_rr`.
-    """
+def _first(t: FloatArray, t_end: float, window_s: float) -> int:
+    """Index of the first beat of the last ``window_s`` seconds' window: the beats after
+    ``t_end - window_s`` plus the one before, so the spline covers the window (the same
+    selection as :func:`vagal.hrv.coherence.coherence_from_rr`)."""
     import numpy as np
 
-    first = max(int(np.searchsorted(t, t_end - window_s, side="right")) - 1, 0)
-    return t[first:], rr[first:]
+    return max(int(np.searchsorted(t, t_end - window_s, side="right")) - 1, 0)
 
 
-def _edge_caution(f_hz: FloatArray, p: FloatArray) -> str | None:
-    """A caution when the coherence peak sits at an edge of its 0.04–0.26 Hz search band (§6.1)."""
-    import numpy as np
+_BACK_STEPS: dict[int, FloatArray] = {}
 
-    from vagal.hrv.coherence import PEAK_SEARCH_HZ
 
-    idx = np.flatnonzero((f_hz >= PEAK_SEARCH_HZ[0]) & (f_hz <= PEAK_SEARCH_HZ[1]))
-    if idx.size < 3:
-        return None
-    k = int(np.argmax(p[idx]))
-    if 0 < k < idx.size - 1:
-        return None
-    side = "slowest" if k == 0 else "fastest"
-    return f"the strongest rhythm is at the {side} edge of the range coherence looks at"
+def _back_steps(nw: int) -> FloatArray:
+    """``(nw - 1 - arange(nw)) / FS_HZ``: the coherence grid's offsets back from the last beat."""
+    out = _BACK_STEPS.get(nw)
+    if out is None:
+        import numpy as np
+
+        out = (nw - 1 - np.arange(nw, dtype=np.float64)) / FS_HZ
+        out.setflags(write=False)
+        _BACK_STEPS[nw] = out
+    return out
+
+
+_EDGE_CAUTION: Final[dict[int | None, str]] = {
+    -1: "the strongest rhythm is at the slowest edge of the range coherence looks at",
+    1: "the strongest rhythm is at the fastest edge of the range coherence looks at",
+}
+"""A caution when the coherence peak sits at an edge of its 0.04–0.26 Hz search band (§6.1)."""
 
 
 def _finite(x: float, reason: str) -> Metric:

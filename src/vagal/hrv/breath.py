@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from itertools import pairwise
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 import numpy as np
@@ -166,8 +165,15 @@ def rsa_detected_cycles(hr_bp: FloatArray, fs_hz: float) -> list[float]:
 
     A cycle runs from one trough of the band-passed heart rate to the next; troughs at
     least 2 s apart, with a prominence of at least 0.3 × the upper quartile of all
+<<<<<<< HEAD
+    trough prominences (the "advanced counting" rule, docs/methods.md §6.3), so small wiggles
+    are not counted as breaths. The troughs are ``scipy.signal.find_peaks(-hr_bp,
+    distance=…, prominence=0)``'s, found by :func:`find_peaks_prominent` (numpy only, the
+    same peaks and prominences; tested against scipy).
+=======
     trough prominences (the "advanced counting" rule, docs/methods.md §6.3), so small wiggles
     are not counted as breaths.
+>>>>>>> main
 
     Args:
         hr_bp: Band-passed heart rate, bpm, evenly sampled.
@@ -176,22 +182,174 @@ def rsa_detected_cycles(hr_bp: FloatArray, fs_hz: float) -> list[float]:
     Returns:
         One amplitude (bpm) per complete cycle, oldest first.
     """
-    from scipy.signal import find_peaks
-
     if hr_bp.size < 3:
         return []
     dist = max(1, int(MIN_BREATH_S * fs_hz))
-    troughs, props = find_peaks(-hr_bp, distance=dist, prominence=0.0)
+    troughs, prom = find_peaks_prominent(-hr_bp, dist)
     if troughs.size < 2:
         return []
-    prom = props["prominences"]
-    keep = prom >= 0.3 * float(np.percentile(prom, 75))
+    keep = prom >= 0.3 * percentile_linear(prom.tolist(), 75.0)
     troughs = troughs[keep]
-    out: list[float] = []
-    for a, b in pairwise(troughs):
-        seg = hr_bp[a : b + 1]
-        out.append(float(seg.max() - seg.min()))
+    if troughs.size < 2:
+        return []
+    # max − min of hr_bp[a : b + 1] for successive troughs a, b: the segments [a, b) by
+    # reduceat, then the shared end point b.
+    seg = hr_bp[troughs[0] : troughs[-1] + 1]
+    starts = troughs - troughs[0]
+    ends = hr_bp[troughs[1:]]
+    hi = np.maximum(np.maximum.reduceat(seg, starts)[:-1], ends)
+    lo = np.minimum(np.minimum.reduceat(seg, starts)[:-1], ends)
+    out: list[float] = (hi - lo).tolist()
     return out
+
+
+def percentile_linear(values: list[float], q: float) -> float:
+    """``np.percentile(values, q)`` (the default "linear" method), for a short list, bit for bit.
+
+    The same virtual index and the same interpolation formula as numpy's ``_lerp``, without
+    its machinery (~30 µs a call on a handful of values).
+    """
+    v = sorted(values)
+    n = len(v)
+    if n == 0:
+        raise ValueError("percentile of an empty list")
+    # numpy's "linear" method: virtual index (n − 1)·q, clipped to the sorted values
+    virtual = (n - 1) * (q / 100.0)
+    virtual = min(max(virtual, 0.0), float(n - 1))
+    below = math.floor(virtual)
+    above = min(below + 1, n - 1)
+    gamma = virtual - below
+    a, b = v[below], v[above]
+    diff = b - a
+    return b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
+
+
+def find_peaks_prominent(x: FloatArray, distance: int) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """``scipy.signal.find_peaks(x, distance=distance, prominence=0.0)``: the peaks and their prominences.
+
+    A peak is a local maximum (a flat top counts once, at its middle, rounded down); of peaks
+    closer than ``distance`` samples the higher is kept (highest first, numpy's argsort order
+    for ties, as scipy); the prominence is the peak's height above the higher of the two
+    lowest points between it and the nearest higher sample on either side (or the ends).
+
+    Where no two neighbouring samples are equal and all are finite (any real band-passed
+    series), the local maxima and the prominences are found with whole-array operations;
+    otherwise by scipy's own loops, in Python.
+
+    Args:
+        x: The series.
+        distance: Minimal distance between peaks, samples (≥ 1).
+
+    Returns:
+        ``(peaks, prominences)``, peaks as increasing indices.
+    """
+    n = x.size
+    d = x[1:] - x[:-1]
+    strict = bool(np.isfinite(x).all()) and bool((d != 0).all())
+    if n < 3:
+        maxima = np.empty(0, dtype=np.intp)
+    elif strict:
+        maxima = np.flatnonzero((d[:-1] > 0) & (d[1:] < 0)) + 1
+    else:
+        maxima = np.array(_local_maxima_loop(x.tolist()), dtype=np.intp)
+    peaks = maxima
+    if distance > 1 and maxima.size > 1:
+        peaks = maxima[_select_by_distance(maxima.tolist(), x[maxima], distance)]
+    if peaks.size == 0:
+        return peaks, np.empty(0, dtype=np.float64)
+    if strict:
+        prom = _prominences_strict(x, maxima, peaks)
+    else:
+        prom = np.array(_prominences_loop(x.tolist(), peaks.tolist()), dtype=np.float64)
+    return peaks, prom
+
+
+def _local_maxima_loop(x: list[float]) -> list[int]:
+    """scipy's ``_local_maxima_1d`` (midpoints of flat tops, edges excluded)."""
+    out: list[int] = []
+    i, i_max = 1, len(x) - 1
+    while i < i_max:
+        if x[i - 1] < x[i]:
+            ahead = i + 1
+            while ahead < i_max and x[ahead] == x[i]:
+                ahead += 1
+            if x[ahead] < x[i]:
+                out.append((i + ahead - 1) // 2)
+                i = ahead
+        i += 1
+    return out
+
+
+def _select_by_distance(peaks: list[int], priority: FloatArray, distance: int) -> npt.NDArray[np.bool_]:
+    """scipy's ``_select_by_peak_distance``: the higher of peaks closer than ``distance`` stays."""
+    m = len(peaks)
+    keep = [True] * m
+    order: list[int] = np.argsort(priority).tolist()
+    for j in reversed(order):
+        if not keep[j]:
+            continue
+        pj = peaks[j]
+        k = j - 1
+        while k >= 0 and pj - peaks[k] < distance:
+            keep[k] = False
+            k -= 1
+        k = j + 1
+        while k < m and peaks[k] - pj < distance:
+            keep[k] = False
+            k += 1
+    return np.array(keep, dtype=np.bool_)
+
+
+def _prominences_loop(x: list[float], peaks: list[int]) -> list[float]:
+    """scipy's ``_peak_prominences`` with no window: the scan to the nearest higher sample."""
+    out: list[float] = []
+    last = len(x) - 1
+    for p in peaks:
+        h = x[p]
+        i, left = p, h
+        while i >= 0 and x[i] <= h:
+            left = min(left, x[i])
+            i -= 1
+        i, right = p, h
+        while i <= last and x[i] <= h:
+            right = min(right, x[i])
+            i += 1
+        out.append(h - max(left, right))
+    return out
+
+
+def _prominences_strict(
+    x: FloatArray, maxima: npt.NDArray[np.intp], peaks: npt.NDArray[np.intp]
+) -> FloatArray:
+    """Prominences of ``peaks`` (a subset of ``maxima``, every local maximum) without scanning samples.
+
+    With no two neighbouring samples equal, the series between two successive local maxima
+    falls and then rises, and so does each end stretch towards the first and from the last
+    maximum: a scan from a peak towards the nearest higher sample passes the whole low point
+    of every stretch it enters. So the lowest point on each side is the minimum of the
+    stretches' minima between the peak and the nearest higher *maximum* (or the end).
+    """
+    bounds = np.concatenate(([0], maxima))
+    lows: list[float] = np.minimum.reduceat(x, bounds).tolist()
+    # lows[i] is the low of the stretch before maxima[i] (i < M), lows[M] the one after the last.
+    heights: list[float] = x[maxima].tolist()
+    m = len(heights)
+    where = np.searchsorted(maxima, peaks).tolist()
+    out: list[float] = []
+    for k in where:
+        h = heights[k]
+        left = lows[k]
+        i = k - 1
+        while i >= 0 and heights[i] <= h:
+            left = min(left, lows[i])
+            i -= 1
+        right = lows[k + 1]
+        i = k + 1
+        while i < m and heights[i] <= h:
+            right = min(right, lows[i + 1])
+            i += 1
+        out.append(h - max(left, right))
+    return np.array(out, dtype=np.float64)
 
 
 def breathing_rate_per_min(f_hz: FloatArray, p: FloatArray, *, paced: bool = False) -> float | None:
