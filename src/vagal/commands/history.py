@@ -1,7 +1,10 @@
-"""``vagal history [--since DATE] [-o OUT] [--json]``: trends across the recorded sessions.
+"""``vagal history [--since DATE] [--view VIEW] [--include-demo] [-o OUT] [--json]``: your sessions over time.
 
-A table per day and per week in the terminal (or the same numbers as JSON), and with
-``-o`` a plot file. An empty sessions folder gets a kind message and exit status 0.
+Three views of the same sessions: trends per day and week, "what helps you" (the average
+change per pattern), and your usual range (from ``vagal check`` readings). The terminal
+shows the chosen views (all three by default), ``--json`` every number, and ``-o`` a plot
+file (a page per view). Simulated sessions stay out unless ``--include-demo``. An empty
+sessions folder gets a kind message and exit status 0. ``-o`` never replaces a file.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vagal.report.history import History
 
 
 def _since(text: str | None) -> date | None:
@@ -24,31 +31,45 @@ def _since(text: str | None) -> date | None:
         raise VagalError(f"--since must be a date like 2026-11-01, got {text!r}.") from None
 
 
+def read_history(folder: Path, *, since: date | None, include_demo: bool) -> History:
+    """Every session of ``folder`` summarised (the one place the command reads sessions).
+
+    A session index can take this function's place: it returns the same :class:`History`.
+    """
+    from vagal.report.history import collect_history
+
+    return collect_history(folder, since=since, include_demo=include_demo)
+
+
 def run(args: argparse.Namespace) -> int:
     """Collect, print (table or JSON) and optionally plot; returns the exit status."""
     from vagal.paths import sessions_dir
     from vagal.report import ReportError
+    from vagal.report.history import VIEWS, format_table, render_history
 
     since = _since(args.since)
+    view = getattr(args, "view", None) or "all"
+    views = VIEWS if view == "all" else (view,)
     out = Path(args.output) if args.output else None
     if out is not None:
         from vagal.commands._output import check_output
 
-        check_output(out)
+        check_output(out, new=True)
 
-    from vagal.report.history import collect_history, format_table, render_history
-
-    history = collect_history(sessions_dir(), since=since)
+    history = read_history(sessions_dir(), since=since, include_demo=bool(getattr(args, "include_demo", False)))
     if args.json:
         print(json.dumps(history.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(format_table(history))
+        print(format_table(history, views))
     if out is not None:
         if not history.sessions:
             print("vagal: no plot written: there are no sessions to plot yet.", file=sys.stderr)
             return 0
         try:
-            render_history(history, out)
+            render_history(history, out, views)
+        except FileExistsError:
+            raise ReportError(f"{out} already exists; vagal never replaces a file.",
+                              hint="Choose another name with -o.") from None
         except OSError as exc:
             raise ReportError(f"cannot write the plot to {out} ({exc.strerror or exc}).") from None
         print(f"Plot written to {out}", file=sys.stderr if args.json else sys.stdout)
