@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -300,3 +301,133 @@ def test_any_stream_gives_increasing_times_exact_rr_and_empty_gaps(
         assert g.end_s >= g.start_s
         assert not [t for t in times if g.start_s < t < g.end_s]
     assert dec.beats + dec.early_skipped == sum(len(s.rr_raw) for s in sent)
+
+
+# --- issue 12: impossible values, bursts and stalls keep the promises of the module docstring -------
+
+
+def _promises(dec: PayloadDecoder, fed: list[tuple[float, bytes]]) -> list[Event]:
+    """Feed ``fed`` and check points 1-4 of decode.py's docstring; returns the events."""
+    from vagal.gatt import parse_heart_rate_measurement
+
+    events: list[Event] = []
+    latest = float("-inf")
+    prev_t = float("-inf")
+    sent = 0
+    for arrival, data in fed:
+        latest = max(latest, arrival)
+        out = dec.feed(arrival, data)
+        events += out
+        try:
+            values = set(parse_heart_rate_measurement(data).rr_intervals_ms)
+            sent += len(parse_heart_rate_measurement(data).rr_intervals_ms)
+        except ValueError:
+            values = set()
+        got = beats(out)
+        for b in got:
+            assert b.t_s > prev_t  # 1. strictly increasing
+            assert b.rr_ms in values and 0 < b.rr_ms <= 60_000  # 1. the strap's own values
+            if b.t_s > latest + 1e-9:  # 2. never after arrival, but for a crowded beat: 1 µs after the one before
+                assert abs(b.t_s - prev_t - 1e-6) < 1e-9, (b.t_s, prev_t, latest)
+            prev_t = b.t_s
+    # 3. every value accounted for
+    counted = dec.beats + dec.zero_rr_skipped + dec.impossible_rr + dec.early_skipped + dec.no_contact_skipped
+    assert counted == sent
+    # 4. gaps hold no beat
+    times = [b.t_s for b in beats(events)]
+    for g in (e for e in events if isinstance(e, Gap)):
+        assert g.end_s >= g.start_s
+        assert not [t for t in times if g.start_s < t < g.end_s]
+    return events
+
+
+def test_an_rr_value_over_a_minute_is_rejected_with_a_break_not_a_beat() -> None:
+    """A legal uint16 (65535/1024 s = 64 s) is no heartbeat: it once made recordings unreadable."""
+    dec = PayloadDecoder(settle_s=0)
+    dec.feed(1.0, encode_heart_rate_measurement(60, [1024]))
+    out = dec.feed(3.0, encode_heart_rate_measurement(60, [1024, 65535, 1000]))
+    kinds = [type(e).__name__ for e in out]
+    assert kinds == ["RawPayload", "PayloadRejected", "Beat", "Gap", "Beat"]
+    rejected = out[1]
+    assert isinstance(rejected, PayloadRejected)
+    assert rejected.reason == "RR value 63999 ms is over a minute, not a heartbeat: left out, with a break in its place"
+    got = beats(out)
+    assert [b.rr_ms for b in got] == [1000.0, 1000 * 1000 / 1024]
+    gap = out[3]
+    assert isinstance(gap, Gap) and gap.start_s == got[0].t_s and gap.end_s <= got[1].t_s - got[1].rr_ms / 1000
+    assert (dec.impossible_rr, dec.rejected, dec.beats) == (1, 1, 3)
+
+
+def test_an_impossible_value_at_the_end_of_a_payload_breaks_before_the_next_beat() -> None:
+    dec = PayloadDecoder(settle_s=0)
+    dec.feed(1.0, encode_heart_rate_measurement(60, [1024, 65535]))
+    out = dec.feed(2.0, encode_heart_rate_measurement(60, [1024]))
+    assert [type(e).__name__ for e in out] == ["RawPayload", "Gap", "Beat"]
+
+
+def test_a_recording_with_an_impossible_value_reads_to_its_end(tmp_path: Path) -> None:
+    """Through the recorder and back: every reader once stopped at the 64 s beat."""
+    from vagal.sessions.reader import read_session
+    from vagal.sessions.writer import Recorder, make_header
+
+    dec = PayloadDecoder(settle_s=0)
+    path = tmp_path / "s.vagal.jsonl"
+    with Recorder(path, make_header(source="test")) as rec:
+        for k in range(1, 121):
+            rr = [1024, 65535] if k == 60 else [1024]
+            for e in dec.feed(float(k), encode_heart_rate_measurement(60, rr)):
+                rec.write(e)
+    got = read_session(path)
+    assert got.damage == ()
+    assert got.n_beats == 120 and set(got.rr_ms.tolist()) == {1000.0}
+    assert np.flatnonzero(got.breaks).tolist() == [60]
+
+
+def test_a_burst_after_a_stall_never_lands_after_its_arrival() -> None:
+    """10 s without notifications, then 11 queued ones within 10 ms (issue 12, item 9)."""
+    dec = PayloadDecoder(settle_s=0)
+    fed = [(float(k), encode_heart_rate_measurement(75, [819])) for k in range(1, 11)]
+    fed += [(20.0 + 0.001 * j, encode_heart_rate_measurement(75, [819])) for j in range(11)]
+    events = _promises(dec, fed)
+    burst = beats(events)[-11:]
+    assert [b.t_s for b in burst[1:]] == [20.0 + 0.001 * j for j in range(1, 11)]  # at arrival, never after
+    assert dec.crowded == 0
+
+
+def test_nine_longest_legal_values_in_one_payload_never_run_ahead() -> None:
+    """Nine RR values of 65,535 once placed beats up to 4.8 s after arrival."""
+    dec = PayloadDecoder(settle_s=0)
+    fed = [(float(k), encode_heart_rate_measurement(60, [1024])) for k in range(1, 6)]
+    fed.append((6.0, encode_heart_rate_measurement(60, [65535] * 9)))
+    fed.append((6.5, encode_heart_rate_measurement(60, [60_000] * 9)))  # 58.6 s each: legal, squeezed
+    fed.append((7.5, encode_heart_rate_measurement(60, [1024])))
+    _promises(dec, fed)
+    assert dec.impossible_rr == 9
+
+
+def test_notifications_stamped_in_one_tick_are_crowded_and_counted() -> None:
+    """A coarse clock (15.6 ms on some systems) gives a burst one time stamp."""
+    dec = PayloadDecoder(settle_s=0)
+    fed = [(1.0, encode_heart_rate_measurement(60, [1024]))] * 4 + [(2.0, encode_heart_rate_measurement(60, [1024]))]
+    events = _promises(dec, fed)
+    assert [b.t_s for b in beats(events)][:4] == pytest.approx([1.0, 1.000001, 1.000002, 1.000003], abs=1e-12)
+    assert dec.crowded == 3
+
+
+def test_a_clock_that_steps_back_is_taken_as_standing_still() -> None:
+    dec = PayloadDecoder(settle_s=0)
+    fed = [(float(k), encode_heart_rate_measurement(60, [1024])) for k in range(1, 6)]
+    fed += [(5.0 - 3600.0, encode_heart_rate_measurement(60, [1024])), (6.0, encode_heart_rate_measurement(60, [1024]))]
+    events = _promises(dec, fed)
+    assert dec.clock_steps_back == 1
+    assert all(e.t_s >= 0 for e in events)
+
+
+def test_the_decoder_and_the_readers_agree_on_what_is_a_beat() -> None:
+    """A beat the decoder keeps is one every reader reads back (its bounds are the codec's)."""
+    from vagal.gatt import MS_PER_RR_UNIT
+    from vagal.sessions import codec
+    from vagal.sources import decode
+
+    assert decode.MAX_RR_MS == codec.MAX_RR_MS
+    assert 1 * MS_PER_RR_UNIT >= codec.MIN_RR_MS  # the smallest value a strap can send

@@ -373,13 +373,13 @@ def test_wfdb_skips_non_beat_annotations(tmp_path: Path, nsr_5min: npt.NDArray[n
     np.testing.assert_allclose(rec.rr_ms, nsr_5min, atol=1e-9)
 
 
-def test_wfdb_without_the_package_says_how_to_install(
+def test_wfdb_reads_without_the_package(
     tmp_path: Path, nsr_5min: npt.NDArray[np.float64], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """vagal reads the MIT annotation format itself (wfdb's reader hangs on some damage)."""
     atr = _wfdb_record(tmp_path, nsr_5min[:20], 1000.0)
     monkeypatch.setitem(sys.modules, "wfdb", None)
-    with pytest.raises(InputFileError, match=r"needs the wfdb package.*pip install 'vagal\[wfdb\]'"):
-        load_recording(atr)
+    np.testing.assert_allclose(load_recording(atr).rr_ms, nsr_5min[:20], atol=1e-9)
 
 
 # --- vagal CSV export read back --------------------------------------------------------------------

@@ -91,11 +91,14 @@ def test_days_and_weeks_are_means_of_their_sessions(folder: Path) -> None:
     assert w45.minutes == pytest.approx(sum(np.sum(x) for x in _slices()[:4]) / 60000.0, rel=1e-9)
 
 
-def test_damaged_sessions_are_skipped_with_a_note(folder: Path) -> None:
+def test_damaged_sessions_are_kept_with_a_note_and_unreadable_ones_skipped(folder: Path) -> None:
     h = collect_history(folder)
     skipped = dict(h.skipped)
-    assert set(skipped) == {"corrupt_middle.vagal.jsonl", "bad_header.vagal.jsonl"}
-    assert "line 22" in skipped["corrupt_middle.vagal.jsonl"]
+    assert set(skipped) == {"bad_header.vagal.jsonl"}
+    assert "line 1" in skipped["bad_header.vagal.jsonl"]
+    # One bad line in the middle: the session is kept (issue 12: one value once dropped it).
+    mid = next(s for s in h.sessions if s.file == "corrupt_middle.vagal.jsonl")
+    assert mid.note == "damaged at line 22: not a complete JSON object; skipped"
     # Cut off only at its last line (a crash): kept, with a note, and too short for HR values.
     cut = next(s for s in h.sessions if s.file == "truncated_last_line.vagal.jsonl")
     assert "cut off at line 42" in cut.note
@@ -137,11 +140,12 @@ def test_cli_table_json_and_plot_agree(folder: Path, tmp_path: Path) -> None:
     table = _vagal(sessions=folder, cwd=tmp_path)
     assert table.returncode == 0, table.stderr
     assert "Per day" in table.stdout and "Per week" in table.stdout
-    assert "Skipped 2 damaged or unreadable sessions" in table.stdout
+    assert "Skipped 1 damaged or unreadable session:" in table.stdout
+    assert "Note: corrupt_middle.vagal.jsonl was damaged at line 22" in table.stdout
     done = _vagal("--json", "-o", str(tmp_path / "h.pdf"), sessions=folder, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     obj = json.loads(done.stdout)
-    assert len(obj["sessions"]) == len(DAYS) + 1
+    assert len(obj["sessions"]) == len(DAYS) + 2
     for row in obj["days"]:
         shown = f"{row['rmssd_ms']:.1f}" if row["rmssd_ms"] is not None else "–"
         line = next(ln for ln in table.stdout.splitlines() if ln.startswith(row["period"]))

@@ -215,10 +215,10 @@ def test_a_damaged_session_gets_a_report_that_says_so(tmp_path: Path) -> None:
     src.write_bytes((REPO / "tests" / "fixtures" / "sessions" / "corrupt_middle.vagal.jsonl").read_bytes())
     done = _vagal("report", str(src), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    note = f"vagal: note: {src} was read up to a problem (line 22: not a complete JSON object; 20 lines after it not read)."
+    note = f"vagal: note: {src} was read past a problem (line 22: not a complete JSON object; skipped)."
     assert done.stderr.strip().splitlines() == [note]
     text = " ".join(_pdf_text(tmp_path / "corrupt.pdf")[1].split())
-    assert "The file was read up to a problem at line 22" in text
+    assert "The file was read past a problem at line 22" in text
     assert TOO_SHORT in text
 
 

@@ -62,7 +62,7 @@ def test_sessions_json_newest_first_with_damage(
     by = {Path(s["path"]).name: s for s in out["sessions"]}
     assert by["bad_header.vagal.jsonl"]["error"].startswith("the header is not valid JSON")
     assert by["corrupt_middle.vagal.jsonl"]["damage"][0]["line"] == 22
-    assert by["corrupt_middle.vagal.jsonl"]["n_beats"] == 19
+    assert by["corrupt_middle.vagal.jsonl"]["n_beats"] == 39  # read past the bad line
     want = analyze_rr(nsr_1h[400:900]).to_dict()
     tue = by["tuesday.vagal.jsonl"]
     for key in ("mean_hr_bpm", "rmssd_ms", "coherence"):
@@ -178,8 +178,8 @@ def test_a_session_stopped_while_settling_says_why_nothing_is_analysed(
 def test_replay_headless_of_a_damaged_session_says_so(tmp_path: Path) -> None:
     r = _vagal("replay", str(FIXTURES / "corrupt_middle.vagal.jsonl"), "--headless", "--speed", "max", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["n_beats"] == 19
-    assert "corrupt_middle.vagal.jsonl: line 22: not a complete JSON object" in r.stderr
+    assert json.loads(r.stdout)["n_beats"] == 39  # read past the bad line
+    assert "corrupt_middle.vagal.jsonl: line 22: not a complete JSON object; skipped" in r.stderr
 
 
 def test_convert_session_to_session_keeps_every_event(tmp_path: Path) -> None:

@@ -74,10 +74,11 @@ def test_every_event_type_round_trips(tmp_path: Path) -> None:
 
 @settings(max_examples=50, deadline=None)
 @given(
+    st.floats(0, 6e5, allow_nan=False),  # the first beat, up to a week in (codec.MAX_SESSION_S)
     st.lists(
         st.tuples(
-            st.floats(0, 6e5, allow_nan=False),  # up to a week (codec.MAX_SESSION_S)
             st.floats(200, 3000, allow_nan=False),
+            st.floats(0.01, 1.0, allow_nan=False),  # spacing on the axis: RR, or squeezed (decode.py)
             st.none() | st.integers(0, 255),
             st.none() | st.booleans(),
             st.booleans(),
@@ -89,15 +90,23 @@ def test_every_event_type_round_trips(tmp_path: Path) -> None:
 )
 def test_values_round_trip_exactly(
     tmp_path_factory: pytest.TempPathFactory,
+    t0: float,
     beats: list[tuple[float, float, int | None, bool | None, bool]],
     data: bytes,
     text: str,
 ) -> None:
-    # Beats in time order, as every source writes them (one going back is damage).
-    events: list[ev.Event] = [ev.Beat(*b) for b in sorted(beats, key=lambda b: b[0])]
-    events += [ev.RawPayload(1.0, data), ev.Note(2.0, text), ev.Marker(3.0, text)]
+    # Beats as every source writes them: in time order, each at most its RR after the one
+    # before (going back, or running ahead without a gap, is damage: test_sessions_damage.py).
+    events: list[ev.Event] = []
+    t = t0
+    for rr, squeeze, hr, contact, settling in beats:
+        t += rr / 1000.0 * squeeze
+        events.append(ev.Beat(t, rr, hr, contact, settling))
+    events += [ev.RawPayload(t, data), ev.Note(t, text), ev.Marker(t, text)]
     path = _write(tmp_path_factory.mktemp("rt") / "s.vagal.jsonl", events)
-    assert read_session(path).events == tuple(events)
+    rec = read_session(path)
+    assert rec.damage == ()
+    assert rec.events == tuple(events)
 
 
 def test_real_recording_round_trips_and_is_found_by_content(tmp_path: Path, nsr_5min: npt.NDArray[np.float64]) -> None:
@@ -259,19 +268,21 @@ def test_truncated_last_line_is_reported() -> None:
     assert "truncated" in rec.damage[0].reason
 
 
-def test_corrupt_middle_is_read_up_to_the_damage() -> None:
+def test_corrupt_middle_is_read_past_the_damage() -> None:
     rec = load_recording(FIXTURES / "corrupt_middle.vagal.jsonl")
-    # Line 22 is beat 20: the 19 beats before it are returned.
-    assert rec.rr_ms.tolist() == _fixture_rr(19)
+    # Line 22 is beat 20: the other 39 beats are returned, with a break where it was.
+    rr = _fixture_rr(40)
+    assert rec.rr_ms.tolist() == rr[:19] + rr[20:]
+    assert rec.breaks.tolist() == [False] * 19 + [True] + [False] * 19
     (d,) = rec.damage
     assert d.line == 22
-    assert "not a complete JSON object" in d.reason
-    assert "20 lines after it not read" in d.reason
+    assert d.reason == "not a complete JSON object; skipped"
 
 
 def test_invalid_event_middle_names_the_field() -> None:
     rec = load_recording(FIXTURES / "invalid_event_middle.vagal.jsonl")
-    assert rec.rr_ms.tolist() == _fixture_rr(9)
+    rr = _fixture_rr(40)
+    assert rec.rr_ms.tolist() == rr[:9] + rr[10:]
     (d,) = rec.damage
     assert (d.line, "'rr_ms' is not a number" in d.reason) == (12, True)
 
@@ -305,24 +316,35 @@ def test_newer_format_version_is_refused_politely(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("bad", "reason"),
+    ("bad", "reason", "kept"),
     [
-        ({"rr_ms": 1e308}, "'rr_ms' is over a minute"),  # replay and report crashed on it
-        ({"t": 5.0}, "a beat at 5 s, before the one at"),  # a changed digit folded the time axis back
-        ({"t": 1e12}, "'t' is more than a week into the session"),  # analyze and report ran out of memory
+        # replay and report crashed on it: the line is skipped, the rest read on
+        ({"rr_ms": 1e308}, "line 102: beat event: 'rr_ms' is over a minute, not a heartbeat; skipped", "skip"),
+        # a changed digit folded the time axis back: the beat is placed by its RR value
+        ({"t": 5.0}, "line 102: a beat at 5 s, out of line with the beats around it; placed by its RR value", "all"),
+        # analyze and report ran out of memory
+        ({"t": 1e12}, "line 102: beat event: 't' is more than a week into the session; skipped", "skip"),
+        # a 167-hour session with LF/HF from 0.32 to 441 (issue 12)
+        ({"t": 6e5}, "line 102: a beat at 600000 s, out of line with the beats around it; placed by its", "all"),
     ],
 )
-def test_an_impossible_beat_in_the_middle_is_damage(
-    tmp_path: Path, nsr_5min: npt.NDArray[np.float64], bad: dict[str, float], reason: str
+def test_an_impossible_beat_in_the_middle_is_damage_and_the_rest_is_read(
+    tmp_path: Path, nsr_5min: npt.NDArray[np.float64], bad: dict[str, float], reason: str, kept: str
 ) -> None:
     path = _write(tmp_path / "s.vagal.jsonl", _beats(nsr_5min))
     lines = path.read_text().splitlines()
     lines[101] = json.dumps({**json.loads(lines[101]), **bad})  # line 102: beat 101
     path.write_text("\n".join(lines) + "\n")
     rec = load_recording(path)
-    assert rec.rr_ms.tolist() == nsr_5min[:100].tolist()
     (d,) = rec.damage
-    assert d.line == 102 and reason in d.reason
+    assert str(d).startswith(reason)
+    if kept == "all":
+        np.testing.assert_array_equal(rec.rr_ms, nsr_5min)
+        np.testing.assert_allclose(rec.t_s, np.cumsum(nsr_5min) / 1000.0, rtol=0, atol=1e-9)
+        assert not rec.breaks.any()
+    else:
+        assert rec.rr_ms.tolist() == nsr_5min[:100].tolist() + nsr_5min[101:].tolist()
+        assert np.flatnonzero(rec.breaks).tolist() == [100]  # no difference spans the lost beat
 
 
 def test_unknown_event_types_are_skipped_and_counted(tmp_path: Path) -> None:

@@ -40,12 +40,13 @@ class RawPayload:
 
 @dataclass(frozen=True, slots=True)
 class PayloadRejected:
-    """A payload that could not be decoded: counted, recorded and skipped."""
+    """A payload that could not be decoded, or an RR value in it that no heart produces
+    (over a minute): counted, recorded and skipped. The payload's other values are used."""
 
     t_s: float
     data: bytes
     reason: str
-    """The parser's message (what was wrong with the bytes)."""
+    """What was wrong with the bytes, in plain words (the parser's message, or the value)."""
 
 
 @dataclass(frozen=True, slots=True)

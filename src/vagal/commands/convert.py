@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     if recording.n_beats == 0:
         raise VagalError(f"{args.input}: holds no beats to convert.")
     for d in recording.damage:
-        print(f"vagal: note: {args.input}: {d}; converted what was readable before it.", file=sys.stderr)
+        print(f"vagal: note: {args.input}: {d}; converted the rest.", file=sys.stderr)
     out = export(recording, args.output, fmt)
     if fmt in ("kubios", "rr"):
         lost = _plural(int(recording.breaks[1:].sum()), "gap") + _plural(len(recording.markers), "marker")

@@ -70,6 +70,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     for dmg in recording.damage[:1]:
-        print(f"vagal: note: {args.file} was read up to a problem ({dmg}).", file=sys.stderr)
+        print(f"vagal: note: {args.file} was read past a problem ({dmg}).", file=sys.stderr)
     print(f"Report written to {out}")
     return 0

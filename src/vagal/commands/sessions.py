@@ -61,6 +61,6 @@ def run(args: argparse.Namespace) -> int:
             extra.insert(0, s.label)
         if s.damage:
             d = s.damage[0]
-            extra.append(f"damaged at line {d['line']} ({d['reason']}); shown up to there")
+            extra.append(f"damaged at line {d['line']} ({d['reason']})")
         print(f"{'':<16}  " + " · ".join(extra))
     return 0

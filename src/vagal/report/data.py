@@ -570,7 +570,7 @@ def build_report_data(recording: Recording) -> ReportData:
 
     notes: list[str] = []
     for dmg in rec.damage[:3]:
-        notes.append(f"The file was read up to a problem at {dmg}.")
+        notes.append(f"The file was read past a problem at {dmg}.")
     if len(rec.damage) > 3:
         notes.append(f"{len(rec.damage) - 3} more problems were met while reading the file.")
     if n_corr:

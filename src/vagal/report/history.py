@@ -17,9 +17,10 @@ Definitions (stated in the output too):
 * Sessions shorter than :data:`MIN_METRIC_S` count their minutes but give no heart-rate
   values; a baseline shorter than half that gives no resting heart rate.
 
-Damaged sessions (an unreadable header, or damage with lines after it not read) are
-skipped with a note. A session cut off only at its very last line (a crash or power
-loss while recording) is kept: everything before that line is intact.
+A session whose header cannot be read is skipped with a note. A damaged one is kept, with
+a note saying where: the reader skips or places each damaged line and reads on past it
+(a single bad value once dropped the whole session), and a session cut off at its last
+line (a crash or power loss while recording) is intact up to there.
 
 Simulated sessions (``vagal demo``, ``vagal check --demo``) are left out unless asked for
 (``include_demo``): a demo's numbers are not the person's. Two more views come from the
@@ -389,14 +390,7 @@ def collect_history(folder: Path, *, since: date | None = None, include_demo: bo
         except VagalError as exc:
             skipped.append((path.name, _without_path(exc, path)))
             continue
-        note = ""
-        if rec.damage:
-            dmg = rec.damage[0]
-            n_lines = len(path.read_bytes().splitlines())
-            if dmg.line < n_lines or len(rec.damage) > 1:
-                skipped.append((path.name, f"damaged at {dmg}"))
-                continue
-            note = f"cut off at line {dmg.line}; read up to there"
+        note = _damage_note(rec)
         if rec.n_beats == 0:
             skipped.append((path.name, too_few_beats(rec, "for a trend")))
             continue
@@ -413,6 +407,19 @@ def collect_history(folder: Path, *, since: date | None = None, include_demo: bo
     days, weeks = aggregate([s for s in summaries if s.kind != "check"])
     return History(str(folder), since.isoformat() if since else None, summaries, days, weeks, skipped,
                    demo_left_out=demo_left_out, include_demo=include_demo)
+
+
+def _damage_note(rec: Recording) -> str:
+    """A short note on the damage met while reading (the reader read past it)."""
+    cut = [d for d in rec.damage if d.reason.startswith("truncated last line")]
+    other = [d for d in rec.damage if d not in cut]
+    parts: list[str] = []
+    if other:
+        more = sum(d.count for d in other) - other[0].count
+        parts.append(f"damaged at {other[0]}" + (f" (and {more} more damaged lines)" if more else ""))
+    if cut:
+        parts.append(f"cut off at line {cut[0].line}; read up to there")
+    return "; ".join(parts)
 
 
 def _without_path(exc: Exception, path: Path) -> str:

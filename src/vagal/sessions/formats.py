@@ -3,12 +3,14 @@
 ``load_recording(path)`` detects the format from the content (not only the name) and
 dispatches to the reader. Each format has a detector that answers for its own layout
 only (``FORMATS``); a file no detector claims is read as a plain RR list, whose reader
-names the first line it cannot read. Readers import nothing heavy until they run
-(``wfdb`` only for WFDB files).
+names the first line it cannot read. Every reader opens its file through
+:func:`~vagal.sessions.recording.read_file` (a regular file, at most 256 MiB), and a
+recording of more than a week or 3,000,000 beats is refused (:func:`_one_recording`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,8 @@ from typing import Final
 
 from vagal.errors import InputFileError
 from vagal.sessions import importers as imp
-from vagal.sessions.recording import Recording, read_file
+from vagal.sessions.codec import MAX_SESSION_S
+from vagal.sessions.recording import MAX_BEATS, Recording, read_file
 from vagal.sessions.rrlist import _is_number, read_rr_list
 
 HEAD_BYTES: Final = 8192
@@ -87,6 +90,7 @@ FORMATS: Final[tuple[Format, ...]] = (
     Format("polar-hrm", imp.sniff_polar_hrm, lambda p, d: imp.read_polar_hrm(p, _text(p, d))),
     Format("polar-flow-csv", imp.sniff_polar_flow_csv, lambda p, d: imp.read_polar_flow_csv(p, _text(p, d))),
     Format("openhrv", imp.sniff_openhrv, lambda p, d: imp.read_openhrv(p, _text(p, d))),
+    Format("movesense-hr", imp.sniff_movesense_hr, lambda p, d: imp.read_movesense_hr(p, _text(p, d))),
     Format("csv-time", imp.sniff_csv_time, lambda p, d: imp.read_csv_time(p, _text(p, d))),
     Format("rr-list", _sniff_rr_list, lambda p, d: read_rr_list(p, _text(p, d))),
 )
@@ -102,8 +106,7 @@ def detect_format(path: str | Path, head: bytes | None = None) -> str | None:
     """The id of the format a file is in, from its content; None when no detector claims it."""
     p = Path(path)
     if head is None:
-        with p.open("rb") as f:
-            head = f.read(HEAD_BYTES)
+        head = read_file(p)[:HEAD_BYTES]  # never opens a pipe or a device (it would block)
     fmt = _claim(head, p)
     return fmt.name if fmt is not None else None
 
@@ -135,8 +138,35 @@ def load_recording(path: str | Path) -> Recording:
     head = data[:HEAD_BYTES]
     fmt = _claim(head, p)
     if fmt is not None:
-        return fmt.read(p, data)
+        return _one_recording(fmt.read(p, data))
     if b"\x00" in head:
         raise InputFileError(str(path), "is not a text file, nor a WFDB annotation file vagal can find")
     # Nobody claimed it: the RR list reader names the first line it cannot read.
-    return read_rr_list(p, _text(p, data))
+    return _one_recording(read_rr_list(p, _text(p, data)))
+
+
+def _one_recording(rec: Recording) -> Recording:
+    """``rec``, unless it holds more than one recording can (a week, MAX_BEATS beats).
+
+    Every later step is sized by the recording: analysing 58 days of beats took minutes,
+    and a time column that jumps by years asked for arrays of terabytes.
+
+    Raises:
+        InputFileError: The beats span more than a week, or there are too many of them.
+    """
+    span_s = rec.duration_s
+    if rec.n_beats > MAX_BEATS or span_s > MAX_SESSION_S:
+        days = span_s / 86400
+        what = f"{rec.n_beats:,} beats" if rec.n_beats > MAX_BEATS else f"beats over {days:,.0f} days"
+        raise InputFileError(
+            rec.path,
+            f"holds {what}, more than one recording (vagal reads up to a week)",
+            hint="Split it into the recordings it holds, or check its time column.",
+        )
+    if rec.events is None and rec.n_beats and (rec.t_s[0] < -MAX_SESSION_S or rec.t_s[-1] > MAX_SESSION_S):
+        # The beats fit in a week, but far from 0 (a damaged WFDB skip): session time starts
+        # where the first beat's interval starts, as for any RR-only file.
+        shift = float(rec.t_s[0] - rec.rr_ms[0] / 1000.0)
+        marks = tuple(dataclasses.replace(m, t_s=m.t_s - shift) for m in rec.markers)
+        rec = dataclasses.replace(rec, t_s=rec.t_s - shift, markers=marks)
+    return rec

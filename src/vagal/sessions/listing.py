@@ -43,10 +43,14 @@ class SessionSummary:
 
 
 def session_files(folder: Path) -> list[Path]:
-    """The session files in ``folder`` (``*.jsonl``), any order."""
+    """The session files in ``folder`` (``*.jsonl``), any order.
+
+    Anything so named that is not a folder is listed, a named pipe or a broken link too:
+    reading refuses it with its reason (it never opens a pipe), and the list says why.
+    """
     if not folder.is_dir():
         return []
-    return [p for p in folder.iterdir() if p.is_file() and p.name.endswith(".jsonl")]
+    return [p for p in folder.iterdir() if p.name.endswith(".jsonl") and not p.is_dir()]
 
 
 def summarize(path: Path) -> SessionSummary:

@@ -6,28 +6,55 @@ Every reader (vagal sessions, plain RR lists, Polar, OpenHRV, WFDB…) returns a
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from vagal.errors import InputFileError
 from vagal.events import Event, Gap, Marker, PacerChanged
-from vagal.sessions.codec import MAX_RR_MS
+from vagal.sessions.codec import MAX_RR_MS, MIN_RR_MS
+
+MAX_FILE_BYTES: Final = 256 * 1024 * 1024
+"""The largest file any reader takes, bytes (256 MiB).
+
+A week of vagal session with raw payloads is about 170 MB, and an RR list of a week
+(a million beats) about 7 MB: a larger file is not one recording. Reading it whole
+would take minutes and gigabytes (a 200 MB one-line RR file reached 9.5 GB and died),
+so it is refused with one line instead.
+"""
+
+MAX_BEATS: Final = 3_000_000
+"""The most beats one recording can hold: a week at 300 bpm (``codec.MAX_SESSION_S``)."""
+
+EARLIEST_START_YEAR: Final = 1900
+LATEST_START_YEAR: Final = 2200
+"""A recording's start date outside these years is damage (a Polar file dated year 1, a
+header dated 9999), not a date: wall-clock times computed from it would overflow."""
 
 
 @dataclass(frozen=True, slots=True)
 class Damage:
-    """A problem found while reading: the file was read up to it (or around it)."""
+    """A problem found while reading: the file was read around it, and on past it."""
 
     line: int
-    """1-based line (or record) number."""
+    """1-based line (or record) number (the first, for a run of alike lines)."""
     reason: str
+    """What was wrong and what the reader did about it, in plain words."""
+    last_line: int | None = None
+    """The last line of a run of alike problems (None: one line)."""
+    count: int = 1
+    """How many lines the run holds (the reason says it in words)."""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        if self.last_line is None or self.last_line == self.line:
+            return f"line {self.line}: {self.reason}"
+        return f"lines {self.line}-{self.last_line}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -64,22 +91,79 @@ class Recording:
         return float(self.t_s[-1] - (self.t_s[0] - self.rr_ms[0] / 1000.0))
 
 
-def read_file(path: str | Path, error: type[InputFileError] = InputFileError) -> bytes:
-    """The bytes of ``path``, for a reader.
+def _size_text(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.0f} MB" if n_bytes >= 10**6 else f"{n_bytes} bytes"
+
+
+def read_file(
+    path: str | Path,
+    error: type[InputFileError] = InputFileError,
+    *,
+    limit: int | None = None,
+) -> bytes:
+    """The bytes of ``path``, for a reader: the one way every reader opens a file.
+
+    Only a regular file is read. A named pipe, a terminal or a device would block the read
+    forever (a pipe waits for a writer) or never end (``/dev/zero``), so the file is opened
+    without blocking and refused when it is anything else; nothing is read from it.
+
+    Args:
+        path: The file.
+        error: The error class to raise (a session reader raises ``SessionFileError``).
+        limit: Refuse files larger than this many bytes (default :data:`MAX_FILE_BYTES`).
 
     Raises:
-        InputFileError: (or ``error``) The file is missing, a folder, or cannot be read;
-            the message names it.
+        InputFileError: (or ``error``) The file is missing, a folder, not a regular file,
+            larger than the limit, or cannot be read; the message names it.
     """
     p = str(path)
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise error(p, "no such file") from None
     except IsADirectoryError:
         raise error(p, "is a folder, not a file") from None
     except OSError as exc:
         raise error(p, f"cannot be read ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise error(p, "is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+            raise error(p, f"is {kind}, not a file", hint="Save the recording to a file and give vagal that.")
+        if info.st_size > limit:
+            raise error(
+                p,
+                f"is {_size_text(info.st_size)}, larger than any one recording "
+                f"(vagal reads files up to {_size_text(limit)})",
+                hint="Split it, or convert the part you need with another tool first.",
+            )
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise error(p, f"cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # grew while being read
+        raise error(p, f"is larger than any one recording (vagal reads files up to {_size_text(limit)})")
+    return data
+
+
+def plausible_start(when: datetime, *, what: str = "start") -> str | None:
+    """Why ``when`` cannot be a recording's start (None when it can).
+
+    A year before :data:`EARLIEST_START_YEAR` or after :data:`LATEST_START_YEAR` is a
+    damaged date; readers leave it out (and say so) instead of computing wall-clock times
+    from it, which overflow near year 1 and year 9999.
+    """
+    if EARLIEST_START_YEAR <= when.year <= LATEST_START_YEAR:
+        return None
+    return (
+        f"the {what} date {when.isoformat(timespec='seconds')} is not a real recording date "
+        f"(years {EARLIEST_START_YEAR}-{LATEST_START_YEAR}); left out"
+    )
 
 
 def rr_problem(rr_ms: float) -> str | None:
@@ -92,6 +176,8 @@ def rr_problem(rr_ms: float) -> str | None:
         return "not a positive RR value"
     if rr_ms > MAX_RR_MS:
         return "an RR value over a minute"
+    if rr_ms < MIN_RR_MS:
+        return "an RR value under a millisecond"
     return None
 
 
@@ -126,6 +212,16 @@ def from_rr(
     return Recording(path=path, format=fmt, rr_ms=rr, t_s=t, breaks=b, **kwargs)
 
 
+def _hr_of(rr_ms: float) -> int | None:
+    """The heart rate an interval implies, bpm, when a session can hold it (codec bounds)."""
+    from vagal.sessions.codec import MAX_HR_BPM
+
+    if not rr_ms > 0:
+        return None
+    hr = 60000.0 / rr_ms
+    return round(hr) if hr <= MAX_HR_BPM else None
+
+
 def beat_events(recording: Recording) -> list[Event]:
     """The events an RR-only recording stands for, in time order.
 
@@ -147,7 +243,7 @@ def beat_events(recording: Recording) -> list[Event]:
             k += 1
         if brk and prev_t is not None:
             out.append(Gap(prev_t, max(prev_t, t - rr / 1000.0), "no_data"))
-        out.append(Beat(t, rr, round(60000.0 / rr) if rr > 0 else None))
+        out.append(Beat(t, rr, _hr_of(rr)))
         prev_t = t
     out.extend(extras[k:])
     return out
