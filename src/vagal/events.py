@@ -136,6 +136,20 @@ class Marker:
 
     t_s: float
     label: str = ""
+    feeling: str = ""
+    """A feeling word beside the label ("anxious"), so a trigger can be marked as it happens."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """How settled the person felt, noted before or after a session (1 = not at all … 5 = very settled)."""
+
+    t_s: float
+    when: Literal["before", "after"]
+    settled: int
+    """1..5; the words are ``vagal.metrics.SETTLED_WORDS``."""
+    words: str = ""
+    """Optional few words ("after the argument")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +193,7 @@ Event: TypeAlias = (
     | SourceState
     | DeviceInfo
     | Marker
+    | CheckIn
     | PacerChanged
     | Note
 )

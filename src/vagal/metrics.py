@@ -373,16 +373,6 @@ after (settled)."""
 BASELINE: Final[tuple[str, ...]] = ("ln_rmssd", "mean_hr_bpm")
 """What a person's usual range is drawn for (``vagal check`` readings; ``vagal.report.baseline``)."""
 
-SETTLED_WORDS: Final[dict[int, str]] = {
-    1: "not settled",
-    2: "a little settled",
-    3: "somewhat settled",
-    4: "mostly settled",
-    5: "very settled",
-}
-"""The words of the check-in scale (``vagal.events.CheckIn.settled``): one place for the screens,
-the report and history."""
-
 COHERENCE_LEVELS: Final[tuple[tuple[float, str], ...]] = (
     (0.0, "finding a rhythm"),
     (0.5, "settling in"),
@@ -438,6 +428,17 @@ def views_of(key: str) -> frozenset[View]:
     if key in keys(ANALYZE):
         shown.append("analyze")
     return frozenset(shown)
+
+
+SETTLED_WORDS: Final[dict[int, str]] = {
+    1: "not settled",
+    2: "a little settled",
+    3: "somewhat settled",
+    4: "mostly settled",
+    5: "very settled",
+}
+"""The plain words of the check-in scale (:class:`vagal.events.CheckIn` ``settled``), in one
+place for the check-in screens, the summary, the report and history."""
 
 
 def metric(key: str) -> MetricInfo:

@@ -23,6 +23,7 @@ from typing import Any, Final, Literal
 
 from vagal.events import (
     Beat,
+    CheckIn,
     ContactChanged,
     DeviceInfo,
     Event,
@@ -46,6 +47,7 @@ TYPE_NAMES: Final[dict[type[Any], str]] = {
     SourceState: "state",
     DeviceInfo: "device",
     Marker: "marker",
+    CheckIn: "checkin",
     PacerChanged: "pacer",
     Note: "note",
 }
@@ -95,6 +97,7 @@ FIELD_BOUNDS: Final[dict[str, tuple[float, float, bool]]] = {
     "hold_out_s": (0.0, 3600.0, False),
     "ramp_s": (0.0, MAX_SESSION_S, False),
     "ramp_from_per_min": (0.0, 600.0, False),
+    "settled": (1, 5, False),
 }
 """Physical bounds of numeric fields, by field name (the names carry their units).
 
