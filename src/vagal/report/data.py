@@ -175,6 +175,36 @@ class ReportData:
     """Times of the guide's breathing wave, seconds (4 per second while a guide ran)."""
     guide_volume: FloatArray = field(default_factory=lambda: np.empty(0))
     """The guide's lung volume at those times, 0 (empty) to 1 (full); NaN where no guide ran."""
+    signal: str = ""
+    """The data-quality line of the first page (:func:`signal_line`)."""
+
+
+def signal_line(n_beats: int, n_corrected: int, corrected_pct: float, n_gaps: int, gap_s: float,
+                n_damage: int) -> str:
+    """The report's data-quality line, in plain words: how much of the recording was clean.
+
+    Args:
+        n_beats: Beats recorded.
+        n_corrected: Beats artifact correction replaced.
+        corrected_pct: The same as a share of the beats, percent (``HrvResult.artifacts_pct``).
+        n_gaps: Stretches without signal.
+        gap_s: Their total length, seconds.
+        n_damage: Problems met while reading the file (lines skipped).
+
+    Returns:
+        One sentence, e.g. ``"About the signal: 1076 beats; 5 (0.5 %) looked like missed or extra
+        beats and were corrected; 20 s without signal, in 1 stretch."``.
+    """
+    parts = [f"{n_beats} beat{'s' if n_beats != 1 else ''}"]
+    if n_corrected:
+        parts.append(f"{n_corrected} ({corrected_pct:.1f} %) looked like missed or extra beats and were corrected")
+    if n_gaps:
+        parts.append(f"{format_duration(gap_s)} without signal, in {n_gaps} stretch{'es' if n_gaps != 1 else ''}")
+    if n_damage:
+        parts.append(f"{n_damage} damaged line{'s' if n_damage != 1 else ''} in the file skipped")
+    if len(parts) == 1:
+        parts[0] += ", clean throughout"
+    return "About the signal: " + "; ".join(parts) + "."
 
 
 def format_duration(seconds: float) -> str:
@@ -312,7 +342,7 @@ def hr_trace(t_s: FloatArray, nn_ms: FloatArray, breaks: BoolArray) -> tuple[Flo
 
 
 _POLAR_NAME: Final = re.compile(
-    r"^Polar_(H10|H9|H7|OH1|Verity_?Sense|Sense|Loop|Ignite|Vantage\w*|Grit\w*)_([0-9A-Fa-f]{6,8})(?=_|$)",
+    r"^Polar_(H10|H9|H7|OH1|Verity_?Sense|Sense|Loop|Ignite|Vantage\w*|Grit\w*)(?:_([0-9A-Fa-f]{6,8}))?(?=_|\.|$)",
     re.IGNORECASE,
 )
 """Polar Sensor Logger's file names: ``Polar_H10_7E3A1B2C_20261120_090000_RR.txt`` (model, device id)."""
@@ -331,7 +361,10 @@ def device_from_name(name: str) -> str | None:
         return None
     model = m.group(1).replace("_", " ")
     model = "Verity Sense" if model.lower().replace(" ", "") == "veritysense" else model.upper() if len(model) <= 3 else model
-    return f"Polar {model} {m.group(2).upper()}"
+    ident = m.group(2) or ""
+    if re.fullmatch(r"20\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", ident):
+        ident = ""  # "Polar_H10_20261120_RR.txt": that is the day it was recorded, not the device's id
+    return f"Polar {model} {ident.upper()}".rstrip()
 
 
 def _device_text(meta: dict[str, Any], path: str = "", fmt: str = "") -> str:
@@ -619,4 +652,5 @@ def build_report_data(recording: Recording) -> ReportData:
         source=str(rec.meta.get("source") or "") if rec.format == "vagal" else "",
         guide_t_s=g_t,
         guide_volume=g_v,
+        signal=signal_line(rec.n_beats, n_corr, pct, len(gap_spans), gap_total, len(rec.damage)),
     )

@@ -278,18 +278,14 @@ def following_the_guide(
 
 def checkins_of(events: tuple[Event, ...] | list[Event] | None) -> tuple[CheckInSeen | None, CheckInSeen | None]:
     """The session's first "before" and last "after" check-in (``vagal.events.CheckIn``)."""
-    import vagal.events as ev_mod
+    from vagal.events import CheckIn
 
-    cls = getattr(ev_mod, "CheckIn", None)
-    if cls is None or not events:
-        return None, None
-    seen = [
-        CheckInSeen(float(e.t_s), str(e.when), int(e.settled), str(e.words or ""))
-        for e in events
-        if isinstance(e, cls) and isinstance(getattr(e, "settled", None), int) and 1 <= e.settled <= 5
-    ]
-    before = next((c for c in sorted(seen, key=lambda c: c.t_s) if c.when == "before"), None)
-    after = next((c for c in sorted(seen, key=lambda c: -c.t_s) if c.when == "after"), None)
+    seen = sorted(
+        (CheckInSeen(e.t_s, e.when, e.settled, e.words) for e in events or () if isinstance(e, CheckIn)),
+        key=lambda c: c.t_s,
+    )
+    before = next((c for c in seen if c.when == "before"), None)
+    after = next((c for c in reversed(seen) if c.when == "after"), None)
     return before, after
 
 

@@ -29,9 +29,11 @@ outside (labels, marker words, check-in words, device names) arrives printable
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
 
 import numpy as np
 
@@ -304,7 +306,10 @@ def _coherence_levels(ax: Axes, data: ReportData) -> None:
     for k, (lowest, words) in enumerate(COHERENCE_LEVELS):
         ax.axhspan(lowest, edges[k + 1], facecolor=style.LEVEL_FILLS[k], edgecolor="none", zorder=0)
         ax.text(0.995, (lowest + edges[k + 1]) / 2.0, words, transform=ax.get_yaxis_transform(), ha="right",
-                va="center", fontsize=6.2, color=style.MUTED, zorder=2)
+                va="center", fontsize=6.2, color=style.MUTED, zorder=4,
+                # Above the trace, on the band's own colour, so a low trace never runs through the words.
+                bbox={"boxstyle": "square,pad=0.08", "facecolor": style.LEVEL_FILLS[k], "edgecolor": "none",
+                      "alpha": 0.9})
     if ok.any():
         ax.plot(data.coherence_t_s, data.coherence, color=style.COHERENCE, linewidth=1.2, linestyle=(0, (4.0, 1.6)),
                 zorder=3)
@@ -357,6 +362,9 @@ def draw_person_page(fig: Page, data: ReportData, page: str) -> None:
             flow.gap(0.06)
             for line in care:
                 flow.text(line, size=7.5, color=style.MUTED)
+    if data.signal:
+        flow.gap(0.04)
+        flow.text(data.signal, size=7.5, color=style.MUTED)
 
     # The chart takes the room the words leave; the marker list goes under it.
     markers = _marker_rows(data)
@@ -733,18 +741,42 @@ def page_plan(data: ReportData) -> list[PageDrawer]:
     return pages
 
 
+@contextmanager
+def new_file(path: Path) -> Iterator[BinaryIO]:
+    """Create ``path`` for writing, never replacing a file: exclusive create, private (0600).
+
+    A report holds health data, so only its owner may read it. If drawing fails half way,
+    the partial file is removed.
+
+    Raises:
+        FileExistsError: ``path`` exists already.
+        OSError: It cannot be created.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    f = os.fdopen(fd, "wb")
+    try:
+        yield f
+    except BaseException:
+        f.close()
+        path.unlink(missing_ok=True)
+        raise
+    f.close()
+
+
 def render_report(data: ReportData, out: str | Path) -> Path:
     """Write a report to ``out``: a PDF (one page each), or a PNG or SVG (the pages stacked).
 
     Args:
         data: From :func:`vagal.report.data.build_report_data`.
-        out: The output file; its extension picks the format.
+        out: The output file, which must not exist (it is never replaced); its extension
+            picks the format.
 
     Returns:
         The path written.
 
     Raises:
         ValueError: The extension is not .pdf, .png or .svg.
+        FileExistsError: ``out`` exists already.
         OSError: The file cannot be written.
     """
     import matplotlib
@@ -756,11 +788,11 @@ def render_report(data: ReportData, out: str | Path) -> Path:
     rc: Any = style.RC  # matplotlib types the keys as a Literal of every rcParam
     plan = page_plan(data)
     n = len(plan)
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc), new_file(path) as f:
         if fmt == "pdf":
             from matplotlib.backends.backend_pdf import PdfPages
 
-            with PdfPages(path, metadata={"Title": data.title, "Creator": "vagal", "Subject": data.subtitle}) as pdf:
+            with PdfPages(f, metadata={"Title": data.title, "Creator": "vagal", "Subject": data.subtitle}) as pdf:
                 for k, draw in enumerate(plan):
                     fig = Figure(figsize=(w, h))
                     draw(fig, f"page {k + 1} of {n}")
@@ -781,7 +813,7 @@ def render_report(data: ReportData, out: str | Path) -> Path:
                 if fmt == "png"
                 else {"metadata": {"Title": data.title}}
             )
-            fig.savefig(path, format=fmt, **kwargs)
+            fig.savefig(f, format=fmt, **kwargs)
     return path
 
 
