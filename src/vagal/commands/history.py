@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from vagal.report.history import History
+    from vagal.report.history import History, View
 
 
 def _since(text: str | None) -> date | None:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     since = _since(args.since)
     view = getattr(args, "view", None) or "all"
-    views = VIEWS if view == "all" else (view,)
+    views: tuple[View, ...] = VIEWS if view == "all" else tuple(v for v in VIEWS if v == view)
     out = Path(args.output) if args.output else None
     if out is not None:
         from vagal.commands._output import check_output

@@ -764,13 +764,16 @@ def _draw_baseline(fig: Any, history: History) -> None:
 def render_history(history: History, out: str | Path, views: Sequence[View] = VIEWS) -> Path:
     """Plot the chosen views to a PDF (a page each), or a PNG or SVG (the pages stacked).
 
+    ``out`` must not exist: it is created exclusively (0600) and never replaced.
+
     Raises:
         ValueError: The extension is not .pdf, .png or .svg, or there is nothing to plot.
+        FileExistsError: ``out`` exists already.
     """
     import matplotlib
     from matplotlib.figure import Figure
 
-    from vagal.report.render import output_format
+    from vagal.report.render import new_file, output_format
 
     fmt = output_format(out)
     if not history.sessions:
@@ -787,11 +790,11 @@ def render_history(history: History, out: str | Path, views: Sequence[View] = VI
     path = Path(out)
     rc: Any = style.RC  # matplotlib types the keys as a Literal of every rcParam
     n = len(drawers)
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc), new_file(path) as f:
         if fmt == "pdf":
             from matplotlib.backends.backend_pdf import PdfPages
 
-            with PdfPages(path, metadata={"Title": "vagal history", "Creator": "vagal"}) as pdf:
+            with PdfPages(f, metadata={"Title": "vagal history", "Creator": "vagal"}) as pdf:
                 for draw in drawers:
                     fig = Figure(figsize=(style.PAGE_W_IN, style.PAGE_H_IN))
                     draw(fig, history)
@@ -802,5 +805,5 @@ def render_history(history: History, out: str | Path, views: Sequence[View] = VI
             for page, draw in zip(pages, drawers, strict=True):
                 draw(page, history)
             kwargs: dict[str, Any] = {"dpi": style.PNG_DPI, "pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
-            fig.savefig(path, format=fmt, **kwargs)
+            fig.savefig(f, format=fmt, **kwargs)
     return path
