@@ -261,12 +261,12 @@ def reading_words(rmssd_ms: float, hr_bpm: float | None, usual: UsualRange) -> t
     if usual.ln_rmssd is None:
         have = usual.readings + 1
         left = max(MIN_READINGS - have, 0)
-        more = (f"after {left} more, vagal can show your usual range" if left
-                else "from the next reading on, vagal can show your usual range")
+        more = (f"after {left} more day{'s' if left != 1 else ''} of readings, vagal can show it" if left
+                else "from tomorrow's reading on, vagal can show it")
         return (
             [f"RMSSD {rm}, heart rate {hr}.",
-             f"This is reading {have} of the {MIN_READINGS} needed for a first estimate of your usual range ({usual.position}); "
-             f"{more}."],
+             f"Readings on {have} of the {MIN_READINGS} days needed for a first estimate of your usual range "
+             f"({usual.position}, one reading a day counts); {more}."],
             {"rmssd": None, "hr": None},
         )
     c_rm = usual.ln_rmssd.compare(math.log(rmssd_ms))

@@ -592,7 +592,7 @@ def empty_message(history: History) -> str:
     since = f" since {history.since}" if history.since else ""
     return (
         f"No sessions to show{since} yet (looked in {printable(history.folder)}). "
-        "Sessions recorded with `vagal demo` or `vagal live` appear here; take your time."
+        "Sessions recorded with `vagal live` or `vagal check` appear here; take your time."
     )
 
 
@@ -679,7 +679,7 @@ def _draw_helps(fig: Any, history: History) -> None:
         fig.text(0.5, 0.5, "No practice sessions yet.", ha="center", color=style.MUTED)
         _footnote(fig, style.HISTORY_FOOTNOTE)
         return
-    names = ["\n".join(wrap(printable(r.kind, max_chars=60), 1.45, 7.0, max_lines=2)) + f"\n({r.sessions})"
+    names = ["\n".join(wrap(printable(r.kind, max_chars=60), 1.45, 7.0, max_lines=2)) + f"\n({r.sessions} session{'s' if r.sessions != 1 else ''})"
              for r in rows]
     gs = fig.add_gridspec(2, 2, left=0.22, right=0.96, top=0.86, bottom=0.14, hspace=0.35, wspace=0.12)
     ys = np.arange(len(rows))[::-1].astype(np.float64)
@@ -706,11 +706,17 @@ def _draw_helps(fig: Any, history: History) -> None:
         ax.grid(axis="y", visible=False)
         lo, hi = ax.get_xlim()
         m = max(abs(lo), abs(hi), 1e-9)
-        ax.set_xlim(-m, m)  # zero in the middle: no change sits in the centre
-    fig.text(style.MARGIN_IN / style.PAGE_W_IN, 0.1, (
-        f"A mean needs {MIN_SESSIONS} sessions with that figure. These describe your sessions, not you: nothing here "
-        "is a score, and the patterns are listed in the order you first used them."), fontsize=7.0, color=style.MUTED)
+        ax.set_xlim(-1.1 * m, 1.1 * m)  # zero in the middle: no change sits in the centre; no dot on the edge
+    note = (f"A mean needs {MIN_SESSIONS} sessions with that figure. These describe your sessions, not you: nothing "
+            "here is a score, and the patterns are listed in the order you first used them.")
+    for k, line in enumerate(wrap(note, style.PAGE_W_IN - 2 * style.MARGIN_IN, 7.0)):
+        fig.text(style.MARGIN_IN / style.PAGE_W_IN, 0.1 - k * 0.016, line, fontsize=7.0, color=style.MUTED)
     _footnote(fig, style.HISTORY_FOOTNOTE)
+
+
+def _safe_log(values: Any) -> Any:
+    """ln for the secondary axis: matplotlib also maps the axis' initial 0-to-1 limits, where ln 0 warns."""
+    return np.log(np.maximum(values, 1e-12))
 
 
 def _draw_baseline(fig: Any, history: History) -> None:
@@ -750,7 +756,7 @@ def _draw_baseline(fig: Any, history: History) -> None:
         a.set_ylabel(unit)
         a.legend(loc="upper left", ncol=3, fontsize=6.5)
     # RMSSD in ms on the right of the ln axis: the number people know.
-    sec = ax.secondary_yaxis("right", functions=(np.exp, np.log))
+    sec = ax.secondary_yaxis("right", functions=(np.exp, _safe_log))
     sec.set_ylabel("RMSSD (ms)")
     ax.tick_params(labelbottom=False)
     _date_axis(ax2, float(x[0]) - 1.0, float(x[-1]) + 1.0)
