@@ -185,8 +185,8 @@ def run(args: argparse.Namespace) -> int:
         day = start.date() if start is not None else date.today()
         usual = usual_range_before(_earlier_readings(demo, saved), day, args.position)
         if rmssd is None:
-            words = ["The reading was too short or too broken to give an RMSSD (it needs a minute of steady beats "
-                     "after the first minute)."]
+            words = [("The reading was too short or too broken to give an RMSSD (it needs a minute of steady beats "
+                     "after the first minute).")]
             compared: dict[str, str | None] = {"rmssd": None, "hr": None}
         else:
             words, compared = reading_words(rmssd, hr, usual)

@@ -265,8 +265,8 @@ def reading_words(rmssd_ms: float, hr_bpm: float | None, usual: UsualRange) -> t
                 else "from tomorrow's reading on, vagal can show it")
         return (
             [f"RMSSD {rm}, heart rate {hr}.",
-             f"Readings on {have} of the {MIN_READINGS} days needed for a first estimate of your usual range "
-             f"({usual.position}, one reading a day counts); {more}."],
+             (f"Readings on {have} of the {MIN_READINGS} days needed for a first estimate of your usual range "
+             f"({usual.position}, one reading a day counts); {more}.")],
             {"rmssd": None, "hr": None},
         )
     c_rm = usual.ln_rmssd.compare(math.log(rmssd_ms))

@@ -22,8 +22,8 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from vagal.hrv._common import gap_indices
 from vagal.events import Marker
+from vagal.hrv._common import gap_indices
 from vagal.metrics import REPORT, SEGMENT, MetricInfo, metric
 from vagal.report.person import PersonSummary, person_summary
 from vagal.sessions.recording import Recording, too_few_beats

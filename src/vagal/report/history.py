@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 
+from vagal.metrics import WHAT_HELPS, metric
 from vagal.report import style
 from vagal.report.baseline import POSITIONS, BaselineDay, Reading, baseline_days
-from vagal.metrics import WHAT_HELPS, metric
 from vagal.report.helps import MIN_SESSIONS, NO_GUIDE, NOT_ENOUGH, Change, HelpRow, what_helps
 from vagal.report.person import START_END_S
 from vagal.text import printable
@@ -514,8 +514,8 @@ def format_helps(h: History) -> str:
     w = 17
     out = [
         "What helps you",
-        f"Change from the first to the last {START_END_S / 60:g} minutes of each session (settled: check-in after "
-        "minus before), mean ± spread.",
+        (f"Change from the first to the last {START_END_S / 60:g} minutes of each session (settled: check-in after "
+        "minus before), mean ± spread."),
         "",
         f"{'':<{name_w}}{'sessions':>9}  " + "".join(f"{m.title:>{w}}" for _, m in cols),
         f"{'':<{name_w}}{'':>9}  " + "".join(f"{('(' + (m.unit or ('1–5' if k == 'settled' else 'ratio')) + ')'):>{w}}"
@@ -536,8 +536,8 @@ def format_helps(h: History) -> str:
         out.append(f"{name:<{name_w}}{r.sessions:>9}  " + "".join(cells))
     out += [
         "",
-        f"A figure needs {MIN_SESSIONS} sessions; a number in brackets is how many sessions have it. These describe "
-        "your sessions, not you: nothing here is a score.",
+        (f"A figure needs {MIN_SESSIONS} sessions; a number in brackets is how many sessions have it. These describe "
+        "your sessions, not you: nothing here is a score."),
     ]
     return "\n".join(out)
 

@@ -12,8 +12,8 @@ for the whole report (``style.RC``), so a "$" is a dollar sign.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from vagal.report import style

@@ -407,11 +407,11 @@ def following_words(p: PersonSummary) -> tuple[str, str]:
     """(how closely heart rate followed the guide, a kind sentence)."""
     label = metric("phase_sync").label
     if not p.guided:
-        return ("There was no breathing guide in this session, so there is no rhythm to compare "
-                "heart rate with.", "")
+        return (("There was no breathing guide in this session, so there is no rhythm to compare "
+                "heart rate with."), "")
     if p.following is None:
-        return (f"{label}: the guide never held one rate for a whole minute of steady beats, so this "
-                "could not be measured.", "")
+        return ((f"{label}: the guide never held one rate for a whole minute of steady beats, so this "
+                "could not be measured."), "")
     v = p.following
     if v >= CLOSELY:
         how = "closely"
