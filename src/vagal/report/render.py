@@ -233,7 +233,7 @@ def _person_chart(fig: Page, flow: Flow, data: ReportData, top_in: float, height
     hr_h = height_in * 0.66
     co_h = height_in - hr_h - 0.28
     ax = _axes(fig, flow, top_in, hr_h)
-    ax.set_title("Heart rate, with the guide's breathing underneath", fontsize=8.5)
+    ax.set_title("Heart rate, with the guide's breathing underneath" if data.pacer else "Heart rate", fontsize=8.5)
     t = data.hr_t_s
     long_session = data.duration_s > _BEAT_TRACE_MAX_S
     if long_session:
