@@ -36,7 +36,8 @@ ONE_OF_EACH: list[ev.Event] = [
     ev.HeartRateOnly(3.0, 71, False),
     ev.ContactChanged(3.1, False, judged=True),
     ev.Gap(3.1, 7.4, "contact_lost"),
-    ev.Marker(8.0, "breathing"),
+    ev.Marker(8.0, "breathing", feeling="calmer"),
+    ev.CheckIn(8.5, "after", 4, "after the walk"),
     ev.Note(9.0, "talked about work — felt calmer ☺"),
     ev.SourceState(10.0, "ended"),
 ]
@@ -68,7 +69,7 @@ def test_every_event_type_round_trips(tmp_path: Path) -> None:
     assert rec.meta["device"]["model"] == "H10"
     # The settling beat stays in the events but out of the analysed RR series.
     assert rec.rr_ms.tolist() == [898.4375]
-    assert rec.markers == (ev.Marker(8.0, "breathing"),)
+    assert rec.markers == (ev.Marker(8.0, "breathing", feeling="calmer"),)
     assert rec.gaps == (ev.Gap(3.1, 7.4, "contact_lost"),)
 
 
