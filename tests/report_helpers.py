@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from vagal.events import Beat, DeviceInfo, Gap, Marker, PacerChanged
+from vagal.events import Beat, CheckIn, DeviceInfo, Gap, Marker, PacerChanged
 from vagal.sessions.writer import Recorder, make_header
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ def write_session(
     gap: tuple[float, float] | None = None,
     pacer: Sequence[tuple[float, float, float]] = (),
     label: str | None = None,
+    checkins: Sequence[tuple[str, int, str]] = (),
+    source: str = "live",
+    device: DeviceInfo = POLAR,
+    header: dict[str, Any] | None = None,
 ) -> Path:
     """A vagal session of real RR values, written through :class:`vagal.sessions.writer.Recorder`.
 
@@ -40,9 +44,17 @@ def write_session(
         gap: (start_s, end_s): beats ending inside are dropped and a Gap event is written.
         pacer: (t_s, inhale_s, exhale_s): the breathing guide from t_s on; (t_s, 0, 0) turns it off.
         label: The header's label.
+        checkins: (when, settled, words): "before" at 0 s, "after" just past the last beat.
+        source: The header's ``source`` ("live", "demo", "check").
+        device: The strap, in the header and as the first event.
+        header: More header keys (a check's ``position``).
     """
     t = np.cumsum(rr_ms) / 1000.0
-    events: list[tuple[float, object]] = [(0.0, POLAR)]
+    events: list[tuple[float, object]] = [(0.0, device)]
+    end_s = float(t[-1]) if t.size else 0.0
+    for when, settled, words in checkins:
+        at = 0.0 if when == "before" else end_s + 0.5
+        events.append((at, CheckIn(at, "before" if when == "before" else "after", settled, words)))
     events += [(m_t, Marker(m_t, m_label)) for m_t, m_label in markers]
     for p_t, inhale, exhale in pacer:
         preset = "off" if inhale + exhale == 0 else "resonance"
@@ -54,8 +66,8 @@ def write_session(
     if gap is not None:
         events.append((gap[1], Gap(gap[0], gap[1], "contact_lost")))
     events.sort(key=lambda e: e[0])
-    header = make_header(source="live", start=start, label=label, device=POLAR)
-    with Recorder(path, header) as rec:
+    meta = make_header(source=source, start=start, label=label, device=device, **(header or {}))
+    with Recorder(path, meta) as rec:
         for _, ev in events:
             rec.write(ev)  # type: ignore[arg-type]
     return path

@@ -96,7 +96,7 @@ def test_damaged_sessions_are_kept_with_a_note_and_unreadable_ones_skipped(folde
     skipped = dict(h.skipped)
     assert set(skipped) == {"bad_header.vagal.jsonl"}
     assert "line 1" in skipped["bad_header.vagal.jsonl"]
-    # One bad line in the middle: the session is kept (issue 12: one value once dropped it).
+    # One bad line in the middle: the session is kept (one bad value once dropped it).
     mid = next(s for s in h.sessions if s.file == "corrupt_middle.vagal.jsonl")
     assert mid.note == "damaged at line 22: not a complete JSON object; skipped"
     # Cut off only at its last line (a crash): kept, with a note, and too short for HR values.
@@ -118,13 +118,13 @@ def test_plot_files_are_valid(folder: Path, tmp_path: Path, fmt: str) -> None:
         from pypdf import PdfReader
 
         reader = PdfReader(out)
-        assert len(reader.pages) == 1
+        assert len(reader.pages) == 3  # a page per view: trends, what helps you, your usual range
         assert "Your practice over time" in reader.pages[0].extract_text()
     elif fmt == "png":
         from PIL import Image
 
         with Image.open(out) as im:
-            assert im.size == (1240, 1650)
+            assert im.size == (1240, 3 * 1650)  # the three pages stacked
     else:
         import xml.etree.ElementTree as ET
 
@@ -183,7 +183,7 @@ def test_plot_text_stays_on_the_page_and_ticks_are_days(
 ) -> None:
     """The footnote ran off the page's right edge; one day of sessions was ticked in hours."""
     figures = saved_figures(monkeypatch)
-    render_history(collect_history(folder, since=since), tmp_path / "h.png")
+    render_history(collect_history(folder, since=since), tmp_path / "h.png", ("trends",))
     (fig,) = figures
     assert texts_off_the_page(fig) == []
     ticks = [t.get_text() for t in fig.axes[-1].get_xticklabels()]

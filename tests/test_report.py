@@ -28,13 +28,14 @@ from vagal.report.data import (
     build_report_data,
     rolling_rmssd,
 )
-from vagal.report.render import render_report
+from vagal.report.render import page_count, render_report
 from vagal.sessions.formats import load_recording
 from vagal.sessions.segment import segments
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-PAGE_PX = (round(style.PAGE_W_IN * style.PNG_DPI), round(2 * style.PAGE_H_IN * style.PNG_DPI))
-"""A PNG report is the two pages stacked."""
+def page_px(n_pages: int) -> tuple[int, int]:
+    """A PNG report is its pages stacked."""
+    return round(style.PAGE_W_IN * style.PNG_DPI), round(n_pages * style.PAGE_H_IN * style.PNG_DPI)
 
 
 def _data_file(name: str) -> Path:
@@ -96,10 +97,12 @@ def test_summary_table_equals_analyze_rr(name: str) -> None:
 
 def test_pdf_table_text_is_the_core_numbers(tmp_path: Path) -> None:
     src = _data_file("pyhrv_nsr_5min.csv")
-    out = render_report(build_report_data(load_recording(src)), tmp_path / "r.pdf")
+    data = build_report_data(load_recording(src))
+    out = render_report(data, tmp_path / "r.pdf")
     pages = _pdf_text(out)
-    assert len(pages) == 2
-    text = pages[1]
+    # No markers: the person's page, then the appendix (the session over time, the numbers).
+    assert len(pages) == page_count(data) == 3
+    text = pages[-1]
     oracle = analyze_rr(load_rr(src)).to_dict()
     decimals = {s.key: (s.label, s.unit, s.decimals) for _, specs in SUMMARY_SECTIONS for s in specs}
     for key in ("mean_hr_bpm", "sdnn_ms", "rmssd_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf", "sd1_ms", "dfa_alpha1"):
@@ -164,8 +167,8 @@ def test_a_short_recording_says_too_short(tmp_path: Path) -> None:
     assert missing == {k for k, v in oracle.to_dict().items() if v is None} & {r.key for r in data.summary}
     out = render_report(data, tmp_path / "short.pdf")
     pages = _pdf_text(out)
-    assert TOO_SHORT in pages[1]
-    assert oracle.reasons["lf_ms2"] in pages[1].replace("\n", " ")
+    assert TOO_SHORT in pages[-1]
+    assert oracle.reasons["lf_ms2"] in pages[-1].replace("\n", " ")
 
 
 # --- files ------------------------------------------------------------------------------------
@@ -176,7 +179,7 @@ def test_every_output_format_is_a_valid_file(fmt: str, marked_data: ReportData, 
     out = render_report(marked_data, tmp_path / f"report.{fmt}")
     if fmt == "pdf":
         reader = PdfReader(out)
-        assert 1 <= len(reader.pages) <= 2
+        assert len(reader.pages) == page_count(marked_data) == 4  # person, moments, two appendix pages
         box = reader.pages[0].mediabox
         assert (round(float(box.width)), round(float(box.height))) == (round(style.PAGE_W_IN * 72), round(style.PAGE_H_IN * 72))
         assert "baseline" in reader.pages[1].extract_text()
@@ -184,7 +187,7 @@ def test_every_output_format_is_a_valid_file(fmt: str, marked_data: ReportData, 
         from PIL import Image
 
         with Image.open(out) as im:
-            assert im.format == "PNG" and im.size == PAGE_PX
+            assert im.format == "PNG" and im.size == page_px(page_count(marked_data))
             grey = np.asarray(im.convert("RGB"), dtype=np.int16)
         # Calm colours: no pixel is a saturated red.
         r, g, b = grey[..., 0], grey[..., 1], grey[..., 2]
@@ -217,9 +220,10 @@ def test_a_damaged_session_gets_a_report_that_says_so(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     note = f"vagal: note: {src} was read past a problem (line 22: not a complete JSON object; skipped)."
     assert done.stderr.strip().splitlines() == [note]
-    text = " ".join(_pdf_text(tmp_path / "corrupt.pdf")[1].split())
-    assert "The file was read past a problem at line 22" in text
-    assert TOO_SHORT in text
+    pages = [" ".join(p.split()) for p in _pdf_text(tmp_path / "corrupt.pdf")]
+    assert "The file was read past a problem at line 22" in pages[-1]
+    assert TOO_SHORT in pages[-1]
+    assert "1 damaged line in the file skipped" in pages[0]  # the data-quality line of the person's page
 
 
 def test_a_wfdb_annotation_file_gets_a_report(tmp_path: Path) -> None:
@@ -237,7 +241,7 @@ def test_a_wfdb_annotation_file_gets_a_report(tmp_path: Path) -> None:
     assert rmssd.value == pytest.approx(analyze_rr(expect_rr).rmssd_ms, rel=1e-12)
     done = _vagal("report", str(tmp_path / "nsr.atr"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert len(PdfReader(tmp_path / "nsr.pdf").pages) == 2
+    assert len(PdfReader(tmp_path / "nsr.pdf").pages) == page_count(data)
 
 
 def test_imported_formats_get_a_report(tmp_path: Path) -> None:
@@ -265,12 +269,17 @@ def test_imported_formats_get_a_report(tmp_path: Path) -> None:
         t += v / 1000.0
         rows.append(f"{datetime.fromtimestamp(t, UTC).isoformat(timespec='milliseconds')};{int(v)}")
     psl.write_text("\n".join(rows) + "\n")
+    devices = {
+        "polar-hrm": "a Polar watch or strap (HRM file)",  # what the format tells
+        "openhrv": "device not recorded",  # was a bare "not recorded in this file"
+        "polar-sensor-logger-rr": "Polar H10",  # what the file's name tells (was "device not recorded")
+    }
     for src, fmt, n_segments in ((hrm, "polar-hrm", 0), (ohrv, "openhrv", 2), (psl, "polar-sensor-logger-rr", 0)):
         rec = load_recording(src)
         assert rec.format == fmt
         data = build_report_data(rec)
         assert len(data.segments) == n_segments
-        assert data.subtitle.endswith("·  device not recorded")  # was a bare "not recorded in this file"
+        assert data.subtitle.endswith(f"·  {devices[fmt]}"), data.subtitle
         assert data.subtitle.startswith("Friday 20 November 2026, 09:00"), data.subtitle  # HRM: from Date/StartTime
         rmssd = next(r for r in data.summary if r.key == "rmssd_ms")
         assert rmssd.value == pytest.approx(analyze_rr(rr).rmssd_ms, rel=1e-9)
@@ -278,7 +287,7 @@ def test_imported_formats_get_a_report(tmp_path: Path) -> None:
         from PIL import Image
 
         with Image.open(out) as im:
-            assert im.size == PAGE_PX
+            assert im.size == page_px(page_count(data))
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -295,7 +304,7 @@ def test_cli_writes_a_pdf_next_to_the_recording(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = tmp_path / "nsr.pdf"
     assert done.stdout.strip() == f"Report written to {out}"
-    assert len(PdfReader(out).pages) == 2
+    assert len(PdfReader(out).pages) == 3
 
 
 def test_cli_report_of_a_session_to_svg(marked_session: Path, tmp_path: Path) -> None:
@@ -369,23 +378,29 @@ def test_a_long_label_and_marker_names_stay_on_the_page(tmp_path: Path, monkeypa
 
 
 def test_close_markers_do_not_print_their_labels_over_each_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Markers 20 s apart on 5 min of real beats: every label drawn stands clear of the others."""
+    """Markers 20 s apart on 5 min of real beats: the numbers on the chart stand clear of each
+    other, and every label is listed in full under the chart (never clipped at the page edge)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Annotation
 
     rr = load_rr(_data_file("pyhrv_nsr_5min.csv"))
     marks = [(20.0 * k, f"step {k} of the protocol") for k in range(12)]
     path = write_session(tmp_path / "m.vagal.jsonl", rr, start=START, markers=marks)
+    data = build_report_data(load_recording(path))
     figures = saved_figures(monkeypatch)
-    render_report(build_report_data(load_recording(path)), tmp_path / "m.png")
-    (fig,) = figures
+    render_report(data, tmp_path / "m.png")
+    fig = figures[0]
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
-    boxes = [a.get_window_extent(renderer) for a in fig.findobj(Annotation) if a.get_text().startswith("step")]
-    assert boxes, "no marker label drawn"
+    boxes = [a.get_window_extent(renderer) for a in fig.findobj(Annotation) if a.get_text().isdigit()]
+    assert len(boxes) == 2 * 12, "a marker number was not drawn"  # page 1's chart and the appendix's
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b)
+    assert all(texts_off_the_page(f) == [] for f in figures)
+    first = " ".join(_pdf_text(render_report(data, tmp_path / "m.pdf"))[0].split())
+    for k, (t_s, label) in enumerate(marks):
+        assert f"{k + 1}. {int(t_s) // 60}:{int(t_s) % 60:02d} {label}" in first
 
 
 def test_cli_a_label_the_font_cannot_draw_is_one_calm_line(tmp_path: Path) -> None:

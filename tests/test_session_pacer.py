@@ -149,12 +149,12 @@ def test_the_report_draws_the_gentle_start_as_easing_then_steady() -> None:
     import numpy as np
 
     from vagal.pacer import PRESETS, Pacer
-    from vagal.report.data import _pacer_spans
+    from vagal.report.data import pacer_spans
     from vagal.sessions.recording import from_rr
 
     start = Pacer(PRESETS["resonance"], ramp_from_per_min=12.0).start_event()
     rec = from_rr("x", "vagal", np.full(600, 1000.0), pacer=(start,))
-    spans = _pacer_spans(rec, 600.0)
+    spans = pacer_spans(rec, 600.0)
     assert [(s.start_s, s.end_s, s.from_per_min) for s in spans] == [(0.0, 120.0, 12.0), (120.0, 600.0, None)]
     assert all(s.rate_per_min == pytest.approx(6.0) for s in spans)
 

@@ -51,7 +51,7 @@ def _run_all(path: Path, tmp: Path, *, render: bool = True) -> dict[str, list[st
         "report": ["report", str(path), "-o", str(out / "r.svg")],
         "convert": ["convert", str(path), str(out / "c.vagal.jsonl")],
         "sessions": ["sessions", "--json"],
-        "history": ["history", "--json"],
+        "history": ["history", "--json", "--include-demo"],  # the fixture is simulated
     }
     results = {}
     for name, argv in argvs.items():

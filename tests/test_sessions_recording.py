@@ -326,7 +326,7 @@ def test_newer_format_version_is_refused_politely(tmp_path: Path) -> None:
         ({"t": 5.0}, "line 102: a beat at 5 s, out of line with the beats around it; placed by its RR value", "all"),
         # analyze and report ran out of memory
         ({"t": 1e12}, "line 102: beat event: 't' is more than a week into the session; skipped", "skip"),
-        # a 167-hour session with LF/HF from 0.32 to 441 (issue 12)
+        # a 167-hour session with LF/HF from 0.32 to 441 (seen in review)
         ({"t": 6e5}, "line 102: a beat at 600000 s, out of line with the beats around it; placed by its", "all"),
     ],
 )

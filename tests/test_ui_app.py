@@ -416,7 +416,7 @@ async def test_live_mode_shows_the_strap_and_its_battery() -> None:
 
 
 async def test_a_strap_without_rr_is_said_once_and_heart_rate_stays() -> None:
-    """The source learns the strap sends no RR (issue 3): the tiles say so instead of
+    """The source learns the strap sends no RR: the tiles say so instead of
     "waiting for beats" for ever, a calm notice explains it, heart rate stays on screen."""
     from vagal.events import HeartRateOnly
     from vagal.ui.widgets.tiles import HeartRateNow, MetricTile
@@ -1135,7 +1135,7 @@ async def test_a_warm_up_reason_is_never_cut_mid_word_at_80_columns() -> None:
 
 
 async def test_a_value_to_read_with_care_is_greyed_and_a_click_says_why() -> None:
-    """The engine's caution (METHODS.md §5.3: many irregular beats) reaches the screen."""
+    """The engine's caution (docs/methods.md §5.3: many irregular beats) reaches the screen."""
     from collections import deque
 
     from textual.app import App

@@ -182,10 +182,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="SESSION")
     p.add_argument("-o", "--output", metavar="OUT", help="output file (.pdf, .png or .svg; default: PDF next to it)")
 
-    p = sub.add_parser("history", help="trends across recorded sessions")
+    p = sub.add_parser("history", help="your sessions over time, what helps you, and your usual range")
     p.add_argument("--since", metavar="DATE", help="only sessions on or after this date (YYYY-MM-DD)")
-    p.add_argument("-o", "--output", metavar="OUT", help="also write a plot (.pdf, .png or .svg)")
+    p.add_argument("--view", choices=["all", "trends", "helps", "baseline"], default="all",
+                   help="what to show: trends per day and week, what helps you, your usual range (default all)")
+    p.add_argument("--include-demo", action="store_true", help="include simulated sessions (vagal demo)")
+    p.add_argument("-o", "--output", metavar="OUT", help="also write a plot (.pdf, .png or .svg; never replaced)")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("check", help="a short still reading, compared with your usual range")
+    p.add_argument("file", metavar="FILE", nargs="?", help="read it from a recording instead (any format vagal reads)")
+    p.add_argument("--demo", action="store_true", help="on the simulated strap (no hardware needed)")
+    p.add_argument("--position", choices=["sitting", "lying"], default="sitting",
+                   help="how you take it; keep to one, readings are compared within a position (default sitting)")
+    p.add_argument("--duration", type=float, default=180.0, metavar="SECONDS",
+                   help="length of the reading (default 180: a minute to settle, two to measure)")
+    p.add_argument("--device", metavar="NAME_OR_ADDRESS", help="which strap (default: the only one in range)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="how long to look for a strap")
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max", help="with --demo: simulated time speed")
+    p.add_argument("--seed", type=_seed, default=None, help="with --demo: random seed of the simulated person")
+    _add_recording(p)
+    _add_headless(p)
     return parser
 
 

@@ -12,6 +12,9 @@ in what order:
   entries, with the person in the widget id (``f"{info.css_id}-{person}"``).
 * :data:`DETAILS`: the metrics a details view lists with their explanations.
 * :data:`REPORT`: the summary table of ``vagal report`` (``vagal.report.data``).
+* :data:`PERSON`, :data:`SEGMENT`: the report's first page and its per-segment pages.
+* :data:`WHAT_HELPS`, :data:`BASELINE`: ``vagal history``'s "what helps you" and usual range,
+  and ``vagal check``.
 * :data:`ANALYZE`: the table of ``vagal analyze`` and the extra keys of its ``--json``
   (``vagal.commands.analyze``).
 * :data:`LIVE`: the live engine's metrics reported at the end of a headless session
@@ -292,6 +295,16 @@ METRICS: Final[tuple[MetricInfo, ...]] = (
         "The share of good beats in the last minute (irregular beats are left out of the metrics).",
         brief="share of clean beats in the last minute",
     ),
+    # -- across sessions (history, ``vagal check``) -------------------------------------------
+    MetricInfo(
+        "ln_rmssd", "ln RMSSD", "ln RMSSD", "", 2,
+        "The natural logarithm of RMSSD (in ms). Day-to-day changes of RMSSD are lopsided; their "
+        "logarithm spreads evenly, so a usual range can be drawn around it (Plews et al. 2012).",
+    ),
+    MetricInfo(
+        "settled", "Settled", "How settled you felt", "", 1,
+        "What you noted before or after a session, from 1 (not settled) to 5 (very settled).",
+    ),
 )
 """Every metric vagal names, once."""
 
@@ -362,6 +375,43 @@ ANALYZE: Final[Sections] = (
     ("Biofeedback", ("coherence",)),
 )
 """``vagal analyze``'s table (``HrvResult`` fields); its ``--json`` carries every one."""
+
+PERSON: Final[tuple[str, ...]] = ("mean_hr_bpm", "rmssd_ms", "coherence", "phase_sync")
+"""What the first page of the report tells the person, in this order: heart rate and RMSSD at the
+start and at the end, time at each coherence level, and how closely heart rate followed the
+guide (``vagal.report.person``)."""
+
+SEGMENT: Final[tuple[str, ...]] = ("duration_s", "mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_ms2", "hf_ms2", "coherence")
+"""The numbers of one marker-delimited stretch in the report (``HrvResult`` keys), each beside
+the same number of the session's own start."""
+
+WHAT_HELPS: Final[tuple[str, ...]] = ("mean_hr_bpm", "rmssd_ms", "coherence", "settled")
+"""The changes ``vagal history`` averages per pattern or practice: from the first to the last
+two minutes of a session (heart rate, RMSSD, coherence), and from the check-in before to the one
+after (settled)."""
+
+BASELINE: Final[tuple[str, ...]] = ("ln_rmssd", "mean_hr_bpm")
+"""What a person's usual range is drawn for (``vagal check`` readings; ``vagal.report.baseline``)."""
+
+COHERENCE_LEVELS: Final[tuple[tuple[float, str], ...]] = (
+    (0.0, "finding a rhythm"),
+    (0.5, "settling in"),
+    (1.0, "steady"),
+    (2.0, "in tune"),
+)
+"""(lowest coherence ratio, words) of each gentle level, lowest first: the dashboard's coherence
+tile (``vagal.ui.widgets.tiles``) and the report's "time at each level" use the same steps. Not a
+grade: any level is fine."""
+
+
+def coherence_level(ratio: float) -> int:
+    """The index in :data:`COHERENCE_LEVELS` of a coherence ratio (0 for anything below 0.5)."""
+    level = 0
+    for i, (lowest, _) in enumerate(COHERENCE_LEVELS):
+        if ratio >= lowest:
+            level = i
+    return level
+
 
 LIVE: Final[tuple[str, ...]] = (
     "hr_smoothed_bpm",
@@ -436,16 +486,22 @@ def shown_in(view: View) -> tuple[MetricInfo, ...]:
 
 __all__ = [
     "ANALYZE",
+    "BASELINE",
     "BRIEF_MAX",
     "BY_KEY",
+    "COHERENCE_LEVELS",
     "DETAILS",
     "LIVE",
     "METRICS",
+    "PERSON",
     "REPORT",
+    "SEGMENT",
     "SETTLED_WORDS",
     "TILES",
+    "WHAT_HELPS",
     "MetricInfo",
     "View",
+    "coherence_level",
     "keys",
     "metric",
     "shown_in",

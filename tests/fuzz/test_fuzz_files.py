@@ -72,7 +72,7 @@ def check_file(path: Path, folder: Path, *, session: bool) -> list[str]:
         argvs += [
             ["replay", str(path), "--headless", "--speed", "max", "--json"],
             ["sessions", "--json"],
-            ["history", "--json"],
+            ["history", "--json", "--include-demo"],  # the samples are simulated sessions
         ]
     for argv in argvs:
         outcome = run_in_process(argv, data_dir=data)

@@ -64,7 +64,8 @@ def test_history_and_sessions_with_a_pipe_and_damage_in_the_folder(damaged: Path
     (sessions / "d.vagal.jsonl").write_bytes(damaged.read_bytes())
     (sessions / "m.vagal.jsonl").write_bytes(mutate(RICH_SESSION.read_bytes(), [("one_time", 0.0, 0.0)]))
     for command in ("history", "sessions"):
-        outcome = run_subprocess([command, "--json"], data_dir=tmp_path / "data", cwd=tmp_path, timeout_s=30)
+        argv = [command, "--json"] + (["--include-demo"] if command == "history" else [])  # simulated sessions
+        outcome = run_subprocess(argv, data_dir=tmp_path / "data", cwd=tmp_path, timeout_s=30)
         assert broken_rules(outcome) == [], command
         obj = json.loads(outcome.stdout)
         names = {Path(s.get("file") or s.get("path")).name for s in obj["sessions"]}

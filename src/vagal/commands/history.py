@@ -1,7 +1,10 @@
-"""``vagal history [--since DATE] [-o OUT] [--json]``: trends across the recorded sessions.
+"""``vagal history [--since DATE] [--view VIEW] [--include-demo] [-o OUT] [--json]``: your sessions over time.
 
-A table per day and per week in the terminal (or the same numbers as JSON), and with
-``-o`` a plot file. An empty sessions folder gets a kind message and exit status 0.
+Three views of the same sessions: trends per day and week, "what helps you" (the average
+change per pattern), and your usual range (from ``vagal check`` readings). The terminal
+shows the chosen views (all three by default), ``--json`` every number, and ``-o`` a plot
+file (a page per view). Simulated sessions stay out unless ``--include-demo``. An empty
+sessions folder gets a kind message and exit status 0. ``-o`` never replaces a file.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from vagal.report.history import History
+    from vagal.report.history import History, View
 
 HISTORY_CODE = ("hrv", "sessions", "report", "events.py", "metrics.py")
 """The code the history's numbers come from: a change to it recomputes the index entry."""
@@ -32,8 +35,9 @@ def _since(text: str | None) -> date | None:
         raise VagalError(f"--since must be a date like 2026-11-01, got {text!r}.") from None
 
 
-def read_history(folder: Path, *, since: date | None) -> History:
-    """``collect_history(folder, since=since)``, kept in the session index until the folder changes."""
+def read_history(folder: Path, *, since: date | None, include_demo: bool) -> History:
+    """Every session of ``folder`` summarised (``collect_history``), kept in the session index
+    until the folder changes."""
     from vagal.report.history import History, collect_history
     from vagal.sessions.index import analysis_version, cached_folder, from_json, to_json
 
@@ -41,9 +45,9 @@ def read_history(folder: Path, *, since: date | None) -> History:
         folder,
         kind="history",
         # Today and the time zone too: a view of "the last 7 days" or a local date moves with them.
-        variant=f"since={since};today={date.today()};tz={time.tzname}",
+        variant=f"since={since};demo={include_demo};today={date.today()};tz={time.tzname}",
         version=analysis_version(*HISTORY_CODE),
-        compute=lambda: collect_history(folder, since=since),
+        compute=lambda: collect_history(folder, since=since, include_demo=include_demo),
         encode=to_json,
         decode=lambda data: from_json(History, data),
     )
@@ -54,17 +58,18 @@ def run(args: argparse.Namespace) -> int:
     """Collect, print (table or JSON) and optionally plot; returns the exit status."""
     from vagal.paths import sessions_dir
     from vagal.report import ReportError
+    from vagal.report.history import VIEWS, format_table, render_history
 
     since = _since(args.since)
+    view = getattr(args, "view", None) or "all"
+    views: tuple[View, ...] = VIEWS if view == "all" else tuple(v for v in VIEWS if v == view)
     out = Path(args.output) if args.output else None
     if out is not None:
         from vagal.commands._output import check_output
 
-        check_output(out)
+        check_output(out, new=True)
 
-    from vagal.report.history import format_table, render_history
-
-    history = read_history(sessions_dir(), since=since)
+    history = read_history(sessions_dir(), since=since, include_demo=bool(getattr(args, "include_demo", False)))
     if args.json:
         # ASCII: JSON escapes C0 controls itself, but C1 and bidi characters only this way.
         print(json.dumps(history.to_dict(), ensure_ascii=True, indent=2))
@@ -72,13 +77,16 @@ def run(args: argparse.Namespace) -> int:
         from vagal.text import printable
 
         # File names and damage reasons in the table come from the files.
-        print("\n".join(printable(line, max_chars=None) for line in format_table(history).splitlines()))
+        print("\n".join(printable(line, max_chars=None) for line in format_table(history, views).splitlines()))
     if out is not None:
         if not history.sessions:
             print("vagal: no plot written: there are no sessions to plot yet.", file=sys.stderr)
             return 0
         try:
-            render_history(history, out)
+            render_history(history, out, views)
+        except FileExistsError:
+            raise ReportError(f"{out} already exists; vagal never replaces a file.",
+                              hint="Choose another name with -o.") from None
         except OSError as exc:
             raise ReportError(f"cannot write the plot to {out} ({exc.strerror or exc}).") from None
         print(f"Plot written to {out}", file=sys.stderr if args.json else sys.stdout)

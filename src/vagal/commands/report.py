@@ -1,7 +1,10 @@
 """``vagal report SESSION [-o OUT]``: a PDF/PNG/SVG report of one recording.
 
 Any file vagal reads gets a report (a vagal session, a plain RR list, an imported file).
-Without ``-o`` the report is a PDF next to the recording. Prints where it wrote the file.
+Without ``-o`` the report is a PDF named after the recording in the current folder (the
+sessions folder is hidden away in the user's data folder, where nobody would find it).
+It prints where it wrote the file, and never replaces one: an existing OUT is refused with
+one line, as ``convert`` and ``--record`` do.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ _GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from font")
 _SESSION_SUFFIXES = (".vagal.jsonl", ".jsonl", ".csv", ".txt", ".hrm", ".rr")
 
 
-def default_output(source: str | Path) -> Path:
-    """The default report path: the recording's name with ``.pdf``, in the same folder.
+def default_output(source: str | Path, folder: Path | None = None) -> Path:
+    """The default report path: the recording's name with ``.pdf``, in ``folder`` (default: the current one).
 
-    ``2026-11-24_17-15-02_demo.vagal.jsonl`` → ``2026-11-24_17-15-02_demo.pdf``.
+    ``…/sessions/2026-11-24_17-15-02_demo.vagal.jsonl`` → ``./2026-11-24_17-15-02_demo.pdf``.
     """
     p = Path(source)
     name = p.name
@@ -30,7 +33,7 @@ def default_output(source: str | Path) -> Path:
             break
     else:
         name = p.stem
-    return p.with_name(f"{name or 'report'}.pdf")
+    return (folder if folder is not None else Path.cwd()) / f"{name or 'report'}.pdf"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         warnings.filterwarnings("always", message=_GLYPH_MISSING.pattern, category=UserWarning)
         try:
             render_report(data, out)
+        except FileExistsError:
+            raise ReportError(f"{out} already exists; vagal never replaces a file.",
+                              hint="Choose another name with -o.") from None
         except OSError as exc:
             raise ReportError(f"cannot write the report to {out} ({exc.strerror or exc}).") from None
     missing: list[str] = []
@@ -74,5 +80,5 @@ def run(args: argparse.Namespace) -> int:
         )
     for dmg in recording.damage[:1]:
         print(printable(f"vagal: note: {args.file} was read past a problem ({dmg}).", max_chars=None), file=sys.stderr)
-    print(f"Report written to {printable(out, max_chars=None)}")
+    print(f"Report written to {printable(out.absolute(), max_chars=None)}")
     return 0

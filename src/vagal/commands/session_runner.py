@@ -93,6 +93,8 @@ def run_session(
     *,
     pacer: Pacer | None = None,
     header: dict[str, Any] | None = None,
+    guide: bool = True,
+    kind: str | None = None,
 ) -> int:
     """Run a session on ``source``: the dashboard, or headless with ``options.headless``.
 
@@ -103,6 +105,9 @@ def run_session(
             person's breathing); default: one built from ``options.pace``. A replay follows the
             breathing patterns recorded in the file instead.
         header: Extra header keys for the recording (e.g. the demo's seed).
+        guide: False for a session without a breathing guide (``vagal check``'s still reading).
+        kind: The recording's ``source`` in its header and file name (default: the mode;
+            "check" for a still reading).
 
     Returns:
         The exit status: 0, or 2 when the recording failed on the way.
@@ -116,7 +121,9 @@ def run_session(
     mode = options.mode
     # The guide on screen for a replayed file that recorded none (its engine gets no pacer).
     shown_if_none: Pacer | None = None
-    if pacer is None and mode != "replay":
+    if not guide:
+        pacer = None  # a still reading: no guide to follow, none recorded
+    elif pacer is None and mode != "replay":
         pacer = make_pacer(options)  # parses --pace, refusing a bad one
     elif pacer is None:
         # A replay breathes with the guide the file recorded (its gentle start and changes too).
@@ -127,7 +134,7 @@ def run_session(
         if isinstance(source, ReplaySource):
             pacer = pacer_from_events(source.recording.pacer)
     engine = Engine(pacer=pacer)
-    recorder = _open_recorder(options, pacer, header or {})
+    recorder = _open_recorder(options, pacer, header or {}, kind=kind)
     try:
         if not options.headless:
             from vagal.ui.app import run_dashboard
@@ -196,13 +203,15 @@ def make_pacer(options: SessionOptions) -> Pacer:
     return Pacer(pattern, ramp_from_per_min=start_per_min)
 
 
-def _open_recorder(options: SessionOptions, pacer: Pacer | None, header: dict[str, Any]) -> Recorder | None:
+def _open_recorder(
+    options: SessionOptions, pacer: Pacer | None, header: dict[str, Any], *, kind: str | None = None
+) -> Recorder | None:
     if not options.recording:
         return None
     from vagal.sessions.writer import open_recorder
 
     start = pacer.start_event() if pacer is not None else None
-    return open_recorder(options, source=options.mode, pacer=start, **header)
+    return open_recorder(options, source=kind or options.mode, pacer=start, **header)
 
 
 def _run_headless(

@@ -165,15 +165,10 @@ def rsa_detected_cycles(hr_bp: FloatArray, fs_hz: float) -> list[float]:
 
     A cycle runs from one trough of the band-passed heart rate to the next; troughs at
     least 2 s apart, with a prominence of at least 0.3 × the upper quartile of all
-<<<<<<< HEAD
     trough prominences (the "advanced counting" rule, docs/methods.md §6.3), so small wiggles
     are not counted as breaths. The troughs are ``scipy.signal.find_peaks(-hr_bp,
     distance=…, prominence=0)``'s, found by :func:`find_peaks_prominent` (numpy only, the
     same peaks and prominences; tested against scipy).
-=======
-    trough prominences (the "advanced counting" rule, docs/methods.md §6.3), so small wiggles
-    are not counted as breaths.
->>>>>>> main
 
     Args:
         hr_bp: Band-passed heart rate, bpm, evenly sampled.

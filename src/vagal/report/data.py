@@ -13,17 +13,21 @@ over the squared successive differences (O(N) for the whole record, equal to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from vagal.events import Marker
 from vagal.hrv._common import gap_indices
-from vagal.metrics import REPORT, MetricInfo, metric
+from vagal.metrics import REPORT, SEGMENT, MetricInfo, metric
+from vagal.report.person import PersonSummary, person_summary
 from vagal.sessions.recording import Recording, too_few_beats
+from vagal.text import printable
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -45,8 +49,8 @@ NOT_RECORDED: Final = "not recorded in this file"
 TOO_SHORT: Final = "too short for this"
 """What the summary says where a metric cannot be computed on this recording."""
 
-SEGMENT_KEYS: Final = ("duration_s", "mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_ms2", "hf_ms2", "coherence")
-"""The key metrics shown per segment (baseline vs breathing vs recovery)."""
+SEGMENT_KEYS: Final = SEGMENT
+"""The key metrics shown per segment, beside the session's start (:data:`vagal.metrics.SEGMENT`)."""
 
 
 SUMMARY_SECTIONS: Final[tuple[tuple[str, tuple[MetricInfo, ...]], ...]] = tuple(
@@ -93,6 +97,23 @@ class PacerSpan:
     preset: str
     from_per_min: float | None = None
     """Set for the gentle start (or a ramped change): the guide eased from this rate to ``rate_per_min``."""
+    pattern: str = ""
+    """The pattern in plain words ("resonance · 6.0/min · in 4 s, out 6 s"); empty for an ease."""
+
+    @property
+    def words(self) -> str:
+        """What the guide did over the span, for a person ("easing from 12 to 6/min", "resonance, 6/min")."""
+        if self.from_per_min is not None:
+            return f"easing from {self.from_per_min:g} to {self.rate_per_min:.1f} breaths/min"
+        return self.pattern or f"{printable(self.preset)} · {self.rate_per_min:.1f}/min"
+
+
+class MarkerSeen(NamedTuple):
+    """A marker as the report shows it: its time, label and feeling word (outside text, made printable)."""
+
+    t_s: float
+    label: str
+    feeling: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,7 +135,8 @@ class ReportData:
     corrected_hr_bpm: FloatArray
     gaps: list[tuple[float, float]]
     """(start_s, end_s) of stretches without usable beats."""
-    markers: list[tuple[float, str]]
+    markers: list[MarkerSeen]
+    """The recording's markers and those of its notes file, in time order."""
     pacer: list[PacerSpan]
     rmssd_t_s: FloatArray
     """End time of each rolling RMSSD window."""
@@ -137,6 +159,52 @@ class ReportData:
     """Plain sentences about the data (damage met while reading, gaps, corrections)."""
     result: dict[str, Any] = field(default_factory=dict)
     """``analyze_rr(...).to_dict()`` of the whole session."""
+    person: PersonSummary | None = None
+    """The first page's numbers (start and end, coherence levels, following the guide, check-ins)."""
+    label: str = ""
+    """The session's label in full (printable, at most 200 characters); the title holds its start."""
+    device: str = ""
+    """The device in words, or :data:`NOT_RECORDED`."""
+    started: datetime | None = None
+    """The recording's wall-clock start, when known."""
+    quality: list[str] = field(default_factory=list)
+    """The core's "read with care" sentences (``HrvResult.quality``)."""
+    source: str = ""
+    """What made the recording (the header's ``source``: "demo", "live", "check"…; "" for other formats)."""
+    guide_t_s: FloatArray = field(default_factory=lambda: np.empty(0))
+    """Times of the guide's breathing wave, seconds (4 per second while a guide ran)."""
+    guide_volume: FloatArray = field(default_factory=lambda: np.empty(0))
+    """The guide's lung volume at those times, 0 (empty) to 1 (full); NaN where no guide ran."""
+    signal: str = ""
+    """The data-quality line of the first page (:func:`signal_line`)."""
+
+
+def signal_line(n_beats: int, n_corrected: int, corrected_pct: float, n_gaps: int, gap_s: float,
+                n_damage: int) -> str:
+    """The report's data-quality line, in plain words: how much of the recording was clean.
+
+    Args:
+        n_beats: Beats recorded.
+        n_corrected: Beats artifact correction replaced.
+        corrected_pct: The same as a share of the beats, percent (``HrvResult.artifacts_pct``).
+        n_gaps: Stretches without signal.
+        gap_s: Their total length, seconds.
+        n_damage: Problems met while reading the file (lines skipped).
+
+    Returns:
+        One sentence, e.g. ``"About the signal: 1076 beats; 5 (0.5 %) looked like missed or extra
+        beats and were corrected; 20 s without signal, in 1 stretch."``.
+    """
+    parts = [f"{n_beats} beat{'s' if n_beats != 1 else ''}"]
+    if n_corrected:
+        parts.append(f"{n_corrected} ({corrected_pct:.1f} %) looked like missed or extra beats and were corrected")
+    if n_gaps:
+        parts.append(f"{format_duration(gap_s)} without signal, in {n_gaps} stretch{'es' if n_gaps != 1 else ''}")
+    if n_damage:
+        parts.append(f"{n_damage} damaged line{'s' if n_damage != 1 else ''} in the file skipped")
+    if len(parts) == 1:
+        parts[0] += ", clean throughout"
+    return "About the signal: " + "; ".join(parts) + "."
 
 
 def format_duration(seconds: float) -> str:
@@ -273,7 +341,37 @@ def hr_trace(t_s: FloatArray, nn_ms: FloatArray, breaks: BoolArray) -> tuple[Flo
     return np.insert(t_s, cut, np.nan), np.insert(hr, cut, np.nan)
 
 
-def _device_text(meta: dict[str, Any]) -> str:
+_POLAR_NAME: Final = re.compile(
+    r"^Polar_(H10|H9|H7|OH1|Verity_?Sense|Sense|Loop|Ignite|Vantage\w*|Grit\w*)(?:_([0-9A-Fa-f]{6,8}))?(?=_|\.|$)",
+    re.IGNORECASE,
+)
+"""Polar Sensor Logger's file names: ``Polar_H10_7E3A1B2C_20261120_090000_RR.txt`` (model, device id)."""
+_FORMAT_DEVICE: Final = {
+    "polar-sensor-logger": "a Polar device (Polar Sensor Logger file)",
+    "polar-sensor-logger-rr": "a Polar device (Polar Sensor Logger file)",
+    "polar-hrm": "a Polar watch or strap (HRM file)",
+}
+"""What a format alone says about the device, when neither the file nor its name says more."""
+
+
+def device_from_name(name: str) -> str | None:
+    """The device a file's name tells of (Polar Sensor Logger names: "Polar H10 7E3A1B2C"), or None."""
+    m = _POLAR_NAME.match(name)
+    if m is None:
+        return None
+    model = m.group(1).replace("_", " ")
+    model = "Verity Sense" if model.lower().replace(" ", "") == "veritysense" else model.upper() if len(model) <= 3 else model
+    ident = m.group(2) or ""
+    if re.fullmatch(r"20\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", ident):
+        ident = ""  # "Polar_H10_20261120_RR.txt": that is the day it was recorded, not the device's id
+    return f"Polar {model} {ident.upper()}".rstrip()
+
+
+def _device_text(meta: dict[str, Any], path: str = "", fmt: str = "") -> str:
+    """The device in words: from the file's header, else from its name, else from its format.
+
+    Outside text (a strap's advertised name) is made printable.
+    """
     dev = meta.get("device")
     if isinstance(dev, dict):
         name = str(dev.get("name") or "").strip()
@@ -285,10 +383,13 @@ def _device_text(meta: dict[str, Any]) -> str:
         if kind == "simulator" and "simulat" not in text.lower():
             text = f"{text} (simulated)" if text else "simulated strap"
         if text:
-            return text
+            return printable(text)
     if isinstance(dev, str) and dev.strip():
-        return dev.strip()
-    return NOT_RECORDED
+        return printable(dev.strip())
+    named = device_from_name(Path(path).name) if path else None
+    if named is not None:
+        return named
+    return _FORMAT_DEVICE.get(fmt, NOT_RECORDED)
 
 
 def recorded_start(meta: dict[str, Any]) -> datetime | None:
@@ -302,7 +403,20 @@ def recorded_start(meta: dict[str, Any]) -> datetime | None:
         return None
 
 
-def _pacer_spans(recording: Recording, end_s: float) -> list[PacerSpan]:
+def pattern_words(preset: str, inhale_s: float, hold_in_s: float, exhale_s: float, hold_out_s: float) -> str:
+    """A pattern in plain words: "resonance · 6.0/min · in 4 s, out 6 s" (``BreathPattern.describe``)."""
+    from vagal.pacer import BreathPattern
+
+    try:
+        return printable(BreathPattern(inhale_s, exhale_s, hold_in_s, hold_out_s, name=preset).describe())
+    except ValueError:
+        cycle = inhale_s + hold_in_s + exhale_s + hold_out_s
+        return f"{printable(preset)} · {60.0 / cycle:.1f}/min" if cycle > 0 else printable(preset)
+
+
+def pacer_spans(recording: Recording, end_s: float) -> list[PacerSpan]:
+    """The guide's course over the session: one span per pattern, the gentle start (or a ramped
+    change) as its own easing span, "off" stretches left out."""
     events = sorted(recording.pacer, key=lambda p: p.t_s)
     spans: list[PacerSpan] = []
     for k, ev in enumerate(events):
@@ -310,13 +424,67 @@ def _pacer_spans(recording: Recording, end_s: float) -> list[PacerSpan]:
         if stop <= ev.t_s or ev.rate_per_min <= 0 or ev.preset in ("off", "none"):
             continue
         start = ev.t_s
+        words = pattern_words(ev.preset, ev.inhale_s, ev.hold_in_s, ev.exhale_s, ev.hold_out_s)
         if ev.ramp_from_per_min is not None and ev.ramp_s > 0:
             ramp_end = min(stop, ev.t_s + ev.ramp_s)
-            spans.append(PacerSpan(ev.t_s, ramp_end, ev.rate_per_min, ev.preset, from_per_min=ev.ramp_from_per_min))
+            spans.append(PacerSpan(ev.t_s, ramp_end, ev.rate_per_min, ev.preset, from_per_min=ev.ramp_from_per_min,
+                                   pattern=words))
             start = ramp_end
         if stop > start:
-            spans.append(PacerSpan(start, stop, ev.rate_per_min, ev.preset))
+            spans.append(PacerSpan(start, stop, ev.rate_per_min, ev.preset, pattern=words))
     return spans
+
+
+GUIDE_WAVE_HZ: Final = 4.0
+"""Samples per second of the guide's wave (a breath of 2 s still has 8)."""
+GUIDE_WAVE_MAX_POINTS: Final = 20_000
+"""At most this many points (over 80 minutes the wave is drawn as a band anyway)."""
+
+
+def guide_wave(recording: Recording, spans: list[PacerSpan], end_s: float) -> tuple[FloatArray, FloatArray]:
+    """The guide's lung volume over the session, from its recorded patterns (``vagal.pacer``).
+
+    Returns ``(t_s, volume)``: NaN outside the spans; empty when no guide ran.
+    """
+    from vagal.pacer import pacer_from_events
+
+    guided = [e for e in recording.pacer if e.preset not in ("off", "none") and e.rate_per_min > 0]
+    pacer = pacer_from_events(guided) if guided and spans else None
+    if pacer is None or end_s <= 0:
+        return np.empty(0), np.empty(0)
+    n = int(min(end_s * GUIDE_WAVE_HZ, GUIDE_WAVE_MAX_POINTS)) + 1
+    t = np.linspace(0.0, end_s, n)
+    vol = np.full(n, np.nan)
+    for span in spans:
+        sel = np.flatnonzero((t >= span.start_s) & (t <= span.end_s))
+        vol[sel] = [pacer.volume_at(float(x)) for x in t[sel]]
+    return t, vol
+
+
+def with_notes(recording: Recording) -> Recording:
+    """The recording with the markers of its notes file (``<session>.notes.jsonl``) added.
+
+    A note at the same time as a recorded marker gives that marker its label (and feeling)
+    when the recorded one had none: a silent marker labelled later. Otherwise it is a new marker.
+    """
+    from vagal.sessions.notes import read_notes
+
+    notes = read_notes(Path(recording.path))
+    if not notes:
+        return recording
+    merged: list[Marker] = list(recording.markers)
+    for note in notes:
+        same = next((i for i, m in enumerate(merged) if abs(m.t_s - note.t_s) < 1e-6), None)
+        if same is not None and not merged[same].label.strip():
+            merged[same] = note
+        elif same is None or merged[same] != note:
+            merged.append(note)
+    return replace(recording, markers=tuple(sorted(merged, key=lambda m: m.t_s)))
+
+
+def _marker_seen(m: Marker) -> MarkerSeen:
+    feeling = getattr(m, "feeling", "")
+    return MarkerSeen(m.t_s, printable(m.label.strip()), printable(feeling.strip()) if isinstance(feeling, str) else "")
 
 
 _PSD_METHOD_TEXT: Final = {
@@ -358,7 +526,7 @@ def build_report_data(recording: Recording) -> ReportData:
     from vagal.hrv.coherence import coherence_series
     from vagal.sessions.segment import segments
 
-    rec = recording
+    rec = with_notes(recording)
     result = analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=True)
     nn, t, b = result.nn_ms, result.nn_t_s, result.nn_breaks
     if nn.size < 2:
@@ -374,6 +542,7 @@ def build_report_data(recording: Recording) -> ReportData:
     c_hr = np.interp(c_t, t, 60000.0 / nn) if c_t.size else np.empty(0)
     rm_t, rm = rolling_rmssd(t, nn, breaks=b)
     co_t, co = coherence_series(t, nn, breaks=b, window_s=COHERENCE_WINDOW_S, step_s=ROLLING_STEP_S)
+    person = person_summary(rec, result, duration_s=duration_s, coherence_ratios=co, step_s=ROLLING_STEP_S)
     co_t, co = break_jumps(co_t, co, ROLLING_STEP_S)
     f, p, method = _session_psd(result, b)
     keep = ~b[1:]
@@ -390,16 +559,17 @@ def build_report_data(recording: Recording) -> ReportData:
                 sres = analyze_rr(rr_s, t_s=t_s, breaks=b_s, correct=True).to_dict()
                 for k in SEGMENT_KEYS[1:]:
                     vals[k] = _value(sres, k)
-            segs.append(SegmentSummary(seg.label, seg.start_s, seg.end_s, vals))
+            segs.append(SegmentSummary(printable(seg.label), seg.start_s, seg.end_s, vals))
 
     start = recorded_start(rec.meta)
-    name = Path(rec.path).name
-    label = str(rec.meta.get("label") or "").strip()
+    name = printable(Path(rec.path).name)
+    full_label = printable(str(rec.meta.get("label") or "").strip())
+    label = full_label
     if len(label) > TITLE_LABEL_CHARS:
         label = label[: TITLE_LABEL_CHARS - 1].rstrip(" ,;–-") + "…"
     title = f"Session report: {label}" if label else "Session report"
     when = f"{start:%A %d %B %Y, %H:%M}" if start else name
-    device = _device_text(rec.meta)
+    device = _device_text(rec.meta, rec.path, rec.format)
     # In the subtitle, a bare "not recorded in this file" did not say what was missing.
     subtitle = f"{when}  ·  {format_duration(duration_s)}  ·  {'device not recorded' if device == NOT_RECORDED else device}"
     n_corr = int(idx.size)
@@ -410,7 +580,8 @@ def build_report_data(recording: Recording) -> ReportData:
         cut = gap_indices(b)
         gap_spans = [(float(t[i - 1]), float(t[i] - nn[i] / 1000.0)) for i in cut if t[i] - nn[i] / 1000.0 > t[i - 1]]
     gap_total = sum(e - s for s, e in gap_spans)
-    pacer = _pacer_spans(rec, duration_s)
+    pacer = pacer_spans(rec, duration_s)
+    g_t, g_v = guide_wave(rec, pacer, duration_s)
     info: list[tuple[str, str]] = [
         ("File", name),
         ("Date", f"{start:%Y-%m-%d %H:%M}" if start else NOT_RECORDED),
@@ -421,8 +592,13 @@ def build_report_data(recording: Recording) -> ReportData:
         ("Gaps", f"{len(gap_spans)}, {format_duration(gap_total)} in all" if gap_spans else "none"),
     ]
     if pacer:
-        rates = sorted({round(s.rate_per_min, 1) for s in pacer})
-        info.append(("Breathing guide", ", ".join(f"{r:g}" for r in rates) + " breaths/min"))
+        held = [s for s in pacer if s.from_per_min is None]
+        kinds = list(dict.fromkeys(s.pattern for s in held))
+        if len(kinds) == 1:
+            info.append(("Breathing guide", kinds[0]))
+        else:
+            rates = sorted({round(s.rate_per_min, 1) for s in held})
+            info.append(("Breathing guide", f"{len(kinds)} patterns, " + ", ".join(f"{r:g}" for r in rates) + " breaths/min"))
     info.append(("Spectrum", method))
 
     notes: list[str] = []
@@ -435,8 +611,8 @@ def build_report_data(recording: Recording) -> ReportData:
             f"{n_corr} beats ({pct:.1f} %) looked like detection errors or extra/missed beats and were "
             "corrected before the numbers were computed; they are marked with circles on the heart-rate trace."
         )
-    if pct > 5.0:
-        notes.append("More than 5 % of beats were corrected, so treat the variability numbers with care.")
+    for q in result.quality:  # "read with care: …" (issue 11 §3), as a sentence
+        notes.append(q[:1].upper() + q[1:] + ("" if q.endswith(".") else "."))
     if gap_spans:
         notes.append("Shaded stretches had no usable signal; no number spans them.")
 
@@ -451,7 +627,7 @@ def build_report_data(recording: Recording) -> ReportData:
         corrected_t_s=c_t,
         corrected_hr_bpm=c_hr,
         gaps=gap_spans,
-        markers=[(m.t_s, m.label) for m in sorted(rec.markers, key=lambda m: m.t_s)],
+        markers=[_marker_seen(m) for m in sorted(rec.markers, key=lambda m: m.t_s)],
         pacer=pacer,
         rmssd_t_s=rm_t,
         rmssd_ms=rm,
@@ -468,4 +644,13 @@ def build_report_data(recording: Recording) -> ReportData:
         segments=segs,
         notes=notes,
         result=res,
+        person=person,
+        label=full_label,
+        device=device,
+        started=start,
+        quality=list(result.quality),
+        source=str(rec.meta.get("source") or "") if rec.format == "vagal" else "",
+        guide_t_s=g_t,
+        guide_volume=g_v,
+        signal=signal_line(rec.n_beats, n_corr, pct, len(gap_spans), gap_total, len(rec.damage)),
     )

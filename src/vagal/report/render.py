@@ -1,60 +1,82 @@
-"""Draw a session report with matplotlib: two pages, PDF, PNG or SVG.
+"""Draw a session report with matplotlib: a page for the person, then the details.
 
 Design decision: matplotlib is imported inside the functions here (it costs ~0.3 s), so
 nothing else in vagal pays for it. Figures are built with ``matplotlib.figure.Figure``
 directly, never through pyplot: there is no global figure state and no GUI backend, so
-reports render headless (Agg for PNG, the PDF and SVG backends for the others).
+reports render headless (Agg for PNG, the PDF and SVG backends for the others). Pages are
+laid out in inches from the top (:class:`vagal.report.layout.Flow`): words are wrapped to
+the column with the printing font's own metrics, and charts take the room the words leave.
 
-Page 1 shows the session over time (heart rate with the breathing guide, markers, gaps
-and corrected beats; rolling RMSSD; rolling coherence) and the whole-session spectrum and
-Poincaré plot. Page 2 holds the numbers: recording facts, the summary table and, when the
-session has markers, the key metrics per segment side by side. A PDF gets two pages; a
-PNG or SVG stacks the two pages in one tall image.
+The pages, in order:
+
+1. **For you**: what the person did (duration, each pattern's span), how their body
+   answered (heart rate and RMSSD at the start and at the end, time at each coherence
+   level, how closely heart rate followed the guide), each with a short kind sentence, the
+   check-ins, and one chart: heart rate over the guide's rhythm with numbered markers, and
+   coherence on a fixed scale, on a time axis in m:ss. Markers are listed under the chart
+   with their labels wrapped, so no label is clipped.
+2. **Moments** (when the session has markers): each stretch between markers, its numbers
+   beside the session's own first two minutes, and its heart rate.
+3. **Appendix: the session over time**: the technical traces (beat-by-beat heart rate with
+   corrected beats, rolling RMSSD, rolling coherence), each with a one-line note.
+4. **Appendix: the numbers**: the recording's facts, every metric of the registry's
+   report layout, why some are missing, notes, the spectrum and the Poincaré plot.
+
+A PDF gets one page each; a PNG or SVG stacks the pages in one tall image. Every text from
+outside (labels, marker words, check-in words, device names) arrives printable
+(:func:`vagal.text.printable`) and is drawn literally: mathtext is off (``style.RC``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
 
 import numpy as np
 
-from vagal.metrics import metric
+from vagal.clock import clock_text
+from vagal.metrics import COHERENCE_LEVELS, metric
 from vagal.report import style
-from vagal.report.data import (
-    SEGMENT_KEYS,
-    TOO_SHORT,
-    ReportData,
+from vagal.report.data import SEGMENT_KEYS, TOO_SHORT, ReportData, SegmentSummary, format_duration
+from vagal.report.layout import Flow, line_h_in, wrap
+from vagal.report.person import (
+    START_END_S,
+    care_words,
+    checkin_notes,
+    checkin_words,
+    coherence_words,
+    following_words,
+    heart_rate_words,
+    rmssd_words,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
+    Page = Figure | SubFigure
+
 OutputFormat = Literal["pdf", "png", "svg"]
 FORMATS: Final[tuple[OutputFormat, ...]] = ("pdf", "png", "svg")
 
-_SEGMENT_LABELS: Final = {"duration_s": "Duration", "lf_ms2": "LF power", "hf_ms2": "HF power"}
-"""Shorter labels for the narrow segment table (a band's limits do not fit); the others are the registry's."""
-
-
-def _segment_row(key: str) -> tuple[str, str, int]:
-    """Label, unit and decimals of one of ``SEGMENT_KEYS`` in the segment table (from :mod:`vagal.metrics`)."""
-    if key == "duration_s":
-        return _SEGMENT_LABELS[key], "min", 1  # minutes: a segment is minutes long
-    info = metric(key)
-    return _SEGMENT_LABELS.get(key, info.label), info.unit, info.decimals
-
-
 _BEAT_TRACE_MAX_S: Final = 15 * 60.0
 """Longer sessions get a 30 s average over a light beat-by-beat trace."""
-_TRACE_WIDTH_IN: Final = 0.86 * style.PAGE_W_IN
-"""Width of the time panels on the page (gridspec left 0.09, right 0.95), inches."""
-_MARKER_CHAR_IN: Final = 0.052
-"""Width of one character of a marker label (6.5 pt DejaVu Sans averages about 0.052 in)."""
-_MAX_SEGMENTS: Final = 8
-"""More segments than this do not fit side by side; the rest are listed as left out."""
+_WAVE_MAX_S: Final = 20 * 60.0
+"""Up to this length the guide's breathing is drawn as its wave; longer, one breath is under
+0.02 in wide, so a band says the same more quietly."""
+_SEGMENTS_PER_PAGE: Final = 4
+"""Moments per page (each gets its numbers and a small heart-rate chart)."""
+_MAX_SPAN_ROWS: Final = 10
+"""Pattern spans listed on the first page; a session that changed more often lists the first
+ones and says how many more (each is on the chart and in the appendix)."""
+_PLOT_LEFT_IN: Final = 0.95
+"""Left edge of a chart's axes (room for the tick labels and the axis label)."""
+_PLOT_RIGHT_IN: Final = 0.45
+"""Room right of a chart's axes."""
+_MINUS: Final = "\u2212"
 
 
 def output_format(path: str | Path) -> OutputFormat:
@@ -70,8 +92,31 @@ def output_format(path: str | Path) -> OutputFormat:
     raise ValueError(f"the file to write must end in .pdf, .png or .svg, got {Path(path).name!r}")
 
 
-def _minutes(t_s: Any) -> Any:
-    return np.asarray(t_s, dtype=np.float64) / 60.0
+# --- shared pieces ---------------------------------------------------------------------------
+
+
+def _axes(fig: Page, flow: Flow, top_in: float, height_in: float, *, left_in: float | None = None,
+          width_in: float | None = None) -> Axes:
+    """Axes placed in inches from the page's top-left corner."""
+    left = _PLOT_LEFT_IN if left_in is None else left_in
+    width = (flow.page_w_in - _PLOT_LEFT_IN - _PLOT_RIGHT_IN) if width_in is None else width_in
+    return fig.add_axes(
+        (left / flow.page_w_in, 1.0 - (top_in + height_in) / flow.page_h_in, width / flow.page_w_in,
+         height_in / flow.page_h_in)
+    )
+
+
+def _time_axis(ax: Axes, duration_s: float, *, labels: bool = True) -> None:
+    """Session time in m:ss (h:mm:ss past an hour), ticks at round steps, 4–10 of them."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    end = max(duration_s, 1.0)
+    steps = (5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0)
+    step = next((s for s in steps if end / s <= 10.0), 14400.0)
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: clock_text(v) if v >= 0 else ""))
+    ax.set_xlim(0.0, end)
+    ax.tick_params(labelbottom=labels)
 
 
 def _empty_note(ax: Axes, text: str) -> None:
@@ -80,373 +125,458 @@ def _empty_note(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=style.MUTED, fontsize=8)
 
 
-def _time_context(ax: Axes, data: ReportData, *, label_markers: bool) -> None:
-    """Gaps, markers (and their labels on the top panel) on a time axis in minutes."""
+def _gaps(ax: Axes, data: ReportData, *, label: bool) -> None:
     for k, (s, e) in enumerate(data.gaps):
-        ax.axvspan(
-            s / 60.0,
-            e / 60.0,
-            facecolor=style.GAP_FILL,
-            edgecolor=style.GAP_EDGE,
-            hatch="////",
-            linewidth=0.0,
-            zorder=0,
-            label="no signal" if (k == 0 and label_markers) else None,
+        ax.axvspan(s, e, facecolor=style.GAP_FILL, edgecolor=style.GAP_EDGE, hatch="////", linewidth=0.0, zorder=0,
+                   label="no signal" if (k == 0 and label) else None)
+
+
+def _marker_lines(ax: Axes, data: ReportData, *, numbers: bool, label: bool = False) -> None:
+    """Dotted lines at the markers; with ``numbers``, a small number at the top of each (in up
+    to three rows, so close markers do not print over each other; the list names them all)."""
+    width_in = ax.get_position().width * ax.figure.get_figwidth() if hasattr(ax.figure, "get_figwidth") else 7.0
+    row_free = [-1.0, -1.0, -1.0]
+    for k, m in enumerate(data.markers):
+        ax.axvline(m.t_s, color=style.MARKER_LINE, linestyle=(0, (1.5, 2.0)), linewidth=0.9, zorder=1,
+                   label="marker" if (k == 0 and label) else None)
+        if not numbers:
+            continue
+        at_in = m.t_s / max(data.duration_s, 1.0) * width_in
+        text = str(k + 1)
+        row = next((r for r in range(3) if at_in >= row_free[r]), None)
+        if row is None:
+            continue
+        row_free[row] = at_in + 0.075 * (len(text) + 1.5)
+        ax.annotate(
+            text, xy=(m.t_s, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2 - 9 * row),
+            textcoords="offset points", ha="left", va="top", fontsize=6.5, fontweight="bold", color=style.INK,
+            bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": style.RULE, "linewidth": 0.5},
+            zorder=6,
         )
-    row_free_in = [-1.0, -1.0]  # where each row of labels is free again, inches along the trace
-    for k, (t, label) in enumerate(data.markers):
-        ax.axvline(t / 60.0, color=style.MARKER_LINE, linestyle=(0, (1.5, 2.0)), linewidth=0.9, zorder=1)
-        if label_markers:
-            text = (label if len(label) <= 22 else label[:21] + "…") or f"marker {k + 1}"
-            # Two rows of labels; a label that fits in neither is left out (its line stays),
-            # so close markers do not print over each other.
-            at_in = t / max(data.duration_s, 1.0) * _TRACE_WIDTH_IN
-            row = next((r for r in (0, 1) if at_in >= row_free_in[r]), None)
-            if row is None:
-                continue
-            row_free_in[row] = at_in + _MARKER_CHAR_IN * (len(text) + 2)
-            ax.annotate(
-                text,
-                xy=(t / 60.0, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(2, -2 - 9 * row),
-                textcoords="offset points",
-                ha="left",
-                va="top",
-                fontsize=6.5,
-                color=style.MARKER_LINE,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
-                zorder=5,
-            )
 
 
-def _hr_panel(ax: Axes, data: ReportData) -> None:
-    ax.set_title("Heart rate")
-    t_min = _minutes(data.hr_t_s)
-    if data.duration_s > _BEAT_TRACE_MAX_S:
-        # An hour of beats is a solid band; a 30 s average shows the course, beats stay as a light haze.
-        ax.plot(t_min, data.hr_bpm, color=style.HR_LIGHT, linewidth=0.4, label="each beat")
-        ax.plot(t_min, data.hr_smooth_bpm, color=style.HR, linewidth=1.1, label="30 s average")
+def _header(fig: Page, flow: Flow, title: str, subtitle: str, page: str) -> None:
+    """The page's title (wrapped), subtitle and page number."""
+    fig.text(1.0 - style.MARGIN_IN / flow.page_w_in, 1.0 - style.TOP_IN / flow.page_h_in, page, fontsize=7.5,
+             va="top", ha="right", color=style.MUTED)
+    flow.width_in -= 0.9  # the page number's room beside the title
+    flow.text(title, size=style.TITLE_PT, weight="bold", max_lines=2, after_in=0.04)
+    flow.width_in += 0.9
+    flow.text(subtitle, size=8.5, color=style.MUTED, max_lines=3, after_in=0.06)
+
+
+def _footer(fig: Page, flow: Flow, text: str = style.FOOTNOTE) -> None:
+    """The footnote, wrapped to the page's width, at the bottom."""
+    lines = wrap(text, flow.page_w_in - 2 * style.MARGIN_IN, 6.5)
+    lh = line_h_in(6.5)
+    y = flow.page_h_in - 0.3 - (len(lines) - 1) * lh
+    for line in lines:
+        fig.text(style.MARGIN_IN / flow.page_w_in, 1.0 - y / flow.page_h_in, line, fontsize=6.5, color=style.MUTED,
+                 va="bottom")
+        y += lh
+
+
+def _subtitle(data: ReportData) -> str:
+    return data.subtitle
+
+
+def _new_flow(fig: Page) -> Flow:
+    w, _ = (style.PAGE_W_IN, style.PAGE_H_IN)
+    return Flow(fig, left_in=style.MARGIN_IN, width_in=w - 2 * style.MARGIN_IN, top_in=style.TOP_IN)
+
+
+def _signed(value: float, decimals: int) -> str:
+    text = f"{abs(value):.{decimals}f}"
+    if float(text) == 0.0:
+        return f"±{text}"
+    return ("+" if value > 0 else _MINUS) + text
+
+
+# --- page 1: for the person -----------------------------------------------------------------
+
+
+def _what_you_did(data: ReportData) -> str:
+    person = data.person
+    dur = format_duration(data.duration_s)
+    if data.source == "check":
+        return f"You sat still for {dur} for a short reading, without a guide."
+    if data.pacer:
+        return f"You practised for {dur}, breathing with the guide."
+    if person is not None and not person.guided:
+        return f"You recorded {dur} without a breathing guide."
+    return f"The session lasted {dur}."
+
+
+def _span_rows(data: ReportData) -> list[tuple[str, str]]:
+    rows = [(f"{clock_text(s.start_s)}–{clock_text(s.end_s)}", s.words) for s in data.pacer]
+    if len(rows) > _MAX_SPAN_ROWS:
+        more = len(rows) - (_MAX_SPAN_ROWS - 1)
+        rows = rows[: _MAX_SPAN_ROWS - 1] + [("", f"… and {more} more changes of the guide (on the chart below)")]
+    return rows
+
+
+def _marker_rows(data: ReportData) -> list[str]:
+    out = []
+    for k, m in enumerate(data.markers):
+        label = m.label or "(no label)"
+        if m.feeling:
+            label += f" · {m.feeling}"
+        out.append(f"{k + 1}.  {clock_text(m.t_s)}  {label}")
+    return out
+
+
+def _person_chart(fig: Page, flow: Flow, data: ReportData, top_in: float, height_in: float) -> float:
+    """Heart rate over the guide's rhythm with numbered markers, and coherence on its fixed scale.
+
+    Returns the height used, inches.
+    """
+    hr_h = height_in * 0.66
+    co_h = height_in - hr_h - 0.28
+    ax = _axes(fig, flow, top_in, hr_h)
+    ax.set_title("Heart rate, with the guide's breathing underneath" if data.pacer else "Heart rate", fontsize=8.5)
+    t = data.hr_t_s
+    long_session = data.duration_s > _BEAT_TRACE_MAX_S
+    if long_session:
+        ax.plot(t, data.hr_bpm, color=style.HR_LIGHT, linewidth=0.4)
+        ax.plot(t, data.hr_smooth_bpm, color=style.HR, linewidth=1.2, label="heart rate (30 s average)")
     else:
-        ax.plot(t_min, data.hr_bpm, color=style.HR, linewidth=0.8, solid_joinstyle="round", label="heart rate")
-    if data.corrected_t_s.size:
-        ax.plot(
-            _minutes(data.corrected_t_s),
-            data.corrected_hr_bpm,
-            linestyle="none",
-            marker="o",
-            markersize=4.0,
-            markerfacecolor="none",
-            markeredgecolor=style.CORRECTED,
-            markeredgewidth=1.0,
-            label="corrected beat",
-            zorder=4,
-        )
+        ax.plot(t, data.hr_bpm, color=style.HR, linewidth=0.9, solid_joinstyle="round", label="heart rate")
     hr = data.hr_bpm[np.isfinite(data.hr_bpm)]
+    strip = 0.16 if data.pacer else 0.0
     if hr.size:
         lo, hi = np.percentile(hr, [0.5, 99.5])
         pad = max(3.0, 0.1 * (hi - lo))
         span = hi - lo + 2 * pad
-        top = hi + pad + (0.14 * span if data.markers else 0.0)
-        bottom = lo - pad - (0.14 * span if data.pacer else 0.0)
+        top = hi + pad + (0.16 * span if data.markers else 0.0)
+        bottom = lo - pad - (strip / (1 - strip)) * span
         ax.set_ylim(bottom, top)
-    ax.set_ylabel("heart rate (bpm)")
-    # The breathing guide as a labelled band along the top: rate in breaths/min.
+    ax.set_ylabel("beats per minute")
+    if data.pacer:
+        _guide_strip(ax, data, strip)
+    _gaps(ax, data, label=True)
+    _marker_lines(ax, data, numbers=True, label=bool(data.markers))
+    _time_axis(ax, data.duration_s, labels=False)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, handlelength=1.6, columnspacing=1.0,
+              borderaxespad=0.15, fontsize=6.5)
+
+    ax2 = _axes(fig, flow, top_in + hr_h + 0.28, co_h)
+    ax2.sharex(ax)
+    ax2.set_title("Coherence: how much of the heart rhythm follows one slow wave", fontsize=8.5)
+    _coherence_levels(ax2, data)
+    _gaps(ax2, data, label=False)
+    _marker_lines(ax2, data, numbers=False)
+    _time_axis(ax2, data.duration_s)
+    ax2.set_xlabel("session time (minutes:seconds)")
+    return height_in
+
+
+def _guide_strip(ax: Axes, data: ReportData, strip: float) -> None:
+    """The guide's breathing along the bottom of the heart-rate axes (a wave, or a band on long sessions)."""
+    trans = ax.get_xaxis_transform()
     for k, span in enumerate(data.pacer):
-        ax.axvspan(
-            span.start_s / 60.0,
-            span.end_s / 60.0,
-            ymin=0.0,
-            ymax=0.1,
-            facecolor=style.PACER_FILL,
-            edgecolor="#9fb3c8",
-            hatch="...",
-            linewidth=0.0,
-            zorder=0,
-            label="breathing guide" if k == 0 else None,
-        )
-        mid = (span.start_s + span.end_s) / 2.0 / 60.0
-        # Long spans get words, short ones just the rate, tiny ones nothing (no overlapping labels).
-        span_in = (span.end_s - span.start_s) / max(data.duration_s, 1.0) * _TRACE_WIDTH_IN
+        ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=strip, facecolor=style.PACER_FILL, edgecolor="none",
+                   zorder=0, label="breathing guide" if k == 0 else None)
+    if data.guide_t_s.size and data.duration_s <= _WAVE_MAX_S:
+        y = 0.015 + (strip - 0.03) * data.guide_volume
+        ax.plot(data.guide_t_s, y, transform=trans, color=style.GUIDE_WAVE, linewidth=0.7, zorder=1)
+    width_in = ax.get_position().width * style.PAGE_W_IN
+    for span in data.pacer:
+        span_in = (span.end_s - span.start_s) / max(data.duration_s, 1.0) * width_in
         if span.from_per_min is not None:
-            if span_in >= 1.3:
-                text = f"easing {span.from_per_min:.0f} → {span.rate_per_min:.1f}/min"
-            elif span_in >= 0.5:
-                text = f"{span.from_per_min:.0f}→{span.rate_per_min:.0f}"
-            else:
-                continue
-        elif span_in >= 1.6:
-            text = f"guide {span.rate_per_min:.1f} breaths/min"
-        elif span_in >= 0.4:
-            text = f"{span.rate_per_min:.1f}/min"
+            text = f"easing {span.from_per_min:g} → {span.rate_per_min:.1f}/min" if span_in >= 1.4 else (
+                f"→ {span.rate_per_min:.1f}" if span_in >= 0.45 else "")
         else:
-            continue
-        ax.text(
-            mid,
-            0.05,
-            text,
-            transform=ax.get_xaxis_transform(),
-            ha="center",
-            va="center",
-            fontsize=6.5,
-            color=style.INK,
-            clip_on=True,
-            zorder=6,
-        )
-    _time_context(ax, data, label_markers=True)
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=5, handlelength=1.5, columnspacing=1.2,
-              borderaxespad=0.2, fontsize=6.5)
+            name = span.preset if span.preset not in ("custom",) else ""
+            full = f"{name} {span.rate_per_min:.1f}/min".strip()
+            text = full if span_in >= 0.09 * len(full) else (f"{span.rate_per_min:.1f}" if span_in >= 0.3 else "")
+        if text:
+            ax.text((span.start_s + span.end_s) / 2.0, strip + 0.01, text, transform=trans, ha="center", va="bottom",
+                    fontsize=6.2, color=style.INK, clip_on=True, zorder=6,
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
 
 
-def _rmssd_panel(ax: Axes, data: ReportData) -> None:
-    ax.set_title("Beat-to-beat variability (RMSSD, 60 s windows)")
-    ok = np.isfinite(data.rmssd_ms)
-    if not ok.any():
-        _empty_note(ax, f"{TOO_SHORT}: a rolling RMSSD needs at least 60 s of beats")
-    else:
-        ax.plot(_minutes(data.rmssd_t_s), data.rmssd_ms, color=style.RMSSD, linewidth=1.1)
-        ax.set_ylim(bottom=0.0)
-    ax.set_ylabel("RMSSD (ms)")
-    _time_context(ax, data, label_markers=False)
-
-
-def _coherence_panel(ax: Axes, data: ReportData) -> None:
-    ax.set_title("Coherence (peak ratio, 64 s windows)")
+def _coherence_levels(ax: Axes, data: ReportData) -> None:
+    """Coherence on its fixed scale (0 to 3, or higher when the session went higher), with the
+    gentle level words in bands, so a change of 0.3 looks as small as it is."""
     ok = np.isfinite(data.coherence)
-    if not ok.any():
-        _empty_note(ax, f"{TOO_SHORT}: coherence needs at least 64 s of steady beats")
+    top = 3.0
+    if ok.any():
+        top = max(3.0, float(np.ceil(np.nanmax(data.coherence) * 2.0) / 2.0))
+    edges = [lowest for lowest, _ in COHERENCE_LEVELS] + [top]
+    for k, (lowest, words) in enumerate(COHERENCE_LEVELS):
+        ax.axhspan(lowest, edges[k + 1], facecolor=style.LEVEL_FILLS[k], edgecolor="none", zorder=0)
+        ax.text(0.995, (lowest + edges[k + 1]) / 2.0, words, transform=ax.get_yaxis_transform(), ha="right",
+                va="center", fontsize=6.2, color=style.MUTED, zorder=4,
+                # Above the trace, on the band's own colour, so a low trace never runs through the words.
+                bbox={"boxstyle": "square,pad=0.08", "facecolor": style.LEVEL_FILLS[k], "edgecolor": "none",
+                      "alpha": 0.9})
+    if ok.any():
+        ax.plot(data.coherence_t_s, data.coherence, color=style.COHERENCE, linewidth=1.2, linestyle=(0, (4.0, 1.6)),
+                zorder=3)
     else:
-        ax.plot(
-            _minutes(data.coherence_t_s),
-            data.coherence,
-            color=style.COHERENCE,
-            linewidth=1.1,
-            linestyle=(0, (4.0, 1.6)),
-        )
-        ax.set_ylim(bottom=0.0)
-    ax.set_ylabel("coherence ratio")
-    ax.set_xlabel("session time (minutes)")
-    _time_context(ax, data, label_markers=False)
+        ax.text(0.5, 0.5, f"{TOO_SHORT}: coherence needs 64 s of steady beats", transform=ax.transAxes,
+                ha="center", va="center", color=style.MUTED, fontsize=7.5)
+    ax.set_ylim(0.0, top)
+    ax.set_yticks([0.0, 0.5, 1.0, 2.0] + ([3.0] if top >= 3.0 else []))
+    ax.set_ylabel("ratio")
+    ax.grid(axis="y", visible=False)
 
 
-def _psd_panel(ax: Axes, data: ReportData) -> None:
-    from vagal.hrv.spectral import HF_BAND_HZ, LF_BAND_HZ, VLF_BAND_HZ
+def draw_person_page(fig: Page, data: ReportData, page: str) -> None:
+    """Page 1: the session in plain words and one chart."""
+    flow = _new_flow(fig)
+    title = "Your session" + (f": {data.title.removeprefix('Session report: ')}" if data.label else "")
+    _header(fig, flow, title, _subtitle(data), page)
+    if data.label and len(data.label) > len(title):
+        flow.text(data.label, size=8.0, color=style.MUTED, after_in=0.04)
+    p = data.person
 
-    ax.set_title("Power spectrum of the whole session")
-    f, p = data.psd_f_hz, data.psd_ms2_per_hz
-    if f.size < 2:
-        _empty_note(ax, f"{TOO_SHORT}: a spectrum needs more beats")
-        ax.set_xticks([])
-        return
-    m = f <= 0.5
-    f, p = f[m], p[m]
-    for (name, fill, hatch), (lo, hi) in zip(style.BANDS, (VLF_BAND_HZ, LF_BAND_HZ, HF_BAND_HZ), strict=True):
-        sel = (f >= lo) & (f <= hi)
-        if sel.sum() >= 2:
-            ax.fill_between(f[sel], 0.0, p[sel], facecolor=fill, edgecolor="#8a9099", hatch=hatch, linewidth=0.0, label=name)
-    ax.plot(f, p, color=style.PSD_LINE, linewidth=0.9)
-    ax.set_xlim(0.0, 0.5)
-    ax.set_ylim(bottom=0.0)
-    ax.set_xlabel("frequency (Hz)")
-    ax.set_ylabel("power density (ms²/Hz)")
-    from matplotlib.ticker import FuncFormatter
+    flow.heading("What you did")
+    flow.text(_what_you_did(data), after_in=0.02)
+    spans = _span_rows(data)
+    if spans:
+        flow.rows([(a, b) for a, b in spans], [0.15, 1.15], size=8.0, colors=[style.MUTED, style.INK])
+    if data.markers:
+        n = len(data.markers)
+        flow.text(f"You marked {n} moment{'s' if n != 1 else ''}, numbered on the chart and listed under it.",
+                  size=8.0, color=style.MUTED)
 
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}".replace(",", "\u2009")))
-    ax.legend(loc="upper right", handlelength=1.4)
-    ax.text(0.99, 0.62, data.psd_method.split(",")[0], transform=ax.transAxes, ha="right", fontsize=6.5, color=style.MUTED)
+    if p is not None:
+        flow.heading("How your body answered")
+        for nums, kind in (heart_rate_words(p), rmssd_words(p), coherence_words(p), following_words(p)):
+            flow.text(nums, weight="bold", size=8.8)
+            if kind:
+                flow.text(kind, size=8.8, indent_in=0.15)
+            flow.gap(0.05)
+        if p.start is not None and p.end is not None:
+            flow.text(f"The start and the end are the first and the last {START_END_S / 60:g} minutes of beats, each "
+                      "measured on its own.", size=7.0, color=style.MUTED)
+        feel = checkin_words(p)
+        if feel is not None:
+            flow.heading("How you felt")
+            flow.text(feel, size=8.8)
+            for line in checkin_notes(p):
+                flow.text(line, size=8.8, indent_in=0.15)
+        care = care_words(p)
+        if care:
+            flow.gap(0.06)
+            for line in care:
+                flow.text(line, size=7.5, color=style.MUTED)
+    if data.signal:
+        flow.gap(0.04)
+        flow.text(data.signal, size=7.5, color=style.MUTED)
 
-
-def _poincare_panel(ax: Axes, data: ReportData) -> None:
-    from matplotlib import patheffects
-    from matplotlib.patches import Ellipse
-
-    ax.set_title("Poincaré plot")
-    x, y = data.poincare_x_ms, data.poincare_y_ms
-    if x.size < 2:
-        _empty_note(ax, f"{TOO_SHORT}: needs successive beats")
-        ax.set_xticks([])
-        return
-    ax.plot(x, y, linestyle="none", marker="o", markersize=1.6, alpha=0.35, color=style.POINCARE, rasterized=x.size > 3000)
-    lo = float(min(x.min(), y.min()))
-    hi = float(max(x.max(), y.max()))
-    pad = 0.05 * (hi - lo + 1.0)
-    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color=style.MUTED, linewidth=0.6, linestyle=(0, (3, 2)))
-    if data.sd1_ms is not None and data.sd2_ms is not None:
-        # Semi-axes SD2 along the identity line and SD1 across it (Brennan et al. 2001).
-        ax.add_patch(
-            Ellipse(
-                (float(np.mean(x)), float(np.mean(y))),
-                width=2.0 * data.sd2_ms,
-                height=2.0 * data.sd1_ms,
-                angle=45.0,
-                fill=False,
-                edgecolor=style.INK,
-                linewidth=1.2,
-                linestyle=(0, (5, 2)),
-                zorder=5,
-                # A white halo keeps the ellipse visible over a dense cloud, in greyscale too.
-                path_effects=[patheffects.withStroke(linewidth=3.0, foreground="white")],
-            )
-        )
-        ax.text(
-            0.03,
-            0.97,
-            f"SD1 {data.sd1_ms:.1f} ms\nSD2 {data.sd2_ms:.1f} ms",
-            transform=ax.transAxes,
-            va="top",
-            fontsize=7,
-            color=style.INK,
-        )
-    ax.set_xlim(lo - pad, hi + pad)
-    ax.set_ylim(lo - pad, hi + pad)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel("NN interval n (ms)")
-    ax.set_ylabel("NN interval n+1 (ms)")
-
-
-def _header(fig: Figure | SubFigure, data: ReportData, page: str) -> None:
-    fig.text(0.06, 0.975, data.title, fontsize=14, fontweight="bold", va="top", color=style.INK)
-    fig.text(0.06, 0.948, data.subtitle, fontsize=8.5, va="top", color=style.MUTED)
-    fig.text(0.94, 0.975, page, fontsize=7.5, va="top", ha="right", color=style.MUTED)
-
-
-def _footer(fig: Figure | SubFigure) -> None:
-    fig.text(0.06, 0.02, style.FOOTNOTE, fontsize=6.5, color=style.MUTED, va="bottom", wrap=True)
+    # The chart takes the room the words leave; the marker list goes under it.
+    markers = _marker_rows(data)
+    two_cols = len(markers) > 6
+    col_w = (flow.width_in - 0.2) / 2 if two_cols else flow.width_in
+    marker_lines = [wrap(m, col_w, 7.5) for m in markers]
+    bottom_in = flow.page_h_in - style.FOOTER_IN - 0.15
+    chart_top = flow.y_in + 0.32
+    room = bottom_in - chart_top - 0.5  # the time axis' labels
+    lh = line_h_in(7.5)
+    heights = [len(x) * lh for x in marker_lines]
+    list_h = (max(sum(heights[0::2]), sum(heights[1::2])) if two_cols else sum(heights)) + (0.2 if markers else 0.0)
+    keep = len(markers)
+    min_chart = 3.3
+    while keep > 0 and room - list_h < min_chart:
+        keep -= 1
+        kept = heights[:keep]
+        list_h = (max(sum(kept[0::2]), sum(kept[1::2])) if two_cols else sum(kept)) + 0.2 + lh
+    chart_h = min(max(room - list_h, 2.4), 5.4)
+    _person_chart(fig, flow, data, chart_top, chart_h)
+    flow.y_in = chart_top + chart_h + 0.5
+    if markers:
+        flow.text("Moments marked", size=8.0, weight="bold")
+        y0 = flow.y_in
+        col_y = [y0, y0]
+        for k, lines in enumerate(marker_lines[:keep]):
+            c = k % 2 if two_cols else 0
+            x_in = style.MARGIN_IN + (c * (col_w + 0.2))
+            for line in lines:
+                fig.text(x_in / flow.page_w_in, flow.fraction(col_y[c]), line, fontsize=7.5, va="top", color=style.INK)
+                col_y[c] += lh
+        flow.y_in = max(col_y)
+        if keep < len(markers):
+            flow.text(f"… and {len(markers) - keep} more, on the pages that follow.", size=7.5, color=style.MUTED)
+    _footer(fig, flow)
 
 
-def draw_page_one(fig: Figure | SubFigure, data: ReportData) -> None:
-    """The session over time, its spectrum and its Poincaré plot."""
-    _header(fig, data, "page 1 of 2")
-    gs = fig.add_gridspec(
-        5, 2, left=0.09, right=0.95, top=0.9, bottom=0.07, height_ratios=[3.0, 1.5, 1.5, 0.35, 2.9], hspace=0.42, wspace=0.3
-    )
-    ax_hr = fig.add_subplot(gs[0, :])
-    ax_rm = fig.add_subplot(gs[1, :], sharex=ax_hr)
-    ax_co = fig.add_subplot(gs[2, :], sharex=ax_hr)
-    _hr_panel(ax_hr, data)
-    _rmssd_panel(ax_rm, data)
-    _coherence_panel(ax_co, data)
-    end_min = max(data.duration_s / 60.0, 0.1)
-    ax_hr.set_xlim(0.0, end_min)
-    for ax in (ax_hr, ax_rm):
-        ax.tick_params(labelbottom=False)
-    _psd_panel(fig.add_subplot(gs[4, 0]), data)
-    _poincare_panel(fig.add_subplot(gs[4, 1]), data)
-    _footer(fig)
+# --- moments: one block per segment -----------------------------------------------------------
 
 
-def _table(
-    fig: Figure | SubFigure,
-    rows: Sequence[tuple[str, ...]],
-    *,
-    x: list[float],
-    top: float,
-    line_h: float,
-    header: tuple[str, ...] | None = None,
-    align: list[str] | None = None,
-    rule: tuple[float, float] = (0.06, 0.94),
-) -> float:
-    """Text rows at fixed column positions (figure fractions); returns the y below the last row.
-
-    A row of one string is a section heading with a rule under it. A cell reading
-    :data:`TOO_SHORT` is set in muted italics.
-    """
-    align = align or ["left"] * len(x)
-    y = top
-    if header is not None:
-        for xi, text, ha in zip(x, header, align, strict=True):
-            fig.text(xi, y, text, fontsize=7, fontweight="bold", color=style.MUTED, ha=ha, va="top")
-        y -= line_h
-        fig.add_artist(_rule(fig, y + line_h * 0.15, rule))
-    for row in rows:
-        if len(row) == 1:  # a section heading
-            y -= line_h * 0.35
-            fig.text(x[0], y, row[0], fontsize=8.5, fontweight="bold", color=style.INK, va="top")
-            y -= line_h
-            fig.add_artist(_rule(fig, y + line_h * 0.15, rule))
-            continue
-        for xi, text, ha in zip(x, row, align, strict=False):
-            short = text in (TOO_SHORT, "too short")
-            fig.text(
-                xi,
-                y,
-                text,
-                fontsize=7.5,
-                color=style.MUTED if short else style.INK,
-                fontstyle="italic" if short else "normal",
-                ha=ha,
-                va="top",
-            )
-        y -= line_h
-    return y
+def _segment_row(key: str) -> tuple[str, str, int]:
+    """Label, unit and decimals of one of ``SEGMENT_KEYS`` (from :mod:`vagal.metrics`)."""
+    if key == "duration_s":
+        return "Length", "", 0
+    info = metric(key)
+    label = {"lf_ms2": "LF power", "hf_ms2": "HF power"}.get(key, info.label)
+    return label, info.unit, info.decimals
 
 
-def _rule(fig: Figure | SubFigure, y: float, span: tuple[float, float] = (0.06, 0.94)) -> Any:
-    from matplotlib.lines import Line2D
-
-    return Line2D(list(span), [y, y], transform=fig.transSubfigure, color=style.RULE, linewidth=0.6)
-
-
-def _short(label: str, n_chars: int) -> str:
-    return label if len(label) <= n_chars else label[: max(n_chars - 1, 1)] + "…"
+def segment_chunks(data: ReportData) -> list[list[tuple[int, SegmentSummary]]]:
+    """The segments, numbered from 1, in groups of :data:`_SEGMENTS_PER_PAGE` (one group a page)."""
+    numbered = list(enumerate(data.segments, start=1))
+    return [numbered[k : k + _SEGMENTS_PER_PAGE] for k in range(0, len(numbered), _SEGMENTS_PER_PAGE)]
 
 
-def _segment_values(data: ReportData) -> tuple[list[str], list[tuple[str, ...]]]:
-    segs = data.segments[:_MAX_SEGMENTS]
-    # Column width on the page (0.6 of the page width shared by the segments) in characters of 7 pt bold.
-    n_chars = max(int(0.6 * style.PAGE_W_IN / max(len(segs), 1) / 0.068), 4)
-    header = ["Metric"] + [_short(s.label, n_chars) for s in segs]
-    rows: list[tuple[str, ...]] = []
+def _segment_table(seg: SegmentSummary, ref: dict[str, float | None]) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
     for key in SEGMENT_KEYS:
-        label, unit, decimals = _segment_row(key)
-        cells = [f"{label} ({unit})" if unit else label]
-        for s in segs:
-            v = s.values.get(key)
-            if v is None:
-                cells.append("too short")
-            elif key == "duration_s":
-                cells.append(f"{v / 60.0:.1f}")
-            else:
-                cells.append(f"{v:.{decimals}f}")
-        rows.append(tuple(cells))
-    return header, rows
-
-
-def _segment_bars(ax: Axes, data: ReportData, key: str, title: str, unit: str) -> None:
-    segs = data.segments[:_MAX_SEGMENTS]
-    vals = [s.values.get(key) for s in segs]
-    xs = np.arange(len(segs))
-    for k, (xk, v) in enumerate(zip(xs, vals, strict=True)):
-        if v is None:
-            ax.text(float(xk), 0.0, "too\nshort", ha="center", va="bottom", fontsize=6, color=style.MUTED)
+        label, unit, dec = _segment_row(key)
+        name = f"{label} ({unit})" if unit else label
+        v = seg.values.get(key)
+        if key == "duration_s":
+            rows.append((name, format_duration(v or 0.0), format_duration(START_END_S), ""))
             continue
-        ax.bar(
-            xk,
-            v,
-            width=0.65,
-            facecolor=style.SEGMENT_FILLS[k % len(style.SEGMENT_FILLS)],
-            edgecolor=style.MUTED,
-            hatch=style.SEGMENT_HATCHES[k % len(style.SEGMENT_HATCHES)],
-            linewidth=0.6,
-        )
-        ax.text(float(xk), v, f"{v:.0f}" if abs(v) >= 10 else f"{v:.2f}", ha="center", va="bottom", fontsize=6.5)
-    if len(segs) <= 4:
-        ax.set_xticks(xs, [_short(s.label, 14) for s in segs], fontsize=6.5)
-    else:  # slanted, so that many labels do not run into each other
-        ax.set_xticks(xs, [_short(s.label, 12) for s in segs], fontsize=6.5, rotation=30, ha="right",
-                      rotation_mode="anchor")
-    ax.set_title(title, fontsize=8)
-    ax.set_ylabel(unit)
-    ax.grid(axis="x", visible=False)
-    ax.margins(y=0.18)
-
-
-def _metric_rows(data: ReportData, sections: tuple[str, ...]) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
-    for section in sections:
-        rows.append((section,))
-        rows.extend((r.label, r.text, r.unit if r.value is not None else "") for r in data.summary if r.section == section)
+        r = ref.get(key)
+        this = "too short" if v is None else f"{v:.{dec}f}"
+        base = "too short" if r is None else f"{r:.{dec}f}"
+        diff = "" if v is None or r is None else _signed(v - r, dec)
+        rows.append((name, this, base, diff))
     return rows
+
+
+def _segment_feeling(data: ReportData, seg: SegmentSummary) -> str:
+    m = next((m for m in data.markers if abs(m.t_s - seg.start_s) < 1e-6), None)
+    return m.feeling if m is not None else ""
+
+
+def draw_segment_page(fig: Page, data: ReportData, chunk: list[tuple[int, SegmentSummary]], page: str) -> None:
+    """Moments: each stretch between markers beside the session's own start."""
+    flow = _new_flow(fig)
+    _header(fig, flow, "The moments of your session", _subtitle(data), page)
+    flow.text("Each part runs from one marker to the next. Its numbers stand beside the same numbers of the "
+              f"session's own first {START_END_S / 60:g} minutes, so each part is compared with you, not with anyone "
+              "else.", size=8.0, color=style.MUTED, after_in=0.05)
+    ref = data.person.start.values if data.person is not None and data.person.start is not None else {}
+    bottom_in = flow.page_h_in - style.FOOTER_IN - 0.1
+    block_h = (bottom_in - flow.y_in) / _SEGMENTS_PER_PAGE
+    table_w = 4.3
+    for number, seg in chunk:
+        top = flow.y_in
+        flow.width_in = table_w
+        head = f"{number}. {seg.label}"
+        feeling = _segment_feeling(data, seg)
+        if feeling:
+            head += f" · {feeling}"
+        flow.text(head, size=9.5, weight="bold", max_lines=3)
+        flow.text(f"{clock_text(seg.start_s)} to {clock_text(seg.end_s)}", size=7.5, color=style.MUTED, after_in=0.03)
+        flow.rows([("", "this part", f"first {START_END_S / 60:g} min", "change")], [0.0, 2.1, 2.9, 3.75], size=7.0,
+                  align=["left", "right", "right", "right"], colors=[style.MUTED] * 4)
+        flow.rows(list(_segment_table(seg, ref)), [0.0, 2.1, 2.9, 3.75], size=7.5,
+                  align=["left", "right", "right", "right"])
+        used = flow.y_in - top
+        chart_h = min(block_h - 0.6, 1.55)
+        ax = _axes(fig, flow, top + 0.3, chart_h, left_in=style.MARGIN_IN + table_w + 0.55,
+                   width_in=flow.page_w_in - 2 * style.MARGIN_IN - table_w - 0.6)
+        _segment_chart(ax, data, seg, ref.get("mean_hr_bpm"))
+        flow.y_in = top + max(used, chart_h + 0.6) + 0.12
+        flow.width_in = flow.page_w_in - 2 * style.MARGIN_IN
+        flow.rule()
+    _footer(fig, flow)
+
+
+def _segment_chart(ax: Axes, data: ReportData, seg: SegmentSummary, ref_hr: float | None) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    t = data.hr_t_s
+    sel = (t >= seg.start_s) & (t <= seg.end_s)
+    sel |= np.isnan(t)  # keep the NaN break points so a gap breaks the line
+    tt, hh = t[sel], data.hr_bpm[sel]
+    if np.isfinite(hh).sum() < 2:
+        _empty_note(ax, "too few beats to draw")
+        ax.set_xticks([])
+        return
+    ax.plot(tt, hh, color=style.HR, linewidth=0.7)
+    if ref_hr is not None:
+        ax.axhline(ref_hr, color=style.MUTED, linestyle=(0, (4, 2)), linewidth=0.9)
+        ax.text(1.0, ref_hr, f" start {ref_hr:.0f}", transform=ax.get_yaxis_transform(), ha="left", va="center",
+                fontsize=6.0, color=style.MUTED)
+    ax.set_xlim(seg.start_s, max(seg.end_s, seg.start_s + 1.0))
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: clock_text(v)))
+    ax.set_ylabel("bpm", fontsize=6.5)
+    ax.tick_params(labelsize=6.0)
+    ax.set_title("heart rate in this part", fontsize=7.0, fontweight="normal", color=style.MUTED)
+
+
+# --- appendix: the session over time ----------------------------------------------------------
+
+
+def _panel_title(fig: Page, flow: Flow, top_in: float, title: str, note: str) -> float:
+    """A panel's title and its one-line note above it; returns where the axes may start."""
+    flow.y_in = top_in
+    flow.text(title, size=8.5, weight="bold")
+    flow.text(note, size=7.0, color=style.MUTED, after_in=0.02)
+    return flow.y_in
+
+
+def draw_appendix_time(fig: Page, data: ReportData, page: str) -> None:
+    """Appendix A: beat-by-beat heart rate, rolling RMSSD and rolling coherence."""
+    flow = _new_flow(fig)
+    _header(fig, flow, "Appendix: the session over time", _subtitle(data), page)
+    bottom_in = flow.page_h_in - style.FOOTER_IN - 0.55
+    avail = bottom_in - flow.y_in
+    head = 0.42
+    heights = [0.44 * (avail - 3 * head), 0.28 * (avail - 3 * head), 0.28 * (avail - 3 * head)]
+    y = flow.y_in
+    # Heart rate, technical: every beat, corrected beats, gaps, markers, the guide's spans.
+    y = _panel_title(fig, flow, y, "Heart rate (bpm)",
+                     "Each beat's rate (60,000 ÷ its interval in ms)" + (", with a 30 s average over long sessions"
+                     if data.duration_s > _BEAT_TRACE_MAX_S else "") + "; open circles are beats that artifact "
+                     "correction replaced.")
+    ax = _axes(fig, flow, y, heights[0])
+    if data.duration_s > _BEAT_TRACE_MAX_S:
+        ax.plot(data.hr_t_s, data.hr_bpm, color=style.HR_LIGHT, linewidth=0.4, label="each beat")
+        ax.plot(data.hr_t_s, data.hr_smooth_bpm, color=style.HR, linewidth=1.0, label="30 s average")
+    else:
+        ax.plot(data.hr_t_s, data.hr_bpm, color=style.HR, linewidth=0.7, label="each beat")
+    if data.corrected_t_s.size:
+        ax.plot(data.corrected_t_s, data.corrected_hr_bpm, linestyle="none", marker="o", markersize=3.5,
+                markerfacecolor="none", markeredgecolor=style.CORRECTED, markeredgewidth=0.9, label="corrected beat",
+                zorder=4)
+    for k, span in enumerate(data.pacer):
+        ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=0.05, facecolor=style.PACER_FILL, edgecolor="#9fb3c8",
+                   hatch="...", linewidth=0.0, zorder=0, label="breathing guide" if k == 0 else None)
+    _gaps(ax, data, label=True)
+    _marker_lines(ax, data, numbers=True)
+    _time_axis(ax, data.duration_s, labels=False)
+    ax.legend(loc="upper right", ncol=4, fontsize=6.3, frameon=True, facecolor="white", edgecolor=style.RULE,
+              framealpha=0.9, borderaxespad=0.3)
+    y += heights[0] + 0.12
+    y = _panel_title(fig, flow, y, "Beat-to-beat variability (RMSSD, ms)",
+                     "RMSSD over the 60 s before each point, every 5 s; no window reaches across a gap.")
+    ax2 = _axes(fig, flow, y, heights[1])
+    ax2.sharex(ax)
+    if np.isfinite(data.rmssd_ms).any():
+        ax2.plot(data.rmssd_t_s, data.rmssd_ms, color=style.RMSSD, linewidth=1.1)
+        ax2.set_ylim(bottom=0.0)
+    else:
+        _empty_note(ax2, f"{TOO_SHORT}: a rolling RMSSD needs at least 60 s of beats")
+    _gaps(ax2, data, label=False)
+    _marker_lines(ax2, data, numbers=False)
+    _time_axis(ax2, data.duration_s, labels=False)
+    ax2.set_ylabel("ms")
+    y += heights[1] + 0.12
+    y = _panel_title(fig, flow, y, "Coherence (peak ratio)",
+                     "HeartMath's ratio on the 64 s before each point, every 5 s (docs/methods.md §6.1), on the same fixed "
+                     "scale as page 1.")
+    ax3 = _axes(fig, flow, y, heights[2])
+    ax3.sharex(ax)
+    _coherence_levels(ax3, data)
+    _gaps(ax3, data, label=False)
+    _marker_lines(ax3, data, numbers=False)
+    _time_axis(ax3, data.duration_s)
+    ax3.set_xlabel("session time (minutes:seconds)")
+    _footer(fig, flow)
+
+
+# --- appendix: the numbers -------------------------------------------------------------------
+
+
+def _metric_rows(data: ReportData, section: str) -> list[tuple[str, str, str]]:
+    return [(r.label, r.text, r.unit if r.value is not None else "") for r in data.summary if r.section == section]
 
 
 def _missing_reasons(data: ReportData) -> list[str]:
@@ -458,88 +588,195 @@ def _missing_reasons(data: ReportData) -> list[str]:
     return [f"{', '.join(labels)}: {reason}." for reason, labels in by_reason.items()]
 
 
-def draw_page_two(fig: Figure | SubFigure, data: ReportData) -> None:
-    """The numbers: recording facts, summary table, segments side by side, notes."""
-    import textwrap
-
-    _header(fig, data, "page 2 of 2")
-    line_h = 0.0148
-    left, right = (0.06, 0.47), (0.53, 0.94)
-    y = _table(fig, [("About this recording",)], x=[0.06], top=0.915, line_h=line_h)
-    facts = [(k, v) for k, v in data.info if k != "Spectrum"]
-    half = (len(facts) + 1) // 2
-    y1 = _table(fig, facts[:half], x=[0.06, 0.2], top=y, line_h=line_h)
-    y2 = _table(fig, facts[half:], x=[0.53, 0.68], top=y, line_h=line_h)
-    y = min(y1, y2)
-    spectrum = dict(data.info).get("Spectrum")
-    if spectrum:
-        y = _table(fig, [("Spectrum", spectrum)], x=[0.06, 0.2], top=y, line_h=line_h)
-    sections = [s for s, _ in _sections(data)]
-    cols = [0.06, 0.40, 0.41]
-    y1 = _table(fig, _metric_rows(data, tuple(sections[0::2])), x=cols, top=y - 0.004, line_h=line_h,
-                align=["left", "right", "left"], rule=left)
-    y2 = _table(fig, _metric_rows(data, tuple(sections[1::2])), x=[0.53, 0.87, 0.88], top=y - 0.004, line_h=line_h,
-                align=["left", "right", "left"], rule=right)
-    y = min(y1, y2)
-    missing = _missing_reasons(data)
-    if missing:
-        y -= line_h * 0.3
-        fig.text(0.06, y, "Why some numbers are missing", fontsize=7.5, fontweight="bold", color=style.MUTED, va="top")
-        y -= line_h
-        for line in missing:
-            for part in textwrap.wrap(line, 125):
-                fig.text(0.06, y, part, fontsize=7, color=style.MUTED, va="top")
-                y -= line_h * 0.85
-    if data.segments:
-        y = _table(fig, [("Segments (between markers)",)], x=[0.06], top=y - 0.004, line_h=line_h)
-        header, seg_rows = _segment_values(data)
-        n = len(header) - 1
-        x0, x1 = 0.34, 0.94
-        step = (x1 - x0) / max(n, 1)
-        xs = [0.06] + [x0 + step * (k + 1) for k in range(n)]
-        y = _table(fig, seg_rows, x=xs, top=y, line_h=line_h, header=tuple(header), align=["left"] + ["right"] * n)
-        if len(data.segments) > _MAX_SEGMENTS:
-            fig.text(0.06, y, f"{len(data.segments) - _MAX_SEGMENTS} later segments are left out here.",
-                     fontsize=7, color=style.MUTED, va="top")
-            y -= line_h
-        height = max(min(y - 0.2, 0.13), 0.07)
-        gs = fig.add_gridspec(1, 2, left=0.09, right=0.95, top=y - 0.03, bottom=y - 0.03 - height, wspace=0.3)
-        _segment_bars(fig.add_subplot(gs[0, 0]), data, "mean_hr_bpm", "Mean heart rate per segment", "bpm")
-        _segment_bars(fig.add_subplot(gs[0, 1]), data, "rmssd_ms", "RMSSD per segment", "ms")
-        y = y - 0.03 - height - (0.05 if len(data.segments) > 4 else 0.035)  # room for slanted labels
-    if data.notes:
-        y = _table(fig, [("Notes",)], x=[0.06], top=y - 0.004, line_h=line_h)
-        for note in data.notes:
-            for part in textwrap.wrap(note, 125):
-                fig.text(0.06, y, part, fontsize=7, color=style.INK, va="top")
-                y -= line_h * 0.85
-            y -= line_h * 0.2
-    _footer(fig)
-
-
-def _sections(data: ReportData) -> list[tuple[str, int]]:
-    """The summary's sections in order with their row counts."""
-    out: list[tuple[str, int]] = []
+def _sections(data: ReportData) -> list[str]:
+    out: list[str] = []
     for r in data.summary:
-        if out and out[-1][0] == r.section:
-            out[-1] = (r.section, out[-1][1] + 1)
-        else:
-            out.append((r.section, 1))
+        if not out or out[-1] != r.section:
+            out.append(r.section)
     return out
 
 
+def draw_appendix_numbers(fig: Page, data: ReportData, page: str) -> None:
+    """Appendix B: the recording's facts, every metric, why some are missing, notes, spectrum, Poincaré."""
+    flow = _new_flow(fig)
+    _header(fig, flow, "Appendix: the numbers", _subtitle(data), page)
+    full_w = flow.width_in
+    half = (full_w - 0.3) / 2
+    flow.heading("About this recording", size=9.0)
+    flow.text("What the file holds and how it was read.", size=7.0, color=style.MUTED)
+    flow.rule()
+    facts = list(data.info)
+    y0 = flow.y_in
+    flow.rows([(k, v) for k, v in facts[: (len(facts) + 1) // 2]], [0.0, 1.2], size=7.5)
+    y_left = flow.y_in
+    flow.y_in, flow.left_in, flow.width_in = y0, style.MARGIN_IN + half + 0.3, half
+    flow.rows([(k, v) for k, v in facts[(len(facts) + 1) // 2 :]], [0.0, 1.2], size=7.5)
+    y_right = flow.y_in
+    flow.left_in, flow.width_in = style.MARGIN_IN, full_w
+    flow.y_in = max(y_left, y_right) + 0.05
+
+    sections = _sections(data)
+    notes = {
+        "Heart rate and time domain": "Averages and spreads of the intervals between beats.",
+        "Frequency domain": "How strongly heart rate swings at slow and quicker rhythms (Welch spectrum).",
+        "Nonlinear and biofeedback": "The shape and regularity of the rhythm, and the coherence ratio.",
+    }
+    columns = [sections[0::2], sections[1::2]]
+    y_top = flow.y_in
+    ends: list[float] = []
+    for c, secs in enumerate(columns):
+        flow.y_in = y_top
+        flow.left_in = style.MARGIN_IN + c * (half + 0.3)
+        flow.width_in = half
+        for sec in secs:
+            flow.heading(sec, size=9.0)
+            flow.text(notes.get(sec, ""), size=7.0, color=style.MUTED)
+            flow.rule()
+            rows = _metric_rows(data, sec)
+            flow.rows(rows, [0.0, 2.65, 2.72], size=7.5, align=["left", "right", "left"])
+        ends.append(flow.y_in)
+    flow.left_in, flow.width_in = style.MARGIN_IN, full_w
+    flow.y_in = max(ends) + 0.05
+    missing = _missing_reasons(data)
+    if missing:
+        flow.text("Why some numbers are missing", size=7.5, weight="bold", color=style.MUTED)
+        for line in missing:
+            flow.text(line, size=7.0, color=style.MUTED)
+    if data.notes:
+        flow.heading("Notes", size=9.0)
+        for note in data.notes:
+            flow.text(note, size=7.2, after_in=0.02)
+    # The spectrum and the Poincaré plot take the room that is left.
+    bottom_in = flow.page_h_in - style.FOOTER_IN - 0.5
+    top = flow.y_in + 0.15
+    avail = bottom_in - top - 0.4
+    h = max(min(avail, 3.4), 1.8)
+    w = (full_w - 0.9) / 2
+    _panel_title(fig, flow, top, "Power spectrum of the whole session",
+                 "Power of heart-rate swings by frequency; LF holds slow breathing.")
+    ax = _axes(fig, flow, top + 0.4, h, left_in=style.MARGIN_IN + 0.5, width_in=w - 0.4)
+    _psd_panel(ax, data)
+    flow.left_in = style.MARGIN_IN + w + 0.9
+    flow.width_in = w
+    _panel_title(fig, flow, top, "Poincaré plot", "Each interval against the next; the ellipse shows SD1 and SD2.")
+    ax2 = _axes(fig, flow, top + 0.4, h, left_in=style.MARGIN_IN + w + 1.3, width_in=w - 0.4)
+    _poincare_panel(ax2, data)
+    flow.left_in, flow.width_in = style.MARGIN_IN, full_w
+    _footer(fig, flow)
+
+
+def _psd_panel(ax: Axes, data: ReportData) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    from vagal.hrv.spectral import HF_BAND_HZ, LF_BAND_HZ, VLF_BAND_HZ
+
+    f, p = data.psd_f_hz, data.psd_ms2_per_hz
+    if f.size < 2:
+        _empty_note(ax, f"{TOO_SHORT}: a spectrum needs more beats")
+        ax.set_xticks([])
+        return
+    m = f <= 0.5
+    f, p = f[m], p[m]
+    for (name, fill, hatch), (lo, hi) in zip(style.BANDS, (VLF_BAND_HZ, LF_BAND_HZ, HF_BAND_HZ), strict=True):
+        sel = (f >= lo) & (f <= hi)
+        if sel.sum() >= 2:
+            ax.fill_between(f[sel], 0.0, p[sel], facecolor=fill, edgecolor="#8a9099", hatch=hatch, linewidth=0.0,
+                            label=name)
+    ax.plot(f, p, color=style.PSD_LINE, linewidth=0.9)
+    ax.set_xlim(0.0, 0.5)
+    ax.set_ylim(bottom=0.0)
+    ax.set_xlabel("frequency (Hz)")
+    ax.set_ylabel("power density (ms²/Hz)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}".replace(",", "\u2009")))
+    ax.legend(loc="upper right", handlelength=1.4)
+    ax.text(0.99, 0.6, data.psd_method.split(",")[0], transform=ax.transAxes, ha="right", fontsize=6.5,
+            color=style.MUTED)
+
+
+def _poincare_panel(ax: Axes, data: ReportData) -> None:
+    from matplotlib import patheffects
+    from matplotlib.patches import Ellipse
+
+    x, y = data.poincare_x_ms, data.poincare_y_ms
+    if x.size < 2:
+        _empty_note(ax, f"{TOO_SHORT}: needs successive beats")
+        ax.set_xticks([])
+        return
+    ax.plot(x, y, linestyle="none", marker="o", markersize=1.6, alpha=0.35, color=style.POINCARE,
+            rasterized=x.size > 3000)
+    lo = float(min(x.min(), y.min()))
+    hi = float(max(x.max(), y.max()))
+    pad = 0.05 * (hi - lo + 1.0)
+    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color=style.MUTED, linewidth=0.6, linestyle=(0, (3, 2)))
+    if data.sd1_ms is not None and data.sd2_ms is not None:
+        # Semi-axes SD2 along the identity line and SD1 across it (Brennan et al. 2001).
+        ax.add_patch(
+            Ellipse((float(np.mean(x)), float(np.mean(y))), width=2.0 * data.sd2_ms, height=2.0 * data.sd1_ms,
+                    angle=45.0, fill=False, edgecolor=style.INK, linewidth=1.2, linestyle=(0, (5, 2)), zorder=5,
+                    # A white halo keeps the ellipse visible over a dense cloud, in greyscale too.
+                    path_effects=[patheffects.withStroke(linewidth=3.0, foreground="white")])
+        )
+        ax.text(0.03, 0.97, f"SD1 {data.sd1_ms:.1f} ms\nSD2 {data.sd2_ms:.1f} ms", transform=ax.transAxes, va="top",
+                fontsize=7, color=style.INK)
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("interval n (ms)")
+    ax.set_ylabel("interval n+1 (ms)")
+
+
+# --- the document ------------------------------------------------------------------------------
+
+PageDrawer = Callable[["Page", str], None]
+
+
+def page_plan(data: ReportData) -> list[PageDrawer]:
+    """The pages of this report, in order (each draws itself given its page label)."""
+    pages: list[PageDrawer] = [lambda fig, label: draw_person_page(fig, data, label)]
+    if data.markers and data.segments:
+        for chunk in segment_chunks(data):
+            pages.append(lambda fig, label, c=chunk: draw_segment_page(fig, data, c, label))  # type: ignore[misc]
+    pages.append(lambda fig, label: draw_appendix_time(fig, data, label))
+    pages.append(lambda fig, label: draw_appendix_numbers(fig, data, label))
+    return pages
+
+
+@contextmanager
+def new_file(path: Path) -> Iterator[BinaryIO]:
+    """Create ``path`` for writing, never replacing a file: exclusive create, private (0600).
+
+    A report holds health data, so only its owner may read it. If drawing fails half way,
+    the partial file is removed.
+
+    Raises:
+        FileExistsError: ``path`` exists already.
+        OSError: It cannot be created.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    f = os.fdopen(fd, "wb")
+    try:
+        yield f
+    except BaseException:
+        f.close()
+        path.unlink(missing_ok=True)
+        raise
+    f.close()
+
+
 def render_report(data: ReportData, out: str | Path) -> Path:
-    """Write a report to ``out``: PDF (two pages), PNG or SVG (the two pages stacked).
+    """Write a report to ``out``: a PDF (one page each), or a PNG or SVG (the pages stacked).
 
     Args:
         data: From :func:`vagal.report.data.build_report_data`.
-        out: The output file; its extension picks the format.
+        out: The output file, which must not exist (it is never replaced); its extension
+            picks the format.
 
     Returns:
         The path written.
 
     Raises:
         ValueError: The extension is not .pdf, .png or .svg.
+        FileExistsError: ``out`` exists already.
         OSError: The file cannot be written.
     """
     import matplotlib
@@ -549,25 +786,40 @@ def render_report(data: ReportData, out: str | Path) -> Path:
     path = Path(out)
     w, h = style.PAGE_W_IN, style.PAGE_H_IN
     rc: Any = style.RC  # matplotlib types the keys as a Literal of every rcParam
-    with matplotlib.rc_context(rc):
+    plan = page_plan(data)
+    n = len(plan)
+    with matplotlib.rc_context(rc), new_file(path) as f:
         if fmt == "pdf":
             from matplotlib.backends.backend_pdf import PdfPages
 
-            with PdfPages(path, metadata={"Title": data.title, "Creator": "vagal", "Subject": data.subtitle}) as pdf:
-                for draw in (draw_page_one, draw_page_two):
+            with PdfPages(f, metadata={"Title": data.title, "Creator": "vagal", "Subject": data.subtitle}) as pdf:
+                for k, draw in enumerate(plan):
                     fig = Figure(figsize=(w, h))
-                    draw(fig, data)
+                    draw(fig, f"page {k + 1} of {n}")
                     pdf.savefig(fig)
         else:
-            fig = Figure(figsize=(w, 2 * h))
-            pages: Any = fig.subfigures(2, 1, hspace=0.0)  # an array of two SubFigures
-            top, bottom = pages[0], pages[1]
-            draw_page_one(top, data)
-            draw_page_two(bottom, data)
-            sep = bottom.transSubfigure
             from matplotlib.lines import Line2D
 
-            fig.add_artist(Line2D([0.0, 1.0], [1.0, 1.0], transform=sep, color=style.RULE, linewidth=1.0))
-            kwargs: dict[str, Any] = {"dpi": style.PNG_DPI} if fmt == "png" else {"metadata": {"Title": data.title}}
-            fig.savefig(path, format=fmt, **kwargs)
+            fig = Figure(figsize=(w, n * h))
+            pages: Any = fig.subfigures(n, 1, hspace=0.0) if n > 1 else [fig]
+            for k, draw in enumerate(plan):
+                draw(pages[k], f"page {k + 1} of {n}")
+                if k:
+                    fig.add_artist(Line2D([0.0, 1.0], [1.0, 1.0], transform=pages[k].transSubfigure, color=style.RULE,
+                                          linewidth=1.0))
+            # zlib level 3: the stacked pages are 6,600 pixels tall and level 6 spent a second on them.
+            kwargs: dict[str, Any] = (
+                {"dpi": style.PNG_DPI, "pil_kwargs": {"compress_level": 3}}
+                if fmt == "png"
+                else {"metadata": {"Title": data.title}}
+            )
+            fig.savefig(f, format=fmt, **kwargs)
     return path
+
+
+def page_count(data: ReportData) -> int:
+    """How many pages the report of ``data`` has."""
+    return len(page_plan(data))
+
+
+__all__: Sequence[str] = ["FORMATS", "OutputFormat", "output_format", "page_count", "render_report"]

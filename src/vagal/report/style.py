@@ -40,6 +40,28 @@ CORRECTED: Final = "#8a6d3b"
 """Corrected beats: hollow ochre circles (a neutral note, not a warning)."""
 POINCARE: Final = "#2f4b7c"
 
+LEVEL_FILLS: Final = ("#f4f5f7", "#eceef1", "#e2e6ea", "#d6dce2")
+"""Coherence level bands, lightest for the lowest: one grey-blue ramp, so a greyscale print keeps the order."""
+GUIDE_WAVE: Final = "#8fa9c4"
+"""The guide's breathing wave under the heart rate."""
+
+MARGIN_IN: Final = 0.6
+"""Left and right page margin, inches (text never reaches closer to the edge)."""
+TOP_IN: Final = 0.45
+"""Where the title starts, inches from the top."""
+FOOTER_IN: Final = 0.5
+"""Room kept for the footnote at the bottom, inches."""
+BODY_PT: Final = 9.0
+"""Body text on the person's page."""
+SMALL_PT: Final = 7.5
+"""Notes and captions."""
+HEADING_PT: Final = 10.5
+"""Section headings."""
+TITLE_PT: Final = 15.0
+"""Page title."""
+LINE: Final = 1.32
+"""Line height as a multiple of the font size."""
+
 BANDS: Final = (
     ("VLF", "#ececec", "xxx"),
     ("LF", "#dcebe1", "///"),
@@ -82,13 +104,19 @@ RC: Final[dict[str, Any]] = {
     "legend.fontsize": 7.0,
     "legend.frameon": False,
     "hatch.linewidth": 0.4,
-    "pdf.fonttype": 42,
+    # Every text is drawn as it is: a "$" in a marker ("paid $5, then $10", "cost $$") is a
+    # dollar sign, never mathtext (which crashed the report or set it in italics, issue 12 §3).
+    "text.parse_math": False,
+    "pdf.fonttype": 3,
     "svg.fonttype": "path",
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
 }
 """matplotlib settings applied only while a report is drawn (``rc_context``).
 
-``pdf.fonttype`` 42 embeds TrueType, so the PDF's text can be selected, searched and
-extracted (the tests read the summary table back with pypdf).
+``text.parse_math`` off makes every Text literal (outside text holds "$"); the labels vagal
+writes itself need no mathtext. ``pdf.fonttype`` 3 embeds the glyphs used, with their Unicode
+mapping, so the PDF's text can be selected, searched and extracted (the tests read it back with
+pypdf, "·", "²", "–" and "α" included). Type 42 did the same but subset each of the four font
+files with fontTools on every report: about 1 s of the 3 s an hour-long report may take.
 """
