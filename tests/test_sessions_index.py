@@ -228,21 +228,21 @@ def test_history_through_the_index_equals_collect_history(
     calls: list[object] = []
     real = report_history.collect_history
 
-    def counting(folder: Path, *, since: date | None = None) -> report_history.History:
+    def counting(folder: Path, *, since: date | None = None, include_demo: bool = False) -> report_history.History:
         calls.append(since)
-        return real(folder, since=since)
+        return real(folder, since=since, include_demo=include_demo)
 
     monkeypatch.setattr(report_history, "collect_history", counting)
-    assert read_history(folder, since=None) == expected
-    assert read_history(folder, since=None) == expected
-    assert read_history(folder, since=date(2026, 11, 23)) == expected_since
-    assert read_history(folder, since=date(2026, 11, 23)) == expected_since
+    assert read_history(folder, since=None, include_demo=False) == expected
+    assert read_history(folder, since=None, include_demo=False) == expected
+    assert read_history(folder, since=date(2026, 11, 23), include_demo=False) == expected_since
+    assert read_history(folder, since=date(2026, 11, 23), include_demo=False) == expected_since
     assert calls == [None, date(2026, 11, 23)]  # each variant computed once, then read back
 
     # Anything new in the folder: computed again.
     shutil.copy(folder / "day0.vagal.jsonl", folder / "again.vagal.jsonl")
     monkeypatch.setattr(report_history, "collect_history", real)
-    assert read_history(folder, since=None) == report_history.collect_history(folder)
+    assert read_history(folder, since=None, include_demo=False) == report_history.collect_history(folder)
     assert main(["history", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == report_history.collect_history(folder).to_dict()
 
@@ -265,5 +265,5 @@ def test_no_sessions_makes_no_index(_private_data_dir: Path, index_file: Path) -
     from vagal.commands.history import read_history
 
     assert list_indexed(_private_data_dir / "sessions") == []
-    assert read_history(_private_data_dir / "sessions", since=None).sessions == []
+    assert read_history(_private_data_dir / "sessions", since=None, include_demo=False).sessions == []
     assert not index_file.exists()
