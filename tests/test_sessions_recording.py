@@ -37,6 +37,7 @@ ONE_OF_EACH: list[ev.Event] = [
     ev.ContactChanged(3.1, False, judged=True),
     ev.Gap(3.1, 7.4, "contact_lost"),
     ev.Marker(8.0, "breathing"),
+    ev.CheckIn(8.5, "after", 4, "after the argument"),
     ev.Note(9.0, "talked about work — felt calmer ☺"),
     ev.SourceState(10.0, "ended"),
 ]
