@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -196,6 +197,26 @@ class Engine:
         forgotten too (the replay sends its changes again as it reaches them).
         """
         self._start()
+
+    def replay_to(self, events: Iterable[Event], *, trends_from_s: float | None = None) -> Snapshot:
+        """Start afresh and fold ``events`` in order: the state a replay has at their end.
+
+        The plain version: :meth:`reset`, then :meth:`push` for each event, so the final
+        snapshot is exactly the one pushing them one by one gives. (A faster one that skips
+        the spectral recomputes no snapshot needs replaces it; ``trends_from_s`` says from
+        when on the caller samples trends, and is not used here.)
+
+        Args:
+            events: The session's events from its start, in time order.
+            trends_from_s: Session time from which intermediate snapshots matter (unused).
+
+        Returns:
+            The snapshot after the last event.
+        """
+        self.reset()
+        for event in events:
+            self.push(event)
+        return self._snap
 
     def push(self, event: Event) -> Snapshot:
         """Fold one event and return the snapshot after it.
