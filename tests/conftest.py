@@ -10,7 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
-"""Real heart data recorded by others (see its SOURCES.md); falls back to samples/."""
+"""Real heart data recorded by others (provenance in ../shared/data/SOURCES.md); falls back to samples/."""
 SAMPLES = REPO / "samples"
 
 

@@ -127,7 +127,7 @@ def test_notes_tell_the_heart_rate_rows_apart_and_sum_up_a_blank_column(nsr_5min
     """A record of nothing but one 20 s drop-out: every metric is blank for one reason.
 
     The note listed all 28 rows, "heart rate" three times over. (Real beats around such a
-    drop-out are analysed since issue 11: it is a gap, so the fixture is the drop-out alone.)
+    drop-out are analysed since the real-data accuracy work: it is a gap, so the fixture is the drop-out alone.)
     """
     import numpy as np
 
@@ -145,7 +145,7 @@ def test_notes_tell_the_heart_rate_rows_apart_and_sum_up_a_blank_column(nsr_5min
 
 def test_json_carries_what_the_table_shows_with_the_issue_keys_first(tmp_path: Path) -> None:
     """Min and max heart rate, SD2/SD1 and the mean of the beats' rates, which the table shows,
-    are in --json too; the 25 keys of issue 2 stay first and in their order."""
+    are in --json too; the 25 keys of the first version stay first and in their order."""
     from tests.conftest import load_rr
     from vagal.hrv.analysis import JSON_KEYS
 

@@ -1,9 +1,9 @@
-"""Artifact correction that holds on real data (issue 11 §3), batch and live.
+"""Artifact correction that holds on real data, batch and live.
 
 The truth here is never vagal's own output: it is the cardiologists' beat labels of MIT-BIH
 record 100, or a real recording before errors were put into it.
 
-Definitions used throughout (METHODS.md §5.4):
+Definitions used throughout (docs/methods.md §5.4):
 
 * RR interval ``i`` of record 100 runs from labelled beat ``i`` to beat ``i + 1``. It is
   **normal (N→N)** when both beats are labelled N, and an **artifact** otherwise: an
@@ -60,7 +60,7 @@ def record_100() -> tuple[FloatArray, npt.NDArray[np.str_]]:
     beat = np.array([s in "NLRBAaJSVrFejnE/fQ?" for s in ann.symbol])
     samples = np.asarray(ann.sample)[beat]
     symbols = np.asarray(ann.symbol)[beat]
-    assert symbols.size == 2273 and int(np.sum(symbols != "N")) == 34  # as SOURCES.md says
+    assert symbols.size == 2273 and int(np.sum(symbols != "N")) == 34  # as the recording's provenance notes (../shared/data/SOURCES.md) say
     return np.diff(samples) / float(fs) * 1000.0, symbols
 
 
@@ -161,7 +161,7 @@ def missed_runs(
     rr: FloatArray, breaks: BoolArray, n_runs: int, seed: int, beats: tuple[int, int] = (2, 4)
 ) -> tuple[FloatArray, BoolArray]:
     """Runs of 2–6 intervals in a row that each swallow 2–4 beats (a QRS detector or a strap
-    losing the signal for a few seconds: the detector output of issue 11)."""
+    losing the signal for a few seconds: a detector's output with drop-outs)."""
     rng = np.random.default_rng(seed)
     out: list[float] = []
     brk: list[bool] = []
@@ -241,7 +241,7 @@ def _scores(flagged: npt.NDArray[np.intp], symbols: npt.NDArray[np.str_]) -> tup
 def test_record_100_ectopic_beats_are_found_and_few_normal_beats_corrected(
     record_100: tuple[FloatArray, npt.NDArray[np.str_]],
 ) -> None:
-    """Before issue 11: sensitivity 1.00, PPV 0.83 (82 intervals corrected, 14 normal; the
+    """Before the real-data accuracy work: sensitivity 1.00, PPV 0.83 (82 intervals corrected, 14 normal; the
     detector alone 0.87). Now 73 corrected, 5 normal: PPV 0.93."""
     rr, symbols = record_100
     fixed = correct_artifacts(rr)
@@ -293,7 +293,7 @@ def test_where_vagal_and_neurokit2_part_the_labels_side_with_vagal(
 def test_the_steadiest_real_stretch_keeps_its_beats(
     record_100: tuple[FloatArray, npt.NDArray[np.str_]],
 ) -> None:
-    """Before issue 11 two of its 386 normal beats were corrected (99.48 %); live too."""
+    """Before the real-data accuracy work two of its 386 normal beats were corrected (99.48 %); live too."""
     stretch = _steadiest_stretch(*record_100)
     assert stretch.size == 386
     fixed = correct_artifacts(stretch)
@@ -309,7 +309,7 @@ def test_a_steadier_heart_keeps_its_beats(
 ) -> None:
     """The steadiest stretch and the whole N→N series of record 100, made steadier (see
     ``_steadier``; 4–5 ms is the RMSSD of a heart with little autonomic input, after a
-    transplant or with severe neuropathy). Before issue 11, at 6 ms 2.9 % (stretch) and 3.9 %
+    transplant or with severe neuropathy). Before the real-data accuracy work, at 6 ms 2.9 % (stretch) and 3.9 %
     (series) of these normal beats were "corrected" and RMSSD fell by 5–7 %."""
     rr, symbols = record_100
     stretch = _steadiest_stretch(rr, symbols)
@@ -343,7 +343,7 @@ def test_without_the_floor_a_steady_heart_loses_beats(
 
 def test_runs_of_missed_beats_are_split_back(record_100: tuple[FloatArray, npt.NDArray[np.str_]]) -> None:
     """Runs of 2–6 intervals of 2–4 beats each, put into real recordings; the truth is the
-    recording before. Before issue 11 RMSSD came out 37–223 % high and the lowest heart rate
+    recording before. Before the real-data accuracy work RMSSD came out 37–223 % high and the lowest heart rate
     20–22 bpm; now within 8 % (the 5-minute series, RMSSD 100 ms, where the even split of a
     beat-to-beat swing of 300 ms costs most) and 1 % elsewhere."""
     for name, x, b in _series(record_100):
@@ -384,7 +384,7 @@ def test_strap_errors_leave_rmssd_within_10_percent(
     record_100: tuple[FloatArray, npt.NDArray[np.str_]], pct: int
 ) -> None:
     """An ECG-derived series and the same series with strap-like errors (cut beats and merged
-    beats), both corrected: RMSSD within 10 % on every seed. Before issue 11 the worst of 10
+    beats), both corrected: RMSSD within 10 % on every seed. Before the real-data accuracy work the worst of 10
     seeds at 1–5 % was 0.7 % (record 100), 16 % (1 hour) and 21 % (5 minutes); now 0.8, 2.3
     and 4.1 %. Live (the 1-hour and 5-minute series): 11 and 28 % before, 3 and 5 % now."""
     for name, x, b in _series(record_100):

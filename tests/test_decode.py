@@ -303,7 +303,7 @@ def test_any_stream_gives_increasing_times_exact_rr_and_empty_gaps(
     assert dec.beats + dec.early_skipped == sum(len(s.rr_raw) for s in sent)
 
 
-# --- issue 12: impossible values, bursts and stalls keep the promises of the module docstring -------
+# --- damaged input: impossible values, bursts and stalls keep the promises of the module docstring -------
 
 
 def _promises(dec: PayloadDecoder, fed: list[tuple[float, bytes]]) -> list[Event]:
@@ -384,7 +384,7 @@ def test_a_recording_with_an_impossible_value_reads_to_its_end(tmp_path: Path) -
 
 
 def test_a_burst_after_a_stall_never_lands_after_its_arrival() -> None:
-    """10 s without notifications, then 11 queued ones within 10 ms (issue 12, item 9)."""
+    """10 s without notifications, then 11 queued ones within 10 ms (a stalled link that catches up)."""
     dec = PayloadDecoder(settle_s=0)
     fed = [(float(k), encode_heart_rate_measurement(75, [819])) for k in range(1, 11)]
     fed += [(20.0 + 0.001 * j, encode_heart_rate_measurement(75, [819])) for j in range(11)]

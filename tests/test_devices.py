@@ -1,4 +1,4 @@
-"""devices/: every strap family of issue 3 has a profile, every claim has a source, names match.
+"""devices/: every strap family we support has a profile, every claim has a source, names match.
 
 Also decodes the payload fixtures kept next to the profiles (devices/*.payloads.toml) with
 the real parser: each states its provenance, and none pretends to be a real capture.

@@ -125,7 +125,7 @@ def test_real_recordings_are_not_over_flagged(nsr_1h: FloatArray, nsr_5min: Floa
 
 
 def test_out_of_range_beats_are_rejected_at_once() -> None:
-    """Outside the one plausibility rule (200–3000 ms, shared with batch since issue 11; live
+    """Outside the one plausibility rule (200–3000 ms, shared with batch; live
     used 300–2000 ms, and this test pushed 2500 ms: a 2.5 s interval is now judged against the
     rhythm, as a run of missed beats, see test_artifacts_real.py)."""
     det = CausalArtifactDetector()

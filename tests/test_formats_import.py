@@ -351,7 +351,7 @@ def test_wfdb_annotations_at_1000_hz_are_exact(tmp_path: Path, nsr_5min: npt.NDA
 
 
 def test_wfdb_annotations_at_128_hz_keep_the_ecg_resolution(tmp_path: Path, nsr_1h: npt.NDArray[np.float64]) -> None:
-    """The NSR database's own rate: RR comes back on the 1/128 s grid (METHODS.md §0)."""
+    """The NSR database's own rate: RR comes back on the 1/128 s grid (docs/methods.md §0)."""
     rec = load_recording(_wfdb_record(tmp_path, nsr_1h, 128.0))
     assert rec.n_beats == nsr_1h.size
     assert np.max(np.abs(rec.rr_ms - nsr_1h)) <= 1000.0 / 128.0

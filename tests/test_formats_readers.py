@@ -1,4 +1,4 @@
-"""Readers added or hardened for issues 11 §5 and 12: Movesense, WFDB headers, damaged times.
+"""Readers added or hardened for real and damaged files: Movesense, WFDB headers, damaged times.
 
 Every truth here is the real RR series the file was built from (../shared/data), or
 wfdb's own reading of a PhysioNet record; never our earlier output.
@@ -131,7 +131,7 @@ def test_a_wqrs_beside_its_header_is_read(tmp_path: Path) -> None:
     assert load_recording(tmp_path / "100.wqrs").n_beats == 2272
 
 
-# --- timed formats: damaged times (issue 12, items 5 and 8) -------------------------------------------
+# --- timed formats: damaged times -------------------------------------------------------------------------
 
 
 def _psl(path: Path, rr: npt.NDArray[np.float64], arrival_s: npt.NDArray[np.float64], zone: str = "") -> Path:

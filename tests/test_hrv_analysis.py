@@ -46,7 +46,7 @@ def test_to_dict_has_exactly_the_issue_keys_and_is_strict_json(nsr_1h: npt.NDArr
     res = analyze_rr(nsr_1h)
     d = res.to_dict()
     assert list(JSON_KEYS) == ISSUE_KEYS
-    assert list(d) == [*ISSUE_KEYS, "quality"]  # issue 11: the "read with care" sentences
+    assert list(d) == [*ISSUE_KEYS, "quality"]  # the "read with care" sentences
     assert d["quality"] == []
     json.dumps(d, allow_nan=False)
     assert all(v is not None for v in d.values()), res.reasons
@@ -107,7 +107,7 @@ def test_lomb_is_selectable(nsr_5min: npt.NDArray[np.float64]) -> None:
 def test_without_correction_an_impossible_value_is_a_gap_not_a_blank(
     nsr_5min: npt.NDArray[np.float64],
 ) -> None:
-    """Issue 11: a value that cannot be a beat no longer blanks every metric without correction."""
+    """A value that cannot be a beat no longer blanks every metric without correction."""
     rr = nsr_5min.copy()
     rr[50] = 0.0
     res = analyze_rr(rr, correct=False)

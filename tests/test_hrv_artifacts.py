@@ -1,4 +1,4 @@
-"""Artifact detection and correction (Lipponen & Tarvainen 2019, METHODS.md §5.1).
+"""Artifact detection and correction (Lipponen & Tarvainen 2019, docs/methods.md §5.1).
 
 Known ectopic, missed and extra beats are injected into the real recordings; the
 detector must find them and the corrected RMSSD must return to the clean value.
@@ -145,11 +145,11 @@ def test_missed_and_extra_are_fixed_exactly() -> None:
 def test_detection_agrees_with_neurokit2_kubios(nk: ModuleType, path: Path) -> None:
     """neurokit2's ``signal_fixpeaks(method="kubios")`` classifier on the raw recording.
 
-    vagal flags a subset of what neurokit2 flags, on purpose (METHODS.md §5.4): a beat is
+    vagal flags a subset of what neurokit2 flags, on purpose (docs/methods.md §5.4): a beat is
     long/short only outside the median's spread (|mRR| > Th2), and an ectopic flag stands
     only with a short–long pair that explains it. On the 1-hour NN series neurokit2 flags
     83 beats and vagal 37; on MIT-BIH record 100 every beat neurokit2 flags and vagal does
-    not is labelled normal by the cardiologists (``test_artifacts_real.py``). Until issue 11
+    not is labelled normal by the cardiologists (``test_artifacts_real.py``). Until the real-data accuracy work
     this test asked for 80 % of neurokit2's flags; what it keeps: every flag of vagal's is
     one of neurokit2's or the partner interval of one (vagal reports both intervals of an
     ectopic pair), and every missed or extra beat neurokit2 finds, vagal finds. Rolling

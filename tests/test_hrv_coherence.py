@@ -1,4 +1,4 @@
-"""The coherence ratio (METHODS.md §6.1): known answers on built spectra and rhythms."""
+"""The coherence ratio (docs/methods.md §6.1): known answers on built spectra and rhythms."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every sample counts: a wave at the start of a record and the same wave at its end weigh alike.
 
-Issue 11 §2: ``psd_welch`` stretched its segments to cover the record, but where the stretched
+Every sample in the spectrum: ``psd_welch`` stretched its segments to cover the record, but where the stretched
 length was odd, scipy's 50 % step left the last segment outside and the end of the record was
 silently dropped (a 0.1 Hz wave in the last 125 s of a 2,198-sample series gave LF = 0; a real
 30-minute record lost its last 128 s). Each test places the same wave only at the start and

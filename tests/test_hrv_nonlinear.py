@@ -55,7 +55,7 @@ def test_poincare_matches_neurokit2(nk: ModuleType, path: Path) -> None:
 
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.name)
 def test_poincare_identities_with_time_domain(path: Path) -> None:
-    """SD1² = SDSD²/2 and SD2² = 2·SDNN² − SDSD²/2 (METHODS.md §1), up to the pairs' end effects."""
+    """SD1² = SDSD²/2 and SD2² = 2·SDNN² − SDSD²/2 (docs/methods.md §1), up to the pairs' end effects."""
     rr = load_rr(path)
     td = time_domain(rr)
     sd1, sd2 = poincare(rr)

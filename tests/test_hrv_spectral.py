@@ -1,6 +1,6 @@
 """Frequency domain: known answers on synthetic series, then neurokit2 run live.
 
-Where neurokit2's defaults differ from vagal's (METHODS.md §2.5), the test either
+Where neurokit2's defaults differ from vagal's (docs/methods.md §2.5), the test either
 configures neurokit2 to the same method or says what differs and compares with a
 tolerance that the difference explains.
 """
@@ -196,7 +196,7 @@ def test_welch_band_powers_match_neurokit2_configured_alike(nk: ModuleType, path
 def test_full_spectral_pipeline_against_neurokit2_hrv_frequency(nk: ModuleType, path: Path) -> None:
     """``nk.hrv_frequency(normalize=False, interpolation_rate=4)`` against vagal's defaults.
 
-    What still differs, by design (METHODS.md §2.5): neurokit2 interpolates with a
+    What still differs, by design (docs/methods.md §2.5): neurokit2 interpolates with a
     quadratic spline, removes only the mean (vagal: smoothness priors, λ = 500, which
     takes most of VLF away and some low LF) and averages windows of half the record
     (vagal: ~256 s; on a 5-min record one 300 s periodogram). So band powers are not

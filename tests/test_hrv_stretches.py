@@ -1,6 +1,6 @@
 """One cut at gaps and one Welch over stretches, in the core; the report draws the core's spectrum.
 
-Issue 10 item 7: the cut-at-gaps idiom and the Welch-over-stretches code were written several
+The cut-at-gaps idiom and the Welch-over-stretches code were written several
 times (``hrv/analysis.py``, ``hrv/coherence.py``, ``report/data.py``). They are now
 ``vagal.hrv._common.stretches`` / ``gap_indices`` and ``vagal.hrv.spectral.welch_over_stretches``,
 and ``HrvResult.psd_*`` carries the very spectrum the band powers were integrated from, which the

@@ -51,6 +51,6 @@ def test_small_modules_load_nothing_heavy(module: str) -> None:
 
 @pytest.mark.parametrize("module", ["vagal.hrv", "vagal.engine.core", "vagal.sessions.formats"])
 def test_core_loads_no_ui_bluetooth_or_plotting(module: str) -> None:
-    """The execution core is reachable without the TUI, bleak or matplotlib (STYLE.md §1)."""
+    """The execution core is reachable without the TUI, bleak or matplotlib."""
     loaded = _loaded_after(f"import {module}")
     assert not loaded & {"textual", "bleak", "matplotlib"}, loaded

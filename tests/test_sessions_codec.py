@@ -1,4 +1,4 @@
-"""The session line codec: its checks come from the event dataclasses' type hints (issue 10, item 6).
+"""The session line codec: its checks come from the event dataclasses' type hints.
 
 One round trip per event type with every field set to a value other than its default,
 through real JSON text; a field of every type the codec reads; and the reasons it gives.

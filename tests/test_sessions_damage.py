@@ -1,4 +1,4 @@
-"""Issue 12, the reading side: each damage it found, through all six commands that read files.
+"""Damaged input, the reading side: each kind of damage found in review, through all six commands that read files.
 
 Every command runs in-process through ``vagal.cli.main`` (tests/fuzz/harness.py) and must
 keep the rule: a correct result, or one line on stderr and exit status 2, never a
@@ -160,7 +160,7 @@ DAMAGE = [
 
 @pytest.mark.parametrize("kind", DAMAGE)
 def test_damaged_values_keep_the_rule_in_all_six_commands(tmp_path: Path, kind: str) -> None:
-    """Issue 12 items 1, 4 and 5: each gave a traceback (or a lost session) before.
+    """An impossible beat, damaged values and damaged formats: each gave a traceback (or a lost session) before.
 
     The report is drawn for the damage that reaches what it shows (header fields, a
     value of the first line type it lists); for the rest its data is built.
@@ -204,7 +204,7 @@ def test_hr_null_never_reaches_the_engine(tmp_path: Path) -> None:
 
 
 def test_a_named_pipe_is_refused_by_every_command(tmp_path: Path) -> None:
-    """Issue 12 item 6: analyze, replay, report and convert waited forever on a pipe, and so
+    """A named pipe: analyze, replay, report and convert waited forever on a pipe, and so
     did history on a pipe named *.vagal.jsonl in the sessions folder."""
     fifo = tmp_path / "pipe.vagal.jsonl"
     os.mkfifo(fifo)

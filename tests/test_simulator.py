@@ -57,7 +57,7 @@ def _nk() -> Any:
 
 
 def _nk_metrics(t_s: FloatArray, rr_ms: FloatArray) -> dict[str, float]:
-    """RMSSD and LF/HF by neurokit2 (METHODS.md §7: normalize=False, 4 Hz) on beat times."""
+    """RMSSD and LF/HF by neurokit2 (docs/methods.md §7: normalize=False, 4 Hz) on beat times."""
     nk = _nk()
     peaks_ms = np.concatenate([[t_s[0] - rr_ms[0] / 1000.0], t_s]) * 1000.0
     peaks = np.round(peaks_ms - peaks_ms[0]).astype(int)
@@ -79,7 +79,7 @@ def _hr_4hz(t_s: FloatArray, rr_ms: FloatArray, t0: float, t1: float) -> tuple[F
 
 
 def _rsa_bpm(t_s: FloatArray, rr_ms: FloatArray, pacer: Pacer, t0: float, t1: float) -> float:
-    """Median peak-to-trough HR per pacer breath on [t0, t1] (METHODS.md §6.2)."""
+    """Median peak-to-trough HR per pacer breath on [t0, t1] (docs/methods.md §6.2)."""
     grid, hr = _hr_4hz(t_s, rr_ms, t0, t1)
     cycles = np.array([pacer.state_at(t).cycle for t in grid])
     swings = [np.ptp(hr[cycles == c]) for c in np.unique(cycles)[1:-1]]
@@ -146,7 +146,7 @@ def test_five_minutes_at_rest_look_like_a_resting_adult(seed: int) -> None:
     rmssd_numpy = float(np.sqrt(np.mean(np.diff(rr) ** 2)))
     assert m["rmssd_ms"] == pytest.approx(rmssd_numpy, rel=0.01)  # nk rounds peaks to 1 ms
     assert 25.0 <= m["rmssd_ms"] <= 60.0
-    # METHODS.md §4 (Nunan 2010): LF 519 ± 291, HF 657 ± 777 ms²: within about ±2 SD.
+    # docs/methods.md §4 (Nunan 2010): LF 519 ± 291, HF 657 ± 777 ms²: within about ±2 SD.
     assert 150.0 <= m["lf_ms2"] <= 1500.0
     assert 150.0 <= m["hf_ms2"] <= 2200.0
     assert 0.2 <= m["lf_ms2"] / m["hf_ms2"] <= 6.0
@@ -170,7 +170,7 @@ def test_every_seed_is_another_plausible_person() -> None:
     people = [Person.draw(np.random.default_rng(s)) for s in range(50)]
     assert all(60.0 <= p.hr_rest_bpm <= 70.0 for p in people)
     rf_per_min = [60.0 * p.resonance_hz for p in people]
-    assert 5.0 <= min(rf_per_min) and max(rf_per_min) <= 6.5  # METHODS.md §6.5: adult RF 4.5-6.5
+    assert 5.0 <= min(rf_per_min) and max(rf_per_min) <= 6.5  # docs/methods.md §6.5: adult RF 4.5-6.5
     assert len({round(p.hr_rest_bpm, 6) for p in people}) == 50
 
 
@@ -217,7 +217,7 @@ def test_at_resonance_hr_moves_in_phase_with_breathing() -> None:
     corr = [np.corrcoef(np.roll(vol, int(lag * 4)), hr)[0, 1] for lag in lags_s]
     best_lag_s = lags_s[int(np.argmax(corr))]
     assert max(corr) > 0.6
-    assert abs(best_lag_s) <= 2.5  # within ±45° of the 10 s breath (METHODS.md §6.4: ≈ 0°)
+    assert abs(best_lag_s) <= 2.5  # within ±45° of the 10 s breath (docs/methods.md §6.4: ≈ 0°)
 
 
 def test_the_person_joins_the_guide_gradually() -> None:
@@ -472,7 +472,7 @@ def test_simulator_modules_import_nothing_heavy() -> None:
     assert not loaded & {"numpy", "scipy", "textual", "bleak", "matplotlib"}
 
 
-# --- two people (issue 14) and a set resonance (issue 16) ------------------------------------
+# --- two people and a set resonance ----------------------------------------------------------
 
 
 def _lag_of_peak_s(x: FloatArray, y: FloatArray, max_lag: int, fs: float) -> float:
@@ -638,7 +638,7 @@ def _swings_at(rates: tuple[float, ...], seed: int, q: float | None) -> dict[flo
 
 
 def test_breathing_at_a_set_resonance_gives_a_clearly_larger_swing_than_half_a_breath_away() -> None:
-    """Issue 16's stepped assessment needs 5.0/min to stand out from 4.5 and 5.5/min.
+    """The stepped resonance assessment needs 5.0/min to stand out from 4.5 and 5.5/min.
 
     Measured over seeds 0-9 (2-minute steps, medians of per-seed ratios): with Q = 4 the
     swing at 5.0/min is 1.16× that at 5.5/min and 1.20× that at 4.5/min; with the drawn

@@ -4,7 +4,7 @@ Design decision: the batch corrector (:mod:`vagal.hrv.artifacts`) and the live c
 (:mod:`vagal.engine.live_artifacts`) judge beats by the same constants, defined here once. This
 module holds numbers only and imports nothing, because the live engine must stay free of
 numpy at import time (``vagal.engine.core`` is checked for that); ``vagal.hrv`` re-exports
-these names, so the HRV core is where they are documented and used (METHODS.md §5.4).
+these names, so the HRV core is where they are documented and used (docs/methods.md §5.4).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ RR_MAX_MS: Final = 3000.0
 
 Asymptomatic pauses of up to 3 s occur in healthy people, athletes and sleepers among them;
 the 36th Bethesda Conference calls them "probably of no significance" and treats longer
-ones as findings (Senturk et al. 2016 review the evidence; METHODS.md §5.4). A longer value
+ones as findings (Senturk et al. 2016 review the evidence; docs/methods.md §5.4). A longer value
 in a recording of a person at rest is a drop-out and becomes a gap, never a beat. Intervals
 below this that hold several beats (a strap or QRS detector missing beats) are found by
 the missed-beat rules, which compare them with the person's own rhythm.

@@ -1,6 +1,6 @@
 """Strap profiles: what vagal knows about each family of heart-rate straps.
 
-The knowledge is data, not code (STYLE.md §1): one TOML file per strap family in the
+The knowledge is data, not code (as in well-kept device libraries): one TOML file per strap family in the
 bundled ``devices/`` folder (``vagal/_data/devices`` in the wheel), read at run time with
 ``tomllib``. A profile is matched on the advertised name; the app uses it to warn (an
 optical arm band that sends no RR intervals cannot give HRV) and to label recordings

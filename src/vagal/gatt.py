@@ -13,7 +13,7 @@ byte 0  flags
 1..     heart rate (1 or 2 bytes), energy expended (0 or 2 bytes), then RR values
 ======  ==========================================================================
 
-References: METHODS.md §0 (RR resolution, never round); OpenHRV ``sensor.py``
+References: docs/methods.md §0 (RR resolution, never round); OpenHRV ``sensor.py``
 ``_data_handler`` documents the same layout.
 """
 

@@ -20,12 +20,12 @@ The volume is a cosine ease: 0 → 1 during the inhale, 1 during a hold after th
 inhale, 1 → 0 during the exhale, 0 during a hold after the exhale (zero slope at each
 phase change, so the guide never snaps).
 
-Safety envelope (issue 5): no holds unless a pattern with holds is chosen (a bare rate
+Safety envelope: no holds unless a pattern with holds is chosen (a bare rate
 gives inhale:exhale 2:3 and no holds), every slow-breathing preset has a cycle of at
 least 8 s, rates outside 2-30 breaths/min are rejected, and a ramp from the person's
 own rate (``ramp_from_per_min``) is offered at the start.
 
-References: METHODS.md §6.4-6.5 (resonance breathing, 6/min, exhalation a little longer
+References: docs/methods.md §6.4-6.5 (resonance breathing, 6/min, exhalation a little longer
 than inhalation: Lehrer, Vaschillo & Vaschillo 2000; Lehrer & Gevirtz 2014; Shaffer &
 Meehan 2020). Coherent breathing at 5.5/min with equal halves: Elliott & Edmonson 2005,
 *The New Science of Breath*. Box breathing 4-4-4-4 and 4-7-8 (Weil): common practice.
@@ -51,7 +51,7 @@ MAX_RATE_PER_MIN: Final = 30.0
 """Fastest pace accepted (a 2 s breath)."""
 DEFAULT_RAMP_S: Final = 120.0
 """Ramp from the person's own rate to the target at the start: 2 min, as gentle as the
-stepped resonance protocol's 2-min epochs (METHODS.md §6.5)."""
+stepped resonance protocol's 2-min epochs (docs/methods.md §6.5)."""
 DEFAULT_CHANGE_RAMP_S: Final = 30.0
 """Ramp of the rate after a pattern change mid-session (3-5 breaths at slow rates)."""
 SAFE_MIN_CYCLE_S: Final = 8.0
@@ -550,7 +550,7 @@ CHILD_RATES_PER_MIN: Final = (9.5, 8.5, 7.5, 6.5)
 11 minutes) instead of seven (about 19), which a child can sit through. The refine pass
 (±0.5/min) then brings back the half steps."""
 DEFAULT_STEP_S: Final = 120.0
-"""Scored time per rate: 2 minutes, as in the published protocols (METHODS.md §6.5)."""
+"""Scored time per rate: 2 minutes, as in the published protocols (docs/methods.md §6.5)."""
 DEFAULT_SETTLE_S: Final = 30.0
 """Unscored time at the start of each later step, from the change: the rate change's
 20-s ramp, then at least one whole breath at the new rate (rounded up to a breath start),
@@ -746,7 +746,7 @@ def resonance_schedule(
             message names the argument).
 
     References:
-        METHODS.md §6.6.
+        docs/methods.md §6.6.
     """
     rates = [float(r) for r in rates_per_min]
     if not rates:

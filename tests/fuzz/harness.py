@@ -1,4 +1,4 @@
-"""Run a vagal command on a damaged file and judge the outcome by the rule of issue 12.
+"""Run a vagal command on a damaged file and judge the outcome by one rule: a correct result, or one calm line and exit 2.
 
 The rule: a correct result, or one line on stderr and exit status 2; never a traceback,
 never a hang. Commands run in-process through :func:`vagal.cli.main` (fast enough to try

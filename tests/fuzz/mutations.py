@@ -4,7 +4,7 @@ Each operator takes the file's bytes and two draws in [0, 1) (where, and which v
 and returns the damaged bytes. Hypothesis draws the operators and numbers in tests/fuzz/;
 ``benchmarks/fuzz.py`` draws them from a seeded ``random.Random``: the same damage both ways.
 
-The list follows what issue 12 found and what a disk, a phone or a person does to a file:
+The list follows what the damaged-input review found and what a disk, a phone or a person does to a file:
 a line lost, doubled or swapped, a cut at any byte (kill -9, a full disk), a flipped byte,
 zero bytes from a power cut, a number replaced by one no reader expects (1e999, a 400-digit
 integer, NaN, a negative, null, text), 100,000 nested brackets, a time moved by 1.5 h, a

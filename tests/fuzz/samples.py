@@ -1,7 +1,7 @@
 """One file of every format vagal reads, from real beats, for the fuzz tests to damage.
 
-The beats are the first 150 of ``../shared/data/pyhrv_nsr_5min.csv`` (real, see its
-SOURCES.md), written in each tool's layout as tests/test_formats_import.py does; the vagal
+The beats are the first 150 of ``../shared/data/pyhrv_nsr_5min.csv`` (real: the same recording
+as samples/pyhrv_nsr_5min.csv, provenance in samples/README.md), written in each tool's layout as tests/test_formats_import.py does; the vagal
 session is ``tests/fixtures/sessions/rich_simulated.vagal.jsonl`` (every line type), and
 its CSV export stands for the CSV-with-a-time-column format.
 """

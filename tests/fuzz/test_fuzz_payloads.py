@@ -9,7 +9,7 @@ with the clock stepping back or jumping ahead, and with reconnects. For every st
   arrival beyond the documented crowding, every value accounted for, gaps hold no beat);
 * what the decoder emits, written as session lines and read back, is the same events with
   no damage reported: the reader's checks never mistake an honest recording for a damaged
-  one, and a recorded stream is always readable to its end (issue 12, items 1 and 9).
+  one, and a recorded stream is always readable to its end.
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, correcte
 def to_json(path: str, res: HrvResult) -> dict[str, Any]:
     """One file's ``--json`` object: what the table shows, and why each missing value is missing.
 
-    Keys: ``file`` and ``psd_method`` (METHODS.md §2.4: say which estimator), the 25 keys
+    Keys: ``file`` and ``psd_method`` (docs/methods.md §2.4: say which estimator), the 25 keys
     of ``HrvResult.to_dict()`` in their order, then every other row of the table
     (:data:`vagal.metrics.ANALYZE`), then ``reasons``: for each key whose value is null,
     the plain sentence the table's notes give.

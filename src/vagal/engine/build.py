@@ -10,7 +10,7 @@ only passed on, or paused.
 It reads the rooms and changes nothing, so building a snapshot twice gives the same one.
 
 References:
-    METHODS.md §1.1 (windows and warm-up), §5.3 (caution above 5 % irregular beats).
+    docs/methods.md §1.1 (windows and warm-up), §5.3 (caution above 5 % irregular beats).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def build_snapshot(
         settling = covered < w
         caution = None
         if total and 100.0 * n_bad / total > MAX_ARTIFACT_PCT:
-            # METHODS.md §5.3: grey out, do not hide; the beats used are still clean.
+            # docs/methods.md §5.3: grey out, do not hide; the beats used are still clean.
             pct = 100.0 * n_bad / total
             caution = f"{pct:.0f} % of the beats in the last {seconds_text(w)} were irregular and left out"
         rmssd = Metric(st.rmssd_ms(), settling=settling, caution=caution)

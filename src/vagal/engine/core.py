@@ -27,7 +27,7 @@ Design decisions:
   from the same events (``vagal.ui.trace_buffer``).
 
 References:
-    METHODS.md §1.1, §2.6, §5.3, §6, §7.
+    docs/methods.md §1.1, §2.6, §5.3, §6, §7.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from vagal.engine.live_artifacts import BeatKind
 
 DEFAULT_WINDOW_S: Final = 60.0
-"""Live RMSSD/SDNN/pNN50 window (METHODS.md §1.1: 60 s is the safe choice, 30 s usable)."""
+"""Live RMSSD/SDNN/pNN50 window (docs/methods.md §1.1: 60 s is the safe choice, 30 s usable)."""
 WINDOW_CHOICES_S: Final = (30.0, 60.0, 300.0)
 SMOOTH_BEATS: Final = 5
 """Heart rate for the big number: mean of the last 5 beats' rates (§1)."""
@@ -82,7 +82,7 @@ MAX_MARKERS: Final = 20
 
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
-    """Live analysis settings (defaults per METHODS.md §7.3)."""
+    """Live analysis settings (defaults per docs/methods.md §7.3)."""
 
     window_s: float = DEFAULT_WINDOW_S
     """RMSSD/SDNN/pNN50/quality window, seconds: 30, 60 (default) or 300."""
@@ -109,7 +109,7 @@ class Engine:
     """Folds events into live HRV metrics (see :mod:`vagal.engine.snapshot` for the contract).
 
     Args:
-        settings: Analysis settings; defaults per METHODS.md.
+        settings: Analysis settings; defaults per docs/methods.md.
         pacer: The breathing pacer, when one runs (``vagal.pacer.Pacer``). Without it,
             the engine rebuilds one from ``PacerChanged`` events (a replayed session);
             with neither, RSA uses breath cycles detected in the data and phase

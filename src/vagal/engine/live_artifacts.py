@@ -1,6 +1,6 @@
 """A causal beat classifier for live use: Lipponen & Tarvainen (2019) on trailing windows.
 
-Design decision (METHODS.md §5.3): the batch algorithm (§5.1) uses centred windows and
+Design decision (docs/methods.md §5.3): the batch algorithm (§5.1) uses centred windows and
 looks ahead. Live, the thresholds come from *trailing* windows (the quartile deviation of
 the last 91 beats' |dRR| and |mRR|, α = 5.2; the median of the last 11 accepted NN), and each beat is decided once the two beats after it have arrived (the
 subspaces S12/S22 and the missed/extra tests need RR[i+1] and RR[i+2]): about 2 s of
@@ -27,7 +27,7 @@ Differences from the batch version, on purpose:
   difference is formed across a beat that was left out.
 
 References:
-    METHODS.md §5.1, §5.3 and §5.4; Lipponen JA, Tarvainen MP (2019), J Med Eng Technol 43:173–181.
+    docs/methods.md §5.1, §5.3 and §5.4; Lipponen JA, Tarvainen MP (2019), J Med Eng Technol 43:173–181.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ class CausalArtifactDetector:
                 s12 = max(self._prev_dn, dn1)
             else:
                 s12 = min(self._prev_dn, dn1)
-            # An ectopic flag stands only with the pair that explains it (batch, METHODS.md
+            # An ectopic flag stands only with the pair that explains it (batch, docs/methods.md
             # §5.4): the short and the long interval on opposite sides of the median; the
             # partner is the next interval when this one is short, the last one when long.
             partner = x1 if dn < 0 else prev
@@ -237,7 +237,7 @@ class CausalArtifactDetector:
         return (t_s, x, kind, brk)
 
     def _rhythm_check(self, x: float, x1: float | None, med: float, th2: float) -> BeatKind | None:
-        """Batch's rhythm rules (METHODS.md §5.4) against the median of accepted beats.
+        """Batch's rhythm rules (docs/methods.md §5.4) against the median of accepted beats.
 
         Returns "missed" for an interval of k = 2…MISSED_MAX_BEATS beats (|x/k − med| < Th2),
         "longshort" for another interval of at least MISSED_MIN_RATIO beats, "extra" for

@@ -2,7 +2,7 @@
 
 Design decision: the live time-domain metrics (RMSSD, SDNN, pNN50) are kept as
 running sums over a trailing *time* window, so a beat costs a few additions and
-subtractions instead of a recompute over the window (METHODS.md §2.6, §7.3). The sums are
+subtractions instead of a recompute over the window (docs/methods.md §2.6, §7.3). The sums are
 shifted by a reference value (close to the mean) to avoid cancellation, and re-summed
 exactly from the buffer every ``_RESUM_EVERY`` updates so rounding cannot drift over a
 day of beats. Memory is bounded by the window, not by the session length.
@@ -21,7 +21,7 @@ from typing import Final
 _RESUM_EVERY: Final = 4096
 """Re-sum the running sums exactly from the buffer after this many updates."""
 NN50_MS: Final = 50.0
-"""pNN50 threshold, strict ">" (METHODS.md §1)."""
+"""pNN50 threshold, strict ">" (docs/methods.md §1)."""
 
 
 class WindowStats:
@@ -139,7 +139,7 @@ class WindowStats:
         return len(self._d)
 
     def sdnn_ms(self) -> float | None:
-        """Standard deviation of NN, ddof=1 (METHODS.md §1); None with fewer than 2 intervals."""
+        """Standard deviation of NN, ddof=1 (docs/methods.md §1); None with fewer than 2 intervals."""
         n = len(self._nn)
         if n < 2:
             return None
@@ -168,7 +168,7 @@ class SortedWindow:
     """The last ``size`` values, kept sorted, for O(log n) order statistics.
 
     Used by the causal artifact detector for the quartile deviation of the trailing 91
-    beats (METHODS.md §5.3). ``quantile`` interpolates linearly, as numpy's default does.
+    beats (docs/methods.md §5.3). ``quantile`` interpolates linearly, as numpy's default does.
     """
 
     __slots__ = ("_fifo", "_sorted", "size")

@@ -85,7 +85,7 @@ class Snapshot:
     hf_ms2: Metric = NOT_YET
     lf_hf: Metric = NOT_YET
     coherence: Metric = NOT_YET
-    """Coherence ratio (peak ratio, METHODS.md §6.1); not HeartMath's proprietary score."""
+    """Coherence ratio (peak ratio, docs/methods.md §6.1); not HeartMath's proprietary score."""
     rsa_bpm: Metric = NOT_YET
     """Peak-to-trough heart-rate amplitude per breath (median of the last cycles)."""
     breathing_rate_per_min: Metric = NOT_YET

@@ -5,7 +5,7 @@ Design decisions:
   never per beat and never on the wall clock, so a replay at maximum speed gives exactly
   the numbers a real-time session would.
 * They take the batch core's steps on the trailing windows, with the live settings of
-  METHODS.md §2.6: LF/HF on the last 120 s (cubic spline at 4 Hz, one Hann segment,
+  docs/methods.md §2.6: LF/HF on the last 120 s (cubic spline at 4 Hz, one Hann segment,
   **linear** detrend, ``vagal.hrv.spectral.band_powers``; never on less than 2 minutes),
   coherence on the last 64 s (or 128 s; ``vagal.hrv.coherence.coherence_ratio``),
   breathing rate, RSA and phase synchrony on the last 60 s. The resampling and the
@@ -21,7 +21,7 @@ Design decisions:
 numpy and scipy are imported at the first recompute, not with the engine.
 
 References:
-    METHODS.md §2.2, §2.6, §6.1, §6.3, §6.4.
+    docs/methods.md §2.2, §2.6, §6.1, §6.3, §6.4.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     FloatArray = npt.NDArray[np.float64]
 
 LF_HF_WINDOW_S: Final = 120.0
-"""LF/HF needs at least 2 minutes (METHODS.md §2.6); never shown on less."""
+"""LF/HF needs at least 2 minutes (docs/methods.md §2.6); never shown on less."""
 DEFAULT_COHERENCE_WINDOW_S: Final = 64.0
 COHERENCE_CHOICES_S: Final = (64.0, 128.0)
 BREATH_WINDOW_S: Final = 60.0
@@ -56,7 +56,7 @@ RSA_CYCLES: Final = 5
 MIN_RSA_CYCLES: Final = 3
 MIN_COHERENCE_BEATS: Final = 50
 GUIDE_MISMATCH_PER_MIN: Final = 1.0
-"""Breathing more than 1 breath/min away from the guide gets a caution (METHODS.md §6.3)."""
+"""Breathing more than 1 breath/min away from the guide gets a caution (docs/methods.md §6.3)."""
 SPECTRAL_METRICS: Final = (
     "lf_ms2",
     "hf_ms2",
@@ -305,7 +305,7 @@ class SpectralMetrics:
         else:
             caution = None
             if ref is not None and abs(br - 60.0 / ref[1]) > GUIDE_MISMATCH_PER_MIN:
-                # METHODS.md §6.3: more than 1 breath/min away from the guide.
+                # docs/methods.md §6.3: more than 1 breath/min away from the guide.
                 caution = f"breathing at about {br:.1f}/min; the guide is at {60.0 / ref[1]:.1f}/min"
             spec.breathing_rate_per_min = Metric(br, caution=caution)
 

@@ -15,7 +15,7 @@ Neither knows about events or words: the engine decides what an event means, and
 :mod:`vagal.engine.build` says it to a person.
 
 References:
-    METHODS.md §1.1 (windows), §5.3 (artifacts), §7.3 (live defaults).
+    docs/methods.md §1.1 (windows), §5.3 (artifacts), §7.3 (live defaults).
 """
 
 from __future__ import annotations

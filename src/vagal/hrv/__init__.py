@@ -1,4 +1,4 @@
-"""The HRV core: pure functions, numpy in, numbers out (METHODS.md is the spec).
+"""The HRV core: pure functions, numpy in, numbers out (docs/methods.md is the spec).
 
 No I/O, no clock, no logging. numpy is needed to import this package and is all the analysis
 uses: the few scipy routines it needed (a cubic spline, a banded solve, Welch, rank filters) are

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 # The plausibility rule (RR_MIN_MS..RR_MAX_MS) is shared with the live engine, which must not
-# import numpy: it is defined once in vagal.artifact_rules (METHODS.md §5.4).
+# import numpy: it is defined once in vagal.artifact_rules (docs/methods.md §5.4).
 from vagal.artifact_rules import RR_MAX_MS, RR_MIN_MS
 
 FloatArray = npt.NDArray[np.float64]

@@ -50,7 +50,7 @@ _PSD_METHODS: Final = ("welch", "lomb")
 MIN_HF_S: Final = 60.0
 """HF needs ≥ 1 min (Task Force: 10 periods of its lowest frequency would be 67 s)."""
 MIN_LF_S: Final = 120.0
-"""LF, LF/HF and nu need ≥ 2 min (METHODS.md §2.1)."""
+"""LF, LF/HF and nu need ≥ 2 min (docs/methods.md §2.1)."""
 MIN_VLF_S: Final = 300.0
 """VLF and total power need the standard 5 min."""
 LENGTH_GRACE: Final = 0.95
@@ -63,7 +63,7 @@ MIN_SEGMENT_S: Final = MIN_STRETCH_S
 """Stretches between gaps shorter than this (30 s) do not enter the Welch spectrum."""
 
 CAREFUL_CORRECTED_PCT: Final = 5.0
-"""Above this share of corrected beats a result says "read with care" (METHODS.md §5.3:
+"""Above this share of corrected beats a result says "read with care" (docs/methods.md §5.3:
 hrv-analysis refuses a sample above 4 %; vagal still gives the numbers, and says so)."""
 IMPLAUSIBLE_LONG_RATIO: Final = MISSED_MIN_RATIO
 """An NN interval at least this many times the median of the 11 around it is still implausible
@@ -99,8 +99,8 @@ JSON_KEYS: Final = (
     "dfa_alpha2",
     "coherence",
 )
-"""The metric keys of ``vagal analyze --json``, in order (issue 2); ``to_dict()`` adds
-``quality`` (a list of "read with care" sentences, issue 11) after them."""
+"""The metric keys of ``vagal analyze --json``, in order (the keys promised since the first version); ``to_dict()`` adds
+``quality`` (a list of "read with care" sentences) after them."""
 
 _EXTRA = ("mean_inst_hr_bpm", "min_hr_bpm", "max_hr_bpm", "sd2_sd1")
 """HrvResult fields beyond the JSON keys (shown in the table)."""
@@ -155,7 +155,7 @@ class HrvResult:
     dfa_alpha1: float
     dfa_alpha2: float
     coherence: float
-    """Mean coherence ratio over 64 s windows at most 5 s apart (peak ratio, METHODS.md §6.1)."""
+    """Mean coherence ratio over 64 s windows at most 5 s apart (peak ratio, docs/methods.md §6.1)."""
     reasons: dict[str, str] = field(default_factory=dict)
     """Why a metric is NaN (None in JSON), keyed by its JSON name, in plain words."""
     mean_inst_hr_bpm: float = NAN
@@ -285,7 +285,7 @@ def analyze_rr(
         t_s: Beat times in seconds; default the cumulative sum of ``rr_ms``.
         breaks: ``breaks[i]`` True when a gap precedes beat i.
         correct: Correct artifacts first (Lipponen & Tarvainen 2019 with vagal's rules,
-            METHODS.md §5.4); default True. With False, values that cannot be a beat
+            docs/methods.md §5.4); default True. With False, values that cannot be a beat
             (outside 200–3000 ms, not a number) are still left out as gaps and nothing
             else is changed.
         psd: "welch" (default: 4 Hz spline, smoothness priors, Welch 256 s) or "lomb"
@@ -301,7 +301,7 @@ def analyze_rr(
         ValueError: ``psd`` is not one of "welch", "lomb", or the lengths disagree.
 
     References:
-        METHODS.md §§1–3, 5, 6.1 and §7 (the decisions).
+        docs/methods.md §§1–3, 5, 6.1 and §7 (the decisions).
     """
     if psd not in _PSD_METHODS:
         raise ValueError(f"psd must be one of {_PSD_METHODS}, got {psd=}")

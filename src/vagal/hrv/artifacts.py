@@ -1,4 +1,4 @@
-"""Artifact detection and correction after Lipponen & Tarvainen 2019 (METHODS.md §5.1, §5.4).
+"""Artifact detection and correction after Lipponen & Tarvainen 2019 (docs/methods.md §5.1, §5.4).
 
 This is Kubios' "automatic correction" (also systole's and neurokit2's
 ``signal_fixpeaks(method="kubios")``), written vectorized: neurokit2 walks the beats in
@@ -152,7 +152,7 @@ def _rolling_qd(x: FloatArray) -> FloatArray:
 
 
 def _threshold(x: FloatArray) -> FloatArray:
-    """α·QD(|x|) over 91 beats, never below THRESHOLD_FLOOR_MS (METHODS.md §5.4)."""
+    """α·QD(|x|) over 91 beats, never below THRESHOLD_FLOOR_MS (docs/methods.md §5.4)."""
     th: FloatArray = np.maximum(ALPHA * _rolling_qd(np.abs(x)), THRESHOLD_FLOOR_MS)
     return th
 
@@ -202,7 +202,7 @@ def _ectopic_pairs(flags: IntArray, rr: FloatArray, med: FloatArray, breaks: Boo
 def _classify(rr: FloatArray, breaks: BoolArray) -> dict[str, IntArray]:
     """One pass of the Lipponen–Tarvainen decision rules (Figure 1 of the paper).
 
-    vagal's changes (METHODS.md §5.4): both thresholds have a floor in ms; an ectopic flag
+    vagal's changes (docs/methods.md §5.4): both thresholds have a floor in ms; an ectopic flag
     stands only with a short–long pair that explains it (``ectopic_pairs`` holds their first
     indices, ``ectopic`` both intervals of each pair), and a flag without one is examined as
     long/short; a beat is long/short only if it also lies outside the median's spread
@@ -391,7 +391,7 @@ def detect_artifacts(rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = Non
         range check is made.
 
     References:
-        METHODS.md §5.1 (Lipponen & Tarvainen 2019) and §5.4 (vagal's rules).
+        docs/methods.md §5.1 (Lipponen & Tarvainen 2019) and §5.4 (vagal's rules).
     """
     rr = as_rr(rr_ms)
     b = as_breaks(breaks, rr.size)
@@ -493,7 +493,7 @@ def drop_implausible(
         (given ones plus one after each left-out run) and the input indices left out.
 
     References:
-        METHODS.md §5.4 (the plausibility rule).
+        docs/methods.md §5.4 (the plausibility rule).
     """
     rr = as_rr(rr_ms)
     b = as_breaks(breaks, rr.size)
@@ -526,7 +526,7 @@ def correct_artifacts(
         an empty or all-implausible series gives an empty NN series.
 
     References:
-        METHODS.md §5.1 (Lipponen & Tarvainen 2019) and §5.4 (vagal's rules).
+        docs/methods.md §5.1 (Lipponen & Tarvainen 2019) and §5.4 (vagal's rules).
     """
     rr = as_rr(rr_ms).copy()
     n_in = rr.size

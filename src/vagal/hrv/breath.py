@@ -4,7 +4,7 @@ Arrays in, numbers out, no state (part of the pure core; the live engine, the re
 assessment and the reports share them): the engine calls these on its trailing windows on the
 spectral timer (every few seconds of session time), never per beat.
 
-* RSA (METHODS.md §6.2): peak-to-trough heart rate per breath cycle, in bpm, on the 4 Hz
+* RSA (docs/methods.md §6.2): peak-to-trough heart rate per breath cycle, in bpm, on the 4 Hz
   heart-rate series band-passed to 0.05–0.5 Hz, narrowed to 0.6–1.6 × the breathing
   frequency (the pacer's, or the estimated one) so Mayer waves do not count as breaths. Cycles are the pacer's cycles when a
   pacer runs, otherwise the stretches between successive troughs of the band-passed
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     FloatArray = npt.NDArray[np.float64]
 
 RSA_BAND_HZ: Final = (0.05, 0.5)
-"""Band-pass for the heart-rate series before cycle detection (METHODS.md §6.2)."""
+"""Band-pass for the heart-rate series before cycle detection (docs/methods.md §6.2)."""
 RSA_BAND_RATIO: Final = (0.6, 1.6)
 """Around a known breathing frequency the band narrows to 0.6–1.6 × it (within RSA_BAND_HZ),
 so slow Mayer waves (≈ 0.1 Hz) do not add to the swing of fast breathing."""
@@ -166,7 +166,7 @@ def rsa_detected_cycles(hr_bp: FloatArray, fs_hz: float) -> list[float]:
 
     A cycle runs from one trough of the band-passed heart rate to the next; troughs at
     least 2 s apart, with a prominence of at least 0.3 × the upper quartile of all
-    trough prominences (the "advanced counting" rule, METHODS.md §6.3), so small wiggles
+    trough prominences (the "advanced counting" rule, docs/methods.md §6.3), so small wiggles
     are not counted as breaths.
 
     Args:

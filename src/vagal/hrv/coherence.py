@@ -1,4 +1,4 @@
-"""The coherence ratio (HeartMath method, METHODS.md §6.1).
+"""The coherence ratio (HeartMath method, docs/methods.md §6.1).
 
 ``CR = Peak / (Total − Peak)``: Peak is the power in a 0.030 Hz window centred on the
 highest PSD point in 0.04–0.26 Hz, Total the power in 0.0033–0.4 Hz. vagal reports this
@@ -34,7 +34,7 @@ DEFAULT_WINDOW_S: Final = 64.0
 DEFAULT_STEP_S: Final = 5.0
 """HeartMath's update interval."""
 MIN_BEATS: Final = 50
-"""Fewest clean beats a window needs (METHODS.md §6.1)."""
+"""Fewest clean beats a window needs (docs/methods.md §6.1)."""
 NFFT: Final = 2048
 """Periodogram length: 2048 points at 4 Hz is 0.00195 Hz spacing."""
 _BATCH: Final = 512
@@ -54,7 +54,7 @@ def coherence_ratio(f_hz: npt.ArrayLike, p: npt.ArrayLike) -> float:
         constant series: less than 1e-9 ms² in all), or all its power is in the peak window.
 
     References:
-        METHODS.md §6.1 (McCraty et al. 2009).
+        docs/methods.md §6.1 (McCraty et al. 2009).
     """
     f = as_rr(f_hz)
     pp = as_rr(p)
@@ -168,7 +168,7 @@ def coherence_from_rr(
         (e.g. constant RR).
 
     References:
-        METHODS.md §6.1.
+        docs/methods.md §6.1.
     """
     t = as_rr(t_s)
     rr = as_rr(rr_ms)
@@ -250,7 +250,7 @@ def coherence_series(
         record is ``window_s`` long.
 
     References:
-        METHODS.md §6.1.
+        docs/methods.md §6.1.
     """
     t = as_rr(t_s)
     rr = as_rr(rr_ms)
@@ -288,7 +288,7 @@ def coherence_series(
 def mean_coherence(
     t_s: npt.ArrayLike, rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = None
 ) -> tuple[float | None, FloatArray]:
-    """A record's coherence: the mean of its 64 s ratios, at most 5 s apart (METHODS.md §6.1).
+    """A record's coherence: the mean of its 64 s ratios, at most 5 s apart (docs/methods.md §6.1).
 
     Returns:
         ``(mean, ratios)``: the mean (None when no window gives a ratio) and the series

@@ -19,7 +19,7 @@ the core's numpy-only solver on a window's few hundred knots. Equal to the batch
 to 1e-9 (tested); fewer than 4 beats are handed to the batch function itself.
 
 References:
-    METHODS.md §2.4, §2.6.
+    docs/methods.md §2.4, §2.6.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     FloatArray = npt.NDArray[np.float64]
 
 MIN_NFFT: Final = 2048
-"""Zero-padding floor: 2048 points at 4 Hz is 0.002 Hz spacing (METHODS.md §2.4)."""
+"""Zero-padding floor: 2048 points at 4 Hz is 0.002 Hz spacing (docs/methods.md §2.4)."""
 SEGMENT_S: Final = 256.0
 """The batch core's Welch segment; windows up to this long are one segment."""
 

@@ -1,4 +1,4 @@
-"""Nonlinear HRV: Poincaré SD1/SD2, sample entropy, DFA α1/α2 (METHODS.md §3).
+"""Nonlinear HRV: Poincaré SD1/SD2, sample entropy, DFA α1/α2 (docs/methods.md §3).
 
 Sample entropy is the costly one: a naive count compares every pair of templates, which
 is O(N²) (10¹⁰ comparisons for a day of beats). vagal counts matches exactly, in two ways:
@@ -60,7 +60,7 @@ def poincare(rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = None) -> tu
         ``(sd1_ms, sd2_ms)``; NaN for fewer than 2 pairs or an implausible RR value.
 
     References:
-        METHODS.md §3.1 (Brennan, Palaniswami & Kamen 2001).
+        docs/methods.md §3.1 (Brennan, Palaniswami & Kamen 2001).
     """
     rr = as_rr(rr_ms)
     b = as_breaks(breaks, rr.size)
@@ -225,7 +225,7 @@ def sample_entropy(
         ValueError: ``m`` < 1 or ``r`` negative.
 
     References:
-        METHODS.md §3.2.
+        docs/methods.md §3.2.
     """
     if m < 1:
         raise ValueError(f"m must be >= 1, got {m=}")
@@ -273,7 +273,7 @@ def dfa_alpha(rr_ms: npt.ArrayLike, scales: tuple[int, int]) -> float:
         constant (F = 0) or holds an implausible value.
 
     References:
-        METHODS.md §3.3 (Peng et al. 1995).
+        docs/methods.md §3.3 (Peng et al. 1995).
     """
     lo, hi = scales
     if not 2 < lo < hi:

@@ -1,4 +1,4 @@
-"""Scoring a resonance-frequency assessment from RR intervals and the guide alone (METHODS.md §6.6).
+"""Scoring a resonance-frequency assessment from RR intervals and the guide alone (docs/methods.md §6.6).
 
 Design decision: the breathing guide is the respiration reference. vagal has no
 respiration belt, so every criterion of the literature is computed against the guide's
@@ -40,7 +40,7 @@ are the engine's (:mod:`vagal.hrv.breath`), imported inside the functions: they 
 and one implementation serves the live dashboard and this assessment.
 
 References:
-    METHODS.md §6.5–6.6 (Lehrer, Vaschillo & Vaschillo 2000; Lehrer & Gevirtz 2014;
+    docs/methods.md §6.5–6.6 (Lehrer, Vaschillo & Vaschillo 2000; Lehrer & Gevirtz 2014;
     Shaffer & Meehan 2020; Capdevila et al. 2021).
 """
 
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 
 SEARCH_BAND_HZ: Final = (0.04, 0.26)
 """Where the LF peak is looked for and the concentration's denominator (the coherence
-ratio's band, METHODS.md §6.1): it holds every rate from 2.4 to 15.6/min, so the children's
+ratio's band, docs/methods.md §6.1): it holds every rate from 2.4 to 15.6/min, so the children's
 9.5/min (0.158 Hz, above the 0.15 Hz LF edge) is still measured."""
 PEAK_HALF_WIDTH_HZ: Final = 0.015
 """Half-width of the peak window (HeartMath's, §6.1); a 2-min Hann window's main lobe is
@@ -89,7 +89,7 @@ own pace. Below 9/min, that estimator mostly finds Mayer waves spilling over 7/m
 a breath (resting breathing is 9-20/min)."""
 MAX_ARTIFACT_SHARE: Final = 0.05
 """A step with more than 5 % of its beats corrected is left out (vagal greys out live HRV
-above 5 % too, METHODS.md §5.3)."""
+above 5 % too, docs/methods.md §5.3)."""
 MAX_MISSING_SHARE: Final = 0.05
 """... as is a step with more than 5 % of its scored time without beats (drop-outs)."""
 MIN_FOLLOWED_STEPS: Final = 3
@@ -97,7 +97,7 @@ MIN_FOLLOWED_STEPS: Final = 3
 CLEAR_MARGIN: Final = 0.15
 """The best rate is "clear" when its combined score beats every other followed rate's by at
 least this (scores run 0..1); otherwise every rate within it is named. Set from the
-simulator (METHODS.md §6.6): the same rate breathed twice in one session differs in
+simulator (docs/methods.md §6.6): the same rate breathed twice in one session differs in
 combined score by 0.126 (SD of the difference, 30 people × 5 rates), so two equally good
 rates part by 0.15 or more about one time in eight."""
 WEIGHTS: Final[dict[str, float]] = {
@@ -110,7 +110,7 @@ WEIGHTS: Final[dict[str, float]] = {
 }
 """Weights of the criteria in the combined score (they sum to 1). The amplitude criteria
 carry 0.70: they are measured on heart rate itself, and later work reduced the six
-criteria to peak-to-trough heart rate and LF power (METHODS.md §6.5). The phase, first in
+criteria to peak-to-trough heart rate and LF power (docs/methods.md §6.5). The phase, first in
 Shaffer & Meehan's list, is measured here against the guide, not the breath (a person
 breathing 0.6 s behind the guide shifts it by 22° at 6/min), so it only breaks near-ties.
 Without the guide's timing (one file per rate) its weight is shared out among the rest."""
@@ -347,7 +347,7 @@ def step_criteria(
         whole breaths, no power in the band).
 
     References:
-        METHODS.md §6.6.
+        docs/methods.md §6.6.
     """
     from vagal.hrv.breath import band_pass, breathing_rate_per_min, rsa_band_hz, rsa_pacer_cycles
 
@@ -569,7 +569,7 @@ def score_assessment(
         ValueError: ``t_s`` and ``rr_ms`` differ in length, or ``t_s`` is not increasing.
 
     References:
-        METHODS.md §6.6.
+        docs/methods.md §6.6.
     """
     from vagal.hrv.artifacts import correct_artifacts
 

@@ -1,4 +1,4 @@
-"""Frequency-domain HRV: resampling, detrending, PSD and band powers (METHODS.md §2).
+"""Frequency-domain HRV: resampling, detrending, PSD and band powers (docs/methods.md §2).
 
 Design: the batch report and the live engine call the same small functions. Each one
 does one step with named keywords, arrays in and arrays out, like ``scipy.signal.welch``.
@@ -24,11 +24,11 @@ from vagal.hrv._common import NAN, FloatArray, as_breaks, as_rr, stretches
 from vagal.hrv._numeric import cubic_spline_on_grid, solve_spd_pentadiagonal
 
 DEFAULT_FS_HZ: Final = 4.0
-"""Resampling rate. Kubios's default; neurokit2 uses 100 Hz (METHODS.md §2.2)."""
+"""Resampling rate. Kubios's default; neurokit2 uses 100 Hz (docs/methods.md §2.2)."""
 DEFAULT_LAMBDA: Final = 500.0
 """Smoothness-priors λ: a high-pass at ≈ 0.035 Hz at 4 Hz (Tarvainen et al. 2002)."""
 DEFAULT_SEGMENT_S: Final = 256.0
-"""Welch segment length (Kubios 2.x material; METHODS.md §2.4)."""
+"""Welch segment length (Kubios 2.x material; docs/methods.md §2.4)."""
 MIN_NFFT: Final = 2048
 """Zero-pad to at least this many points: ≤ 0.002 Hz bin spacing at 4 Hz (display only)."""
 MIN_STRETCH_S: Final = 30.0
@@ -46,7 +46,7 @@ POWER_FLOOR_MS2: Final = 1e-9
 ratios and peaks built on it are NaN. Any real RR series has many orders of magnitude more."""
 
 LOMB_DF_HZ: Final = 0.001
-"""Lomb–Scargle frequency spacing (METHODS.md §2.4: ≤ 0.001 Hz)."""
+"""Lomb–Scargle frequency spacing (docs/methods.md §2.4: ≤ 0.001 Hz)."""
 LOMB_F_MAX_HZ: Final = 0.5
 
 Detrend = Literal["smoothness", "linear", "constant"]
@@ -68,7 +68,7 @@ def resample(
     Args:
         t_s: Beat times in seconds, strictly increasing.
         rr_ms: RR (NN) intervals in ms, one per beat time.
-        fs_hz: Output rate in Hz; default 4 Hz (Kubios; METHODS.md §2.2).
+        fs_hz: Output rate in Hz; default 4 Hz (Kubios; docs/methods.md §2.2).
 
     Returns:
         ``(t_grid_s, rr_grid_ms)``. Both are empty when fewer than 2 beats are given, when
@@ -78,7 +78,7 @@ def resample(
         ValueError: ``fs_hz`` is not positive, or ``t_s`` and ``rr_ms`` differ in length.
 
     References:
-        METHODS.md §2.2.
+        docs/methods.md §2.2.
     """
     if not fs_hz > 0:
         raise ValueError(f"fs_hz must be > 0, got {fs_hz=}")
@@ -118,7 +118,7 @@ def detrend_smoothness_priors(x: npt.ArrayLike, lam: float = DEFAULT_LAMBDA) -> 
         ValueError: ``lam`` is negative.
 
     References:
-        METHODS.md §2.3 (Tarvainen, Ranta-aho & Karjalainen 2002).
+        docs/methods.md §2.3 (Tarvainen, Ranta-aho & Karjalainen 2002).
     """
     if not lam >= 0:
         raise ValueError(f"lam must be >= 0, got {lam=}")
@@ -169,7 +169,7 @@ def segment_plan(n: int, target: int) -> tuple[int, npt.NDArray[np.intp]]:
         ``(nperseg, starts)``: the segment length and the first sample of each segment.
 
     References:
-        METHODS.md §2.4 (and docs/methods.md "Segment plan").
+        docs/methods.md §2.4 (and docs/methods.md "Segment plan").
     """
     if n <= target:
         return n, np.zeros(1, dtype=np.intp)
@@ -236,7 +236,7 @@ def psd_welch(
     Args:
         x: Evenly sampled RR series in ms (from :func:`resample`).
         fs_hz: Its sampling rate in Hz.
-        segment_s: Welch segment length in seconds; default 256 s (METHODS.md §2.4).
+        segment_s: Welch segment length in seconds; default 256 s (docs/methods.md §2.4).
         detrend: "smoothness" (default, for whole records: smoothness priors over the
             series, then each segment's mean removed), "linear" or "constant" (per segment;
             "linear" is what the live engine uses on 64–120 s windows, §2.3).
@@ -252,7 +252,7 @@ def psd_welch(
         ValueError: An option is out of range (the message names it and the allowed values).
 
     References:
-        METHODS.md §2.4, §7.2.
+        docs/methods.md §2.4, §7.2.
     """
     if detrend not in _DETRENDS:
         raise ValueError(f"detrend must be one of {_DETRENDS}, got {detrend=}")
@@ -300,7 +300,7 @@ def welch_over_stretches(
         and the ``(start, stop)`` beat indices of the stretches it was taken over.
 
     References:
-        METHODS.md §2.4 (and docs/methods.md "Records with gaps").
+        docs/methods.md §2.4 (and docs/methods.md "Records with gaps").
     """
     t = as_rr(t_s)
     rr = as_rr(rr_ms)
@@ -361,7 +361,7 @@ def psd_lomb(
         ValueError: ``df_hz`` or ``f_max_hz`` out of range, or length mismatch.
 
     References:
-        METHODS.md §2.4.
+        docs/methods.md §2.4.
     """
     if not (df_hz > 0 and f_max_hz > df_hz):
         raise ValueError(f"need 0 < df_hz < f_max_hz, got {df_hz=}, {f_max_hz=}")
@@ -462,7 +462,7 @@ def band_powers(f_hz: npt.ArrayLike, p: npt.ArrayLike) -> BandPowers:
         (or LF + HF) is 0; a peak is NaN when the band holds no power.
 
     References:
-        METHODS.md §2.1, §2.4.
+        docs/methods.md §2.1, §2.4.
     """
     f = as_rr(f_hz)
     pp = as_rr(p)

@@ -1,4 +1,4 @@
-"""Synchrony of two people's heart rhythms, always against chance (METHODS.md §9).
+"""Synchrony of two people's heart rhythms, always against chance (docs/methods.md §9).
 
 Design decision: a synchrony figure is never shown without its null. Two people who
 follow the same breathing guide have heart rhythms that move together by construction
@@ -8,7 +8,7 @@ computed on surrogate pairs that keep each person's own rhythm *and the guide's
 schedule* but break the pairing, and says "above chance" only when the real pairing
 beats the surrogates' 95th percentile.
 
-The method, in four steps (METHODS.md §9 has the choices and their sources):
+The method, in four steps (docs/methods.md §9 has the choices and their sources):
 
 1. **Heart-rate series.** Each person's instantaneous heart rate ``60000 / RR`` (bpm) is
    resampled at 4 Hz with :func:`vagal.hrv.spectral.resample` (cubic spline, one stretch
@@ -57,7 +57,7 @@ from vagal.hrv.coherence import NFFT, PEAK_HALF_WIDTH_HZ, PEAK_SEARCH_HZ
 from vagal.hrv.spectral import DEFAULT_FS_HZ, resample
 
 DEFAULT_WINDOW_S: Final = 30.0
-"""WCC window length, seconds (issue 14; SUSY's examples and Tschacher & Meier 2020 use 30 s segments)."""
+"""WCC window length, seconds (SUSY's examples and Tschacher & Meier 2020 use 30 s segments)."""
 DEFAULT_MAX_LAG_S: Final = 5.0
 """Lag range ±5 s (rMEA: "lags of ±5 seconds have been reported by multiple authors"; SUSY's default is 3 s)."""
 DEFAULT_STEP_S: Final = 5.0
@@ -83,7 +83,7 @@ MAX_BEAT_GAP_S: Final = 3.0
 MIN_WINDOWS: Final = 8
 """Fewest windows (each with at least one surrogate stretch) a result needs."""
 LIVE_SPAN_S: Final = 120.0
-"""The live result covers the last 2 minutes (issue 14)."""
+"""The live result covers the last 2 minutes."""
 LIVE_RECOMPUTE_S: Final = 5.0
 """The caller recomputes the live result every 5 s of session time."""
 LIVE_NULL_SPAN_S: Final = 600.0
@@ -166,7 +166,7 @@ class WindowSeries:
 
 @dataclass(frozen=True)
 class SynchronyResult:
-    """Synchrony of two people over one stretch of time, with its null (METHODS.md §9).
+    """Synchrony of two people over one stretch of time, with its null (docs/methods.md §9).
 
     Every value is None when it could not be computed, with the reason in ``reasons``
     (and in ``reason`` when nothing could be computed: a warm-up or a gap).
@@ -491,7 +491,7 @@ def wcc(
         ValueError: An option is out of range or the series differ in length.
 
     References:
-        METHODS.md §9.1.
+        docs/methods.md §9.1.
     """
     w, lag, step = _check_options(fs_hz, window_s, max_lag_s, step_s, detrend)
     a = as_rr(x)
@@ -533,7 +533,7 @@ def pick_peaks(
         :class:`Peaks`; NaN r and lag where a window has no peak (or holds NaN).
 
     References:
-        METHODS.md §9.2.
+        docs/methods.md §9.2.
     """
     rr = np.asarray(r, dtype=np.float64)
     lags = as_rr(lags_s)
@@ -765,7 +765,7 @@ def synchrony_from_series(
     block_s: float = DEFAULT_BLOCK_S,
     windows_from_s: float | None = None,
 ) -> SynchronyResult:
-    """Synchrony of two heart-rate series on one even grid, with its null (METHODS.md §9).
+    """Synchrony of two heart-rate series on one even grid, with its null (docs/methods.md §9).
 
     Args:
         hr_a: Person A's heart rate, bpm, evenly sampled; NaN marks a gap.
@@ -800,7 +800,7 @@ def synchrony_from_series(
         ValueError: An option is out of range or the arrays differ in length.
 
     References:
-        METHODS.md §9.
+        docs/methods.md §9.
     """
     w, lag, step = _check_options(fs_hz, window_s, max_lag_s, step_s, detrend)
     if not (isinstance(n_surrogates, int) and n_surrogates >= 20):
@@ -1126,7 +1126,7 @@ def synchrony_live(
     ``null_span_s`` (10 minutes) where both have beats, so that it has more than the few
     stretches two minutes hold; once that pool holds :data:`LIVE_ONE_SHIFT_POOL_S` (3.5
     minutes), all windows of the two minutes share one shift of B's data (a time-shifted
-    pairing), before that they shift in 60 s blocks (METHODS.md §9.6 has the measured
+    pairing), before that they shift in 60 s blocks (docs/methods.md §9.6 has the measured
     false-positive rates). The beats may be the whole session.
 
     Args:
@@ -1148,7 +1148,7 @@ def synchrony_live(
         :class:`SynchronyResult` for ``[now_s - span_s, now_s]``.
 
     References:
-        METHODS.md §9.6.
+        docs/methods.md §9.6.
     """
     if not (math.isfinite(now_s) and math.isfinite(span_s) and span_s > 0 and math.isfinite(null_span_s)):
         raise ValueError(f"now_s must be finite and span_s > 0, got {now_s=}, {span_s=}, {null_span_s=}")
@@ -1216,7 +1216,7 @@ def synchrony_session(
         :class:`SessionSynchrony`.
 
     References:
-        METHODS.md §9.4.
+        docs/methods.md §9.4.
     """
     gen = _as_rng(rng)
     spans = []

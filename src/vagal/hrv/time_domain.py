@@ -1,4 +1,4 @@
-"""Time-domain HRV (Task Force 1996; Shaffer & Ginsberg 2017): METHODS.md §1.
+"""Time-domain HRV (Task Force 1996; Shaffer & Ginsberg 2017): docs/methods.md §1.
 
 Pure numpy, no scipy: the live engine calls :func:`time_domain` on 60–120 s windows every
 few seconds, so it does no set-up work beyond a handful of vector operations.
@@ -75,7 +75,7 @@ def time_domain(rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = None) ->
 
     Returns:
         A :class:`TimeDomain`. SDNN and SDSD use ddof=1, pNNx divide by the number of
-        differences (N−1 without gaps); METHODS.md §1 gives the peers' differences.
+        differences (N−1 without gaps); docs/methods.md §1 gives the peers' differences.
         Degenerate input gives NaN with a reason: no beats, one beat (no SDNN), no
         difference (no RMSSD/pNNx), one difference (no SDSD), or any value that is not a
         plausible RR interval (outside 200–3000 ms: every field is NaN, because one such
@@ -85,7 +85,7 @@ def time_domain(rr_ms: npt.ArrayLike, *, breaks: npt.ArrayLike | None = None) ->
         ValueError: ``breaks`` does not have one flag per beat.
 
     References:
-        METHODS.md §1 (Task Force 1996; Shaffer & Ginsberg 2017; Mietus 2002 for pNN20).
+        docs/methods.md §1 (Task Force 1996; Shaffer & Ginsberg 2017; Mietus 2002 for pNN20).
     """
     rr = as_rr(rr_ms)
     b = as_breaks(breaks, rr.size)

@@ -29,13 +29,13 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 ROLLING_RMSSD_WINDOW_S: Final = 60.0
-"""Rolling RMSSD window: the live default (METHODS.md §1.1, Esco & Flatt 2014: 60 s is safe)."""
+"""Rolling RMSSD window: the live default (docs/methods.md §1.1, Esco & Flatt 2014: 60 s is safe)."""
 ROLLING_STEP_S: Final = 5.0
 """Step between rolling windows (HeartMath's coherence update interval, §6.1)."""
 ROLLING_MIN_DIFFS: Final = 20
 """Fewest successive differences a rolling RMSSD window needs (fewer: no value drawn)."""
 COHERENCE_WINDOW_S: Final = 64.0
-"""Coherence window (HeartMath, METHODS.md §6.1)."""
+"""Coherence window (HeartMath, docs/methods.md §6.1)."""
 HR_SMOOTH_WINDOW_S: Final = 30.0
 """Averaging window of the heart-rate trend drawn over long sessions (beat-by-beat is a blur there)."""
 TITLE_LABEL_CHARS: Final = 36
@@ -206,7 +206,7 @@ def rolling_rmssd(
         t_s: Beat times, seconds, increasing.
         nn_ms: NN intervals (after artifact correction), ms.
         breaks: ``breaks[i]`` True when a gap precedes beat i.
-        window_s: Window length; default 60 s (METHODS.md §1.1).
+        window_s: Window length; default 60 s (docs/methods.md §1.1).
         step_s: Step between window ends; default 5 s.
         min_diffs: Windows with fewer differences give NaN (a gap, or the start).
 

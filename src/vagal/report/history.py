@@ -44,7 +44,7 @@ RESTING_LABELS: Final = ("baseline", "rest", "resting")
 SESSION_GLOB: Final = "*.vagal.jsonl"
 MIN_METRIC_S: Final = 60.0
 """Sessions (or baselines) shorter than this add their minutes but no HR/RMSSD: 60 s is the
-shortest window whose RMSSD agrees with 5 min ones (METHODS.md §1.1, Esco & Flatt 2014)."""
+shortest window whose RMSSD agrees with 5 min ones (docs/methods.md §1.1, Esco & Flatt 2014)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ Layouts, as documented by each tool:
   (``atr``, then the QRS detectors').
 
 Beat times: RR values are exact; times written by phones are arrival times. So beat
-times are the cumulative sum of RR (METHODS.md §0), re-anchored to the file's clock only
+times are the cumulative sum of RR (docs/methods.md §0), re-anchored to the file's clock only
 where the clock runs ahead by more than ``MAX_LAG_S`` (data was lost): there a break
 is recorded, so no beat-to-beat difference spans the lost stretch.
 """
@@ -148,7 +148,7 @@ def beat_times_from_arrivals(
     """Beat times from exact RR values and the (coarse) times a tool logged them.
 
     The log times only find lost stretches; they never move a beat against its RR value.
-    A damaged log time must not do so either (issue 12):
+    A damaged log time must not do so either:
 
     * a time ahead by more than ``max_lag_s`` is a lost stretch only when the next value's
       time agrees; one that jumps ahead and back again is a damaged time, not used;

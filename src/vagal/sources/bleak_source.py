@@ -1,6 +1,6 @@
 """The real strap: a Bluetooth LE heart-rate strap through bleak, as a :class:`BeatSource`.
 
-Design (STYLE.md §1, bleak's ``advertisement_data()`` pattern): bleak calls our notify
+Design (bleak's ``advertisement_data()`` pattern): bleak calls our notify
 handler and disconnect callback on the event loop; each one only stamps the clock and
 does ``put_nowait`` on one ``asyncio.Queue``. The async iterator drains the queue,
 feeds payloads through the shared :class:`~vagal.sources.decode.PayloadDecoder`

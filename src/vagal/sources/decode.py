@@ -6,7 +6,7 @@ go through exactly the same path.
 Timing: a notification carries 0-n RR values and no timestamps; it arrives after the
 last of its beats, sometimes seconds late. Beats are placed by the RR values
 themselves: each beat is the previous beat plus its RR interval (the time axis is the
-cumulative sum of RR, METHODS.md §0). The first notification after the start or a
+cumulative sum of RR, docs/methods.md §0). The first notification after the start or a
 (re)connect is anchored by back-dating from its arrival: its last beat at the arrival
 time, each earlier one its successor minus the successor's RR. Beats that back-date
 to before the start or the reconnect are dropped (counted in ``early_skipped``; the
@@ -74,7 +74,7 @@ from vagal.gatt import parse_heart_rate_measurement
 
 DEFAULT_SETTLE_S: Final = 5.0
 """Straps are said to send unreliable RR values right after connecting (the Polar H10 is
-named in issue 3; no public source found, see devices/polar-h10.toml): keep them out."""
+named in the strap support work; no public source found, see devices/polar-h10.toml): keep them out."""
 DEFAULT_MAX_LAG_S: Final = 4.0
 """Cumulative beat time may trail arrival by this much before we assume lost notifications.
 

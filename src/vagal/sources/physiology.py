@@ -35,7 +35,7 @@ follows it with a short lag (0.4-0.9 s) and some compliance noise, joining it
 gradually (time constant 15 s) instead of at once.
 
 A person's resonance can be set (``resonance_rate_per_min``, for the resonance
-assessment of issue 16). A set resonance is sharper than a drawn one (Q = 4 instead of 2)
+resonance assessment). A set resonance is sharper than a drawn one (Q = 4 instead of 2)
 so that breathing at it gives a clearly larger heart-rate swing than 0.5 breaths/min
 away: with Q = 2 the swing at 5.0/min is only about 4 % above 4.5 and 5.5/min, within
 the noise of a two-minute step (see docs/simulator.md).
@@ -78,11 +78,11 @@ SET_RESONANCE_Q: Final = 4.0
 """Quality factor of a resonance set with ``resonance_rate_per_min`` (a drawn one has 2).
 
 Chosen so that two-minute steps 0.5 breaths/min apart can be told apart, as the stepped
-assessment presumes (METHODS.md §6.5): over seeds 0-9 with the resonance at 5.0/min, the
+assessment presumes (docs/methods.md §6.5): over seeds 0-9 with the resonance at 5.0/min, the
 heart-rate swing per breath at 5.0/min is 1.16× that at 5.5/min and 1.20× that at 4.5/min
 (medians of the per-seed ratios; Q = 2: 1.04× both). docs/simulator.md has the table."""
 RESONANCE_RATE_RANGE_PER_MIN: Final = (3.0, 12.0)
-"""Accepted resonance rates: adults 4.5-6.5, children 6.5-9.5 breaths/min (METHODS.md §6.5), with room."""
+"""Accepted resonance rates: adults 4.5-6.5, children 6.5-9.5 breaths/min (docs/methods.md §6.5), with room."""
 PAIR_LAG_RANGE_S: Final = (2.0, 4.0)
 """Range from which person B's lag behind person A is drawn (uniform, per seed)."""
 _PERSON_B_KEY: Final = 0xB
