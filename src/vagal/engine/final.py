@@ -22,7 +22,7 @@ the time at each coherence level (the record's 64 s coherence windows, as
 ``analyze``'s coherence is their mean), the markers and the check-ins.
 
 References:
-    METHODS.md §1 (time domain), §5.4 (correction), §6.1 (coherence windows).
+    docs/methods.md §1 (time domain), §5.4 (correction), §6.1 (coherence windows).
 """
 
 from __future__ import annotations
