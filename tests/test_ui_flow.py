@@ -11,6 +11,7 @@ session wrote; a rebuilt replay against an engine fed the same events one by one
 from __future__ import annotations
 
 import asyncio
+import io
 import math
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from vagal.ui.app import VagalApp, make_app
 from vagal.ui.screens import MarkerScreen, QuitScreen
 from vagal.ui.screens_checkin import CheckInScreen
 from vagal.ui.screens_markers import MarkerListScreen
-from vagal.ui.screens_summary import SummaryScreen
+from vagal.ui.screens_summary import SummaryScreen, numbers_text
 from vagal.ui.widgets.guide import BreathGuide
 from vagal.ui.widgets.status import StatusBar
 
@@ -153,7 +154,12 @@ async def test_the_session_ends_kindly_with_the_final_numbers(tmp_path: Path) ->
         assert app.time_source() == ended  # the clock stopped
         head = str(app.screen.query_one("#summary-numbers-head").render())
         assert head.startswith("Final numbers")
-        shown = str(app.screen.query_one("#summary-numbers").render())
+        from rich.console import Console
+
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(numbers_text(final))  # what #summary-numbers shows (the snapshots show it on screen)
+        shown = console.export_text()
+        assert f"{final['rmssd_ms']:.0f} ms" in shown
         assert "first 2 min" in shown and "last 2 min" in shown
         await pilot.press("4", *"lighter", "enter")
         await pilot.pause()

@@ -49,8 +49,8 @@ def scale_text(chosen: int | None, width: int) -> Text:
         elif column:
             text.append("   ")
             column += 3
-        text.append(f"{n}", "bold")
-        text.append(f" {words}", "bold reverse" if n == chosen else "")
+        text.append(f"{n} ", "bold")
+        text.append(words, "bold reverse" if n == chosen else "")
         column += len(item)
     return text
 

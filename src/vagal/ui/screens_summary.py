@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -74,33 +76,22 @@ def _value(key: str, value: float | None) -> str:
     return f"{text} {info.unit}" if info.unit and not info.unit.startswith("/") else f"{text}{info.unit}"
 
 
-def numbers_text(final: dict[str, Any]) -> Text:
+def numbers_text(final: dict[str, Any]) -> Table:
     """Heart rate and RMSSD at the start, at the end and over the session, and coherence."""
     start = final.get("start") or {}
     end = final.get("end") or {}
-    rows = [
-        ("", "first 2 min", "last 2 min", "whole session"),
-        (
-            "heart rate",
-            _value("mean_hr_bpm", start.get("mean_hr_bpm")),
-            _value("mean_hr_bpm", end.get("mean_hr_bpm")),
-            _value("mean_hr_bpm", final.get("mean_hr_bpm")),
-        ),
-        (
-            "RMSSD",
-            _value("rmssd_ms", start.get("rmssd_ms")),
-            _value("rmssd_ms", end.get("rmssd_ms")),
-            _value("rmssd_ms", final.get("rmssd_ms")),
-        ),
-    ]
-    text = Text(end="")
-    for i, (name, a, b, c) in enumerate(rows):
-        line = f"  {name:<12}{a:>13}{b:>13}{c:>15}"
-        text.append(line + "\n", "dim" if i == 0 else "")
+    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 2), header_style="dim")
+    # The first header is not blank: a line's leading spaces are not drawn, so a blank one
+    # would pull the column titles to the left of their numbers.
+    table.add_column("·", no_wrap=True)
+    for title in ("first 2 min", "last 2 min", "whole session"):
+        table.add_column(title, justify="right", no_wrap=True)
+    for name, key in (("heart rate", "mean_hr_bpm"), ("RMSSD", "rmssd_ms")):
+        table.add_row(name, _value(key, start.get(key)), _value(key, end.get(key)), _value(key, final.get(key)))
     coherence = final.get("coherence")
     if coherence is not None:
-        text.append(f"  {'coherence':<12}{'':>26}{_value('coherence', coherence):>15} peak ratio\n")
-    return text
+        table.add_row("coherence", "", "", f"{_value('coherence', coherence)} peak ratio")
+    return table
 
 
 def levels_text(seconds: list[float] | tuple[float, ...]) -> Text:
@@ -150,6 +141,14 @@ def markers_text(markers: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _titled(title: str, body: Text) -> Text:
+    """A bold title line over a plain body (the body keeps its own styles)."""
+    out = Text(end="")
+    out.append(f"{title}\n", "bold")
+    out.append_text(body)
+    return out
+
+
 class SummaryScreen(Screen[None]):
     """The end of a session: a calm summary with the final numbers, the check-in and two keys."""
 
@@ -161,6 +160,7 @@ class SummaryScreen(Screen[None]):
     SummaryScreen .summary-head { text-style: bold; margin-top: 1; }
     SummaryScreen .summary-note { color: $text-muted; }
     SummaryScreen #summary-checkin { margin-top: 1; }
+    SummaryScreen #summary-levels { margin-top: 1; }
     SummaryScreen #summary-report { margin-top: 1; color: #6fa89a; }
     SummaryScreen #summary-saved { margin-top: 1; }
     """
@@ -242,28 +242,24 @@ class SummaryScreen(Screen[None]):
         """Show the final numbers (called once they are worked out)."""
         self.final = final
         self.query_one("#summary-numbers-head", Static).update(
-            "Final numbers (worked out from every beat, as vagal analyze and the report do)"
+            "Final numbers (from every beat, as vagal analyze gives them)"
         )
-        numbers = numbers_text(final)
-        for q in final.get("quality") or ():
-            numbers.append(f"  {q[:1].upper()}{q[1:]}.\n", "italic")
+        quality = Text("".join(f"{q[:1].upper()}{q[1:]}.\n" for q in final.get("quality") or ()), "italic")
         body = self.query_one("#summary-numbers", Static)
         body.remove_class("summary-note")
-        body.update(numbers)
+        body.update(Group(numbers_text(final), quality) if quality.plain else numbers_text(final))
         levels = levels_text(final.get("coherence_levels_s") or [])
         if levels.plain:
-            self.query_one("#summary-levels", Static).update(Text("Time at each coherence level\n", "bold") + levels)
+            self.query_one("#summary-levels", Static).update(_titled("Time at each coherence level", levels))
         markers = final.get("markers") or []
         if markers:
-            self.query_one("#summary-markers", Static).update(
-                Text("Markers\n", "bold") + Text(markers_text(markers))
-            )
+            self.query_one("#summary-markers", Static).update(_titled("Markers", Text(markers_text(markers))))
         self.check_ins = [*final.get("check_ins", []), *self.check_ins]
         self._show_checkins()
 
     def _show_checkins(self) -> None:
         words = checkins_text(self.check_ins)
-        self.query_one("#summary-checkins", Static).update(Text("Check-ins\n", "bold") + Text(words) if words else "")
+        self.query_one("#summary-checkins", Static).update(_titled("Check-ins", Text(words)) if words else "")
 
     @on(CheckInPanel.Answered)
     def _checked_in(self, message: CheckInPanel.Answered) -> None:
