@@ -39,6 +39,12 @@ def _held_then(source: HeldSource, *keys: str, summary: bool = False) -> Any:
             await pilot.pause()
         app = pilot.app
         assert isinstance(app, VagalApp)
+        # What the dashboard's wall-clock timers would do (as tests/test_ui_snapshots.py does),
+        # so the dashboard behind a dialog is the same on every run.
+        app._tick()
+        app._refresh_trace()
+        app.dashboard.query_one("#breath-guide").step()  # type: ignore[attr-defined]
+        await pilot.pause()
         if keys:
             await pilot.press(*keys)
         if summary:
