@@ -18,6 +18,8 @@ from typing import Literal
 
 SessionMode = Literal["demo", "live", "replay"]
 """Which command runs the session: the simulator, a strap, or a recorded file."""
+AssessmentKind = Literal["resonance"]
+"""What a session assesses: the resonance frequency (``vagal resonance``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,9 @@ class SessionOptions:
     checkin: bool = True
     """Ask how settled the person feels before and after the session (``--no-checkin``: not).
     Only the dashboard of demo and live asks: a headless run or a replay never does."""
+    assessment: AssessmentKind | None = None
+    """The session is an assessment (``vagal resonance``): its guide follows the assessment's
+    schedule, not ``pace`` (which gives only the inhale:exhale ratio); None: a practice session."""
 
     def __post_init__(self) -> None:
         if self.people < 1:
@@ -71,4 +76,4 @@ class SessionOptions:
         return self.mode != "replay" and not self.no_record
 
 
-__all__ = ["SessionMode", "SessionOptions"]
+__all__ = ["AssessmentKind", "SessionMode", "SessionOptions"]

@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from vagal.commands.session_runner import run_session
     from vagal.sources.replay import ReplaySource, check_speed
+    from vagal.text import printable
 
     check_speed(args.speed)
     opts = options(args)
@@ -125,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     if opts.headless:
         # The dashboard says it in its status line; headless, only this line can.
         for dmg in source.recording.damage[:1]:
-            print(f"vagal: note: {shown}: {dmg}; replaying what was readable.", file=sys.stderr)
+            shown_dmg = printable(f"{shown}: {dmg}", max_chars=None)  # the damage quotes the file
+            print(f"vagal: note: {shown_dmg}; replaying what was readable.", file=sys.stderr)
     elif args.file == LATEST:
-        print(f"Replaying {path}", file=sys.stderr)
+        print(f"Replaying {printable(str(path), max_chars=None)}", file=sys.stderr)
     return run_session(source, opts)

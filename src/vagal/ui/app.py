@@ -513,16 +513,17 @@ class VagalApp(App[int]):
     def recording_stopped(self) -> tuple[float | None, str] | None:
         """``(saved until, why)`` when the recording stopped early (a full disk); None while it works.
 
-        "Why" is the sink's :attr:`~vagal.engine.driver.Sink.error`. "Saved until" (the session
-        time up to which the file holds the session) is None for now: the recorder's own
-        figure (``Recorder.saved_until_s``) comes with the hostile2 branch, and until then the
-        screen says "up to where it stopped" rather than a time it cannot know.
+        "Why" is the sink's :attr:`~vagal.engine.driver.Sink.error`; "saved until" is the
+        recorder's :attr:`~vagal.sessions.writer.Recorder.saved_until_s` (the session time up
+        to which the file holds the session), None for a sink that does not say.
         """
+        from vagal.sessions.writer import Recorder
+
         for sink in self.sinks:
             error = sink.error
             if error is None or sink is self.session_log:
                 continue
-            return None, str(error)
+            return (sink.saved_until_s if isinstance(sink, Recorder) else None), str(error)
         return None
 
     def _check_recording(self) -> None:
