@@ -547,10 +547,16 @@ async def test_clicking_a_tile_explains_it() -> None:
         assert note.title == "RMSSD" and "beat to beat" in note.message
 
 
-async def test_quit_without_recording_leaves_at_once() -> None:
+async def test_quit_without_recording_leaves_without_asking() -> None:
+    """No question to stop when nothing is recorded: q shows the summary, q again leaves."""
+    from vagal.ui.screens_summary import SummaryScreen
+
     sink = ListSink()
     app = build(sinks=[sink])
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("q")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SummaryScreen)
         await pilot.press("q")
         await pilot.pause()
     assert app.return_value == 0
@@ -567,7 +573,10 @@ async def test_quit_while_recording_asks_and_can_be_declined(tmp_path: Path) -> 
         assert app.is_running
         await pilot.press("ctrl+c")
         assert isinstance(app.screen, QuitScreen)
-        await pilot.press("y")
+        await pilot.press("y")  # stop: the summary, then leave
+        await settle(pilot, app)
+        assert app.summary is not None and app.screen is app.summary
+        await pilot.press("ctrl+c")
         await pilot.pause()
     assert app.return_value == 0
 
@@ -768,7 +777,10 @@ async def test_replay_end_is_said_calmly() -> None:
         await settle(pilot, app)
         assert app.session_ended
         assert app.query_one(StatusBar).status.state == "ended"
-        await pilot.press("q")  # no recording in replay: leaves without asking
+        await pilot.press("q")  # no recording in replay: the summary without asking, then leave
+        await settle(pilot, app)
+        assert app.summary is not None
+        await pilot.press("q")
         await pilot.pause()
     assert app.return_value == 0
 
@@ -981,7 +993,8 @@ def test_after_the_dashboard_it_says_where_the_session_is(
         ScriptedSource(opening(), clock), args, clock=clock, recording=path, sinks=[broken]
     )
     out = capsys.readouterr()
-    assert status == 2 and out.out == ""
+    # A sink that does not say how much it wrote: "up to where it stopped", never a time it cannot know.
+    assert status == 2 and out.out == f"Saved to {path} (up to where it stopped)\n"
     assert out.err == "vagal: the recording stopped early: cannot write the session file s.vagal.jsonl (No space left on device).\n"
 
 

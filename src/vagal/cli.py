@@ -33,22 +33,31 @@ examples:
   vagal report SESSION -o report.pdf"""
 
 
-def _add_pace(p: argparse.ArgumentParser) -> None:
+def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False) -> None:
     p.add_argument(
         "--pace",
         metavar="RATE|PRESET",
-        default="resonance",
+        default=None if replay else "resonance",
         help="breathing pattern: a rate in breaths/min (e.g. 6, 5.5) or a preset "
         "(resonance, coherent, calm, box, 4-7-8, sigh), mine (your own rate, found by vagal resonance) "
         "or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
-        "default: resonance (6/min, 4 s in, 6 s out)",
+        + (
+            "default: the guide the file recorded (a plain RR file recorded none); "
+            "give the one followed to see synchrony and RSA per breath"
+            if replay
+            else "default: resonance (6/min, 4 s in, 6 s out)"
+        ),
     )
     p.add_argument(
         "--ramp-from",
         metavar="RATE|off",
-        default="12",
+        default="off" if replay else "12",
         help="start the guide at this rate (breaths/min) and slow it gently to the pattern over "
-        "2 minutes (default 12, a usual resting rate; off: start at the pattern's rate)",
+        + (
+            "2 minutes (with --pace; default off)"
+            if replay
+            else "2 minutes (default 12, a usual resting rate; off: start at the pattern's rate)"
+        ),
     )
     p.add_argument("--sound", action="store_true", help="a soft cue at each phase change (eyes-closed practice)")
 
@@ -58,6 +67,14 @@ def _add_recording(p: argparse.ArgumentParser) -> None:
     g.add_argument("--record", metavar="PATH", help="record the session to PATH exactly as given")
     g.add_argument("--no-record", action="store_true", help="do not record this session")
     p.add_argument("--label", metavar="TEXT", help="who or what is recorded (stored in the session)")
+
+
+def _add_checkin(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-checkin",
+        action="store_true",
+        help="do not ask how settled you feel before and after the session",
+    )
 
 
 def _add_headless(p: argparse.ArgumentParser) -> None:
@@ -102,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pace(p)
     _add_recording(p)
     _add_headless(p)
+    _add_checkin(p)
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this much session time")
     p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max", help="simulated time speed (default 1)")
     p.add_argument("--seed", type=_seed, default=None, help="random seed for a reproducible simulated person")
@@ -117,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pace(p)
     _add_recording(p)
     _add_headless(p)
+    _add_checkin(p)
     p.add_argument("--duration", type=float, metavar="SECONDS", help="with --headless: stop after this long")
 
     p = sub.add_parser("resonance", help="find your own breathing rate (resonance-frequency assessment)")
@@ -150,9 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("replay", help="replay a recorded session (vagal, Polar, Kubios, Elite HRV, OpenHRV…)")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "file", metavar="FILE", help="a file, a name that vagal sessions lists, or latest (the newest session)"
+    )
     p.add_argument("--speed", type=_speed, default=1.0, metavar="X|max", help="0.25 to 64, or max (default 1)")
-    _add_pace(p)
+    _add_pace(p, replay=True)
     _add_headless(p)
 
     p = sub.add_parser("analyze", help="HRV analysis of RR recordings (time, frequency, nonlinear)")

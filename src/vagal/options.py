@@ -32,8 +32,9 @@ class SessionOptions:
     """How many people are measured together (one today; a shared session has two)."""
     devices: tuple[str, ...] = ()
     """Which straps, by name or address (``--device``); empty: the only one in range."""
-    pace: str = "resonance"
-    """The breathing pattern as given: a rate, a preset or IN:OUT[:HOLD_IN[:HOLD_OUT]] (``--pace``)."""
+    pace: str | None = "resonance"
+    """The breathing pattern as given: a rate, a preset or IN:OUT[:HOLD_IN[:HOLD_OUT]] (``--pace``).
+    None in a replay without ``--pace``: the guide the file recorded, or none."""
     ramp_from: str = "off"
     """Start the guide at this rate (breaths/min) and slow it to the pattern, or "off" (``--ramp-from``)."""
     record: Path | None = None
@@ -54,6 +55,9 @@ class SessionOptions:
     """A soft cue at each change of breath (``--sound``)."""
     seed: int | None = None
     """The simulated person's random seed (demo); stored in the summary and the recording."""
+    checkin: bool = True
+    """Ask how settled the person feels before and after the session (``--no-checkin``: not).
+    Only the dashboard of demo and live asks: a headless run or a replay never does."""
     assessment: AssessmentKind | None = None
     """The session is an assessment (``vagal resonance``): its guide follows the assessment's
     schedule, not ``pace`` (which gives only the inhale:exhale ratio); None: a practice session."""

@@ -32,6 +32,7 @@ def options(args: argparse.Namespace, *, seed: int | None = None) -> SessionOpti
         speed=args.speed,
         duration_s=args.duration,
         seed=seed if seed is not None else args.seed,
+        checkin=not getattr(args, "no_checkin", False),
         **recording_options(args),
     )
 

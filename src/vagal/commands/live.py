@@ -36,6 +36,7 @@ def options(args: argparse.Namespace) -> SessionOptions:
         "live",
         devices=(args.device,) if args.device else (),
         duration_s=args.duration,
+        checkin=not getattr(args, "no_checkin", False),
         **recording_options(args),
     )
 

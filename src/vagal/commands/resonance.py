@@ -473,7 +473,7 @@ def _run_guided(args: argparse.Namespace) -> int:
     opts = _options(args, mode, seed)
     rates = _rates(args)
     schedule = make_schedule(
-        rates, parse_pace(opts.pace), step_s=args.step_s, ramp_from_per_min=_ramp_from(opts.ramp_from)
+        rates, parse_pace(opts.pace or "resonance"), step_s=args.step_s, ramp_from_per_min=_ramp_from(opts.ramp_from)
     )
     pacer = schedule.pacer()
     inner = _simulated_source(args, seed, pacer) if seed is not None else _strap_source(args)

@@ -21,6 +21,7 @@ import json
 import math
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
     from vagal.engine.core import Engine
     from vagal.engine.driver import Driver, Sink
+    from vagal.engine.final import SessionLog
     from vagal.engine.snapshot import Metric, Snapshot
     from vagal.events import Event
     from vagal.pacer import Pacer
@@ -69,7 +71,7 @@ def session_options(args: argparse.Namespace, mode: SessionMode, **specific: Any
         )
     return SessionOptions(
         mode=mode,
-        pace=resolve_pace(args.pace),  # "mine": the kept resonance assessment's pattern
+        pace=resolve_pace(args.pace) if args.pace is not None else None,  # "mine": the kept resonance assessment's pattern
         ramp_from=args.ramp_from,
         sound=args.sound,
         headless=args.headless,
@@ -116,31 +118,34 @@ def run_session(
         VagalError: Bad ``--pace``, the recording cannot be created, the source cannot connect.
     """
     from vagal.engine.core import Engine
-    from vagal.pacer import Pacer, parse_pace
 
     mode = options.mode
-    # The guide on screen for a replayed file that recorded none (its engine gets no pacer).
-    shown_if_none: Pacer | None = None
     if not guide:
         pacer = None  # a still reading: no guide to follow, none recorded
     elif pacer is None and mode != "replay":
         pacer = make_pacer(options)  # parses --pace, refusing a bad one
     elif pacer is None:
-        # A replay breathes with the guide the file recorded (its gentle start and changes too).
+        # A replay breathes with the guide the file recorded (its gentle start and changes
+        # too); a file that recorded none gets the one given with --pace, and none without.
+        # The engine follows the same pacer, so synchrony and RSA per breath are computed.
         from vagal.pacer import pacer_from_events
         from vagal.sources.replay import ReplaySource
 
-        shown_if_none = Pacer(parse_pace(options.pace or "resonance"))
         if isinstance(source, ReplaySource):
             pacer = pacer_from_events(source.recording.pacer)
+        if pacer is None and options.pace:
+            pacer = make_pacer(options)
     engine = Engine(pacer=pacer)
     recorder = _open_recorder(options, pacer, header or {}, kind=kind)
     try:
         if not options.headless:
+            from vagal.engine.final import SessionLog
             from vagal.ui.app import run_dashboard
 
+            log = SessionLog()
             sinks: list[Sink] = [recorder] if recorder is not None else []
-            if pacer is not None:
+            sinks.append(log)
+            if pacer is not None and mode != "replay":
                 start = pacer.start_event()
                 engine.push(start)
                 for sink in sinks:
@@ -149,15 +154,52 @@ def run_session(
                 source,
                 options,
                 engine=engine,
-                pacer=pacer if pacer is not None else shown_if_none,
+                pacer=pacer,
                 sinks=sinks,
                 recording=recorder.path if recorder is not None else None,
+                make_report=report_here,
             )
             return status
         return _run_headless(source, options, engine, pacer, recorder)
     finally:
         if recorder is not None:
             recorder.close()
+
+
+def report_here(session: Path) -> Path:
+    """Write the report of ``session`` as a PDF in the current folder; returns where it went.
+
+    The dashboard's report key calls this (in a worker thread). It runs ``vagal report``
+    itself, in a process of its own, so the PDF is the one the command makes, matplotlib
+    never loads into the dashboard, and nothing the command prints reaches the screen. The
+    name is the session's, with ``-2``, ``-3``… when a file of that name is already there
+    (a report never overwrites).
+
+    Raises:
+        VagalError: The report could not be made (the command's own line says why).
+    """
+    import subprocess
+
+    from vagal.commands.report import default_output
+
+    stem = default_output(session).stem
+    out = Path.cwd() / f"{stem}.pdf"
+    n = 2
+    while out.exists():
+        out = Path.cwd() / f"{stem}-{n}.pdf"
+        n += 1
+    done = subprocess.run(
+        [sys.executable, "-m", "vagal", "report", str(session), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        why = lines[-1].removeprefix("vagal: ") if lines else f"vagal report exited with {done.returncode}"
+        raise VagalError(why)
+    return out
 
 
 def check_duration(args: argparse.Namespace) -> None:
@@ -222,15 +264,18 @@ def _run_headless(
     recorder: Recorder | None,
 ) -> int:
     from vagal.engine.driver import Driver
+    from vagal.engine.final import SessionLog
 
     every = PROGRESS_EVERY_FAST_S if math.isinf(options.speed) else PROGRESS_EVERY_S
     progress = _Progress(every, sys.stderr)
     progress.recorder = recorder
     duration = options.duration_s
+    log = SessionLog()
+    sinks: list[Sink] = [recorder] if recorder is not None else []
     driver = Driver(
         source,
         engine,
-        sinks=[recorder] if recorder is not None else [],
+        sinks=[*sinks, log],
         on_event=progress.on_event,
         pacer=pacer,
         until_s=None,
@@ -259,7 +304,7 @@ def _run_headless(
     if recorder is not None:
         recorder.close()
     summary = session_summary(
-        engine, progress.first_t_s, mode=options.mode, recorder=recorder, seed=options.seed
+        engine, progress.first_t_s, mode=options.mode, recorder=recorder, seed=options.seed, log=log
     )
     if options.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
@@ -347,19 +392,43 @@ def session_summary(
     mode: str,
     recorder: Recorder | None,
     seed: int | None = None,
+    log: SessionLog | None = None,
+    events: Sequence[Event] | None = None,
 ) -> dict[str, Any]:
-    """The end-of-session summary (what ``--json`` prints).
+    """The end-of-session summary (what ``--json`` prints): the final numbers, then the live ones.
 
-    Whole-session figures come from :meth:`Engine.summary`; ``last`` holds the final
-    live values of the registry's :data:`vagal.metrics.LIVE` metrics (LF/HF on the last
-    2 minutes, coherence on the last 64 s…), with the reason for each one that has no
-    value (``last_reasons``) and the caution for each one to be read with care
-    (``last_cautions``). ``seed`` is the demo's, when there is one.
+    The numbers of the session are the batch core's on its beats
+    (:func:`vagal.engine.final.final_summary`: the keys and values of ``vagal analyze
+    --json``, then ``start``/``end``, ``coherence_levels_s``, ``markers`` and
+    ``check_ins``), so a session's summary and ``vagal analyze`` on its file give one answer.
+    Beside them: ``source``, ``session_s`` (session time from the first event to the
+    last), ``gaps`` and ``gap_total_s``; ``live``, the live engine's whole-session figures
+    (:meth:`Engine.summary`: what the dashboard showed, causal); ``last``, the final live
+    values of the registry's :data:`vagal.metrics.LIVE` metrics, with ``last_reasons`` and
+    ``last_cautions``; ``pace_per_min``; the demo's ``seed``; ``recording``; and, when the
+    recording stopped early, ``saved_until_s``.
+
+    Args:
+        engine: The live engine at the end.
+        first_t_s: Time of the session's first event (None: 0).
+        mode: "demo", "live" or "replay".
+        recorder: The recorder, if the session was recorded.
+        seed: The demo's seed.
+        log: The events of the session (the final numbers are computed on them).
+        events: The events to compute the final numbers on instead of ``log``'s (a replay
+            that jumped about gives its file's events up to where it reached).
     """
+    from vagal.engine.final import final_summary
+
     snap = engine.snapshot
     start = first_t_s if first_t_s is not None else 0.0
-    out: dict[str, Any] = {"source": mode, "duration_s": max(0.0, snap.t_s - start)}
-    out.update(engine.summary())
+    out: dict[str, Any] = {"source": mode, "session_s": max(0.0, engine.t_s - start)}
+    chosen = events if events is not None else (log.events if log is not None else [])
+    out.update(final_summary(chosen))
+    live = engine.summary()
+    out["gaps"] = live.pop("gaps")
+    out["gap_total_s"] = live.pop("gap_total_s")
+    out["live"] = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in live.items()}
     last: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     cautions: dict[str, str] = {}
@@ -407,41 +476,88 @@ def _line(key: str, value: float | None, then: str, *, why: str) -> str:
     return f"{title}: {_live(key, value)}{then}" if value is not None else f"{title}: {why}"
 
 
+def _levels_text(seconds: Sequence[float]) -> str:
+    """"finding a rhythm 2:10 · settling in 0:40 …": the time at each coherence level that had any."""
+    from vagal.engine.final import COHERENCE_LEVEL_WORDS
+
+    parts = [f"{words} {clock_text(round(t))}" for words, t in zip(COHERENCE_LEVEL_WORDS, seconds, strict=True) if t >= 1]
+    return " · ".join(parts)
+
+
+def _part_text(key: str, part: dict[str, Any] | None) -> str:
+    value = None if part is None else part.get(key)
+    return "–" if value is None else _live(key, value)
+
+
+def checkin_text(c: dict[str, Any]) -> str:
+    """"before: 2 (a little settled), "after the argument"" for one check-in."""
+    from vagal.metrics import SETTLED_WORDS
+    from vagal.text import printable
+
+    words = f', "{printable(c["words"])}"' if c.get("words") else ""
+    return f"{c['when']}: {c['settled']} ({SETTLED_WORDS.get(c['settled'], '?')}){words}"
+
+
+def marker_text(m: dict[str, Any]) -> str:
+    """"3:12 talked about work (tense)" for one marker (outside text shown literally)."""
+    from vagal.text import printable
+
+    label = printable(m.get("label") or "") or "(marker)"
+    feeling = f" ({printable(m['feeling'])})" if m.get("feeling") else ""
+    return f"{clock_text(m['t_s'])} {label}{feeling}"
+
+
 def format_summary(s: dict[str, Any]) -> str:
-    """The summary as a few plain lines (titles, units and digits from :mod:`vagal.metrics`)."""
+    """The summary as a few plain lines: the final numbers (titles, units and digits from
+    :mod:`vagal.metrics`), the start and the end, and what was noted."""
     gaps = s["gaps"]
     gap_text = "no gaps" if not gaps else f"{gaps} gap{'s' if gaps > 1 else ''} ({s['gap_total_s']:.0f} s)"
-    flagged = s["artifacts"]
     pct = s.get("artifacts_pct")
-    flag_text = f"{flagged} irregular beat{'s' if flagged != 1 else ''} left out"
-    if pct:
-        flag_text += f" ({pct:.1f} %)"
+    flag_text = f"{pct:.1f} % of beats corrected" if pct else "no beats corrected"
     last = s["last"]
     reasons = s["last_reasons"]
+    final_reasons = s.get("reasons", {})
+    live = s.get("live", {})
+    start, end = s.get("start"), s.get("end")
     lines = [
-        f"Session: {clock_text(s['duration_s'])} ({s['source']}), {_count(s['n_beats'], 'beat')}, "
-        + f"{flag_text}, {gap_text}",
-        _line("mean_hr_bpm", s["mean_hr_bpm"] or None, " on average", why="none yet"),
-        _line("rmssd_ms", s["rmssd_ms"] or None, " over the session", why="none yet"),
-        _line("lf_hf", last["lf_hf"], " (last 2 min)", why=_why(reasons, "lf_hf", "LF/HF")),
+        f"Session: {clock_text(s['session_s'])} ({s['source']}), {_count(s['n_beats'], 'beat')}, "
+        + f"{flag_text}, {gap_text}. Final numbers:",
+        _line("mean_hr_bpm", s["mean_hr_bpm"], " on average", why=final_reasons.get("mean_hr_bpm", "none"))
+        + f"; first 2 min {_part_text('mean_hr_bpm', start)}, last 2 min {_part_text('mean_hr_bpm', end)}",
+        _line("rmssd_ms", s["rmssd_ms"], " over the session", why=final_reasons.get("rmssd_ms", "none"))
+        + f"; first 2 min {_part_text('rmssd_ms', start)}, last 2 min {_part_text('rmssd_ms', end)}",
+        _line("lf_hf", s["lf_hf"], " over the session", why=final_reasons.get("lf_hf", "none")),
         _line(
             "coherence",
-            s.get("coherence_mean"),
+            s.get("coherence"),
             " on average (peak ratio)",
-            why=_why(reasons, "coherence", "coherence"),
+            why=final_reasons.get("coherence", _why(reasons, "coherence", "coherence")),
         ),
-        _line("rsa_bpm", s.get("rsa_bpm_mean"), " peak to trough", why=_why(reasons, "rsa_bpm", "RSA")),
     ]
-    br = s.get("breathing_rate_per_min_mean")
+    levels = _levels_text(s.get("coherence_levels_s") or ())
+    if levels:
+        lines.append(f"Time at each coherence level: {levels}")
+    lines.append(
+        _line("rsa_bpm", live.get("rsa_bpm_mean"), " peak to trough", why=_why(reasons, "rsa_bpm", "RSA"))
+    )
     breathing = _line(
         "breathing_rate_per_min",
-        br,
+        live.get("breathing_rate_per_min_mean"),
         " (from heart rhythm)",
         why=_why(reasons, "breathing_rate_per_min", "breathing rate"),
     )
     if s.get("pace_per_min") is not None:
         breathing += f", guide {_live('breathing_rate_per_min', s['pace_per_min'])}"
     lines.append(breathing)
+    del last  # the last live values are in --json; the lines give the final numbers
+    for q in s.get("quality") or ():
+        lines.append(q[:1].upper() + q[1:] + ".")
+    markers = s.get("markers") or []
+    if markers:
+        lines.append("Markers: " + "; ".join(marker_text(m) for m in markers))
+    check_ins = s.get("check_ins") or []
+    if check_ins:
+        lines.append("Check-ins: " + "; ".join(checkin_text(c) for c in check_ins))
     if s["recording"] and s.get("recording_stopped"):
         lines.append(
             f"Saved to {printable(s['recording'], max_chars=None)} up to {clock_text(s['saved_until_s'] or 0.0)} only: "

@@ -21,7 +21,23 @@ Seeking keeps the file's own times: after ``seek(t_s)`` the next events carry ti
 ``t_s`` on. A jump forward is announced with ``Gap(reason="paused")`` over the skipped
 stretch; every seek (forward or back) with ``SourceState("streaming", detail="jumped to
 m:ss")``. After a jump back, time goes backwards: a consumer that folds events (the
-engine) should start afresh when it sees that state.
+engine) should start afresh when it sees that state, or, better, rebuild its state from
+:meth:`ReplaySource.events_until` (the stream up to the new position, as if played from
+the start) and set ``announce_jumps`` to False, so no gap is announced over a stretch it
+has analysed (the dashboard does that: a seek keeps the analysis).
+
+For the dashboard the stream does not end at the end of the file (``hold_at_end``): the
+replay waits there, paused (:attr:`ReplaySource.at_end`), so that going back or starting
+again works; it ends when it is closed. Headless replays end at the end of the file.
+
+Markers noted beside the file after it was recorded (``<file>.notes.jsonl``,
+:mod:`vagal.sessions.notes`) are part of the replay: a label given later replaces the
+recorded marker's, other notes are markers at their times. :meth:`ReplaySource.add_marker`
+adds one during the replay (the caller keeps it in the notes file).
+
+The replay's :attr:`~ReplaySource.clock` reads the replay's position, so it stands still
+while the replay is paused or waits at its end: the driver's ticks never see a drop-out in
+a paused replay.
 """
 
 from __future__ import annotations
@@ -78,6 +94,24 @@ def _fmt_time(t_s: float) -> str:
     return f"{m}:{s:02d}"
 
 
+class _PositionClock:
+    """The replay's position as a :class:`~vagal.clock.Clock`: still while paused or at the end."""
+
+    def __init__(self, replay: ReplaySource) -> None:
+        self._replay = replay
+
+    @property
+    def speed(self) -> float:
+        """The replay's clock's speed (``inf`` as fast as possible)."""
+        return self._replay._clock.speed
+
+    def now(self) -> float:
+        return self._replay.position_s
+
+    async def sleep_until(self, t_s: float) -> None:
+        await self._replay._clock.sleep_until(t_s)
+
+
 class ReplaySource(ClosesOnExit):
     """A recorded session (or any supported file) as a :class:`~vagal.sources.base.BeatSource`.
 
@@ -90,6 +124,9 @@ class ReplaySource(ClosesOnExit):
         clock: The clock to follow, one a replay can steer (default: a MonotonicClock at
             ``speed``, or a VirtualClock for ``float('inf')``).
         speed: 0.25 to 64, or ``float('inf')`` for as fast as possible.
+        hold_at_end: Wait at the end of the file (paused) instead of ending the stream, so
+            the replay can go back or start again (the dashboard); it ends on ``close()``.
+        notes: Replay the markers noted beside the file (``<file>.notes.jsonl``) too.
 
     Raises:
         InputFileError: The file cannot be read.
@@ -97,7 +134,13 @@ class ReplaySource(ClosesOnExit):
     """
 
     def __init__(
-        self, recording: Recording | str | Path, *, clock: ReplayClock | None = None, speed: float = 1.0
+        self,
+        recording: Recording | str | Path,
+        *,
+        clock: ReplayClock | None = None,
+        speed: float = 1.0,
+        hold_at_end: bool = False,
+        notes: bool = True,
     ) -> None:
         from vagal.sessions.recording import Recording
 
@@ -111,7 +154,16 @@ class ReplaySource(ClosesOnExit):
             clock = VirtualClock() if math.isinf(speed) else MonotonicClock(speed)
         self._clock: ReplayClock = clock
         self.stats = SourceStats()
+        self.hold_at_end = hold_at_end
+        """Wait at the end of the file instead of ending the stream (see the module docstring)."""
+        self.announce_jumps = True
+        """Announce a jump forward with a ``Gap`` (False: the consumer rebuilds its state itself)."""
         self._events: list[Event] = self._build_events()
+        if notes:
+            from vagal.sessions.notes import read_notes
+
+            for note in read_notes(Path(recording.path)):
+                self._place_marker(note, due=False)
         self._due: list[float] = list(accumulate((e.t_s for e in self._events), max)) if self._events else []
         self._origin_s = min(0.0, self._due[0]) if self._due else 0.0
         if recording.events is None and recording.n_beats:
@@ -125,6 +177,8 @@ class ReplaySource(ClosesOnExit):
         self._seeks = 0
         self._jump: tuple[float, float] | None = None
         self._last_t_s = self._origin_s
+        self._at_end = False
+        self._furthest_s = self._origin_s
         if not isinstance(self._clock, VirtualClock):
             self._set_clock_time(self._origin_s)
 
@@ -142,8 +196,8 @@ class ReplaySource(ClosesOnExit):
 
     @property
     def clock(self) -> Clock:
-        """The clock the replay follows (session time of the file)."""
-        return self._clock
+        """The replay's position as a clock (session time of the file; still while paused)."""
+        return _PositionClock(self)
 
     @property
     def paused(self) -> bool:
@@ -164,8 +218,37 @@ class ReplaySource(ClosesOnExit):
 
     @property
     def markers(self) -> tuple[Marker, ...]:
-        """The recording's markers, in time order."""
-        return tuple(sorted(self.recording.markers, key=lambda m: m.t_s))
+        """The recording's markers with the notes beside it, in time order."""
+        return tuple(sorted((e for e in self._events if isinstance(e, Marker)), key=lambda m: m.t_s))
+
+    @property
+    def at_end(self) -> bool:
+        """True while a ``hold_at_end`` replay waits at the end of the file."""
+        return self._at_end
+
+    @property
+    def furthest_s(self) -> float:
+        """The latest session time the replay has reached, seconds (a summary covers up to here)."""
+        return self._furthest_s
+
+    def events_until(self, t_s: float) -> list[Event]:
+        """The stream up to session time ``t_s``, as if played from the start without a jump.
+
+        The opening states, then every event that comes before ``t_s`` (exactly those a
+        :meth:`seek` to ``t_s`` skips over, so rebuilding from these and playing on from
+        there folds each event once).
+        """
+        t0 = self._origin_s
+        detail = f"replaying {self.name}"
+        head: list[Event] = [SourceState(t0, "connected", detail), SourceState(t0, "streaming", detail)]
+        return head + self._events[: bisect.bisect_left(self._due, t_s)]
+
+    def add_marker(self, marker: Marker) -> None:
+        """Add a marker made during the replay (a label for a recorded one at the same moment).
+
+        It is shown again after a jump back; keeping it in the notes file is the caller's.
+        """
+        self._place_marker(marker, due=True)
 
     # --- controls ---------------------------------------------------------------------------------
 
@@ -177,7 +260,10 @@ class ReplaySource(ClosesOnExit):
             self._wake.set()
 
     def resume(self) -> None:
-        """Continue from where it was paused."""
+        """Continue from where it was paused; at the end of a held replay, start again."""
+        if self._at_end:
+            self.seek(self._origin_s)
+            return
         if self._paused:
             self._set_clock_time(self._paused_at)
             self._paused = False
@@ -198,11 +284,17 @@ class ReplaySource(ClosesOnExit):
         self._wake.set()
 
     def seek(self, t_s: float) -> None:
-        """Continue from session time ``t_s`` (clamped to the recording)."""
+        """Continue from session time ``t_s`` (clamped to the recording).
+
+        From the end of a held replay it plays on from there.
+        """
         target = min(max(float(t_s), self._origin_s), self.duration_s)
         self._jump = (self._last_t_s, target)
         self._index = bisect.bisect_left(self._due, target)
         self._set_clock_time(target)
+        if self._at_end:
+            self._at_end = False
+            self._paused = False
         if self._paused:
             self._paused_at = target
         self._seeks += 1
@@ -254,13 +346,23 @@ class ReplaySource(ClosesOnExit):
             if self._jump is not None:
                 before, after = self._jump
                 self._jump = None
-                if after > before:
+                if after > before and self.announce_jumps:
                     yield Gap(before, after, "paused")
                 yield SourceState(after, "streaming", f"jumped to {_fmt_time(after)}")
                 self._last_t_s = after
                 continue
             if self._index >= len(self._events):
-                break
+                if not self.hold_at_end:
+                    break
+                # Wait at the end, paused, for a jump back, a new start or the close.
+                if not self._at_end:
+                    self._paused_at = self.duration_s
+                    self._paused = True
+                    self._at_end = True
+                    self._furthest_s = max(self._furthest_s, self.duration_s)
+                self._wake.clear()
+                await self._wake.wait()
+                continue
             due = self._due[self._index]
             if not await self._wait_until(due):
                 continue  # paused, sought or closed meanwhile: look again
@@ -268,6 +370,7 @@ class ReplaySource(ClosesOnExit):
             self._index += 1
             self._count(event)
             self._last_t_s = max(self._last_t_s, event.t_s)
+            self._furthest_s = max(self._furthest_s, due)
             yield event
         yield SourceState(max(self._last_t_s, self.position_s if not self._closed else self._last_t_s), "ended")
 
@@ -295,6 +398,25 @@ class ReplaySource(ClosesOnExit):
                 return True
             self._wake.clear()
             await sleep_until_or(self._clock, due, self._wake)
+
+    def _place_marker(self, marker: Marker, *, due: bool) -> None:
+        """Put ``marker`` in the stream: in place of a marker at the same moment, else at its time."""
+        from vagal.sessions.notes import SAME_MOMENT_S
+
+        for i, e in enumerate(self._events):
+            if isinstance(e, Marker) and abs(e.t_s - marker.t_s) <= SAME_MOMENT_S:
+                self._events[i] = marker
+                return
+        if not due:
+            times = list(accumulate((e.t_s for e in self._events), max))
+            self._events.insert(bisect.bisect_right(times, marker.t_s), marker)
+            return
+        i = bisect.bisect_right(self._due, marker.t_s)
+        self._events.insert(i, marker)
+        # Every due time before i is at most the marker's, every one after it is later.
+        self._due.insert(i, marker.t_s)
+        if i < self._index:
+            self._index += 1  # already passed: it is not played again until a jump back
 
     def _count(self, event: Event) -> None:
         s = self.stats

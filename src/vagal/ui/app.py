@@ -27,6 +27,16 @@ The dashboard's timers belong to its screen (the once-a-second clock, which is a
 session's one engine ticker, and the trace redraw), so they stop with the screen and
 never fire on widgets that are gone.
 
+The session's flow (:mod:`~vagal.ui.screens_checkin`, :mod:`~vagal.ui.screens_summary`,
+:mod:`~vagal.ui.screens_markers`):
+an optional check-in before the session; markers that are silent in presentation mode and
+get their words later (kept in the notes beside the session, never by rewriting it); and
+a calm end: with ``--duration`` or when the person stops, the guide comes to rest, the
+clock stops, and a summary with the final (batch) numbers, the after-session check-in and
+a key for the report takes the screen. In a replay, a jump keeps the analysis: the engine,
+the trends and the trace are rebuilt up to the new position (``Engine.replay_to``), and
+the replay waits at its end so that it can go back or start again.
+
 :func:`make_app` builds the app for the CLI, the tests and the benchmark alike;
 :func:`run_dashboard` is what ``vagal.commands.session_runner.run_session`` calls, with the
 session's :class:`~vagal.options.SessionOptions` (never the command line itself).
@@ -44,7 +54,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Protocol, TypeVar, runtime_checkable
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -56,9 +66,10 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from vagal.clock import clock_text
+from vagal.engine.final import SessionLog
 from vagal.engine.snapshot import Snapshot
 from vagal.errors import VagalError
-from vagal.events import DeviceInfo, Event, Marker, PacerChanged, SourceState
+from vagal.events import CheckIn, DeviceInfo, Event, Marker, PacerChanged, SourceState
 from vagal.metrics import TILES, MetricInfo, metric
 from vagal.pacer import PRESETS, BreathPattern, PaceError, Pacer
 from vagal.sources.base import Clocked, Named, ReplayControls
@@ -71,9 +82,12 @@ from vagal.ui.messages import (
     SessionFailed,
     SourceStateChanged,
 )
-from vagal.ui.screens import HelpScreen, MarkerScreen, QuitScreen
+from vagal.ui.screens import HelpScreen, MarkerNote, MarkerScreen, QuitScreen
+from vagal.ui.screens_checkin import CheckInScreen
+from vagal.ui.screens_markers import MarkerListScreen
+from vagal.ui.screens_summary import SummaryFacts, SummaryScreen
 from vagal.ui.sound import Cues
-from vagal.ui.trace_buffer import TraceBuffer
+from vagal.ui.trace_buffer import TRACE_S, TraceBuffer
 from vagal.ui.widgets.guide import DEFAULT_FPS, BreathGuide
 from vagal.ui.widgets.readings import CalmWords, DetailsView, PresenceFoot, Readings
 from vagal.ui.widgets.status import MarkerList, Status, StatusBar
@@ -112,10 +126,50 @@ GUIDE_MAX_SPEED: Final = 2.0
 """Above this replay speed the guide stands still: breathing at 4× or 64× would flicker."""
 REPLAY_SEEK_S: Final = 10.0
 REPLAY_SPEEDS: Final = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+REBUILD_TAIL_S: Final = 120.0
+"""After a jump, the last this-many seconds before the new position are folded one by one, so
+the trends (a sample every 2 s, 60 kept) are those a replay played from the start would show."""
+STATUS_NAME_CHARS: Final = 30
+"""A replayed file's name is shortened to this in the status line, so the speed and "paused"
+stay visible at 100 columns."""
 _TILES: Final[tuple[MetricInfo, ...]] = tuple(metric(key) for key in TILES)
 """The home tiles, left to right: each one's title, unit, digits and explanation (shown
 when it is clicked) from the registry; its key is the Snapshot field it shows."""
 _T = TypeVar("_T")
+
+
+@runtime_checkable
+class Rewindable(Protocol):
+    """A replay that can give its stream up to any moment (:class:`vagal.sources.replay.ReplaySource`)."""
+
+    announce_jumps: bool
+    """False: a jump is not announced with a gap (the app rebuilds its state itself)."""
+
+    def events_until(self, t_s: float) -> list[Event]:
+        """The stream up to ``t_s``, as if played from the start."""
+        ...
+
+    def add_marker(self, marker: Marker) -> None:
+        """Add a marker made during the replay."""
+        ...
+
+    @property
+    def furthest_s(self) -> float:
+        """The latest session time reached."""
+        ...
+
+    @property
+    def at_end(self) -> bool:
+        """True while the replay waits at the end of the file."""
+        ...
+
+
+def _short_name(name: str, chars: int = STATUS_NAME_CHARS) -> str:
+    """A long file name with its middle left out ("2026-11-24_17-1…demo.vagal.jsonl")."""
+    if len(name) <= chars:
+        return name
+    keep = chars - 1
+    return f"{name[: keep - keep // 2]}…{name[-(keep // 2) :]}"
 
 
 class VagalApp(App[int]):
@@ -130,6 +184,7 @@ class VagalApp(App[int]):
         Binding("question_mark,f1", "help", "Help"),
         Binding("m", "add_marker", "Marker"),
         Binding("M", "add_marker(False)", "Quick marker", show=False),
+        Binding("e", "label_markers", "Markers", show=False),
         Binding("p", "next_preset(1)", "Pattern"),
         Binding("P", "next_preset(-1)", "Previous pattern", show=False),
         Binding("plus,equals_sign", "change_rate(1)", "Faster", key_display="+"),
@@ -145,8 +200,8 @@ class VagalApp(App[int]):
         Binding("right", "seek(1)", "Fwd", key_display="→"),
         Binding("n", "next_marker(1)", "Next mark"),
         Binding("N", "next_marker(-1)", "Previous mark", show=False),
-        Binding("left_square_bracket", "speed(-1)", "Slower", key_display="[", show=False),
-        Binding("right_square_bracket", "speed(1)", "Faster", key_display="]", show=False),
+        Binding("left_square_bracket", "speed(-1)", "Slower", key_display="["),
+        Binding("right_square_bracket", "speed(1)", "Faster", key_display="]"),
     ]
     _REPLAY_ONLY: ClassVar[frozenset[str]] = frozenset({"pause", "seek", "next_marker", "speed"})
     _LIVE_ONLY: ClassVar[frozenset[str]] = frozenset({"next_preset", "change_rate"})
@@ -163,6 +218,11 @@ class VagalApp(App[int]):
         sound: bool = False,
         fps: float = DEFAULT_FPS,
         title: str = "",
+        guide: bool = True,
+        checkin: bool = False,
+        make_report: Callable[[Path], Path] | None = None,
+        log: SessionLog | None = None,
+        words_folder: Path | None = None,
     ) -> None:
         """Use :func:`make_app`; this takes the parts ready-made.
 
@@ -175,33 +235,68 @@ class VagalApp(App[int]):
             sound: Start with sound cues on.
             fps: Frames per second of the breathing guide.
             title: Name of the source for the status line (file name in replay).
+            guide: Show the breathing guide (False: a replayed file that recorded none).
+            checkin: Ask how settled the person feels before and after the session.
+            make_report: Writes the report of a session file and returns where (the
+                summary's report key; None: no report key).
+            log: The sink that keeps the session's events for the final numbers (one of
+                the driver's sinks; default: a new one, added to them).
+            words_folder: Where the labels used before are looked for (default: the
+                sessions folder).
         """
         super().__init__()
         self.driver = driver
         driver.on_event = self._on_event
         driver.on_snapshot = self._on_snapshot
+        if log is None:
+            log = next((s for s in driver.sinks if isinstance(s, SessionLog)), None)
+        if log is None:
+            log = SessionLog()
+            driver.sinks.append(log)
+        self.session_log = log
+        """The session's events, for the final numbers and for up to when a recording holds."""
         self.sinks: list[Sink] = list(driver.sinks)
         self.closed = False
         """True once the source and the recording are closed."""
         self.pacer = pacer
-        self.time_source = time_source
+        self._clock_now = time_source
+        self.ended_at_s: float | None = None
+        """When the session ended (the clock shown stops there); None while it runs."""
+        self.guide_shown = guide
+        self.checkin = checkin
+        self.make_report = make_report
+        self.report_path: Path | None = None
+        """Where the report made from the summary went (None: none made)."""
+        self.words_folder = words_folder
+        self.summary: SummaryScreen | None = None
+        """The end-of-session summary, once shown."""
+        self._ending = False
+        self._told_end = False
+        self._used_labels: list[str] = []
+        self._used_feelings: list[str] = []
         self.mode: Mode = mode
         self.recording = recording
         self.sound = sound
         self.fps = fps
         self.session_ended = False
-        self.markers: list[tuple[float, str]] = []
+        self.marker_events: list[Marker] = []
+        """The session's markers in time order, with the words given later."""
         source = driver.source
         self.replay: ReplayControls | None = (
             source if mode == "replay" and isinstance(source, ReplayControls) else None
         )
         """The replay's transport (None outside a replay)."""
+        self.rewindable: Rewindable | None = self.replay if isinstance(self.replay, Rewindable) else None
+        """The replay, when it can give the stream up to a moment (a jump then keeps the analysis)."""
+        if self.rewindable is not None:
+            # The app rebuilds its state after a jump; a gap over the stretch would undo it.
+            self.rewindable.announce_jumps = False
         replay_speed: float | None = None
         if mode == "replay":
             replay_speed = self.replay.speed if self.replay is not None else 1.0
         self.status = Status(
             kind="replay" if mode == "replay" else ("simulator" if mode == "demo" else "strap"),
-            name=title,
+            name=_short_name(title) if mode == "replay" else title,
             recording=recording is not None,
             replay_speed=replay_speed,
             duration_s=self.replay.duration_s if self.replay is not None else None,
@@ -257,6 +352,20 @@ class VagalApp(App[int]):
         )
         yield Footer(compact=True)
 
+    def time_source(self) -> float:
+        """Session time now, seconds; once the session has ended, the time it ended (the clock stops)."""
+        return self.ended_at_s if self.ended_at_s is not None else float(self._clock_now())
+
+    @property
+    def markers(self) -> list[tuple[float, str]]:
+        """The markers as (t_s, label), in time order."""
+        return [(m.t_s, m.label) for m in self.marker_events]
+
+    @property
+    def presenting(self) -> bool:
+        """True in presentation mode (a screen the client sees across the room)."""
+        return self._dashboard is not None and self._dashboard.has_class("-presentation")
+
     def on_mount(self) -> None:
         if color_depth(self) == "16":
             # 16 colours (TERM=screen, xterm, a console): the terminal's own palette and
@@ -294,6 +403,36 @@ class VagalApp(App[int]):
                 title="Cues",
                 timeout=12,
             )
+        if not self.guide_shown:
+            # A file that recorded no guide shows none (and no rhythm under the trace).
+            dashboard.add_class("-no-guide")
+            dashboard.query_one(BreathGuide).display = False
+            dashboard.query_one(HeartTrace).volume_at = None
+        self._look_up_words()
+        if self.checkin and self.mode != "replay":
+            self.push_screen(CheckInScreen("before"), self._checked_in_before)
+
+    @work(thread=True, exclusive=True, group="words", exit_on_error=False)
+    def _look_up_words(self) -> None:
+        """Read the labels and feeling words used before (in a thread: a folder of sessions)."""
+        from vagal.sessions.notes import words_used
+
+        folder = self.words_folder
+        if folder is None:
+            from vagal.paths import sessions_dir
+
+            folder = sessions_dir()
+        labels, feelings = words_used(folder)
+        self.call_from_thread(self._words_found, labels, feelings)
+
+    def _words_found(self, labels: list[str], feelings: list[str]) -> None:
+        self._used_labels, self._used_feelings = labels, feelings
+
+    def _checked_in_before(self, answer: tuple[int, str] | None) -> None:
+        if answer is None or self.session_ended:
+            return
+        settled, words = answer
+        self._show(self.driver.inject(CheckIn(self.time_source(), "before", settled, words)))
 
     def _handle_signals(self) -> None:
         """End cleanly on SIGTERM and SIGHUP (the terminal window closed) too.
@@ -322,7 +461,12 @@ class VagalApp(App[int]):
         return self._dashboard if self._dashboard is not None else self.screen_stack[0]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the replay keys outside replay, and the pacer keys in replay."""
+        """Hide the replay keys outside replay, the pacer keys in replay, the list of markers in
+        presentation mode, and every dashboard key once the summary is shown."""
+        if self.summary is not None:
+            return action in ("request_quit", "help")
+        if action == "label_markers":
+            return not self.presenting
         if action in self._REPLAY_ONLY:
             return self.mode == "replay"
         if action in self._LIVE_ONLY:
@@ -374,17 +518,40 @@ class VagalApp(App[int]):
         self._check_recording()
         if self.mode == "replay":
             self.dashboard.query_one(MarkerList).position_s = self.time_source()
+            self._check_replay_end()
+
+    def _check_replay_end(self) -> None:
+        """Say once, calmly, that a replay waits at its end, and how to go on."""
+        replay = self.rewindable
+        if replay is None or self.summary is not None:
+            return
+        self._hold_guide_if_fast()
+        if not replay.at_end:
+            self._told_end = False
+            return
+        if self._told_end:
+            return
+        self._told_end = True
+        self._set_status(replay_paused=True, t_s=self.time_source())
+        self.notify(
+            "The replay has reached its end. ← or N to go back, space to watch it again, q for the summary.",
+            title="Replay",
+            timeout=8,
+        )
 
     def _pacer_words(self) -> str:
         """The pattern in plain words, on two lines, and the sound cue on a third when on.
 
         While the pace eases towards the pattern, the second line says so with a gentle
         progress ("easing to it ●●○○○"): a label that changes once every fifth of the way,
-        not a number that changes every second.
+        not a number that changes every second. In a replay, the pattern recorded at that moment (not the file's last one).
         """
-        pattern = self.pacer.pattern
+        if not self.guide_shown:
+            return "no guide recorded (--pace adds one)"
+        state = self.pacer.state_at(max(self.pacer.start_s, self.time_source()))
+        pattern = state.pattern if self.mode == "replay" else self.pacer.pattern
         target = pattern.rate_per_min
-        now_per_min = self.pacer.state_at(max(self.pacer.start_s, self.time_source())).rate_per_min
+        now_per_min = state.rate_per_min
         name_rate, _, timing = pattern.describe().partition(" · ")[2].partition(" · ")
         lines = [f"{pattern.name} · {name_rate}", timing]
         if abs(now_per_min - target) < 0.05:
@@ -407,23 +574,43 @@ class VagalApp(App[int]):
             return ""
         return "soft tones" if self.cues.kind == "tones" else "bell at each in-breath"
 
-    def _check_recording(self) -> None:
-        """Say once, calmly, if the recording stopped (a full disk): the guide goes on."""
-        if self._recording_failed:
-            return
+    def recording_stopped(self) -> tuple[float | None, str] | None:
+        """``(saved until, why)`` when the recording stopped early (a full disk); None while it works.
+
+        "Why" is the sink's :attr:`~vagal.engine.driver.Sink.error`; "saved until" is the
+        recorder's :attr:`~vagal.sessions.writer.Recorder.saved_until_s` (the session time up
+        to which the file holds the session), None for a sink that does not say.
+        """
+        from vagal.sessions.writer import Recorder
+
         for sink in self.sinks:
             error = sink.error
-            if error is not None:
-                self._recording_failed = True
-                self._set_status(recording=False)
-                words = str(error)
-                self.notify(
-                    f"{words[:1].upper()}{words[1:]} What was written before is kept; "
-                    "you can keep breathing with the guide.",
-                    title="The recording stopped",
-                    timeout=20,
-                )
-                return
+            if error is None or sink is self.session_log:
+                continue
+            return (sink.saved_until_s if isinstance(sink, Recorder) else None), str(error)
+        return None
+
+    def _check_recording(self) -> None:
+        """Say once, calmly, if the recording stopped (a full disk), and up to when it holds
+        the session: the guide goes on."""
+        if self._recording_failed:
+            return
+        stopped = self.recording_stopped()
+        if stopped is None:
+            return
+        until, words = stopped
+        self._recording_failed = True
+        self._set_status(recording=False)
+        kept = (
+            f"The session up to {clock_text(until)} is kept"
+            if until is not None
+            else "What was written before is kept"
+        )
+        self.notify(
+            f"{words[:1].upper()}{words[1:]} {kept}; you can keep breathing with the guide.",
+            title="The recording stopped",
+            timeout=20,
+        )
 
     # -- messages in -------------------------------------------------------------------
 
@@ -497,7 +684,7 @@ class VagalApp(App[int]):
             )
             self._show(self.driver.engine.snapshot)
         if self.mode == "replay":
-            self._set_status(name=device.name or self.status.name)
+            self._set_status(name=_short_name(device.name or self.status.name))
             return
         name = device.name if device.kind == "strap" else "simulated strap"
         self._set_status(kind=device.kind, name=name, battery_pct=device.battery_pct)
@@ -510,12 +697,24 @@ class VagalApp(App[int]):
 
     @on(MarkerAdded)
     def _marker_added(self, message: MarkerAdded) -> None:
-        entry = (message.marker.t_s, message.marker.label)
-        if entry in self.markers:
-            return  # a replayed marker seen again after seeking back
-        self.markers.append(entry)
-        self.markers.sort()
-        self.dashboard.query_one(MarkerList).markers = tuple(self.markers[-20:])
+        self._keep_marker(message.marker)
+
+    def _keep_marker(self, marker: Marker) -> None:
+        """Keep ``marker`` in the list (in place of one at the same moment: words given later)."""
+        from vagal.sessions.notes import SAME_MOMENT_S
+
+        for i, m in enumerate(self.marker_events):
+            if abs(m.t_s - marker.t_s) <= SAME_MOMENT_S:
+                if m == marker or (not marker.label and not marker.feeling):
+                    return  # a replayed marker seen again after a jump back
+                self.marker_events[i] = marker
+                break
+        else:
+            self.marker_events.append(marker)
+            self.marker_events.sort(key=lambda m: m.t_s)
+        self.dashboard.query_one(MarkerList).markers = tuple(
+            (m.t_s, f"{m.label} · {m.feeling}" if m.feeling else m.label) for m in self.marker_events[-20:]
+        )
 
     @on(PacerPatternChanged)
     def _pacer_pattern_changed(self, message: PacerPatternChanged) -> None:
@@ -532,10 +731,144 @@ class VagalApp(App[int]):
 
     @on(SessionEnded)
     def _session_ended(self) -> None:
+        """The source ended its stream: the duration was reached, or a replay ended for good.
+
+        A session ends kindly: the summary takes the screen. A replay whose stream ended
+        (it cannot go back any more) says so, and q shows the summary.
+        """
         self.session_ended = True
         self._set_status(state="ended")
-        words = "The replay has reached its end." if self.mode == "replay" else "The session has ended."
-        self.notify(f"{words} Press q to leave.", title="Session ended", timeout=8)
+        if self.mode != "replay" or self._ending:
+            self._show_summary()
+            return
+        self.notify("The replay has reached its end. Press q for the summary.", title="Session ended", timeout=8)
+
+    # -- the end of a session ------------------------------------------------------------
+
+    def end_session(self) -> None:
+        """Stop the source and show the summary (the person asked to stop)."""
+        if self._ending or self.summary is not None:
+            return
+        self._ending = True
+        self.run_worker(self._stop_then_summarise(), group="quit", exclusive=True)
+
+    async def _stop_then_summarise(self) -> None:
+        self.driver.stop()
+        session = self._session
+        if session is not None and not session.is_finished:
+            try:
+                await asyncio.wait_for(session.wait(), CLOSE_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("the source did not end its stream in %.0f s", CLOSE_TIMEOUT_S)
+            except (WorkerFailed, WorkerCancelled):
+                pass
+        self._show_summary()
+
+    def _final_events(self) -> list[Event]:
+        """The events the final numbers are worked out on (a copy, taken on the UI thread).
+
+        A replay gives its file's stream up to the furthest point reached (a jump back
+        must not count a stretch twice); a session, what its log kept, with each marker's
+        words as they are now (words given later included).
+        """
+        replay = self.rewindable
+        if replay is not None:
+            return replay.events_until(replay.furthest_s + 1e-6)
+        return [e for e in self.session_log.events if not isinstance(e, Marker)] + list(self.marker_events)
+
+    def _show_summary(self) -> None:
+        """The guide comes to rest, the clock stops, and the summary takes the screen."""
+        if self.summary is not None or self.closed:
+            return
+        from vagal.engine.final import final_summary
+
+        now = self.time_source()
+        self.ended_at_s = now
+        self.session_ended = True
+        guide = self.dashboard.query_one(BreathGuide)
+        guide.held = True
+        guide.add_class("-at-rest")
+        self._set_status(state="ended", t_s=now)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()  # a dialog open at the end (the quit question) has done its work
+        start = self.session_log.first_t_s or 0.0
+        stopped = self.recording_stopped()
+        file = self.replay_file if self.mode == "replay" else self.recording
+        facts = SummaryFacts(
+            title="The replay has ended." if self.mode == "replay" else "The session has ended.",
+            session_s=max(0.0, now - start),
+            what=self._summary_what(),
+            ask_checkin=self.checkin and self.mode != "replay" and not self.closed,
+            recording=file,
+            replay=self.mode == "replay",
+            stopped_at_s=stopped[0] if stopped else None,
+            stopped_why=stopped[1] if stopped else "",
+            can_report=file is not None and self.make_report is not None,
+        )
+        events = self._final_events()
+        self.summary = SummaryScreen(facts, lambda: final_summary(events))
+        self.push_screen(self.summary)
+        self.refresh_bindings()
+
+    def _summary_what(self) -> str:
+        """The source and the guide in words, for the summary's second line."""
+        parts = [self.status.source_text()]
+        if self.guide_shown:
+            parts.append(self.pacer.pattern.describe())
+        return " · ".join(p for p in parts if p)
+
+    @property
+    def replay_file(self) -> Path | None:
+        """The replayed file (None outside a replay, or when the source does not say)."""
+        from vagal.sources.replay import ReplaySource
+
+        source = self.driver.source
+        if self.mode != "replay" or not isinstance(source, ReplaySource):
+            return None
+        path = source.recording.path
+        return Path(path) if path else None
+
+    @on(SummaryScreen.CheckedIn)
+    def _checked_in_after(self, message: SummaryScreen.CheckedIn) -> None:
+        t_s = self.ended_at_s if self.ended_at_s is not None else self.time_source()
+        self.driver.inject(CheckIn(t_s, "after", message.settled, message.words))
+
+    @on(SummaryScreen.ReportRequested)
+    def _report_requested(self) -> None:
+        file = self.replay_file if self.mode == "replay" else self.recording
+        if file is None or self.make_report is None or self.summary is None:
+            return
+        # The report reads the file: the recording is finished first, so a check-in not
+        # given by now is put away (the summary says the report is being made).
+        self.summary.skip_checkin()
+        self._make_report(file)
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def _make_report(self, file: Path) -> None:
+        """Finish the recording, then write the report (a thread: matplotlib takes seconds)."""
+        make_report = self.make_report
+        assert make_report is not None
+        if self.mode != "replay":
+            for sink in self.sinks:
+                sink.close()
+        try:
+            out = make_report(file)
+        except VagalError as exc:
+            self.call_from_thread(self._report_said, f"The report could not be made: {exc}")
+            return
+        except OSError as exc:
+            self.call_from_thread(self._report_said, f"The report could not be written ({exc.strerror or exc}).")
+            return
+        self.report_path = out
+        self.call_from_thread(self._report_said, f"Report written to {out}")
+
+    def _report_said(self, words: str) -> None:
+        if self.summary is not None:
+            self.summary.report_status(words)
+
+    @on(SummaryScreen.CloseRequested)
+    def _close_requested(self) -> None:
+        self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
 
     @on(SessionFailed)
     def _session_failed(self, message: SessionFailed) -> None:
@@ -596,17 +929,28 @@ class VagalApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_request_quit(self) -> None:
-        """Quit; while recording, ask first."""
+        """Stop the session and show the summary; while recording, ask first. On the summary: leave."""
+        if self.summary is not None or self.closed:
+            self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
+            return
         if isinstance(self.screen, QuitScreen):
             return
-        if self.recording is not None and not self.session_ended:
-            self.push_screen(QuitScreen(str(self.recording)), self._quit_answered)
+        if self.recording is not None and not self.session_ended and self.mode != "replay":
+            stopped = self.recording_stopped()
+            self.push_screen(
+                QuitScreen(
+                    str(self.recording),
+                    stopped_at=clock_text(stopped[0]) if stopped and stopped[0] is not None else None,
+                    stopped_why=stopped[1] if stopped else "",
+                ),
+                self._quit_answered,
+            )
         else:
-            self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
+            self.end_session()
 
     def _quit_answered(self, stop: bool | None) -> None:
         if stop:
-            self.run_worker(self._close_and_exit(), group="quit", exclusive=True)
+            self.end_session()
 
     async def _close_and_exit(self, *, hangup: bool = False) -> None:
         """Stop the source, drain the recording to disk, then leave.
@@ -655,25 +999,85 @@ class VagalApp(App[int]):
         await self.close_session()
 
     def action_add_marker(self, ask: bool = True) -> None:
-        """Mark this moment; ask for a few optional words first."""
+        """Mark this moment; outside presentation mode, ask for a few optional words first.
+
+        In presentation mode the marker is silent: nothing appears on the client's screen
+        (words can be added later, from the list of markers or in the replay).
+        """
         t_s = self.time_source()
-        if not ask:
-            self._add_marker(t_s, "")
+        if not ask or self.presenting:
+            self._add_marker(Marker(t_s))
             return
 
-        def done(label: str | None) -> None:
-            if label is not None:
-                self._add_marker(t_s, label)
+        def done(note: MarkerNote | None) -> None:
+            if note is not None:
+                self._add_marker(Marker(t_s, note.label, note.feeling))
 
-        self.push_screen(MarkerScreen(clock_text(t_s)), done)
+        self.push_screen(self._marker_screen(clock_text(t_s)), done)
 
-    def _add_marker(self, t_s: float, label: str) -> None:
-        marker = Marker(t_s=t_s, label=label)
+    def _marker_screen(self, at: str, marker: Marker | None = None) -> MarkerScreen:
+        """The marker dialog, offering the labels and feelings used before (this session's first)."""
+        here = [m.label for m in reversed(self.marker_events) if m.label]
+        feelings = [m.feeling for m in reversed(self.marker_events) if m.feeling]
+        return MarkerScreen(
+            at,
+            labels=list(dict.fromkeys([*here, *self._used_labels])),
+            feelings=list(dict.fromkeys([*feelings, *self._used_feelings])),
+            label=marker.label if marker else "",
+            feeling=marker.feeling if marker else "",
+            later=marker is not None,
+        )
+
+    def _add_marker(self, marker: Marker) -> None:
+        """A new marker: recorded with the session, or, in a replay, kept in the notes beside the file."""
         if self.mode == "replay":
-            self.notify("Shown here, but not saved: a replay is never recorded again.", title="Marker", timeout=5)
+            self._note(marker)
         else:
             self._show(self.driver.inject(marker))
         self.post_message(MarkerAdded(marker))
+
+    def _note(self, marker: Marker) -> bool:
+        """Keep ``marker`` in the notes beside the session or the replayed file; False if it failed.
+
+        A replay also plays it again after a jump back. Without a file (a session not
+        recorded) it is kept on screen only.
+        """
+        from vagal.sessions.notes import NotesError, append_marker
+
+        if self.rewindable is not None:
+            self.rewindable.add_marker(marker)
+        file = self.replay_file if self.mode == "replay" else self.recording
+        if file is None:
+            return True
+        try:
+            append_marker(file, marker)
+        except NotesError as exc:
+            log.warning("%s", exc)
+            if not self.presenting:  # never a notice on the client's screen
+                self.notify(f"{exc} It is shown here only.", title="Marker", timeout=8)
+            return False
+        return True
+
+    def action_label_markers(self) -> None:
+        """The list of markers, to give one its words later (not in presentation mode)."""
+        if self.presenting:
+            return
+
+        def picked(marker: Marker | None) -> None:
+            if marker is None:
+                return
+
+            def done(note: MarkerNote | None) -> None:
+                if note is None or (note.label == marker.label and note.feeling == marker.feeling):
+                    return
+                new = Marker(marker.t_s, note.label, note.feeling)
+                if self._note(new):
+                    self.notify(f"Words kept for the marker at {clock_text(marker.t_s)}.", title="Marker", timeout=4)
+                self._keep_marker(new)
+
+            self.push_screen(self._marker_screen(clock_text(marker.t_s), marker), done)
+
+        self.push_screen(MarkerListScreen(self.marker_events), picked)
 
     def action_next_preset(self, step: int = 1) -> None:
         """Switch to the next (or previous) breathing preset."""
@@ -795,18 +1199,62 @@ class VagalApp(App[int]):
     # -- replay transport ----------------------------------------------------------------
 
     def _transport(self, command: Callable[[ReplayControls], _T]) -> _T | None:
-        """Run a transport command on the replay; after a jump back, analyse afresh from there."""
+        """Run a transport command on the replay; after a jump, rebuild the analysis up to there."""
         replay = self.replay
         if replay is None:
             return None
         before_s = self.time_source()
         result = command(replay)
-        if self.time_source() < before_s - 0.5:
+        after_s = self.time_source()
+        if self.rewindable is not None:
+            if abs(after_s - before_s) > 0.5:
+                self._rebuild_at(after_s)
+        elif after_s < before_s - 0.5:
             self._restart_analysis()
-        self._set_status(replay_paused=replay.paused, replay_speed=replay.speed, t_s=self.time_source())
+        self._set_status(replay_paused=replay.paused, replay_speed=replay.speed, t_s=after_s)
+        self._hold_guide_if_fast()
         self._trace_dirty = True
-        self.dashboard.query_one(MarkerList).position_s = self.time_source()
+        self.dashboard.query_one(MarkerList).position_s = after_s
+        self._check_replay_end()
         return result
+
+    def _rebuild_at(self, t_s: float) -> None:
+        """After a jump, the analysis as it stands at ``t_s``: nothing restarts.
+
+        The engine is rebuilt from the file's stream up to ``t_s`` at full speed
+        (``Engine.replay_to``), except the last :data:`REBUILD_TAIL_S` seconds, which are
+        folded one by one so the trends fill as they would have; the trace is fed the
+        events it shows. The replay plays on from ``t_s`` without announcing a gap.
+        """
+        replay = self.rewindable
+        if replay is None:
+            return
+        events = replay.events_until(t_s)
+        tail_from_s = t_s - REBUILD_TAIL_S
+        split = len(events)
+        latest = -math.inf
+        for i, event in enumerate(events):  # times rise, but a beat may be back-dated a little
+            latest = max(latest, event.t_s)
+            if latest >= tail_from_s:
+                split = i
+                break
+        engine = self.driver.engine
+        engine.replay_to(events[:split], trends_from_s=tail_from_s)
+        self.trends = Trends(list(self.trends.history))
+        for event in events[split:]:
+            self.trends.add(engine.push(event), engine.t_s)
+        engine.tick(t_s)
+        for info in _TILES:
+            self.dashboard.query_one(f"#{info.css_id}", MetricTile).history = self.trends.history[info.key]
+        self.trace_data.clear()
+        trace_from_s = t_s - TRACE_S
+        for event in events:
+            if event.t_s >= trace_from_s:
+                self.trace_data.add(event)
+        self._shown = None
+        self._show(engine.snapshot)
+        self._trace_dirty = True
+        self._refresh_trace()
 
     def _hold_guide_if_fast(self) -> None:
         """Above 2× the guide rests, and says so in words, with the pattern it would breathe."""
@@ -819,9 +1267,13 @@ class VagalApp(App[int]):
             speed = clock_speed if math.isfinite(clock_speed) else None
             what = "time runs"
         guide = self.dashboard.query_one(BreathGuide)
+        # A paused replay (or one waiting at its end) rests with a word, never a frozen "Exhale 4".
+        paused = self.replay is not None and self.replay.paused
         if speed is not None and speed > GUIDE_MAX_SPEED:
             fast = "as fast as it can" if math.isinf(speed) else f"at {speed:g}×"
             guide.rest((f"The guide rests while {what} {fast}.", self.pacer.pattern.describe()))
+        elif paused or self.ended_at_s is not None:
+            guide.rest(("Paused." if paused else "The replay has reached its end.",))
         else:
             guide.rest(None)
 
@@ -841,12 +1293,12 @@ class VagalApp(App[int]):
         self._trace_dirty = True
 
     def _replay_over(self) -> bool:
-        """True (and said) when the replay has reached its end: the file is read to the end
-        and its stream closed, so a jump or a pause would silently do nothing."""
+        """True (and said) when the replay's stream has ended for good (its source cannot wait
+        at the end), so a jump or a pause would silently do nothing."""
         if not self.session_ended:
             return False
         self.notify(
-            "The replay has reached its end. To watch it again, start vagal replay once more.",
+            "The replay has reached its end. Press q for the summary.",
             title="Replay",
             timeout=6,
         )
@@ -921,6 +1373,9 @@ def make_app(
     title: str = "",
     until_s: float | None = None,
     fold_pacer_start: bool = True,
+    checkin: bool = False,
+    make_report: Callable[[Path], Path] | None = None,
+    words_folder: Path | None = None,
 ) -> VagalApp:
     """Build the dashboard (shared by the CLI, the tests and the benchmark).
 
@@ -942,17 +1397,24 @@ def make_app(
         until_s: Stop the session at this session time (``--duration``).
         fold_pacer_start: Fold and record the pacer's initial pattern when the session
             starts (False when the caller has done so already, as ``run_session`` does).
+        checkin: Ask how settled the person feels before and after (never in a replay).
+        make_report: Writes the report of a session file and returns where it went (the
+            summary's report key; None: the key says a report cannot be made here).
+        words_folder: Where the labels used before are looked for (default: the sessions folder).
 
     Returns:
         The app, ready for ``run()`` or ``run_test()``.
+
+    A replay without ``pacer`` shows no guide: the file recorded none (and ``--pace`` gave none).
     """
     from vagal.engine.driver import Driver
 
+    guide = pacer is not None or mode != "replay"
     pacer = pacer if pacer is not None else Pacer()
     if engine is None:
         from vagal.engine.core import Engine
 
-        engine = Engine(pacer=pacer)
+        engine = Engine(pacer=pacer if guide else None)
     if clock is None and isinstance(source, Clocked):
         clock = source.clock
     if clock is None:
@@ -983,6 +1445,10 @@ def make_app(
         sound=sound,
         fps=fps,
         title=title or (source.name if isinstance(source, Named) else ""),
+        guide=guide,
+        checkin=checkin,
+        make_report=make_report,
+        words_folder=words_folder,
     )
 
 
@@ -995,17 +1461,20 @@ def run_dashboard(
     clock: Clock | None = None,
     sinks: Sequence[Sink] = (),
     recording: Path | None = None,
+    make_report: Callable[[Path], Path] | None = None,
 ) -> int:
-    """Run the dashboard until the person quits; the recording is always closed.
+    """Run the dashboard until the person leaves the summary; the recording is always closed.
 
     Args:
         source: The beat source.
-        options: The session's options (``mode``, ``sound``, ``duration_s``).
+        options: The session's options (``mode``, ``sound``, ``duration_s``, ``checkin``).
         engine: The live engine (default: a new one that follows ``pacer``).
-        pacer: The breathing pacer shown (its initial pattern already folded and recorded).
+        pacer: The breathing pacer shown (its initial pattern already folded and recorded);
+            None in a replay of a file that recorded no guide (none is shown).
         clock: Session time (default: the source's, else real time).
         sinks: Where events are also written; each is closed at the end.
         recording: The session file being written (said at the end), or None.
+        make_report: Writes the report of a session file (the summary's report key).
 
     Returns:
         The exit status: 0, or 2 when the recording stopped early.
@@ -1022,6 +1491,8 @@ def run_dashboard(
         until_s=options.duration_s,
         # run_session has already folded and recorded the pacer's initial pattern.
         fold_pacer_start=False,
+        checkin=options.checkin and options.mode != "replay",
+        make_report=make_report,
     )
     try:
         status = app.run()
@@ -1029,9 +1500,15 @@ def run_dashboard(
         for sink in app.sinks:
             sink.close()
     # Once the screen is back, say where the session is (as the headless summary does).
-    failed = [sink.error for sink in app.sinks if sink.error is not None]
-    if failed:
-        print(f"vagal: the recording stopped early: {failed[0]}", file=sys.stderr)
+    stopped = app.recording_stopped()
+    if app.report_path is not None:
+        print(f"Report written to {app.report_path}")
+    if stopped is not None:
+        until, why = stopped
+        print(f"vagal: the recording stopped early: {why}", file=sys.stderr)
+        if app.recording is not None:
+            upto = f"up to {clock_text(until)}" if until is not None else "up to where it stopped"
+            print(f"Saved to {app.recording} ({upto})")
         return 2
     if app.recording is not None:
         print(f"Saved to {app.recording}")
