@@ -128,7 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_headless(p)
 
     p = sub.add_parser("analyze", help="HRV analysis of RR recordings (time, frequency, nonlinear)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.add_argument(
+        "--pair",
+        nargs=2,
+        metavar=("A", "B"),
+        help="two people's recordings made at the same time: each side by side, and together against chance",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per file (an array for several files)")
     p.add_argument("--no-correct", action="store_true", help="do not correct ectopic, missed and extra beats")
     p.add_argument(

@@ -143,6 +143,13 @@ def to_json(path: str, res: HrvResult) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse each file; returns 0, or 2 when any file could not be analysed."""
+    if getattr(args, "pair", None):
+        from vagal.commands.analyze_pair import run as run_pair
+
+        return run_pair(args)
+    if not args.files:
+        print("vagal: analyze needs a file (or --pair A B for two people).", file=sys.stderr)
+        return EXIT_ERROR
     from vagal.errors import VagalError
     from vagal.hrv import analyze_rr
     from vagal.sessions.formats import load_recording
