@@ -38,6 +38,7 @@ ONE_OF_EACH: list[ev.Event] = [
     ev.Gap(3.1, 7.4, "contact_lost"),
     ev.Marker(8.0, "breathing"),
     ev.Note(9.0, "talked about work — felt calmer ☺"),
+    ev.CheckIn(9.5, "after", 4, "calmer"),
     ev.SourceState(10.0, "ended"),
 ]
 

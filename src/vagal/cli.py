@@ -108,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let the simulated strap produce ectopic/missed beats, contact loss and drop-outs now and then",
     )
+    p.add_argument("--pair", action="store_true", help="two simulated people practising together (with --headless)")
+    p.add_argument(
+        "--coupling",
+        type=float,
+        default=0.0,
+        metavar="0..1",
+        help="with --pair: how strongly the second person's breathing and heart follow the first's (default 0)",
+    )
+    p.add_argument("--names", metavar="A,B", help='with --pair: what to call the two people (e.g. "Sam,Alex")')
+    p.add_argument("--roles", metavar="A,B", help="with --pair: partner, parent, child, therapist or client, e.g. parent,child")
 
     p = sub.add_parser("live", help="connect to a Bluetooth heart-rate strap and start the dashboard")
     p.add_argument("--device", metavar="NAME_OR_ADDRESS", help="which strap (default: the only one in range)")
