@@ -174,3 +174,27 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         assert out.stdout == ""
         assert len(out.stderr.strip().splitlines()) == 1, out.stderr
         assert "Traceback" not in out.stderr
+
+
+def test_two_separate_demo_sessions_with_the_guide_use_it_and_are_not_above_chance(tmp_path: Path) -> None:
+    """Two independent simulated people (seeds 1 and 2), each recorded by its own demo with
+    the same guide: lined up by the sessions' start times, each person's guide (from the
+    file) goes into the null, so their guide-driven likeness is not taken for moving together."""
+    files = []
+    for seed in (1, 2):
+        path = tmp_path / f"demo{seed}.vagal.jsonl"
+        made = vagal(
+            "demo", "--headless", "--speed", "max", "--duration", "600", "--seed", str(seed), "--record", path,
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        files.append(path)
+    out = vagal("analyze", "--pair", *files, "--json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    assert obj["alignment"]["by"] == "start_times" and out.stderr == ""
+    together = obj["together"]
+    assert together["above_chance"] is False
+    assert together["wcc_peak_r_mean"] > 0.7  # alike by construction: both follow the guide
+    assert together["shared_coherence_pct"] is not None and together["shared_coherence_pct"] > 50.0
+    assert together["words"] == "Both with the guide, each in your own rhythm"

@@ -136,9 +136,13 @@ def test_demo_pair_end_to_end(tmp_path: Path) -> None:
     assert json.loads(one.read_text().splitlines()[0])["format_version"] == 1
     assert a.rr_ms.tolist() == solo.rr_ms.tolist() and a.t_s.tolist() == solo.t_s.tolist()
     assert b.n_beats > 250 and b.rr_ms.tolist() != a.rr_ms.tolist()
-    # Each person's events are tagged; the session's own (the guide) are not.
-    persons = {getattr(e, "person", None) for e in a.events}
-    assert persons == {0, 1, None}
+    # Each person's recording holds their own events and the session's (the guide), never
+    # the other's: a replay or report of the file cannot mix two hearts.
+    assert {getattr(e, "person", None) for e in a.events} == {0, None}
+    assert {getattr(e, "person", None) for e in b.events} == {1, None}
+    _, everything, _, _ = read_events(two)
+    assert {getattr(e, "person", None) for e in everything} == {0, 1, None}
+    assert len(everything) == len(a.events) + len(b.events) - sum(not hasattr(e, "person") for e in a.events)
 
     # The pandas recipe of docs/session-format.md reads the same two people.
     import pandas as pd
@@ -254,3 +258,51 @@ def test_a_person_that_cannot_be_is_damage(tmp_path: Path, value: str) -> None:
     rec = read_session(path)
     assert len(rec.damage) >= 1 and "line 3" in str(rec.damage[0])
     assert rec.n_beats == 2
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_kill_9_of_a_two_person_demo_at_real_speed(tmp_path: Path) -> None:
+    """The guarantee of tests/test_sessions_crash.py, for two people in one file.
+
+    The progress line "0:10 …" is printed only after the event at 10 s went to the
+    recorder; a second later the demo is killed. Both people's events up to then must be
+    on disk, each person's read back without damage (at most the last line cut).
+    """
+    import signal
+    import time
+
+    out = tmp_path / "killed.vagal.jsonl"
+    cmd = [sys.executable, "-m", "vagal", "demo", "--pair", "--coupling", "0.5", "--headless", "--seed", "7"]
+    with subprocess.Popen(
+        [*cmd, "--duration", "60", "--record", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+        cwd=tmp_path,
+    ) as proc:
+        assert proc.stderr is not None
+        try:
+            for line in proc.stderr:  # blocks until the demo says it; no polling
+                if line.strip().startswith("0:10 "):
+                    break
+            else:
+                pytest.fail("the demo ended before 0:10")
+            time.sleep(1.0)  # the promise: handed over a second ago means on disk now
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    for person in (0, 1):
+        rec = read_session(out, person=person)
+        assert all("truncated" in d.reason for d in rec.damage), rec.damage
+        assert rec.events is not None and rec.n_beats >= 5
+    _, everything, _, _ = read_events(out)
+    assert max(e.t_s for e in everything) >= everything[0].t_s + 10.0
+    # Both people's beats of the first seconds are there (one notification a second each).
+    for person in (0, 1):
+        t = [e.t_s for e in everything if isinstance(e, ev.Beat) and e.person == person]
+        assert t == sorted(t) and t[0] < 3.0 and t[-1] > 7.0

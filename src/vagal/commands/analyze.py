@@ -172,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         for d in rec.damage:
             print(f"vagal: note: {path}: {d}; analysed what was readable.", file=sys.stderr)
+        if isinstance(rec.meta.get("people"), list):
+            print(f"vagal: note: {path} holds two people; these are the first person's numbers.", file=sys.stderr)
         results.append(
             (path, analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=correct, psd=psd))  # type: ignore[arg-type]
         )

@@ -663,8 +663,9 @@ def read_session(path: str | Path, data: bytes | None = None, *, person: int = 0
         path: The file.
         data: Its bytes, if already read.
         person: In a two-person session (format 2), whose beats, gaps and device the
-            recording holds (0: A, 1: B); ``events`` holds everyone's. The session's own
-            events (markers, notes, the guide) go with each person.
+            recording holds (0: A, 1: B), ``events`` included, so a replay, a report or
+            an analysis of the file never mixes two hearts. The session's own events
+            (markers, notes, the guide) go with each person; ``meta["people"]`` lists them.
 
     Raises:
         SessionFileError: The header is missing or unreadable (see :func:`read_events`).
@@ -725,7 +726,7 @@ def read_session(path: str | Path, data: bytes | None = None, *, person: int = 0
         pacer=tuple(pacer),
         meta=meta,
         damage=tuple(damage),
-        events=tuple(all_events),
+        events=tuple(events),
     )
 
 
