@@ -299,7 +299,8 @@ def test_kill_9_of_a_two_person_demo_at_real_speed(tmp_path: Path) -> None:
     for person in (0, 1):
         rec = read_session(out, person=person)
         assert all("truncated" in d.reason for d in rec.damage), rec.damage
-        assert rec.events is not None and rec.n_beats >= 5
+        # Beats after the first 5 s (the settling time after connecting) are analysed beats.
+        assert rec.events is not None and rec.n_beats >= 2
     _, everything, _, _ = read_events(out)
     assert max(e.t_s for e in everything) >= everything[0].t_s + 10.0
     # Both people's beats of the first seconds are there (one notification a second each).

@@ -64,7 +64,10 @@ def parse_names(text: str | None) -> tuple[str, str]:
         raise VagalError(
             f"--names takes two names separated by a comma (e.g. \"Sam,Alex\"), got {printable(text, max_chars=60)!r}."
         )
-    return parts[0][:MAX_NAME_CHARS], parts[1][:MAX_NAME_CHARS]
+    from vagal.text import printable
+
+    # Names are outside text: shown literally (no terminal escapes), on one line each.
+    return printable(parts[0], max_chars=MAX_NAME_CHARS), printable(parts[1], max_chars=MAX_NAME_CHARS)
 
 
 def parse_roles(text: str | None) -> tuple[str | None, str | None]:
