@@ -33,6 +33,7 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     """Never touch the real user's sessions folder."""
     d = tmp_path_factory.mktemp("vagal-data")
     monkeypatch.setenv("VAGAL_DATA_DIR", str(d))
+    monkeypatch.setenv("VAGAL_CONFIG_DIR", str(d / "config"))
     monkeypatch.delenv("VAGAL_SESSIONS_DIR", raising=False)
     return d
 

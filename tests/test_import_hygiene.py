@@ -42,6 +42,8 @@ def test_help_loads_nothing_heavy() -> None:
         "vagal.engine.driver",
         "vagal.sources.simulated",
         "vagal.commands.session_runner",
+        "vagal.commands.resonance",
+        "vagal.sessions.own_pace",
     ],
 )
 def test_small_modules_load_nothing_heavy(module: str) -> None:

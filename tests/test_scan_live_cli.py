@@ -241,3 +241,58 @@ def test_live_when_the_strap_refuses_the_connection(strap: Any, system_bus: str,
         proc, "Could not connect to the strap Polar H10 0A1B2C3D (le-connection-abort-by-remote)."
     )
     assert last.endswith("and try again.")
+
+
+# --- issue 12 item 2: anyone in radio range chooses the name -------------------------------
+
+HOSTILE_NAME = "Polar H10 \x1b]0;title\x07\x1b[2J"
+"""Sets the terminal's title and clears the screen when printed as it is."""
+HOSTILE_SHOWN = r"Polar H10 \x1b]0;title\x07\x1b[2J"
+
+
+def _no_control_bytes(text: str) -> bool:
+    return not any(ch in text for ch in "\x1b\x07\x9b\u202e")
+
+
+@pytest.mark.ble
+def test_scan_shows_an_advertised_name_with_escapes_escaped(bluez: Any, system_bus: str) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap
+
+    FakeHrStrap(bluez, name=HOSTILE_NAME)
+    FakeHrStrap(bluez, address="C0:FF:EE:00:00:02", name="TICKR \u202eX 1A2B", rssi=-70)
+    proc = vagal("scan", "--timeout", "1", env=ble_env(system_bus))
+    assert proc.returncode == 0, proc.stderr
+    assert _no_control_bytes(proc.stdout) and _no_control_bytes(proc.stderr), (proc.stdout, proc.stderr)
+    header, *rows = proc.stdout.strip().splitlines()
+    assert header.split() == ["NAME", "ADDRESS", "SIGNAL", "PROFILE"]
+    polar = next(r for r in rows if "C0:FF:EE:00:00:01" in r)
+    tickr = next(r for r in rows if "C0:FF:EE:00:00:02" in r)
+    assert polar.startswith(HOSTILE_SHOWN + "  ")
+    assert polar.rstrip().endswith("Polar H10")  # still recognised by its profile
+    assert tickr.startswith(r"TICKR \u202eX 1A2B")  # a right-to-left override, shown, not obeyed
+    # The columns still line up: the escaped name is what the width was measured on.
+    assert polar.index("C0:FF:EE:00:00:01") == tickr.index("C0:FF:EE:00:00:02") == header.index("ADDRESS")
+
+
+@pytest.mark.ble
+def test_scan_json_keeps_the_name_intact_and_the_terminal_safe(bluez: Any, system_bus: str) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap
+
+    FakeHrStrap(bluez, name=HOSTILE_NAME)
+    proc = vagal("scan", "--timeout", "1", "--json", env=ble_env(system_bus))
+    assert proc.returncode == 0, proc.stderr
+    assert _no_control_bytes(proc.stdout)
+    (row,) = json.loads(proc.stdout)
+    assert row["name"] == HOSTILE_NAME  # a program reading the JSON gets exactly what was sent
+
+
+@pytest.mark.ble
+def test_an_error_that_names_the_straps_shows_them_escaped(bluez: Any, system_bus: str) -> None:
+    from tests.ble.fake_hr_strap import FakeHrStrap
+
+    FakeHrStrap(bluez, name=HOSTILE_NAME)
+    FakeHrStrap(bluez, address="C0:FF:EE:00:00:02", name="TICKR X 1A2B", rssi=-70)
+    proc = vagal("live", "--timeout", "3", "--headless", env=ble_env(system_bus))
+    last = assert_one_line_error(proc, "Several heart-rate straps are in range:")
+    assert _no_control_bytes(proc.stderr)
+    assert f"{HOSTILE_SHOWN} (C0:FF:EE:00:00:01)" in last

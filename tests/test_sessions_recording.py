@@ -36,9 +36,10 @@ ONE_OF_EACH: list[ev.Event] = [
     ev.HeartRateOnly(3.0, 71, False),
     ev.ContactChanged(3.1, False, judged=True),
     ev.Gap(3.1, 7.4, "contact_lost"),
-    ev.Marker(8.0, "breathing"),
+    ev.Marker(8.0, "breathing", feeling="calmer"),
+    ev.CheckIn(8.5, "after", 4, "after the walk"),
+    ev.AssessmentStep(8.6, 1, 5, 6.0, 38.6, 158.6, refine=False),
     ev.Note(9.0, "talked about work — felt calmer ☺"),
-    ev.CheckIn(9.5, "after", 4, "calmer"),
     ev.SourceState(10.0, "ended"),
 ]
 
@@ -69,7 +70,7 @@ def test_every_event_type_round_trips(tmp_path: Path) -> None:
     assert rec.meta["device"]["model"] == "H10"
     # The settling beat stays in the events but out of the analysed RR series.
     assert rec.rr_ms.tolist() == [898.4375]
-    assert rec.markers == (ev.Marker(8.0, "breathing"),)
+    assert rec.markers == (ev.Marker(8.0, "breathing", feeling="calmer"),)
     assert rec.gaps == (ev.Gap(3.1, 7.4, "contact_lost"),)
 
 
@@ -161,17 +162,17 @@ def test_a_stalled_disk_does_not_block_the_caller(tmp_path: Path) -> None:
     """The writer thread is stuck in write(); the caller still hands over every event at once."""
     rec = Recorder(tmp_path / "s.vagal.jsonl", {"source": "test"})
     gate = threading.Event()
-    real = rec._file
+    real = rec._out
 
     class Stalled:
         def __getattr__(self, name: str) -> Any:
             return getattr(real, name)
 
-        def write(self, s: str) -> int:
+        def write(self, data: bytes | memoryview) -> int:
             gate.wait()
-            return real.write(s)
+            return real.write(data)
 
-    rec._file = Stalled()  # type: ignore[assignment]
+    rec._out = Stalled()  # type: ignore[assignment]
     for i in range(1, 1001):
         rec.write(ev.Beat(float(i), 1000.0))
     assert rec.written == 0  # all 1000 handed over while nothing could be written
@@ -182,20 +183,20 @@ def test_a_stalled_disk_does_not_block_the_caller(tmp_path: Path) -> None:
 
 def test_a_failing_disk_is_reported_not_raised(tmp_path: Path) -> None:
     rec = Recorder(tmp_path / "s.vagal.jsonl", {"source": "test"})
-    real = rec._file
+    real = rec._out
 
     class Full:
         def __getattr__(self, name: str) -> Any:
             return getattr(real, name)
 
-        def write(self, s: str) -> int:
+        def write(self, data: bytes | memoryview) -> int:
             raise OSError(28, "No space left on device")
 
-    rec._file = Full()  # type: ignore[assignment]
+    rec._out = Full()  # type: ignore[assignment]
     rec.write(ev.Beat(1.0, 1000.0))
     rec.close()
     assert rec.error is not None
-    assert "No space left on device" in str(rec.error)
+    assert str(rec.error).startswith("the disk is full, so the recording stopped at 0:00")
     rec.write(ev.Beat(2.0, 1000.0))  # never raises
 
 

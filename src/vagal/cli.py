@@ -29,6 +29,7 @@ examples:
   vagal live                       connect to the strap in range
   vagal analyze samples/pyhrv_nsr_5min.csv
   vagal replay SESSION --speed 4
+  vagal resonance --demo --headless   find the simulated person's own breathing rate
   vagal report SESSION -o report.pdf"""
 
 
@@ -38,7 +39,8 @@ def _add_pace(p: argparse.ArgumentParser) -> None:
         metavar="RATE|PRESET",
         default="resonance",
         help="breathing pattern: a rate in breaths/min (e.g. 6, 5.5) or a preset "
-        "(resonance, coherent, calm, box, 4-7-8, sigh) or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
+        "(resonance, coherent, calm, box, 4-7-8, sigh), mine (your own rate, found by vagal resonance) "
+        "or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
         "default: resonance (6/min, 4 s in, 6 s out)",
     )
     p.add_argument(
@@ -127,6 +129,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_headless(p)
     p.add_argument("--duration", type=float, metavar="SECONDS", help="with --headless: stop after this long")
 
+    p = sub.add_parser("resonance", help="find your own breathing rate (resonance-frequency assessment)")
+    g = p.add_argument_group("where the beats come from (one of)")
+    g.add_argument("--demo", action="store_true", help="the simulated person")
+    g.add_argument("--device", metavar="NAME_OR_ADDRESS", help="a Bluetooth strap")
+    g.add_argument("--from", dest="from_files", nargs="+", metavar="FILE",
+                   help="a session recorded by vagal resonance, or one recording per rate (with --rates)")
+    p.add_argument("--rates", metavar="R,R,…", help="the rates in breaths/min (default 6.5,6,5.5,5,4.5)")
+    p.add_argument("--child", action="store_true", help="the children's rates (9.5,8.5,7.5,6.5)")
+    p.add_argument("--step-s", type=float, default=120.0, metavar="S", help="scored seconds per rate (default 120)")
+    p.add_argument("--refine", action="store_true", help="then a second pass of half a step either side of the best")
+    p.add_argument("--settle-s", type=float, default=0.0, metavar="S",
+                   help="with one file per rate: seconds left out at the start of each (default 0)")
+    _add_pace(p)
+    _add_recording(p)
+    _add_headless(p)
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max", help="with --demo: simulated time speed")
+    p.add_argument("--seed", type=_seed, default=None, help="with --demo: random seed for the simulated person")
+    p.add_argument("--artifacts", action="store_true", help="with --demo: let the simulated strap misbehave now and then")
+    p.add_argument("--resonance-rate", type=float, metavar="R", help="with --demo: the simulated person's resonance rate")
+    p.add_argument("--own-rate", type=float, metavar="R",
+                   help="with --demo: the simulated person ignores the guide and breathes at R/min")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="with --device: how long to look (default 10)")
+    k = p.add_mutually_exclusive_group()
+    k.add_argument("--keep", action="store_true", help="keep the result as your own pace even from the simulator")
+    k.add_argument("--no-keep", action="store_true", help="do not keep the result as your own pace")
+
     p = sub.add_parser("scan", help="list nearby heart-rate straps")
     p.add_argument("--timeout", type=float, default=5.0, metavar="S", help="scan for this many seconds (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -187,7 +215,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = module.run(args)
     except VagalError as exc:
-        print(f"vagal: {exc}", file=sys.stderr)
+        from vagal.text import printable
+
+        # Messages quote file contents, names and labels: shown with every control escaped.
+        print(f"vagal: {printable(str(exc), max_chars=None)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

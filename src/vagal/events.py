@@ -198,6 +198,31 @@ class PacerChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class AssessmentStep:
+    """One step of a resonance-frequency assessment began (``vagal resonance``): the guide's
+    rate and the part of the step that is scored, so a recording can be re-scored exactly.
+
+    ``t_s`` is when the guide began the step's rate (a breath start). The breath pattern
+    is the ``PacerChanged`` at that time; the fields match
+    :class:`vagal.pacer.StepRecord`.
+    """
+
+    t_s: float
+    index: int
+    """Position in its pass, 0 first."""
+    count: int
+    """Steps in its pass."""
+    rate_per_min: float
+    """The guide's rate for the step, breaths per minute."""
+    scored_from_s: float
+    """Start of the scored window (a breath start after the settling time), session seconds."""
+    end_s: float
+    """End of the step and of its scored window (a breath start), session seconds."""
+    refine: bool = False
+    """True in the refine pass (half a step either side of the best rate)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Note:
     """Free text attached to the session at a moment."""
 
@@ -217,6 +242,7 @@ Event: TypeAlias = (
     | Marker
     | CheckIn
     | PacerChanged
+    | AssessmentStep
     | Note
 )
 """Any event a source yields or the app injects."""

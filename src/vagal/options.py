@@ -18,6 +18,8 @@ from typing import Literal
 
 SessionMode = Literal["demo", "live", "replay"]
 """Which command runs the session: the simulator, a strap, or a recorded file."""
+AssessmentKind = Literal["resonance"]
+"""What a session assesses: the resonance frequency (``vagal resonance``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,9 @@ class SessionOptions:
     """A soft cue at each change of breath (``--sound``)."""
     seed: int | None = None
     """The simulated person's random seed (demo); stored in the summary and the recording."""
+    assessment: AssessmentKind | None = None
+    """The session is an assessment (``vagal resonance``): its guide follows the assessment's
+    schedule, not ``pace`` (which gives only the inhale:exhale ratio); None: a practice session."""
 
     def __post_init__(self) -> None:
         if self.people < 1:
@@ -67,4 +72,4 @@ class SessionOptions:
         return self.mode != "replay" and not self.no_record
 
 
-__all__ = ["SessionMode", "SessionOptions"]
+__all__ = ["AssessmentKind", "SessionMode", "SessionOptions"]

@@ -791,6 +791,75 @@ def resonance_schedule(
     return ResonanceSchedule(tuple(steps), tuple(events), step_s, settle_s, first_settle_s)
 
 
+def continue_schedule(
+    previous: ResonanceSchedule,
+    rates_per_min: Iterable[float],
+    *,
+    start_s: float,
+    step_s: float | None = None,
+    settle_s: float | None = None,
+    ramp_s: float = DEFAULT_STEP_RAMP_S,
+    refine: bool = True,
+) -> ResonanceSchedule:
+    """A further pass of the same guide, after ``previous`` (the refine pass of a live session).
+
+    The guide goes on from ``previous`` without a break: at the first breath start at or
+    after ``start_s`` it changes to the first new rate (as gently as any step, over
+    ``ramp_s``), and every new step is laid out as :func:`resonance_schedule` lays out
+    its later steps (settle, then whole breaths for ``step_s``). A live session decides the
+    refine rates only once the first pass is scored, a few seconds after it ended, so
+    ``start_s`` is then; until the change the guide stays at the last rate.
+
+    Args:
+        previous: The pass before (its guide's changes are kept).
+        rates_per_min: The new pass's rates, in order.
+        start_s: Not before this session time (≥ ``previous.end_s``).
+        step_s: Scored seconds per step (default: ``previous``'s).
+        settle_s: Unscored seconds at the start of every new step (default: ``previous``'s).
+        ramp_s: Seconds over which the rate eases at each change.
+        refine: Mark the new steps as the refine pass.
+
+    Returns:
+        The schedule of the new pass: ``steps`` are the new steps only, ``events`` all the
+        guide's changes from the start of ``previous`` (so :meth:`ResonanceSchedule.pacer`
+        breathes the whole session).
+
+    Raises:
+        PaceError: no rates, a rate outside 2-30 breaths/min, or ``start_s`` before
+            ``previous.end_s``.
+    """
+    rates = [float(r) for r in rates_per_min]
+    if not rates:
+        raise PaceError("rates_per_min must hold at least one rate")
+    for r in rates:
+        _check_rate("each of rates_per_min", r)
+    if not (math.isfinite(start_s) and start_s >= previous.end_s):
+        raise PaceError(
+            f"start_s must not be before the previous pass ends ({previous.end_s:g} s), got {start_s!r}"
+        )
+    step = previous.step_s if step_s is None else step_s
+    settle = previous.settle_s if settle_s is None else settle_s
+    if not (math.isfinite(step) and step > 0):
+        raise PaceError(f"step_s must be a finite number of seconds > 0, got {step!r}")
+    if not (math.isfinite(settle) and settle >= ramp_s >= 0):
+        raise PaceError(f"settle_s ({settle!r} s) must be finite and not shorter than ramp_s ({ramp_s!r} s)")
+    pacer = previous.pacer()
+    base = previous.steps[0].pattern
+    events = list(previous.events)
+    steps: list[ResonanceStep] = []
+    t = pacer.next_breath_s(start_s)
+    for i, rate in enumerate(rates):
+        pattern = pattern_at_rate(base, rate)
+        events.append(pacer.set_pattern(t, pattern, ramp_s=ramp_s))
+        scored_from = pacer.next_breath_s(t + settle)
+        cycle = 60.0 / rate
+        n = max(1, math.ceil(step / cycle - 1e-9))
+        end = pacer.next_breath_s(scored_from + (n - 0.5) * cycle)
+        steps.append(ResonanceStep(i, len(rates), rate, pattern, t, scored_from, end, refine))
+        t = end
+    return ResonanceSchedule(tuple(steps), tuple(events), step, settle, previous.first_settle_s)
+
+
 def refine_rates(best_per_min: float, *, spacing_per_min: float = 0.5) -> tuple[float, float, float]:
     """The refine pass's rates: half a step faster, the best rate again, half a step slower.
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vagal.metrics import ANALYZE, MetricInfo, keys, metric
+from vagal.text import printable
 
 if TYPE_CHECKING:
     from vagal.hrv.analysis import HrvResult
@@ -67,10 +68,11 @@ def _short(label: str) -> str:
 
 
 def _column_names(paths: Sequence[str]) -> list[str]:
+    """Each file's column heading: its name (its path when two names are the same), shown printable."""
     names = [Path(p).name for p in paths]
     if len(set(names)) < len(names):
         names = list(paths)
-    return names
+    return [printable(n, max_chars=None) for n in names]
 
 
 def render_table(results: Sequence[tuple[str, HrvResult]], *, psd: str, corrected: bool) -> str:
@@ -163,17 +165,21 @@ def run(args: argparse.Namespace) -> int:
         try:
             rec = load_recording(path)
         except VagalError as exc:
-            print(f"vagal: {exc}", file=sys.stderr)
+            # The message quotes the file's name and content: shown with every control escaped.
+            print(f"vagal: {printable(str(exc), max_chars=None)}", file=sys.stderr)
             status = EXIT_ERROR
             continue
         if rec.n_beats == 0:
-            print(f"vagal: {path}: {too_few_beats(rec, 'to analyse')}.", file=sys.stderr)
+            shown = printable(path, max_chars=None)
+            print(f"vagal: {shown}: {too_few_beats(rec, 'to analyse')}.", file=sys.stderr)
             status = EXIT_ERROR
             continue
         for d in rec.damage:
-            print(f"vagal: note: {path}: {d}; analysed what was readable.", file=sys.stderr)
+            shown = printable(f"{path}: {d}", max_chars=None)
+            print(f"vagal: note: {shown}; analysed what was readable.", file=sys.stderr)
         if isinstance(rec.meta.get("people"), list):
-            print(f"vagal: note: {path} holds two people; these are the first person's numbers.", file=sys.stderr)
+            shown = printable(path, max_chars=None)
+            print(f"vagal: note: {shown} holds two people; these are the first person's numbers.", file=sys.stderr)
         results.append(
             (path, analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=correct, psd=psd))  # type: ignore[arg-type]
         )

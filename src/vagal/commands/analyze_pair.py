@@ -262,6 +262,7 @@ def run(args: argparse.Namespace) -> int:
     """Analyse two people's recordings; returns 0, or 2 when either cannot be analysed."""
     from vagal.commands.analyze import render_table, to_json
     from vagal.errors import VagalError
+    from vagal.text import printable
 
     paths = (str(args.pair[0]), str(args.pair[1]))
     if args.files:
@@ -272,14 +273,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         results, alignment, together, recs = analyse_pair(paths, correct=correct, psd=psd)
     except VagalError as exc:
-        print(f"vagal: {exc}", file=sys.stderr)
+        # The message quotes the file's name and content: shown with every control escaped.
+        print(f"vagal: {printable(str(exc), max_chars=None)}", file=sys.stderr)
         return EXIT_ERROR
     names = names_of(paths)
     for path, rec in zip(paths, recs, strict=True):
         for d in rec.damage:
-            print(f"vagal: note: {path}: {d}; analysed what was readable.", file=sys.stderr)
+            print(f"vagal: note: {printable(f'{path}: {d}', max_chars=None)}; analysed what was readable.", file=sys.stderr)
     if alignment.why_guessed is not None:
-        print(f"vagal: {GUESS_NOTE.format(why=alignment.why_guessed)}", file=sys.stderr)
+        note = GUESS_NOTE.format(why=alignment.why_guessed)
+        print(f"vagal: {printable(note, max_chars=None)}", file=sys.stderr)
     if args.json:
         people = []
         for i, ((path, res), name) in enumerate(zip(results, names, strict=True)):

@@ -40,9 +40,13 @@ def run(args: argparse.Namespace) -> int:
 
     history = collect_history(sessions_dir(), since=since)
     if args.json:
-        print(json.dumps(history.to_dict(), ensure_ascii=False, indent=2))
+        # ASCII: JSON escapes C0 controls itself, but C1 and bidi characters only this way.
+        print(json.dumps(history.to_dict(), ensure_ascii=True, indent=2))
     else:
-        print(format_table(history))
+        from vagal.text import printable
+
+        # File names and damage reasons in the table come from the files.
+        print("\n".join(printable(line, max_chars=None) for line in format_table(history).splitlines()))
     if out is not None:
         if not history.sessions:
             print("vagal: no plot written: there are no sessions to plot yet.", file=sys.stderr)

@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
             f"Note: {strap.profile.name} sends no RR intervals, so HRV is not possible; heart rate is still shown.",
             file=sys.stderr,
         )
-    print(f"Connecting to {strap.label}…", file=sys.stderr)
+    from vagal.text import printable
+
+    print(f"Connecting to {printable(strap.label)}…", file=sys.stderr)  # the name is the strap's to choose
     source = BleakSource(strap.address, name=strap.name, profile=strap.profile, connect_timeout_s=timeout_s)
     return run_session(source, opts)

@@ -306,7 +306,9 @@ def format_pair_summary(s: dict[str, Any]) -> str:
     if t.get("reason"):
         lines.append(f"  {t['reason']}")
     lines.append("  This shows how two heart rhythms moved; it is not a score of the two of you.")
-    lines.append(f"Saved to {s['recording']}" if s["recording"] else "Not recorded.")
+    from vagal.text import printable
+
+    lines.append(f"Saved to {printable(s['recording'], max_chars=None)}" if s["recording"] else "Not recorded.")
     return "\n".join(lines)
 
 
@@ -511,7 +513,9 @@ def run_demo_pair(args: argparse.Namespace) -> int:
     else:
         print(format_pair_summary(summary))
     if recorder is not None and recorder.error is not None:
-        print(f"vagal: the recording stopped early: {recorder.error}", file=sys.stderr)
+        from vagal.text import printable
+
+        print(f"vagal: the recording stopped early: {printable(str(recorder.error), max_chars=None)}", file=sys.stderr)
         return 2
     return 0
 

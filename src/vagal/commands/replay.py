@@ -46,5 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if opts.headless:
         # The dashboard says it in its status line; headless, only this line can.
         for dmg in source.recording.damage[:1]:
-            print(f"vagal: note: {args.file}: {dmg}; replaying what was readable.", file=sys.stderr)
+            from vagal.text import printable
+
+            shown = printable(f"{args.file}: {dmg}", max_chars=None)  # the damage quotes the file
+            print(f"vagal: note: {shown}; replaying what was readable.", file=sys.stderr)
     return run_session(source, opts)

@@ -64,12 +64,15 @@ def run(args: argparse.Namespace) -> int:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         elif chr(int(m.group(1))) not in missing:
             missing.append(chr(int(m.group(1))))
+    from vagal.text import printable  # the characters, the file and out are outside text (issue 12 item 2)
+
     if missing:
         print(
-            f"vagal: note: the report's font has no {' '.join(missing)}; they show as empty boxes.",
+            f"vagal: note: the report's font has no {printable(' '.join(missing), max_chars=None)}; "
+            "they show as empty boxes.",
             file=sys.stderr,
         )
     for dmg in recording.damage[:1]:
-        print(f"vagal: note: {args.file} was read past a problem ({dmg}).", file=sys.stderr)
-    print(f"Report written to {out}")
+        print(printable(f"vagal: note: {args.file} was read past a problem ({dmg}).", max_chars=None), file=sys.stderr)
+    print(f"Report written to {printable(out, max_chars=None)}")
     return 0

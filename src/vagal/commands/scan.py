@@ -8,6 +8,7 @@ import math
 import sys
 
 from vagal.errors import VagalError
+from vagal.text import printable
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,17 +47,21 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 0
-    name_w = max(4, *(len(s.name or "?") for s in straps))
-    addr_w = max(7, *(len(s.address) for s in straps))
+    # Anyone in radio range chooses the name: shown with its control characters escaped
+    # (JSON above keeps it intact, escaped by JSON itself).
+    names = [printable(s.name or "?") for s in straps]
+    addresses = [printable(s.address) for s in straps]
+    name_w = max(4, *(len(n) for n in names))
+    addr_w = max(7, *(len(a) for a in addresses))
     print(f"{'NAME':<{name_w}}  {'ADDRESS':<{addr_w}}  {'SIGNAL':>8}  PROFILE")
-    for s in straps:
+    for s, name, address in zip(straps, names, addresses, strict=True):
         signal = f"{s.rssi_dbm} dBm" if s.rssi_dbm is not None else "?"
         prof = s.profile.name if s.profile else "unknown"
         if s.profile and s.profile.sends_rr == "no":
             prof += " (sends no RR intervals: heart rate only, no HRV)"
         elif s.profile and s.profile.sends_rr == "some-modes":
             prof += " (RR intervals only in some modes)"
-        print(f"{s.name or '?':<{name_w}}  {s.address:<{addr_w}}  {signal:>8}  {prof}")
+        print(f"{name:<{name_w}}  {address:<{addr_w}}  {signal:>8}  {prof}")
     if len(straps) > 1:
         print("Connect to one with: vagal live --device NAME_OR_ADDRESS", file=sys.stderr)
     return 0

@@ -28,6 +28,7 @@ from vagal.clock import clock_text
 from vagal.errors import VagalError
 from vagal.metrics import LIVE, metric
 from vagal.options import SessionMode, SessionOptions
+from vagal.text import printable
 
 if TYPE_CHECKING:
     import argparse
@@ -57,15 +58,18 @@ def session_options(args: argparse.Namespace, mode: SessionMode, **specific: Any
             (``speed``, ``duration_s``, ``record``…).
 
     Raises:
-        VagalError: ``--json`` without ``--headless``.
+        VagalError: ``--json`` without ``--headless``, or ``--pace mine`` before any
+            assessment was kept.
     """
+    from vagal.sessions.own_pace import resolve_pace
+
     if args.json and not args.headless:
         raise VagalError(
             "--json prints the summary of a session without the dashboard.", hint="Add --headless."
         )
     return SessionOptions(
         mode=mode,
-        pace=args.pace,
+        pace=resolve_pace(args.pace),  # "mine": the kept resonance assessment's pattern
         ramp_from=args.ramp_from,
         sound=args.sound,
         headless=args.headless,
@@ -212,6 +216,7 @@ def _run_headless(
 
     every = PROGRESS_EVERY_FAST_S if math.isinf(options.speed) else PROGRESS_EVERY_S
     progress = _Progress(every, sys.stderr)
+    progress.recorder = recorder
     duration = options.duration_s
     driver = Driver(
         source,
@@ -252,7 +257,7 @@ def _run_headless(
     else:
         print(format_summary(summary))
     if recorder is not None and recorder.error is not None:
-        print(f"vagal: the recording stopped early: {recorder.error}", file=sys.stderr)
+        print(f"vagal: {recorder.error}", file=sys.stderr)
         return 2
     return 0
 
@@ -266,10 +271,22 @@ class _Progress:
         self.first_t_s: float | None = None
         self.duration_s: float | None = None
         self.driver: Driver | None = None
+        self.recorder: Recorder | None = None
         self._next_s: float | None = None
+        self._said_stopped = False
 
     def on_event(self, event: Event, snap: Snapshot) -> None:
         t = event.t_s
+        rec = self.recorder
+        if rec is not None and rec.error is not None and not self._said_stopped:
+            # Once, calmly, as it happens: the session (guide and numbers) goes on.
+            self._said_stopped = True
+            print(
+                f"{clock_text(t - (self.first_t_s or 0.0)):>7}  the recording stopped ({rec.error.reason}); "
+                f"the session goes on, and {printable(rec.path.name)} holds it up to {clock_text(rec.saved_until_s)}",
+                file=self.out,
+                flush=True,
+            )
         if self.first_t_s is None:
             self.first_t_s = t
             self._next_s = t + self.every_s
@@ -353,6 +370,9 @@ def session_summary(
     if seed is not None:
         out["seed"] = seed
     out["recording"] = str(recorder.path) if recorder is not None else None
+    # Up to when the file holds the session, and why it stopped early (None: it did not).
+    out["saved_until_s"] = recorder.saved_until_s if recorder is not None else None
+    out["recording_stopped"] = recorder.error.reason if recorder is not None and recorder.error else None
     for k, v in list(out.items()):
         if isinstance(v, float) and not math.isfinite(v):
             out[k] = None
@@ -413,5 +433,12 @@ def format_summary(s: dict[str, Any]) -> str:
     if s.get("pace_per_min") is not None:
         breathing += f", guide {_live('breathing_rate_per_min', s['pace_per_min'])}"
     lines.append(breathing)
-    lines.append(f"Saved to {s['recording']}" if s["recording"] else "Not recorded.")
+    if s["recording"] and s.get("recording_stopped"):
+        lines.append(
+            f"Saved to {printable(s['recording'], max_chars=None)} up to {clock_text(s['saved_until_s'] or 0.0)} only: "
+            f"the recording stopped there ({s['recording_stopped']})."
+        )
+    else:
+        shown = printable(s["recording"], max_chars=None)  # a name given with --record may hold anything
+        lines.append(f"Saved to {shown}" if s["recording"] else "Not recorded.")
     return "\n".join(lines)

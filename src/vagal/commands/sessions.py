@@ -10,6 +10,8 @@ import argparse
 import json
 from datetime import datetime
 
+from vagal.text import printable
+
 
 def _duration(s: float | None) -> str:
     from vagal.clock import clock_text
@@ -27,7 +29,7 @@ def _when(start: str | None) -> str:
     try:
         return datetime.fromisoformat(start).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
-        return start[:16]
+        return printable(start[:16])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,27 +42,31 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"folder": str(folder), "sessions": [s.to_dict() for s in items]}, indent=2))
         return 0
+    # Labels, marker labels, device names and file names come from the files: every one is
+    # shown through printable() (the --json output keeps them intact, escaped by JSON itself).
+    shown_folder = printable(folder, max_chars=None)
     if not items:
-        print(f"No sessions recorded yet (in {folder}). Start one with: vagal demo")
+        print(f"No sessions recorded yet (in {shown_folder}). Start one with: vagal demo")
         return 0
-    print(f"{len(items)} session{'s' if len(items) != 1 else ''} in {folder}, newest first:\n")
+    print(f"{len(items)} session{'s' if len(items) != 1 else ''} in {shown_folder}, newest first:\n")
     header = f"{'date':<16}  {'length':>7}  {'heart':>7}  {'RMSSD':>6}  {'coher.':>6}  {'device':<18}  markers"
     print(header)
     for s in items:
-        name = s.path.rsplit("/", 1)[-1]
+        name = printable(s.path.rsplit("/", 1)[-1])
         if s.error is not None:
-            print(f"{'':<16}  {name}: unreadable ({s.error})")
+            print(f"{'':<16}  {name}: unreadable ({printable(s.error, max_chars=None)})")
             continue
-        marks = ", ".join(m["label"] or "·" for m in s.markers) if s.markers else ""
+        marks = ", ".join(printable(m["label"] or "·") for m in s.markers) if s.markers else ""
+        device = printable(s.device or "–", max_chars=18)
         print(
             f"{_when(s.start):<16}  {_duration(s.duration_s):>7}  {_num(s.mean_hr_bpm, '.0f'):>3} bpm"
-            f"  {_num(s.rmssd_ms, '.0f'):>3} ms  {_num(s.coherence, '.2f'):>6}  {(s.device or '–')[:18]:<18}  {marks}"
+            f"  {_num(s.rmssd_ms, '.0f'):>3} ms  {_num(s.coherence, '.2f'):>6}  {device:<18}  {marks}"
         )
         extra = [name]
         if s.label:
-            extra.insert(0, s.label)
+            extra.insert(0, printable(s.label))
         if s.damage:
             d = s.damage[0]
             extra.append(f"damaged at line {d['line']} ({d['reason']})")
-        print(f"{'':<16}  " + " · ".join(extra))
+        print(f"{'':<16}  " + printable(" · ".join(extra), max_chars=None))
     return 0

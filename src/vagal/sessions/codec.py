@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, Final, Literal
 
 from vagal.events import (
+    AssessmentStep,
     Beat,
     CheckIn,
     ContactChanged,
@@ -49,6 +50,7 @@ TYPE_NAMES: Final[dict[type[Any], str]] = {
     Marker: "marker",
     CheckIn: "checkin",
     PacerChanged: "pacer",
+    AssessmentStep: "assessment_step",
     Note: "note",
 }
 """The ``type`` value written for each event class (documented in docs/session-format.md)."""
@@ -102,6 +104,10 @@ FIELD_BOUNDS: Final[dict[str, tuple[float, float, bool]]] = {
     "ramp_from_per_min": (0.0, 600.0, False),
     "settled": (1, 5, False),
     "person": (0, MAX_PERSON, False),
+    "scored_from_s": (-MAX_SESSION_S, MAX_SESSION_S, False),
+    "rate_per_min": (2.0, 30.0, False),  # the pacer's range (vagal.pacer)
+    "index": (0, 10_000, False),
+    "count": (1, 10_000, False),
 }
 """Physical bounds of numeric fields, by field name (the names carry their units).
 
@@ -175,13 +181,13 @@ def _bounded(field_name: str, check: _Check) -> _Check:
         if x is None:
             return None
         if x > high:
-            if field_name in ("t_s", "start_s", "end_s"):
+            if field_name in ("t_s", "start_s", "end_s", "scored_from_s"):
                 raise _bad(name, key, "more than a week into the session")
             if field_name == "rr_ms":
                 raise _bad(name, key, "over a minute, not a heartbeat")
             raise _bad(name, key, f"{x:g}, above {high:g}")
         if x < low or (exclusive and x == low):
-            if field_name in ("t_s", "start_s", "end_s"):
+            if field_name in ("t_s", "start_s", "end_s", "scored_from_s"):
                 raise _bad(name, key, "more than a week before the session")
             if field_name == "rr_ms":
                 raise _bad(name, key, "under a millisecond, not a heartbeat" if x > 0 else "not positive")

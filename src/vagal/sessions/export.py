@@ -9,12 +9,16 @@
   values in s or ms). Written in ms with up to three decimals, no header.
 * ``rr``: the same single column (Elite HRV and most tools read it too).
 
-Output files are created, never overwritten (an existing OUT is an error).
+Output files are created, never overwritten (an existing OUT is an error), private to the
+user (0600, and 0700 for a folder made for them: vagal.paths); a write that fails part-way
+(a full disk) leaves no file behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final, Literal
@@ -48,22 +52,57 @@ def _ms(v: float) -> str:
     return f"{v:.3f}".rstrip("0").rstrip(".")
 
 
-def _open_new(path: Path) -> object:
+def _hint(exc: OSError) -> str:
+    """What to do when OUT cannot be written, in plain words."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "Free some space on the disk, or write to another disk."
+    if exc.errno == errno.EFBIG:
+        return "Write to another disk, or raise the file size limit (ulimit -f)."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "Write to a folder you can write to."
+    return "Write to another disk or folder."
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Create ``path`` (never overwriting; 0600 in folders made 0700: vagal.paths) and write ``text``.
+
+    A write that fails part-way (a full disk) removes the unfinished file: a cut-off copy
+    would look whole to the next program that reads it. The input is untouched.
+
+    Raises:
+        ExportError: ``path`` exists, cannot be created, or cannot be written whole.
+    """
+    from vagal.paths import open_private, private_dir
+    from vagal.sessions.writer import os_error_words
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open("x", encoding="utf-8", newline="\n")
+        private_dir(path.parent)
+        f = open_private(path, "x")
     except FileExistsError:
         raise ExportError(f"{path} already exists; vagal never overwrites a file.", hint="Choose another name.") from None
     except OSError as exc:
-        raise ExportError(f"cannot create {path} ({exc.strerror}).") from None
+        raise ExportError(f"cannot create {path}: {os_error_words(exc)}.", hint=_hint(exc)) from None
+    try:
+        with f:  # closing flushes, and a full disk may refuse only then
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            path.unlink()  # only the file created above, a moment ago
+        raise ExportError(
+            f"could not write {path}: {os_error_words(exc)}, so nothing was converted (the unfinished file was removed).",
+            hint=_hint(exc),
+        ) from None
 
 
 def write_rr_column(recording: Recording, path: str | Path) -> Path:
     """One RR value (ms) per line: Kubios, Elite HRV and vagal's RR-list reader read it."""
     p = Path(path)
     text = "".join(f"{_ms(v)}\n" for v in recording.rr_ms.tolist())
-    with _open_new(p) as f:  # type: ignore[attr-defined]
-        f.write(text)
+    _write_new(p, text)
     return p
 
 
@@ -85,8 +124,7 @@ def write_csv(recording: Recording, path: str | Path) -> Path:
         if any(c in seg_label for c in ',"\n'):
             seg_label = f'"{seg_label}"'
         rows.append(f"{t:.6f},{_ms(rr)},{60000.0 / rr:.2f},{int(brk)},{seg_label}")
-    with _open_new(p) as f:  # type: ignore[attr-defined]
-        f.write("\n".join(rows) + "\n")
+    _write_new(p, "\n".join(rows) + "\n")
     return p
 
 
@@ -128,8 +166,7 @@ def write_session(recording: Recording, path: str | Path, *, source: str = "conv
         out = {"t": obj.pop("t"), "wall": (start + timedelta(seconds=e.t_s)).isoformat(timespec="milliseconds")}
         out.update(obj)
         lines.append(json.dumps(out, ensure_ascii=False, separators=(",", ":")))
-    with _open_new(p) as f:  # type: ignore[attr-defined]
-        f.write("\n".join(lines) + "\n")
+    _write_new(p, "\n".join(lines) + "\n")
     return p
 
 

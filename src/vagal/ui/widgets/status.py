@@ -18,6 +18,7 @@ from textual.widget import Widget
 
 from vagal.clock import clock_text
 from vagal.events import SourceKind, SourceStateName
+from vagal.text import printable
 
 _STATE_WORDS: dict[str, str] = {
     "connecting": "connecting…",
@@ -103,7 +104,8 @@ class StatusBar(Widget):
         quiet = self.get_component_rich_style("status-bar--quiet")
         notice = self.get_component_rich_style("status-bar--notice")
         sep = (" · ", quiet)
-        parts: list[tuple[str, object]] = [(s.source_text(), ""), sep]
+        # The strap's name (its own to choose) and a replayed file's name: shown escaped.
+        parts: list[tuple[str, object]] = [(printable(s.source_text()), ""), sep]
         connection = s.connection_text()
         calm = s.state == "streaming" and s.contact is not False and s.gap_s is None
         parts += [(connection, "" if calm else notice), sep]
@@ -161,5 +163,5 @@ class MarkerList(Widget):
         for i, (t_s, label) in enumerate(shown, start):
             text.append("\n")
             text.append(f"{clock_text(t_s):>7} ", time_style)
-            text.append(label or "(marker)", "" if i < passed else time_style)
+            text.append(printable(label) or "(marker)", "" if i < passed else time_style)
         return text
