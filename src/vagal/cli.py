@@ -128,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let the simulated strap produce ectopic/missed beats, contact loss and drop-outs now and then",
     )
+    p.add_argument("--pair", action="store_true", help="two simulated people practising together (with --headless)")
+    p.add_argument(
+        "--coupling",
+        type=float,
+        default=0.0,
+        metavar="0..1",
+        help="with --pair: how strongly the second person's breathing and heart follow the first's (default 0)",
+    )
+    p.add_argument("--names", metavar="A,B", help='with --pair: what to call the two people (e.g. "Sam,Alex")')
+    p.add_argument("--roles", metavar="A,B", help="with --pair: partner, parent, child, therapist or client, e.g. parent,child")
 
     p = sub.add_parser("live", help="connect to a Bluetooth heart-rate strap and start the dashboard")
     p.add_argument("--device", metavar="NAME_OR_ADDRESS", help="which strap (default: the only one in range)")
@@ -177,7 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_headless(p)
 
     p = sub.add_parser("analyze", help="HRV analysis of RR recordings (time, frequency, nonlinear)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.add_argument(
+        "--pair",
+        nargs=2,
+        metavar=("A", "B"),
+        help="two people's recordings made at the same time: each side by side, and together against chance",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per file (an array for several files)")
     p.add_argument("--no-correct", action="store_true", help="do not correct ectopic, missed and extra beats")
     p.add_argument(

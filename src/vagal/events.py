@@ -13,6 +13,10 @@ Design notes:
   found again). No metric may form a beat-to-beat difference across it.
 * ``settling=True`` marks beats in the first seconds after a (re)connect, when straps
   are known to send unreliable RR values; the engine keeps them out of the metrics.
+* Two people in one session: every event that belongs to one person (their strap's
+  payloads, beats, gaps, contact, state, device, check-ins) carries ``person`` (0: A,
+  1: B); markers, notes and the shared guide belong to the session. ``person`` is 0 in
+  a one-person session, and a file leaves it out then (docs/session-format.md).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class RawPayload:
     """Arrival time, session seconds."""
     data: bytes
     """The characteristic value (0x2A37)."""
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class PayloadRejected:
     data: bytes
     reason: str
     """What was wrong with the bytes, in plain words (the parser's message, or the value)."""
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,8 @@ class Beat:
     """Sensor contact as reported (None: the strap does not report contact)."""
     settling: bool = False
     """True in the settling time after a (re)connect: keep out of metrics."""
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,8 @@ class HeartRateOnly:
     t_s: float
     hr_bpm: int
     contact: bool | None = None
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,8 @@ class ContactChanged:
     contact: bool
     judged: bool = False
     """True when judged from the data because the strap does not report contact."""
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +105,8 @@ class Gap:
     start_s: float
     end_s: float
     reason: GapReason
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
     @property
     def t_s(self) -> float:
@@ -110,6 +126,8 @@ class SourceState:
     state: SourceStateName
     detail: str = ""
     """Plain words for the status line ("reconnecting, attempt 3")."""
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +146,8 @@ class DeviceInfo:
     """Id of the matching profile in ``devices/`` (e.g. "polar-h10"), if any."""
     sends_rr: bool | None = None
     """Whether the profile says the device sends RR intervals (None: unknown)."""
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +170,8 @@ class CheckIn:
     """1..5; the words are ``vagal.metrics.SETTLED_WORDS``."""
     words: str = ""
     """Optional few words ("after the argument")."""
+    person: int = 0
+    """Whose event: 0 is person A (the only person of a one-person session), 1 is person B."""
 
 
 @dataclass(frozen=True, slots=True)

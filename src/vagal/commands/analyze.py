@@ -145,6 +145,13 @@ def to_json(path: str, res: HrvResult) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse each file; returns 0, or 2 when any file could not be analysed."""
+    if getattr(args, "pair", None):
+        from vagal.commands.analyze_pair import run as run_pair
+
+        return run_pair(args)
+    if not args.files:
+        print("vagal: analyze needs a file (or --pair A B for two people).", file=sys.stderr)
+        return EXIT_ERROR
     from vagal.errors import VagalError
     from vagal.hrv import analyze_rr
     from vagal.sessions.formats import load_recording
@@ -170,6 +177,9 @@ def run(args: argparse.Namespace) -> int:
         for d in rec.damage:
             shown = printable(f"{path}: {d}", max_chars=None)
             print(f"vagal: note: {shown}; analysed what was readable.", file=sys.stderr)
+        if isinstance(rec.meta.get("people"), list):
+            shown = printable(path, max_chars=None)
+            print(f"vagal: note: {shown} holds two people; these are the first person's numbers.", file=sys.stderr)
         results.append(
             (path, analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=correct, psd=psd))  # type: ignore[arg-type]
         )

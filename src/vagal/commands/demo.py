@@ -44,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
         VagalError: A bad option (``--duration``, ``--speed max`` without ``--headless``
             or without ``--duration``, ``--pace``), or the recording cannot be created.
     """
+    if getattr(args, "pair", False):
+        from vagal.commands.pair_session import run_demo_pair
+
+        return run_demo_pair(args)
     from vagal.commands.session_runner import check_duration, make_pacer, run_session
 
     check_duration(args)

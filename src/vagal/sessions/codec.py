@@ -85,6 +85,9 @@ damaged digit (a beat at 1e12 s made analyze and report try to build arrays of t
 MAX_HR_BPM: Final = 65_535
 """The largest heart rate the Bluetooth field can carry (uint16)."""
 
+MAX_PERSON: Final = 1
+"""The last person index a session holds: two people, 0 (A) and 1 (B)."""
+
 FIELD_BOUNDS: Final[dict[str, tuple[float, float, bool]]] = {
     # name: (low, high, low_is_exclusive)
     "t_s": (-MAX_SESSION_S, MAX_SESSION_S, False),
@@ -100,6 +103,7 @@ FIELD_BOUNDS: Final[dict[str, tuple[float, float, bool]]] = {
     "ramp_s": (0.0, MAX_SESSION_S, False),
     "ramp_from_per_min": (0.0, 600.0, False),
     "settled": (1, 5, False),
+    "person": (0, MAX_PERSON, False),
     "scored_from_s": (-MAX_SESSION_S, MAX_SESSION_S, False),
     "rate_per_min": (2.0, 30.0, False),  # the pacer's range (vagal.pacer)
     "index": (0, 10_000, False),
@@ -133,6 +137,8 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         value = getattr(event, f.name)
         if value is None:
             continue
+        if f.name == "person" and value == 0:
+            continue  # a one-person session's lines stay exactly as they were (format 1)
         if isinstance(value, bytes):
             value = value.hex()
         out[f.name] = value

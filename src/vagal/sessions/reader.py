@@ -57,9 +57,10 @@ from vagal.errors import SessionFileError
 from vagal.events import Beat, DeviceInfo, Event, Gap, Marker, PacerChanged
 from vagal.sessions.codec import EventDecodeError, check_fields, event_from_dict, event_to_dict
 from vagal.sessions.recording import Damage, Recording, from_rr, plausible_start, read_file
-from vagal.sessions.writer import FORMAT_NAME, FORMAT_VERSION
+from vagal.sessions.writer import FORMAT_NAME, PAIR_FORMAT_VERSION
 
-SUPPORTED_FORMAT_VERSION = FORMAT_VERSION
+SUPPORTED_FORMAT_VERSION = PAIR_FORMAT_VERSION
+"""Version 1: one person; version 2: two people (``people`` in the header, ``person`` on events)."""
 
 MAX_LINE_BYTES: Final = 1 << 20
 """A line longer than this (1 MiB) is damage, not an event: the longest events (a note,
@@ -271,7 +272,7 @@ def read_events(path: str | Path, data: bytes | None = None) -> tuple[dict[str, 
                 )
             )
             skipped_at.add(len(items))
-    items, time_problems = _check_times(items, skipped_at)
+    items, time_problems = _check_times_per_person(items, skipped_at)
     problems.extend(time_problems)
     return header, [e for _, e in items], _merge(problems), unknown
 
@@ -308,6 +309,34 @@ def _between_gap_end(events: list[Event | None], lo: int, hi: int) -> float | No
     """The latest gap end among ``events[lo + 1 : hi]`` (file positions), if any."""
     ends = [e.end_s for e in events[lo + 1 : hi] if isinstance(e, Gap)]
     return max(ends) if ends else None
+
+
+def _person_of(event: Event) -> int:
+    """Whose an event is (0 for the session's own events: markers, notes, the guide)."""
+    person = getattr(event, "person", 0)
+    return person if isinstance(person, int) else 0
+
+
+def _check_times_per_person(
+    items: list[tuple[int, Event]], skipped_at: set[int]
+) -> tuple[list[tuple[int, Event]], list[_Problem]]:
+    """:func:`_check_times` on each person's events on their own (two people's beats
+    interleave: each is back-dated from its own strap's notifications, so B's beat may be
+    written after A's later one without either being out of line)."""
+    people = {_person_of(e) for _, e in items}
+    if people <= {0}:
+        return _check_times(items, skipped_at)
+    out: list[tuple[int, int, Event]] = []
+    problems: list[_Problem] = []
+    for person in sorted(people):
+        mine = [k for k, (_, e) in enumerate(items) if _person_of(e) == person]
+        # A skipped line may have been this person's beat: break before their next event.
+        skipped = {bisect.bisect_left(mine, s) for s in skipped_at}
+        checked, found = _check_times([items[k] for k in mine], skipped)
+        problems.extend(found)
+        out.extend((line, person, e) for line, e in checked)
+    out.sort(key=lambda x: (x[0], x[1]))  # file order (inserted gaps sit on their beat's line)
+    return [(line, e) for line, _, e in out], problems
 
 
 def _check_times(
@@ -623,17 +652,32 @@ def check_beat_times(
 # --- the recording ------------------------------------------------------------------------------
 
 
-def read_session(path: str | Path, data: bytes | None = None) -> Recording:
+def read_session(path: str | Path, data: bytes | None = None, *, person: int = 0) -> Recording:
     """Read a vagal session into a :class:`Recording` (format "vagal").
 
     ``meta`` holds the header's keys, plus ``device`` (from the header or the first
     ``DeviceInfo`` event), ``session_duration_s`` (the last event's time),
     ``settling_beats`` and ``unknown_events`` counts.
 
+    Args:
+        path: The file.
+        data: Its bytes, if already read.
+        person: In a two-person session (format 2), whose beats, gaps and device the
+            recording holds (0: A, 1: B), ``events`` included, so a replay, a report or
+            an analysis of the file never mixes two hearts. The session's own events
+            (markers, notes, the guide) go with each person; ``meta["people"]`` lists them.
+
     Raises:
         SessionFileError: The header is missing or unreadable (see :func:`read_events`).
     """
-    header, events, damage, unknown = read_events(path, data)
+    header, all_events, damage, unknown = read_events(path, data)
+    events = [e for e in all_events if _person_of(e) == person or not hasattr(e, "person")]
+    if isinstance(header.get("people"), list) and person != 0:
+        header = dict(header)
+        header.pop("device", None)  # the header's device is person A's
+        people = header["people"]
+        if person < len(people) and isinstance(people[person], dict) and isinstance(people[person].get("device"), dict):
+            header["device"] = people[person]["device"]
     rr: list[float] = []
     t: list[float] = []
     brk: list[bool] = []

@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 FORMAT_NAME: Final = "vagal-session"
 FORMAT_VERSION: Final = 1
 """Bumped only for changes an older reader would misread; new keys do not bump it."""
+PAIR_FORMAT_VERSION: Final = 2
+"""A two-person session (the header has ``people``; events carry ``person``): a version-1
+reader would mix both people's beats into one, so it must refuse the file."""
 SESSION_SUFFIX: Final = ".vagal.jsonl"
 """File extension of vagal sessions: JSON Lines, with ``.vagal`` to say whose."""
 DEFAULT_FLUSH_EVERY_S: Final = 0.25
@@ -289,7 +292,7 @@ class Recorder:
         full = make_header(source=str(given.pop("source", "unknown")))
         full.update(given)
         full["format"] = FORMAT_NAME
-        full["format_version"] = FORMAT_VERSION
+        full["format_version"] = PAIR_FORMAT_VERSION if full.get("people") else FORMAT_VERSION
         self.header: dict[str, Any] = full
         self._start = _parse_start(str(full["start"]))
         self._flush_every_s = flush_every_s
