@@ -1,4 +1,4 @@
-"""A bare ``vagal`` prints the help and exits 0 (issue 17): someone asking what it does."""
+"""A bare ``vagal`` prints the help and exits 0: someone asking what it does."""
 
 from __future__ import annotations
 

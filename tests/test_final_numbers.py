@@ -1,4 +1,4 @@
-"""The final numbers of a session (issue 11 §4): one answer for one file.
+"""The final numbers of a session: one answer for one file.
 
 ``vagal.engine.final.final_summary(events)`` runs the batch core on the beats and gaps a
 session gave; it must equal ``vagal analyze FILE --json`` on the same file, to 1e-9, on

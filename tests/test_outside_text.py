@@ -1,5 +1,5 @@
 """Text from outside never acts on the terminal: labels, marker labels, device and file names,
-file contents quoted in messages (issue 12 item 2).
+file contents quoted in messages.
 
 Each command runs as a person runs it (a subprocess); what it prints must hold no control
 character (ESC, BEL, C1, a bidirectional override), must show the text escaped so the person

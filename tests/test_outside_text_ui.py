@@ -1,6 +1,6 @@
 """The dashboard shows outside text escaped: a strap's name, a replayed file's name, marker labels.
 
-Issue 12 item 2: a name advertised as ``"Polar H10 \\x1b]0;title\\x07\\x1b[2J"`` set the
+A name advertised as ``"Polar H10 \\x1b]0;title\\x07\\x1b[2J"`` set the
 terminal's title when the dashboard drew it (seen in tmux: ``#{pane_title}`` became the
 name's title while replaying a session whose device and markers carried it). The widgets
 that draw outside text are driven here with such text, through Textual's pilot.

@@ -1,7 +1,7 @@
 """Heart data is health data: vagal's folders are 0700 and its files 0600, whatever the umask.
 
 And a default session name is vagal's own choice, so two sessions starting in the same
-second both get one (issue 12 item 11): the name is taken by an exclusive create, with
+second both get one: the name is taken by an exclusive create, with
 ``-2``, ``-3``… on a collision, never by looking first and creating after.
 """
 

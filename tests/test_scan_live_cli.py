@@ -243,7 +243,7 @@ def test_live_when_the_strap_refuses_the_connection(strap: Any, system_bus: str,
     assert last.endswith("and try again.")
 
 
-# --- issue 12 item 2: anyone in radio range chooses the name -------------------------------
+# --- anyone in radio range chooses the name -------------------------------
 
 HOSTILE_NAME = "Polar H10 \x1b]0;title\x07\x1b[2J"
 """Sets the terminal's title and clears the screen when printed as it is."""

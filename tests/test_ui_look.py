@@ -1,4 +1,4 @@
-"""The look of the dashboard (issue 17): the guide in the centre, the views, the colours.
+"""The look of the dashboard: the guide in the centre, the views, the colours.
 
 Colours are checked against xterm's own 256-colour table (its 6×6×6 cube and grey ramp,
 as xterm's 256colres.pl makes them), not against anything vagal computes; "red" is a hue
@@ -260,7 +260,7 @@ def test_heart_rate_over_a_breath_is_steady_while_the_beats_swing() -> None:
 
 async def test_sixteen_colours_use_the_terminals_own_palette(monkeypatch: pytest.MonkeyPatch) -> None:
     """TERM=screen or xterm: the terminal's palette and background, so no widget leaves a
-    patch of another black (issue 17's tmux picture)."""
+    patch of another black (seen in tmux)."""
     import vagal.ui.app as app_module
 
     monkeypatch.setattr(app_module, "color_depth", lambda app: "16")
@@ -284,7 +284,7 @@ async def test_sixteen_colours_use_the_terminals_own_palette(monkeypatch: pytest
 async def test_at_256_colours_the_guide_is_drawn_in_palette_entries_only(
     phase: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No blend that a 256-colour terminal would round to another hue (issue 17's teal disc
+    """No blend that a 256-colour terminal would round to another hue (the teal disc
     with a purple speckled edge): every colour of every cell is an entry of xterm's table."""
     import vagal.ui.widgets.guide as guide_module
 

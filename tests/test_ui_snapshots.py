@@ -31,7 +31,7 @@ HOLD_AT_S = 151.3
 EXHALE_AT_S = 156.3
 """Mid-exhale of the same breathing."""
 SIZES = [(60, 18), (80, 24), (100, 30), (200, 60)]
-"""The sizes every main view is pictured at (issue 17)."""
+"""The sizes every main view is pictured at."""
 
 
 class HeldSource:

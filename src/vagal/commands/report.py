@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         elif chr(int(m.group(1))) not in missing:
             missing.append(chr(int(m.group(1))))
-    from vagal.text import printable  # the characters, the file and out are outside text (issue 12 item 2)
+    from vagal.text import printable  # the characters, the file and out are outside text
 
     if missing:
         print(

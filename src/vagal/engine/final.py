@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from vagal.hrv.analysis import HrvResult
 
 PART_S: Final = 120.0
-"""The start and the end of a session are its first and its last two minutes (issue 17)."""
+"""The start and the end of a session are its first and its last two minutes."""
 COHERENCE_LEVEL_FLOORS: Final[tuple[float, ...]] = (0.0, 0.5, 1.0, 2.0)
 """The lowest coherence ratio of each of the dashboard's gentle levels, in order
 (``vagal.ui.widgets.tiles.COHERENCE_LEVELS``; a test keeps the two equal)."""

@@ -611,7 +611,7 @@ def build_report_data(recording: Recording) -> ReportData:
             f"{n_corr} beats ({pct:.1f} %) looked like detection errors or extra/missed beats and were "
             "corrected before the numbers were computed; they are marked with circles on the heart-rate trace."
         )
-    for q in result.quality:  # "read with care: …" (issue 11 §3), as a sentence
+    for q in result.quality:  # "read with care: …", as a sentence
         notes.append(q[:1].upper() + q[1:] + ("" if q.endswith(".") else "."))
     if gap_spans:
         notes.append("Shaded stretches had no usable signal; no number spans them.")

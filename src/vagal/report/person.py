@@ -42,7 +42,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 START_END_S: Final = 120.0
 """The start and the end of a session: its first and last 2 minutes (as the end-of-session
-summary says them, issue 17), long enough for RMSSD, HF and coherence (docs/methods.md §1.1)."""
+summary says them), long enough for RMSSD, HF and coherence (docs/methods.md §1.1)."""
 FOLLOW_WINDOW_S: Final = 60.0
 """Window for heart rate following the guide: the live engine's breath window (§6.4)."""
 FOLLOW_STEP_S: Final = 30.0

@@ -105,7 +105,7 @@ RC: Final[dict[str, Any]] = {
     "legend.frameon": False,
     "hatch.linewidth": 0.4,
     # Every text is drawn as it is: a "$" in a marker ("paid $5, then $10", "cost $$") is a
-    # dollar sign, never mathtext (which crashed the report or set it in italics, issue 12 §3).
+    # dollar sign, never mathtext (which crashed the report or set it in italics).
     "text.parse_math": False,
     "pdf.fonttype": 3,
     "svg.fonttype": "path",

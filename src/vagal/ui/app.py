@@ -19,7 +19,7 @@ view (:data:`vagal.metrics.DETAILS`: the lab numbers, each with a plain line); `
 presentation mode, for a screen across the room: the guide, the coherence level in large
 words, heart rate and time small, and how to leave. The readings and the words come from
 :mod:`vagal.ui.widgets.readings`, built in a loop over the registry with the person in
-each id, so a session of two people builds two sets side by side (issue 14). The heart
+each id, so a session of two people builds two sets side by side. The heart
 trace comes from the app's own :class:`~vagal.ui.trace_buffer.TraceBuffer`, fed with the
 events the driver passes on. Colours are the two themes of :mod:`vagal.ui.widgets.theme`,
 every one an xterm-256 palette entry; with 16 colours the app runs in Textual's ANSI mode.

@@ -17,7 +17,7 @@ Design decisions:
 * The disc is drawn with half blocks (two square pixels a cell). In truecolor its edge
   and ring are shaded by coverage, so it grows smoothly rather than in whole-cell steps;
   with 256 or 16 colours each pixel is one whole palette colour (a blend would be rounded
-  to an unrelated palette entry: the speckled edge of issue 17).
+  to an unrelated palette entry: the speckled edge seen in review).
 * A frame that looks the same as the last one is not drawn, and a frame in which only the
   disc's size changed repaints only the box around the disc: the rest of the screen is
   left alone.

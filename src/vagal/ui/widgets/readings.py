@@ -6,7 +6,7 @@ Design decision: every tile and row here comes from the metric registry
 :data:`~vagal.metrics.DETAILS` for the details view), built in a loop, with the person in
 each widget id (``person=""`` for a session of one, so the ids stay ``#rmssd``, ``#coherence``
 …). A session of two people builds two :class:`Readings` (and two :class:`DetailsView`,
-two :class:`CalmWords`) from the same loop, side by side (issue 14).
+two :class:`CalmWords`) from the same loop, side by side.
 
 The widgets repaint only when what they show changes: a beat that leaves every number as
 it was costs nothing on screen.
