@@ -142,7 +142,9 @@ async def test_a_failing_sink_does_not_end_the_session() -> None:
 
 
 async def test_real_time_ticker_shows_a_drop_out(nsr_5min: npt.NDArray[np.float64]) -> None:
-    clock = MonotonicClock(speed=200.0)
+    # 20x: the 12 s stall lasts 0.6 s of wall time, so even a loaded machine runs the ticker
+    # inside it (at 200x it was 60 ms, and a busy event loop could miss it altogether).
+    clock = MonotonicClock(speed=20.0)
     source = StallingSource(nsr_5min[:40], clock, stall_s=12.0)
     engine = Engine()
     seen_gap: list[float] = []

@@ -72,14 +72,16 @@ def test_tone_rejects_bad_parameters(kwargs: dict[str, float], match: str) -> No
 def test_cues_play_through_the_player_and_clean_up(tmp_path: Path) -> None:
     log = tmp_path / "played.txt"
     player = tmp_path / "player"
-    player.write_text(f'#!/bin/sh\nhead -c 4 "$1" >> {log}\necho " $1" >> {log}\n')
+    # One write per play (O_APPEND keeps a short line whole), and each player waited for before
+    # the next starts: two players running at once must not interleave their lines.
+    player.write_text(f'#!/bin/sh\nprintf "%s %s\\n" "$(head -c 4 "$1")" "$1" >> {log}\n')
     player.chmod(0o755)
     rings: list[int] = []
     cues = Cues(lambda: rings.append(1), player=[str(player)])
-    cues.play("inhale")
-    cues.play("exhale")
-    for child in cues._children:
-        child.wait(timeout=5)
+    for phase in ("inhale", "exhale"):
+        cues.play(phase)
+        for child in cues._children:
+            child.wait(timeout=5)
     lines = log.read_text().splitlines()
     assert [line.split()[0] for line in lines] == ["RIFF", "RIFF"]
     assert lines[0].endswith("inhale.wav") and lines[1].endswith("exhale.wav")
