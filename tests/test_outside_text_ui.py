@@ -54,3 +54,25 @@ async def test_the_marker_list_shows_labels_escaped() -> None:
         shown = markers.render().plain
         assert not any(c in shown for c in CONTROLS), shown
         assert shown.splitlines()[1:] == [f"   0:12 talk {EVIL_SHOWN}", "   0:30 calm"]
+
+
+def test_the_dashboards_notices_show_outside_text_literally(monkeypatch: Any) -> None:
+    """A notice may name a device, a file or a label (a source's error, a notes file that
+    cannot be written): no Textual markup is read in it and no control character passes."""
+    from textual.app import App
+
+    from vagal.ui.app import VagalApp
+
+    seen: list[tuple[str, str, bool]] = []
+
+    def record(self: App[Any], message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        seen.append((message, title, markup))
+
+    monkeypatch.setattr(App, "notify", record)
+    app = VagalApp.__new__(VagalApp)  # only the notice path is exercised
+    app.notify(f"Could not reach [b]Polar[/b] {EVIL}.\nTry again.", title=f"strap {EVIL}")
+    (message, title, markup), = seen
+    assert markup is False
+    assert message == f"Could not reach [b]Polar[/b] {EVIL_SHOWN}.\nTry again."
+    assert title == f"strap {EVIL_SHOWN}"

@@ -61,6 +61,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
@@ -327,6 +328,24 @@ class VagalApp(App[int]):
         self.theme = DARK
 
     # -- layout ------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notice, shown literally: its words may hold outside text (an error naming a
+        device, a file, a label), so no markup is read and nothing a terminal acts on passes.
+        """
+        from vagal.text import printable
+
+        shown = "\n".join(printable(line, max_chars=None) for line in message.split("\n"))
+        super().notify(shown, title=printable(title, max_chars=None), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def compose(self) -> ComposeResult:
         # The guide first and widest; one person's readings beside it (a second person's
