@@ -381,7 +381,15 @@ PERSON: Final[tuple[str, ...]] = ("mean_hr_bpm", "rmssd_ms", "coherence", "phase
 start and at the end, time at each coherence level, and how closely heart rate followed the
 guide (``vagal.report.person``)."""
 
-SEGMENT: Final[tuple[str, ...]] = ("duration_s", "mean_hr_bpm", "rmssd_ms", "sdnn_ms", "lf_ms2", "hf_ms2", "coherence")
+SEGMENT: Final[tuple[str, ...]] = (
+    "duration_s",
+    "mean_hr_bpm",
+    "rmssd_ms",
+    "sdnn_ms",
+    "lf_ms2",
+    "hf_ms2",
+    "coherence",
+)
 """The numbers of one marker-delimited stretch in the report (``HrvResult`` keys), each beside
 the same number of the session's own start."""
 

@@ -98,7 +98,8 @@ class BreathPattern:
         rate = self.rate_per_min
         if not MIN_RATE_PER_MIN <= rate <= MAX_RATE_PER_MIN:
             raise PaceError(
-                f"breathing pattern {self.inhale_s:g}:{self.exhale_s:g}:{self.hold_in_s:g}:{self.hold_out_s:g} s "
+                f"breathing pattern {self.inhale_s:g}:{self.exhale_s:g}:"
+                f"{self.hold_in_s:g}:{self.hold_out_s:g} s "
                 f"gives {rate:.2f} breaths/min; allowed: {MIN_RATE_PER_MIN:g} to {MAX_RATE_PER_MIN:g}"
             )
 
@@ -376,7 +377,8 @@ class Pacer:
 
     @property
     def last_change_s(self) -> float:
-        """When the last change was asked for (``start_s`` before any): ``set_pattern`` needs ``t_s`` ≥ this."""
+        """When the last change was asked for (``start_s`` before any): ``set_pattern`` needs
+        ``t_s`` ≥ this."""
         return self._last_request_s
 
     @property
@@ -489,7 +491,8 @@ class Pacer:
         _check_ramp(ramp_s)
         if not t_s >= self._last_request_s:
             raise PaceError(
-                f"t_s must not be earlier than the previous pacer change ({self._last_request_s:g} s), got {t_s!r}"
+                f"t_s must not be earlier than the previous pacer change ({self._last_request_s:g} s), "
+                f"got {t_s!r}"
             )
         # Drop a change that was asked for but has not started yet.
         while len(self._segments) > 1 and self._segments[-1].t0_s > t_s:
@@ -768,7 +771,8 @@ def resonance_schedule(
         raise PaceError(f"settle_s ({settle_s:g} s) must not be shorter than ramp_s ({ramp_s:g} s)")
     if ramp_from_per_min is not None and first_settle_s < start_ramp_s:
         raise PaceError(
-            f"first_settle_s ({first_settle_s:g} s) must not be shorter than start_ramp_s ({start_ramp_s:g} s)"
+            f"first_settle_s ({first_settle_s:g} s) must not be shorter than "
+            f"start_ramp_s ({start_ramp_s:g} s)"
         )
     if not math.isfinite(start_s):
         raise PaceError(f"start_s must be a finite number of seconds, got {start_s!r}")

@@ -158,7 +158,9 @@ def create_private(path: str | os.PathLike[str], *, append: bool = False) -> int
 def open_private(path: str | os.PathLike[str], mode: Literal["x", "a"] = "x") -> TextIO: ...
 @overload
 def open_private(path: str | os.PathLike[str], mode: Literal["xb", "ab"]) -> BinaryIO: ...
-def open_private(path: str | os.PathLike[str], mode: Literal["x", "a", "xb", "ab"] = "x") -> IO[str] | IO[bytes]:
+def open_private(
+    path: str | os.PathLike[str], mode: Literal["x", "a", "xb", "ab"] = "x"
+) -> IO[str] | IO[bytes]:
     """Open a file vagal writes, private to the user (0600 when created here).
 
     Text modes write UTF-8 with ``\\n`` line ends. Use it for everything that holds a

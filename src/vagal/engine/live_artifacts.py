@@ -2,10 +2,11 @@
 
 Design decision (docs/methods.md §5.3): the batch algorithm (§5.1) uses centred windows and
 looks ahead. Live, the thresholds come from *trailing* windows (the quartile deviation of
-the last 91 beats' |dRR| and |mRR|, α = 5.2; the median of the last 11 accepted NN), and each beat is decided once the two beats after it have arrived (the
-subspaces S12/S22 and the missed/extra tests need RR[i+1] and RR[i+2]): about 2 s of
-latency. A beat outside the plausibility rule (200–3000 ms, ``vagal.artifact_rules``, the
-same rule as batch) is rejected at once.
+the last 91 beats' |dRR| and |mRR|, α = 5.2; the median of the last 11 accepted NN), and
+each beat is decided once the two beats after it have arrived (the subspaces S12/S22 and
+the missed/extra tests need RR[i+1] and RR[i+2]): about 2 s of latency. A beat outside the
+plausibility rule (200–3000 ms, ``vagal.artifact_rules``, the same rule as batch) is
+rejected at once.
 
 Differences from the batch version, on purpose:
 * only beat i itself is examined (the batch loop also examines i+1 as a long/short
@@ -201,10 +202,7 @@ class CausalArtifactDetector:
             return (t_s, x, rhythm, brk)
         self._rhythm_run = 0
         if dn > 1.0 or dn < -1.0:
-            if dn > 0:
-                s12 = max(self._prev_dn, dn1)
-            else:
-                s12 = min(self._prev_dn, dn1)
+            s12 = max(self._prev_dn, dn1) if dn > 0 else min(self._prev_dn, dn1)
             # An ectopic flag stands only with the pair that explains it (batch, docs/methods.md
             # §5.4): the short and the long interval on opposite sides of the median; the
             # partner is the next interval when this one is short, the last one when long.

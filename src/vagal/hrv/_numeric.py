@@ -377,7 +377,7 @@ def _check(x: npt.ArrayLike, size: int, mode: str) -> FloatArray:
     a = np.asarray(x, dtype=np.float64)
     if a.ndim != 1:
         raise ValueError(f"x must be 1-D, got {a.ndim=}")
-    if not 1 <= size:
+    if not size >= 1:
         raise ValueError(f"size must be >= 1, got {size=}")
     return a
 

@@ -99,8 +99,8 @@ JSON_KEYS: Final = (
     "dfa_alpha2",
     "coherence",
 )
-"""The metric keys of ``vagal analyze --json``, in order (the keys promised since the first version); ``to_dict()`` adds
-``quality`` (a list of "read with care" sentences) after them."""
+"""The metric keys of ``vagal analyze --json``, in order (the keys promised since the first
+version); ``to_dict()`` adds ``quality`` (a list of "read with care" sentences) after them."""
 
 _EXTRA = ("mean_inst_hr_bpm", "min_hr_bpm", "max_hr_bpm", "sd2_sd1")
 """HrvResult fields beyond the JSON keys (shown in the table)."""
@@ -244,7 +244,10 @@ def _quality(nn: FloatArray, pct: float, n_dropouts: int, *, corrected: bool) ->
         odd = int(np.count_nonzero((ratio >= IMPLAUSIBLE_LONG_RATIO) | (ratio <= IMPLAUSIBLE_SHORT_RATIO)))
         if odd:
             many = odd != 1
-            around = f"(at least {IMPLAUSIBLE_LONG_RATIO:g} times, or at most half, the beats around {'them' if many else 'it'})"
+            around = (
+                f"(at least {IMPLAUSIBLE_LONG_RATIO:g} times, or at most half, "
+                f"the beats around {'them' if many else 'it'})"
+            )
             if corrected:
                 out.append(
                     f"read with care: {odd} interval{'s still look' if many else ' still looks'} implausible "

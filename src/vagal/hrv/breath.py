@@ -6,9 +6,10 @@ spectral timer (every few seconds of session time), never per beat.
 
 * RSA (docs/methods.md §6.2): peak-to-trough heart rate per breath cycle, in bpm, on the 4 Hz
   heart-rate series band-passed to 0.05–0.5 Hz, narrowed to 0.6–1.6 × the breathing
-  frequency (the pacer's, or the estimated one) so Mayer waves do not count as breaths. Cycles are the pacer's cycles when a
-  pacer runs, otherwise the stretches between successive troughs of the band-passed
-  series. The value shown is the median of the last cycles (5 by default).
+  frequency (the pacer's, or the estimated one) so Mayer waves do not count as breaths.
+  Cycles are the pacer's cycles when a pacer runs, otherwise the stretches between
+  successive troughs of the band-passed series. The value shown is the median of the last
+  cycles (5 by default).
 * Breathing rate (§6.3): the dominant PSD peak of the resampled NN series in
   0.05–0.5 Hz (without a guide, a peak above 7/min is preferred over the Mayer waves when
   it is at least 30 % as strong), refined by parabolic interpolation, × 60.

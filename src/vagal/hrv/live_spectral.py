@@ -222,7 +222,8 @@ class TrailingSpline:
         return out
 
     def on_grid(self, j: int, fs_hz: float) -> tuple[FloatArray, FloatArray]:
-        """``(t_grid_s, values)`` of the spline through ``x[j:]`` on ``x[j] + k / fs_hz`` up to the last knot."""
+        """``(t_grid_s, values)`` of the spline through ``x[j:]`` on ``x[j] + k / fs_hz`` up to
+        the last knot."""
         x = self.x
         s = np.array(self.slopes(j), dtype=np.float64)
         x0 = float(x[j])
@@ -234,7 +235,8 @@ class TrailingSpline:
 def _hermite(
     x: FloatArray, y: FloatArray, s: FloatArray, dx: FloatArray, slope: FloatArray, grid: FloatArray
 ) -> FloatArray:
-    """``vagal.hrv._numeric.hermite_on_grid`` with fewer temporaries (the same operations in the same order)."""
+    """``vagal.hrv._numeric.hermite_on_grid`` with fewer temporaries (the same operations in the
+    same order)."""
     s0 = s[:-1]
     tt = (s0 + s[1:] - 2.0 * slope) / dx
     c0 = tt / dx

@@ -59,7 +59,8 @@ from vagal.hrv.spectral import DEFAULT_FS_HZ, resample
 DEFAULT_WINDOW_S: Final = 30.0
 """WCC window length, seconds (SUSY's examples and Tschacher & Meier 2020 use 30 s segments)."""
 DEFAULT_MAX_LAG_S: Final = 5.0
-"""Lag range ±5 s (rMEA: "lags of ±5 seconds have been reported by multiple authors"; SUSY's default is 3 s)."""
+"""Lag range ±5 s (rMEA: "lags of ±5 seconds have been reported by multiple authors"; SUSY's
+default is 3 s)."""
 DEFAULT_STEP_S: Final = 5.0
 """Window increment, seconds: the live recompute cadence and the coherence step. rMEA leaves
 it to the user (its example: 60 s windows every 30 s), SUSY uses non-overlapping segments;

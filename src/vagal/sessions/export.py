@@ -81,7 +81,9 @@ def _write_new(path: Path, text: str) -> None:
         private_dir(path.parent)
         f = open_private(path, "x")
     except FileExistsError:
-        raise ExportError(f"{path} already exists; vagal never overwrites a file.", hint="Choose another name.") from None
+        raise ExportError(
+            f"{path} already exists; vagal never overwrites a file.", hint="Choose another name."
+        ) from None
     except OSError as exc:
         raise ExportError(f"cannot create {path}: {os_error_words(exc)}.", hint=_hint(exc)) from None
     try:
@@ -93,7 +95,8 @@ def _write_new(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             path.unlink()  # only the file created above, a moment ago
         raise ExportError(
-            f"could not write {path}: {os_error_words(exc)}, so nothing was converted (the unfinished file was removed).",
+            f"could not write {path}: {os_error_words(exc)}, so nothing was converted "
+            "(the unfinished file was removed).",
             hint=_hint(exc),
         ) from None
 
@@ -163,7 +166,10 @@ def write_session(recording: Recording, path: str | Path, *, source: str = "conv
     lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
     for e in events:
         obj = event_to_dict(e)
-        out = {"t": obj.pop("t"), "wall": (start + timedelta(seconds=e.t_s)).isoformat(timespec="milliseconds")}
+        out = {
+            "t": obj.pop("t"),
+            "wall": (start + timedelta(seconds=e.t_s)).isoformat(timespec="milliseconds"),
+        }
         out.update(obj)
         lines.append(json.dumps(out, ensure_ascii=False, separators=(",", ":")))
     _write_new(p, "\n".join(lines) + "\n")

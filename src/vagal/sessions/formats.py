@@ -132,7 +132,9 @@ def load_recording(path: str | Path) -> Recording:
             raise InputFileError(str(path), "is not a text file (a broken UTF-16 file?)") from None
     for magic, kind, unpack in _ARCHIVES:
         if data.startswith(magic):
-            raise InputFileError(str(path), f"is a {kind} archive", hint=f"{unpack} it first, then give vagal the file inside.")
+            raise InputFileError(
+                str(path), f"is a {kind} archive", hint=f"{unpack} it first, then give vagal the file inside."
+            )
     if not data.strip():
         raise InputFileError(str(path), "the file is empty")
     head = data[:HEAD_BYTES]

@@ -49,6 +49,7 @@ is recorded, so no beat-to-beat difference spans the lost stretch.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import types
@@ -95,7 +96,9 @@ _MAX_NAME_CHARS: Final = 200
 _DECIMAL_COMMA: Final = re.compile(r"-?\d+,\d+")
 """A number written with a decimal comma ("0,859")."""
 _TIME_NAMES: Final = ("t_s", "time_s", "t", "time", "timestamp", "elapsed", "elapsed_s", "date")
-_RR_NAMES: Final = ("rr_ms", "rr", "rri", "rr_interval", "rr-interval", "rr interval", "ibi", "ibi_ms", "nn", "nn_ms")
+_RR_NAMES: Final = (
+    "rr_ms", "rr", "rri", "rr_interval", "rr-interval", "rr interval", "ibi", "ibi_ms", "nn", "nn_ms"
+)
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -451,7 +454,8 @@ def read_polar_hrm(path: str | Path, text: str) -> Recording:
             if params.get("interval") != "238":
                 raise InputFileError(
                     p,
-                    f"this Polar HRM file holds heart rate every {params.get('interval', '?')} s, not RR intervals",
+                    f"this Polar HRM file holds heart rate every {params.get('interval', '?')} s, "
+                    "not RR intervals",
                     hint="Record with R-R recording on, or export the RR intervals.",
                 )
             field = line.split()[0].split("\t")[0]
@@ -564,7 +568,9 @@ def read_openhrv(path: str | Path, text: str) -> Recording:
             continue
         fields = raw.rstrip("\r\n").split(",")
         if len(fields) < 3:
-            raise InputFileError(p, f"expected 'event,value,timestamp', got {raw.strip()[:40]!r}", line=lineno)
+            raise InputFileError(
+                p, f"expected 'event,value,timestamp', got {raw.strip()[:40]!r}", line=lineno
+            )
         event, value, stamp = fields[0].strip(), ",".join(fields[1:-1]).strip(), fields[-1].strip()
         try:
             w = _parse_time(stamp)
@@ -580,10 +586,8 @@ def read_openhrv(path: str | Path, text: str) -> Recording:
             markers.append((w, value))
             marker_lines.append(lineno)
         elif event == "PacerRate":
-            try:
+            with contextlib.suppress(ValueError):
                 pacer.append(float(value))
-            except ValueError:
-                pass
     if not rr:
         raise _empty(p, "no InterBeatInterval rows")
     meta: dict[str, Any] = {"unit_in_file": "ms"}
@@ -623,7 +627,11 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
     found where the times run ahead of the RR values.
     """
     p = str(path)
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip() and not line.startswith("#")]
+    lines = [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.startswith("#")
+    ]
     cols = _csv_columns(lines[0][1].lstrip("\ufeff"))
     if cols is None:
         raise InputFileError(p, "no time and RR columns in the header", line=lines[0][0])
@@ -647,7 +655,9 @@ def read_csv_time(path: str | Path, text: str) -> Recording:
             raise InputFileError(p, f"not a positive RR value: {fields[rr_col][:30]!r}", line=lineno)
         rr.append(v)
         times.append(fields[t_col])
-        gaps.append(gap_col is not None and len(fields) > gap_col and fields[gap_col] in ("1", "true", "True"))
+        gaps.append(
+            gap_col is not None and len(fields) > gap_col and fields[gap_col] in ("1", "true", "True")
+        )
     if not rr:
         raise _empty(p, "the file has a header only")
     rr_ms, unit = _rr_from_values(rr)

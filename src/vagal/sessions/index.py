@@ -149,7 +149,8 @@ class SessionIndex:
         """Store one entry (committed every :data:`COMMIT_EVERY` and at :meth:`close`)."""
         try:
             self._db.execute(
-                "INSERT OR REPLACE INTO entries (kind, path, fingerprint, version, value) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO entries (kind, path, fingerprint, version, value) "
+                "VALUES (?, ?, ?, ?, ?)",
                 (kind, key, fp, version, value),
             )
             self._pending += 1
@@ -164,7 +165,11 @@ class SessionIndex:
         keep_set = set(keep)
         try:
             rows = self._db.execute("SELECT path FROM entries WHERE kind = ?", (kind,)).fetchall()
-            gone = [(kind, p) for (p,) in rows if isinstance(p, str) and p.startswith(prefix) and p not in keep_set]
+            gone = [
+                (kind, p)
+                for (p,) in rows
+                if isinstance(p, str) and p.startswith(prefix) and p not in keep_set
+            ]
             if gone:
                 self._db.executemany("DELETE FROM entries WHERE kind = ? AND path = ?", gone)
         except sqlite3.Error:
@@ -405,10 +410,8 @@ def cached_folder(
                 pass
         result = compute()
         if folder_fingerprint(folder) == fp:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 idx.put(kind, key, fp, version, json.dumps(encode(result), allow_nan=False))
-            except (TypeError, ValueError):
-                pass
         return result
     finally:
         idx.close()

@@ -72,7 +72,9 @@ def append_marker(session: Path, marker: Marker) -> None:
     path = notes_path(session)
     obj = event_to_dict(marker)
     line = {"t": obj.pop("t"), "noted": datetime.now().astimezone().isoformat(timespec="seconds"), **obj}
-    data = (json.dumps(line, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode("utf-8")
+    data = (json.dumps(line, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode(
+        "utf-8"
+    )
     try:
         if path.exists() and not path.is_file():
             raise NotesError(f"cannot keep the marker: {path} is not a regular file.")

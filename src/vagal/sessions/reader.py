@@ -126,14 +126,17 @@ def _header(path: str, first: bytes) -> tuple[dict[str, Any], list[_Problem]]:
             path, "the header is not valid JSON; this is not a readable vagal session", line=1
         ) from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
-        raise SessionFileError(path, f"the first line is not a vagal session header (format {FORMAT_NAME!r})", line=1)
+        raise SessionFileError(
+            path, f"the first line is not a vagal session header (format {FORMAT_NAME!r})", line=1
+        )
     version = obj.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise SessionFileError(path, "the header has no format_version", line=1)
     if version > SUPPORTED_FORMAT_VERSION:
         raise SessionFileError(
             path,
-            f"written by a newer vagal (session format {version}; this vagal reads up to {SUPPORTED_FORMAT_VERSION})",
+            f"written by a newer vagal (session format {version}; "
+            f"this vagal reads up to {SUPPORTED_FORMAT_VERSION})",
             line=1,
             hint="Update vagal to read it.",
         )
@@ -220,7 +223,9 @@ def _parse_line(raw: bytes) -> tuple[Event | None, str | None, bool]:
     return event, None, False
 
 
-def read_events(path: str | Path, data: bytes | None = None) -> tuple[dict[str, Any], list[Event], list[Damage], int]:
+def read_events(
+    path: str | Path, data: bytes | None = None
+) -> tuple[dict[str, Any], list[Event], list[Damage], int]:
     """Parse a session file into its header, events and damage.
 
     Args:
@@ -676,7 +681,11 @@ def read_session(path: str | Path, data: bytes | None = None, *, person: int = 0
         header = dict(header)
         header.pop("device", None)  # the header's device is person A's
         people = header["people"]
-        if person < len(people) and isinstance(people[person], dict) and isinstance(people[person].get("device"), dict):
+        if (
+            person < len(people)
+            and isinstance(people[person], dict)
+            and isinstance(people[person].get("device"), dict)
+        ):
             header["device"] = people[person]["device"]
     rr: list[float] = []
     t: list[float] = []

@@ -26,6 +26,7 @@ removed (it held nothing). See docs/session-format.md for the layout.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -341,7 +342,10 @@ class Recorder:
             except OSError as exc:
                 what, todo = _reason(exc)
                 raise RecordingError(
-                    f"cannot create the session file {candidate}: {what}.", hint=todo, path=candidate, reason=what
+                    f"cannot create the session file {candidate}: {what}.",
+                    hint=todo,
+                    path=candidate,
+                    reason=what,
                 ) from None
             break
         self.path = candidate
@@ -355,16 +359,16 @@ class Recorder:
         except OSError as exc:
             self._abandon_empty_file(exc)
         self._size = len(line.encode("utf-8"))
-        self._thread = threading.Thread(target=self._run, name=f"vagal-recorder:{self.path.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"vagal-recorder:{self.path.name}", daemon=True
+        )
         self._thread.start()
 
     def _abandon_empty_file(self, exc: OSError) -> NoReturn:
         """Not even the header could be written: close, remove the file (it holds nothing), raise."""
         what, todo = _reason(exc)
-        try:
+        with contextlib.suppress(OSError):
             self._out.close()
-        except OSError:
-            pass
         try:
             # Only this file, created by this recorder a moment ago, with no event in it.
             self.path.unlink()
@@ -475,10 +479,8 @@ class Recorder:
             self.dropped += pending_n
             self._stopped_early(exc, None if syncing else written_t)
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 self._out.close()
-            except OSError:
-                pass
 
     def _stopped_early(self, exc: OSError, written_t: float | None) -> None:
         """A write or sync failed: keep the file whole up to its last line, say so, stop.

@@ -17,6 +17,7 @@ messages (:mod:`vagal.sources.ble_errors`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -156,7 +157,10 @@ def choose_strap(straps: list[FoundStrap], wanted: str | None) -> FoundStrap:
         if not straps:
             raise DeviceNotFoundError(
                 "No heart-rate strap was found in range.",
-                hint="Put the strap on (moisten the electrodes) so it wakes up, keep it close, and try again.",
+                hint=(
+                    "Put the strap on (moisten the electrodes) so it wakes up, keep it close, "
+                    "and try again."
+                ),
             )
         if len(straps) > 1:
             raise BluetoothError(
@@ -372,10 +376,8 @@ class BleakSource(ClosesOnExit):
                 yield SourceState(end_s, "connected", f"reconnected to {self.name}")
                 yield info
                 return
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), delay_s)
-            except TimeoutError:
-                pass
             delay_s = min(delay_s * self._backoff_factor, self._backoff_max_s)
 
     async def _until_closed(self, work: Any) -> DeviceInfo | None:
@@ -395,10 +397,8 @@ class BleakSource(ClosesOnExit):
                 return None
             return result
         task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError, BluetoothError):
             await task
-        except (asyncio.CancelledError, BluetoothError):
-            pass
         return None
 
     # -- bleak calls ------------------------------------------------------------------

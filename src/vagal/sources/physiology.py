@@ -82,7 +82,8 @@ assessment presumes (docs/methods.md §6.5): over seeds 0-9 with the resonance a
 heart-rate swing per breath at 5.0/min is 1.16× that at 5.5/min and 1.20× that at 4.5/min
 (medians of the per-seed ratios; Q = 2: 1.04× both). docs/simulator.md has the table."""
 RESONANCE_RATE_RANGE_PER_MIN: Final = (3.0, 12.0)
-"""Accepted resonance rates: adults 4.5-6.5, children 6.5-9.5 breaths/min (docs/methods.md §6.5), with room."""
+"""Accepted resonance rates: adults 4.5-6.5, children 6.5-9.5 breaths/min (docs/methods.md
+§6.5), with room."""
 PAIR_LAG_RANGE_S: Final = (2.0, 4.0)
 """Range from which person B's lag behind person A is drawn (uniform, per seed)."""
 _PERSON_B_KEY: Final = 0xB

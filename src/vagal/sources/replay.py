@@ -372,7 +372,9 @@ class ReplaySource(ClosesOnExit):
             self._last_t_s = max(self._last_t_s, event.t_s)
             self._furthest_s = max(self._furthest_s, due)
             yield event
-        yield SourceState(max(self._last_t_s, self.position_s if not self._closed else self._last_t_s), "ended")
+        yield SourceState(
+            max(self._last_t_s, self.position_s if not self._closed else self._last_t_s), "ended"
+        )
 
     # --- internals --------------------------------------------------------------------------------
 
@@ -451,7 +453,9 @@ class ReplaySource(ClosesOnExit):
             started = False
             for e in rec.events:
                 started = started or isinstance(e, (RawPayload, Beat))
-                if isinstance(e, DeviceInfo) or (isinstance(e, SourceState) and (not started or e.state == "ended")):
+                if isinstance(e, DeviceInfo) or (
+                    isinstance(e, SourceState) and (not started or e.state == "ended")
+                ):
                     continue
                 out_events.append(e)
             return out_events

@@ -106,7 +106,8 @@ class SimArtifacts:
             lo, hi = getattr(self, name)
             if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
                 raise ValueError(
-                    f"{name} must be (shortest, longest) seconds with 0 < shortest <= longest, got {(lo, hi)!r}"
+                    f"{name} must be (shortest, longest) seconds with 0 < shortest <= longest, "
+                    f"got {(lo, hi)!r}"
                 )
 
     @classmethod

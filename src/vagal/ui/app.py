@@ -563,7 +563,8 @@ class VagalApp(App[int]):
 
         While the pace eases towards the pattern, the second line says so with a gentle
         progress ("easing to it ●●○○○"): a label that changes once every fifth of the way,
-        not a number that changes every second. In a replay, the pattern recorded at that moment (not the file's last one).
+        not a number that changes every second. In a replay, the pattern recorded at that
+        moment (not the file's last one).
         """
         if not self.guide_shown:
             return "no guide recorded (--pace adds one)"
@@ -760,7 +761,9 @@ class VagalApp(App[int]):
         if self.mode != "replay" or self._ending:
             self._show_summary()
             return
-        self.notify("The replay has reached its end. Press q for the summary.", title="Session ended", timeout=8)
+        self.notify(
+            "The replay has reached its end. Press q for the summary.", title="Session ended", timeout=8
+        )
 
     # -- the end of a session ------------------------------------------------------------
 
@@ -876,7 +879,9 @@ class VagalApp(App[int]):
             self.call_from_thread(self._report_said, f"The report could not be made: {exc}")
             return
         except OSError as exc:
-            self.call_from_thread(self._report_said, f"The report could not be written ({exc.strerror or exc}).")
+            self.call_from_thread(
+                self._report_said, f"The report could not be written ({exc.strerror or exc})."
+            )
             return
         self.report_path = out
         self.call_from_thread(self._report_said, f"Report written to {out}")
@@ -1004,7 +1009,9 @@ class VagalApp(App[int]):
             try:
                 await asyncio.wait_for(session.wait(), CLOSE_TIMEOUT_S)
             except TimeoutError:
-                log.warning("the source did not end its stream in %.0f s; closing the recording", CLOSE_TIMEOUT_S)
+                log.warning(
+                    "the source did not end its stream in %.0f s; closing the recording", CLOSE_TIMEOUT_S
+                )
             except (WorkerFailed, WorkerCancelled):
                 pass  # the app is already shutting down; what was written is closed below
         for sink in self.sinks:
@@ -1091,7 +1098,9 @@ class VagalApp(App[int]):
                     return
                 new = Marker(marker.t_s, note.label, note.feeling)
                 if self._note(new):
-                    self.notify(f"Words kept for the marker at {clock_text(marker.t_s)}.", title="Marker", timeout=4)
+                    self.notify(
+                        f"Words kept for the marker at {clock_text(marker.t_s)}.", title="Marker", timeout=4
+                    )
                 self._keep_marker(new)
 
             self.push_screen(self._marker_screen(clock_text(marker.t_s), marker), done)

@@ -214,10 +214,14 @@ class MarkerScreen(ModalScreen[MarkerNote | None]):
             feeling.cursor_blink = False
             yield feeling
             if self.labels:
-                yield Label("used before (Tab to the list, ↑ ↓ and Enter to pick):", classes="marker-offer-title")
+                yield Label(
+                    "used before (Tab to the list, ↑ ↓ and Enter to pick):", classes="marker-offer-title"
+                )
                 # Text, not markup: a label is outside text and is shown as it is.
                 yield OptionList(*(Text(x) for x in self.labels[:LABELS_OFFERED]), id="marker-labels")
-            hint = "Enter to keep · Esc to leave it as it was" if self.later else "Enter to keep · Esc to cancel"
+            hint = (
+                "Enter to keep · Esc to leave it as it was" if self.later else "Enter to keep · Esc to cancel"
+            )
             yield Label(hint, id="marker-hint")
 
     def on_mount(self) -> None:
@@ -227,7 +231,9 @@ class MarkerScreen(ModalScreen[MarkerNote | None]):
     def _label_picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         prompt = event.option.prompt
-        self.query_one("#marker-label", Input).value = prompt.plain if isinstance(prompt, Text) else str(prompt)
+        self.query_one("#marker-label", Input).value = (
+            prompt.plain if isinstance(prompt, Text) else str(prompt)
+        )
         self.query_one("#marker-feeling", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -125,7 +125,9 @@ class CheckInPanel(Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(QUESTIONS[self.when], id="checkin-question")
         yield _Scale(id="checkin-scale")
-        field = Input(placeholder="a few words, if you like (Enter to keep)", max_length=WORDS_MAX, id="checkin-words")
+        field = Input(
+            placeholder="a few words, if you like (Enter to keep)", max_length=WORDS_MAX, id="checkin-words"
+        )
         field.cursor_blink = False  # nothing on screen blinks
         yield field
         yield Static("press a number · s to skip", id="checkin-hint")

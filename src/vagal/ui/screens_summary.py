@@ -87,7 +87,9 @@ def numbers_text(final: dict[str, Any]) -> Table:
     for title in ("first 2 min", "last 2 min", "whole session"):
         table.add_column(title, justify="right", no_wrap=True)
     for name, key in (("heart rate", "mean_hr_bpm"), ("RMSSD", "rmssd_ms")):
-        table.add_row(name, _value(key, start.get(key)), _value(key, end.get(key)), _value(key, final.get(key)))
+        table.add_row(
+            name, _value(key, start.get(key)), _value(key, end.get(key)), _value(key, final.get(key))
+        )
     coherence = final.get("coherence")
     if coherence is not None:
         table.add_row("coherence", "", "", f"{_value('coherence', coherence)} peak ratio")
@@ -208,7 +210,9 @@ class SummaryScreen(Screen[None]):
             if f.ask_checkin:
                 yield CheckInPanel("after", id="summary-checkin")
             yield Static("Final numbers", classes="summary-head", id="summary-numbers-head")
-            yield Static("Working out the final numbers from every beat…", id="summary-numbers", classes="summary-note")
+            yield Static(
+                "Working out the final numbers from every beat…", id="summary-numbers", classes="summary-note"
+            )
             yield Static("", id="summary-levels")
             yield Static("", id="summary-markers")
             yield Static("", id="summary-checkins")
@@ -234,7 +238,11 @@ class SummaryScreen(Screen[None]):
         if f.replay:
             return f"Replayed from {where}"
         if f.stopped_why:
-            upto = f"up to {clock_text(f.stopped_at_s)}" if f.stopped_at_s is not None else "up to where it stopped"
+            upto = (
+                f"up to {clock_text(f.stopped_at_s)}"
+                if f.stopped_at_s is not None
+                else "up to where it stopped"
+            )
             return f"Saved {upto} in {where}. The recording stopped then: {f.stopped_why}"
         return f"Saved to {where}"
 

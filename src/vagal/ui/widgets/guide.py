@@ -465,11 +465,17 @@ class BreathGuide(Widget):
         text = text if len(text) <= width else text[: max(0, width - 1)] + "…"
         pad = max(0, (width - len(text)) // 2)
         return Strip(
-            [Segment(" " * pad, palette.base), Segment(text, style), Segment(" " * (width - pad - len(text)), palette.base)],
+            [
+                Segment(" " * pad, palette.base),
+                Segment(text, style),
+                Segment(" " * (width - pad - len(text)), palette.base),
+            ],
             width,
         )
 
-    def _disc_line(self, y: int, layout: GuideLayout, palette: _Palette, radius: float, ring: float | None) -> Strip:
+    def _disc_line(
+        self, y: int, layout: GuideLayout, palette: _Palette, radius: float, ring: float | None
+    ) -> Strip:
         # The frame's pixels are worked out once, with numpy, for every row at once; a row
         # is then a few long runs (outside, edge, inside, edge, outside), built run by run.
         import numpy as np
@@ -532,7 +538,9 @@ _KEYS: Final[tuple[_Key, ...]] = tuple((d, r) for d in range(_LEVELS + 1) for r 
 _CODES: Final = len(_KEYS)
 
 
-def _frame_pixels(layout: GuideLayout, radius: float, ring: float | None, *, smooth: bool) -> npt.NDArray[np.int64]:
+def _frame_pixels(
+    layout: GuideLayout, radius: float, ring: float | None, *, smooth: bool
+) -> npt.NDArray[np.int64]:
     """Every pixel of one frame (two pixel rows a text row) as its code in :data:`_KEYS`.
 
     The disc's edge pixels are shaded by how much of them the circle covers (truecolor;
@@ -554,7 +562,9 @@ def _frame_pixels(layout: GuideLayout, radius: float, ring: float | None, *, smo
     dx = np.abs(np.arange(layout.width, dtype=np.float64) + 0.5 - layout.cx)[None, :]
     half = np.sqrt(np.maximum(0.0, radius * radius - dy * dy))
     inside = np.where(np.abs(dy) < radius, half - dx + 0.5, 0.0)
-    disc = np.where(inside >= 1, _LEVELS, np.where(inside <= 0, 0, np.rint(inside * _LEVELS))).astype(np.int64)
+    disc = np.where(inside >= 1, _LEVELS, np.where(inside <= 0, 0, np.rint(inside * _LEVELS))).astype(
+        np.int64
+    )
     if not smooth:
         disc = np.where(disc * 2 >= _LEVELS, _LEVELS, 0)
     if ring is None:

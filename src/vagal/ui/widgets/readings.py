@@ -68,7 +68,9 @@ class Readings(Vertical):
     }
     """
 
-    def __init__(self, trends: Trends, *, person: str = "", id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, trends: Trends, *, person: str = "", id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.trends = trends
         self.person = person
@@ -175,7 +177,9 @@ class DetailsView(Widget):
                 if brief_w >= 20:
                     lines = _wrap(words, brief_w)
                     rows.append([*parts, (lines[0], words_style)])
-                    rows += [[(" " * (self.NAME_W + self.VALUE_W), ""), (line, words_style)] for line in lines[1:]]
+                    rows += [
+                        [(" " * (self.NAME_W + self.VALUE_W), ""), (line, words_style)] for line in lines[1:]
+                    ]
                 else:
                     rows.append(parts)
                     rows += [[("    ", ""), (line, words_style)] for line in _wrap(words, max(10, width - 4))]

@@ -83,7 +83,11 @@ class Status:
             speed = "as fast as possible" if math.isinf(self.replay_speed) else f"{self.replay_speed:g}×"
             paused = " · paused" if self.replay_paused else ""
             return f"{clock_text(self.t_s)}{total} · {speed}{paused}"
-        return f"recording {clock_text(self.t_s)}" if self.recording else f"not recording · {clock_text(self.t_s)}"
+        return (
+            f"recording {clock_text(self.t_s)}"
+            if self.recording
+            else f"not recording · {clock_text(self.t_s)}"
+        )
 
 
 class StatusBar(Widget):

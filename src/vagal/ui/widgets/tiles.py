@@ -170,7 +170,9 @@ class Trends:
         points: Samples kept per metric.
     """
 
-    def __init__(self, fields: list[str], *, every_s: float = TREND_EVERY_S, points: int = TREND_POINTS) -> None:
+    def __init__(
+        self, fields: list[str], *, every_s: float = TREND_EVERY_S, points: int = TREND_POINTS
+    ) -> None:
         self.every_s = every_s
         self.history: dict[str, deque[float]] = {f: deque(maxlen=points) for f in fields}
         self._next_s = -math.inf
@@ -245,7 +247,9 @@ class MetricTile(Widget):
     def on_click(self) -> None:
         """A click explains the number in plain words (and why to read it with care, if so)."""
         caution = self.metric.caution if self.metric.valid else None
-        words = " ".join(w for w in (self.explanation, f"Read this one with care: {caution}." if caution else "") if w)
+        words = " ".join(
+            w for w in (self.explanation, f"Read this one with care: {caution}." if caution else "") if w
+        )
         if words:
             self.notify(words, title=self.title, timeout=8)
 
@@ -278,7 +282,9 @@ class MetricTile(Widget):
     def _append_reason(self, text: Text, width: int, rows: int | None = None) -> None:
         """Why there is no value yet, in plain words on the rows under the title."""
         reason = _reason_lines(
-            without_name(self.metric.reason or "not yet", self.title), width, self._rows if rows is None else rows
+            without_name(self.metric.reason or "not yet", self.title),
+            width,
+            self._rows if rows is None else rows,
         )
         text.append(reason, self.get_component_rich_style("metric-tile--reason"))
 
@@ -323,7 +329,9 @@ class MetricTile(Widget):
         hint = CAUTION_WORDS if self.metric.caution else ("settling" if self.metric.settling else "")
         if spark_room >= 4:
             text.append("  ")
-            text.append(sparkline(list(self.history), spark_room), self.get_component_rich_style("metric-tile--trend"))
+            text.append(
+                sparkline(list(self.history), spark_room), self.get_component_rich_style("metric-tile--trend")
+            )
         if hint and self._rows >= 2:
             text.append("\n")
             words = hint if len(hint) <= width else hint.removeprefix("read ")

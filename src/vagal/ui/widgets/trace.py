@@ -223,7 +223,8 @@ class HeartTrace(Widget):
         line_style = base + self.get_component_rich_style("heart-trace--line")
         band_style = base + self.get_component_rich_style("heart-trace--breath")
         tints = {
-            tint: base + self.get_component_rich_style(f"heart-trace--{tint}") for tint in ("inhale", "exhale", "hold")
+            tint: base + self.get_component_rich_style(f"heart-trace--{tint}")
+            for tint in ("inhale", "exhale", "hold")
         }
         axis_style = base + self.get_component_rich_style("heart-trace--axis")
         cols = self._columns(plot_w)
@@ -251,7 +252,11 @@ class HeartTrace(Widget):
         for r in range(plot_rows):
             text = "".join(chr(_BRAILLE_BASE + b) if b else " " for b in grid[r])
             label = labels.get(r, "").ljust(_GUTTER)[:_GUTTER]
-            strips[r] = Strip([Segment(label, axis_style), Segment(text, line_style)]).extend_cell_length(width, base).crop(0, width)
+            strips[r] = (
+                Strip([Segment(label, axis_style), Segment(text, line_style)])
+                .extend_cell_length(width, base)
+                .crop(0, width)
+            )
         if band_rows:
             strips.update(self._band(plot_rows, band_rows, plot_w, width, band_style, tints, axis_style))
         caption = f"{TITLES[self.kind]}, last {self.span_s:.0f} s  ·  the guide's breathing below it"
