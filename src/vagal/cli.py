@@ -59,7 +59,8 @@ def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False) -> None:
             else "2 minutes (default 12, a usual resting rate; off: start at the pattern's rate)"
         ),
     )
-    p.add_argument("--sound", action="store_true", help="a soft cue at each phase change (eyes-closed practice)")
+    p.add_argument("--sound", action="store_true",
+                   help="a soft cue at each phase change (eyes-closed practice)")
 
 
 def _add_recording(p: argparse.ArgumentParser) -> None:
@@ -78,7 +79,8 @@ def _add_checkin(p: argparse.ArgumentParser) -> None:
 
 
 def _add_headless(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--headless", action="store_true", help="no dashboard: progress on stderr, a summary at the end")
+    p.add_argument("--headless", action="store_true",
+                   help="no dashboard: progress on stderr, a summary at the end")
     p.add_argument("--json", action="store_true", help="with --headless: print the summary as JSON")
 
 
@@ -121,27 +123,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_headless(p)
     _add_checkin(p)
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this much session time")
-    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max", help="simulated time speed (default 1)")
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max",
+                   help="simulated time speed (default 1)")
     p.add_argument("--seed", type=_seed, default=None, help="random seed for a reproducible simulated person")
     p.add_argument(
         "--artifacts",
         action="store_true",
         help="let the simulated strap produce ectopic/missed beats, contact loss and drop-outs now and then",
     )
-    p.add_argument("--pair", action="store_true", help="two simulated people practising together (with --headless)")
+    p.add_argument("--pair", action="store_true",
+                   help="two simulated people practising together (with --headless)")
     p.add_argument(
         "--coupling",
         type=float,
         default=0.0,
         metavar="0..1",
-        help="with --pair: how strongly the second person's breathing and heart follow the first's (default 0)",
+        help=(
+            "with --pair: how strongly the second person's breathing and heart follow the first's (default 0)"
+        ),
     )
-    p.add_argument("--names", metavar="A,B", help='with --pair: what to call the two people (e.g. "Sam,Alex")')
-    p.add_argument("--roles", metavar="A,B", help="with --pair: partner, parent, child, therapist or client, e.g. parent,child")
+    p.add_argument("--names", metavar="A,B",
+                   help='with --pair: what to call the two people (e.g. "Sam,Alex")')
+    p.add_argument("--roles", metavar="A,B",
+                   help="with --pair: partner, parent, child, therapist or client, e.g. parent,child")
 
     p = sub.add_parser("live", help="connect to a Bluetooth heart-rate strap and start the dashboard")
     p.add_argument("--device", metavar="NAME_OR_ADDRESS", help="which strap (default: the only one in range)")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="how long to look for a strap (default 10)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="how long to look for a strap (default 10)")
     _add_pace(p)
     _add_recording(p)
     _add_headless(p)
@@ -156,33 +165,45 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a session recorded by vagal resonance, or one recording per rate (with --rates)")
     p.add_argument("--rates", metavar="R,R,…", help="the rates in breaths/min (default 6.5,6,5.5,5,4.5)")
     p.add_argument("--child", action="store_true", help="the children's rates (9.5,8.5,7.5,6.5)")
-    p.add_argument("--step-s", type=float, default=120.0, metavar="S", help="scored seconds per rate (default 120)")
-    p.add_argument("--refine", action="store_true", help="then a second pass of half a step either side of the best")
+    p.add_argument("--step-s", type=float, default=120.0, metavar="S",
+                   help="scored seconds per rate (default 120)")
+    p.add_argument("--refine", action="store_true",
+                   help="then a second pass of half a step either side of the best")
     p.add_argument("--settle-s", type=float, default=0.0, metavar="S",
                    help="with one file per rate: seconds left out at the start of each (default 0)")
     _add_pace(p)
     _add_recording(p)
     _add_headless(p)
-    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max", help="with --demo: simulated time speed")
-    p.add_argument("--seed", type=_seed, default=None, help="with --demo: random seed for the simulated person")
-    p.add_argument("--artifacts", action="store_true", help="with --demo: let the simulated strap misbehave now and then")
-    p.add_argument("--resonance-rate", type=float, metavar="R", help="with --demo: the simulated person's resonance rate")
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max",
+                   help="with --demo: simulated time speed")
+    p.add_argument("--seed", type=_seed, default=None,
+                   help="with --demo: random seed for the simulated person")
+    p.add_argument("--artifacts", action="store_true",
+                   help="with --demo: let the simulated strap misbehave now and then")
+    p.add_argument("--resonance-rate", type=float, metavar="R",
+                   help="with --demo: the simulated person's resonance rate")
     p.add_argument("--own-rate", type=float, metavar="R",
                    help="with --demo: the simulated person ignores the guide and breathes at R/min")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="with --device: how long to look (default 10)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="with --device: how long to look (default 10)")
     k = p.add_mutually_exclusive_group()
-    k.add_argument("--keep", action="store_true", help="keep the result as your own pace even from the simulator")
+    k.add_argument("--keep", action="store_true",
+                   help="keep the result as your own pace even from the simulator")
     k.add_argument("--no-keep", action="store_true", help="do not keep the result as your own pace")
 
     p = sub.add_parser("scan", help="list nearby heart-rate straps")
-    p.add_argument("--timeout", type=float, default=5.0, metavar="S", help="scan for this many seconds (default 5)")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                   help="scan for this many seconds (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("replay", help="replay a recorded session (vagal, Polar, Kubios, Elite HRV, OpenHRV…)")
     p.add_argument(
-        "file", metavar="FILE", help="a file, a name that vagal sessions lists, or latest (the newest session)"
+        "file",
+        metavar="FILE",
+        help="a file, a name that vagal sessions lists, or latest (the newest session)",
     )
-    p.add_argument("--speed", type=_speed, default=1.0, metavar="X|max", help="0.25 to 64, or max (default 1)")
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="X|max",
+                   help="0.25 to 64, or max (default 1)")
     _add_pace(p, replay=True)
     _add_headless(p)
 
@@ -194,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("A", "B"),
         help="two people's recordings made at the same time: each side by side, and together against chance",
     )
-    p.add_argument("--json", action="store_true", help="one JSON object per file (an array for several files)")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per file (an array for several files)")
     p.add_argument("--no-correct", action="store_true", help="do not correct ectopic, missed and extra beats")
     p.add_argument(
         "--psd",
@@ -217,27 +239,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="a PDF/PNG/SVG report of a session")
     p.add_argument("file", metavar="SESSION")
-    p.add_argument("-o", "--output", metavar="OUT", help="output file (.pdf, .png or .svg; default: PDF next to it)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="output file (.pdf, .png or .svg; default: PDF next to it)")
 
     p = sub.add_parser("history", help="your sessions over time, what helps you, and your usual range")
     p.add_argument("--since", metavar="DATE", help="only sessions on or after this date (YYYY-MM-DD)")
     p.add_argument("--view", choices=["all", "trends", "helps", "baseline"], default="all",
-                   help="what to show: trends per day and week, what helps you, your usual range (default all)")
+                   help="what to show: trends per day and week, what helps you, your usual range "
+                        "(default all)")
     p.add_argument("--include-demo", action="store_true", help="include simulated sessions (vagal demo)")
-    p.add_argument("-o", "--output", metavar="OUT", help="also write a plot (.pdf, .png or .svg; never replaced)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="also write a plot (.pdf, .png or .svg; never replaced)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("check", help="a short still reading, compared with your usual range")
-    p.add_argument("file", metavar="FILE", nargs="?", help="read it from a recording instead (any format vagal reads)")
+    p.add_argument("file", metavar="FILE", nargs="?",
+                   help="read it from a recording instead (any format vagal reads)")
     p.add_argument("--demo", action="store_true", help="on the simulated strap (no hardware needed)")
     p.add_argument("--position", choices=["sitting", "lying"], default="sitting",
-                   help="how you take it; keep to one, readings are compared within a position (default sitting)")
+                   help="how you take it; keep to one, readings are compared within a position "
+                        "(default sitting)")
     p.add_argument("--duration", type=float, default=180.0, metavar="SECONDS",
                    help="length of the reading (default 180: a minute to settle, two to measure)")
     p.add_argument("--device", metavar="NAME_OR_ADDRESS", help="which strap (default: the only one in range)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="how long to look for a strap")
-    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max", help="with --demo: simulated time speed")
-    p.add_argument("--seed", type=_seed, default=None, help="with --demo: random seed of the simulated person")
+    p.add_argument("--speed", type=_speed, default=1.0, metavar="FACTOR|max",
+                   help="with --demo: simulated time speed")
+    p.add_argument("--seed", type=_seed, default=None,
+                   help="with --demo: random seed of the simulated person")
     _add_recording(p)
     _add_headless(p)
     return parser

@@ -26,6 +26,8 @@ def check_output(out: Path, *, new: bool = True) -> None:
     except ValueError as exc:
         raise ReportError(f"{exc}.") from None
     if not out.parent.is_dir():
-        raise ReportError(f"the folder {out.parent} does not exist.", hint="Create it first, or choose another -o.")
+        raise ReportError(f"the folder {out.parent} does not exist.",
+                          hint="Create it first, or choose another -o.")
     if new and (out.exists() or out.is_symlink()):
-        raise ReportError(f"{out} already exists; vagal never replaces a file.", hint="Choose another name with -o.")
+        raise ReportError(f"{out} already exists; vagal never replaces a file.",
+                          hint="Choose another name with -o.")

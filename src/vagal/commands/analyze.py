@@ -179,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"vagal: note: {shown}; analysed what was readable.", file=sys.stderr)
         if isinstance(rec.meta.get("people"), list):
             shown = printable(path, max_chars=None)
-            print(f"vagal: note: {shown} holds two people; these are the first person's numbers.", file=sys.stderr)
+            print(f"vagal: note: {shown} holds two people; these are the first person's numbers.",
+                  file=sys.stderr)
         results.append(
             (path, analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=correct, psd=psd))  # type: ignore[arg-type]
         )

@@ -251,7 +251,8 @@ def analyse_pair(
     ]
     alignment = align(recs[0], recs[1])
     offsets = (0.0, alignment.offset_s)
-    beats = [PersonBeats(res.nn_t_s + off, res.nn_ms, res.nn_breaks) for (_, res), off in zip(results, offsets, strict=True)]
+    beats = [PersonBeats(res.nn_t_s + off, res.nn_ms, res.nn_breaks)
+             for (_, res), off in zip(results, offsets, strict=True)]
     ga, gb = (_guide(r, off) for r, off in zip(recs, offsets, strict=True))
     guide = None if ga is None and gb is None else (ga, gb)
     together = synchrony_session(beats[0], beats[1], guide=guide).whole
@@ -279,7 +280,8 @@ def run(args: argparse.Namespace) -> int:
     names = names_of(paths)
     for path, rec in zip(paths, recs, strict=True):
         for d in rec.damage:
-            print(f"vagal: note: {printable(f'{path}: {d}', max_chars=None)}; analysed what was readable.", file=sys.stderr)
+            print(f"vagal: note: {printable(f'{path}: {d}', max_chars=None)}; analysed what was readable.",
+                  file=sys.stderr)
     if alignment.why_guessed is not None:
         note = GUESS_NOTE.format(why=alignment.why_guessed)
         print(f"vagal: {printable(note, max_chars=None)}", file=sys.stderr)

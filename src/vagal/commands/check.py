@@ -43,7 +43,8 @@ def _check_args(args: argparse.Namespace) -> None:
     if not (math.isfinite(duration) and duration > 0):
         raise VagalError(f"--duration must be a positive number of seconds, got {duration:g}.")
     if args.file is not None and args.demo:
-        raise VagalError("a reading comes from a file or from the simulator, not both.", hint="Drop FILE or --demo.")
+        raise VagalError("a reading comes from a file or from the simulator, not both.",
+                         hint="Drop FILE or --demo.")
     if not args.demo and (args.speed != 1.0 or args.seed is not None):
         raise VagalError("--speed and --seed are for the simulator.", hint="Add --demo.")
     if args.file is not None and args.device is not None:
@@ -100,7 +101,8 @@ def _run_reading(args: argparse.Namespace, record: Path | None) -> tuple[int, Pa
         from vagal.text import printable
 
         print(f"Connecting to {printable(strap.label)}…", file=sys.stderr)
-        source = BleakSource(strap.address, name=strap.name, profile=strap.profile, connect_timeout_s=timeout_s)
+        source = BleakSource(strap.address, name=strap.name, profile=strap.profile,
+                             connect_timeout_s=timeout_s)
         opts = _options(args, "live", None, record)
     print(f"{still} and breathe as you usually do; the reading takes {minutes}.", file=sys.stderr)
     captured = io.StringIO()
@@ -185,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
         day = start.date() if start is not None else date.today()
         usual = usual_range_before(_earlier_readings(demo, saved), day, args.position)
         if rmssd is None:
-            words = [("The reading was too short or too broken to give an RMSSD (it needs a minute of steady beats "
+            words = [("The reading was too short or too broken to give an RMSSD (it needs a minute of steady "
+                      "beats "
                      "after the first minute).")]
             compared: dict[str, str | None] = {"rmssd": None, "hr": None}
         else:

@@ -31,14 +31,16 @@ def run(args: argparse.Namespace) -> int:
     if recording.n_beats == 0:
         raise VagalError(f"{args.input}: holds no beats to convert.")  # cli.py shows it escaped
     for d in recording.damage:
-        print(f"vagal: note: {printable(f'{shown_in}: {d}', max_chars=None)}; converted the rest.", file=sys.stderr)
+        print(f"vagal: note: {printable(f'{shown_in}: {d}', max_chars=None)}; converted the rest.",
+              file=sys.stderr)
     out = export(recording, args.output, fmt)
     shown_out = printable(out, max_chars=None)
     if fmt in ("kubios", "rr"):
         lost = _plural(int(recording.breaks[1:].sum()), "gap") + _plural(len(recording.markers), "marker")
         if lost:
             print(
-                f"vagal: note: {shown_out} is a plain RR list, with no place for the {' and the '.join(lost)} "
+                f"vagal: note: {shown_out} is a plain RR list, with no place for the "
+                f"{' and the '.join(lost)} "
                 "(a .csv or a vagal session keeps them).",
                 file=sys.stderr,
             )

@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
         check_output(out, new=True)
 
-    history = read_history(sessions_dir(), since=since, include_demo=bool(getattr(args, "include_demo", False)))
+    history = read_history(sessions_dir(), since=since,
+                           include_demo=bool(getattr(args, "include_demo", False)))
     if args.json:
         # ASCII: JSON escapes C0 controls itself, but C1 and bidi characters only this way.
         print(json.dumps(history.to_dict(), ensure_ascii=True, indent=2))
@@ -77,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         from vagal.text import printable
 
         # File names and damage reasons in the table come from the files.
-        print("\n".join(printable(line, max_chars=None) for line in format_table(history, views).splitlines()))
+        print("\n".join(printable(line, max_chars=None)
+                        for line in format_table(history, views).splitlines()))
     if out is not None:
         if not history.sessions:
             print("vagal: no plot written: there are no sessions to plot yet.", file=sys.stderr)

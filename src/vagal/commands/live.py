@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     strap = choose_strap(straps, wanted)
     if strap.profile is not None and strap.profile.sends_rr == "no":
         print(
-            f"Note: {strap.profile.name} sends no RR intervals, so HRV is not possible; heart rate is still shown.",
+            f"Note: {strap.profile.name} sends no RR intervals, so HRV is not possible; heart rate is still "
+            "shown.",
             file=sys.stderr,
         )
     from vagal.text import printable

@@ -62,7 +62,8 @@ def parse_names(text: str | None) -> tuple[str, str]:
         from vagal.text import printable
 
         raise VagalError(
-            f"--names takes two names separated by a comma (e.g. \"Sam,Alex\"), got {printable(text, max_chars=60)!r}."
+            "--names takes two names separated by a comma (e.g. \"Sam,Alex\"), got "
+            f"{printable(text, max_chars=60)!r}."
         )
     from vagal.text import printable
 
@@ -201,7 +202,9 @@ class PairState:
             self._next_live_s = (self.first_t_s or 0.0) + LIVE_SPAN_S
         if self.t_s < self._next_live_s:
             return
-        self._next_live_s += LIVE_RECOMPUTE_S * (math.floor((self.t_s - self._next_live_s) / LIVE_RECOMPUTE_S) + 1)
+        self._next_live_s += LIVE_RECOMPUTE_S * (
+            math.floor((self.t_s - self._next_live_s) / LIVE_RECOMPUTE_S) + 1
+        )
         a, b = (p.person_beats() for p in self.beats)
         guide = self.pacer.phase_at if self.pacer is not None else None
         self.live_result = synchrony_live(a, b, now_s=self.t_s, guide=guide)
@@ -224,7 +227,8 @@ def new_state(pacer: Pacer | None, *, live: bool = True) -> PairState:
 
 
 def people_header(
-    names: tuple[str, str], roles: tuple[str | None, str | None], devices: tuple[dict[str, Any], dict[str, Any]]
+    names: tuple[str,
+                 str], roles: tuple[str | None, str | None], devices: tuple[dict[str, Any], dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The header's ``people``: name, role (when given) and device of each person."""
     out: list[dict[str, Any]] = []
@@ -308,7 +312,8 @@ def format_pair_summary(s: dict[str, Any]) -> str:
     lines.append("  This shows how two heart rhythms moved; it is not a score of the two of you.")
     from vagal.text import printable
 
-    lines.append(f"Saved to {printable(s['recording'], max_chars=None)}" if s["recording"] else "Not recorded.")
+    lines.append(f"Saved to {printable(s['recording'], max_chars=None)}" if s["recording"] else "Not "
+                                                                                                "recorded.")
     return "\n".join(lines)
 
 
@@ -367,7 +372,9 @@ async def run_pair_sources(
                     if next_progress is None:
                         next_progress = t + progress_every_s
                     elif t >= next_progress:
-                        next_progress += progress_every_s * (math.floor((t - next_progress) / progress_every_s) + 1)
+                        next_progress += progress_every_s * (
+                            math.floor((t - next_progress) / progress_every_s) + 1
+                        )
                         print(_progress_line(state, names, describe), file=progress, flush=True)
     finally:
         for sig in installed:
@@ -381,7 +388,8 @@ def _progress_line(state: PairState, names: tuple[str, str], describe: Any) -> s
     for name, engine in zip(names, state.engines, strict=True):
         snap = engine.snapshot
         hr = snap.hr_smoothed_bpm if snap.hr_smoothed_bpm.valid else snap.hr_bpm
-        parts.append(f"{name} heart {hr.value:.0f} bpm" if hr.value is not None else f"{name}: waiting for beats")
+        parts.append(f"{name} heart {hr.value:.0f} bpm" if hr.value is not None else f"{name}: waiting for "
+                                                                                     "beats")
     if state.live_result is not None:
         parts.append(f"together: {describe(state.live_result, names)}")
     return f"{clock_text(state.t_s - (state.first_t_s or 0.0)):>7}  " + " · ".join(parts)
@@ -474,7 +482,8 @@ def run_demo_pair(args: argparse.Namespace) -> int:
         raise VagalError("a demo for two needs an end.", hint="Add --duration SECONDS.")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     opts: SessionOptions = session_options(
-        args, "demo", speed=args.speed, duration_s=args.duration, seed=seed, people=2, **recording_options(args)
+        args, "demo", speed=args.speed, duration_s=args.duration, seed=seed, people=2,
+        **recording_options(args),
     )
     pacer = make_pacer(opts)
     recorder: Recorder | None = None
@@ -515,7 +524,8 @@ def run_demo_pair(args: argparse.Namespace) -> int:
     if recorder is not None and recorder.error is not None:
         from vagal.text import printable
 
-        print(f"vagal: the recording stopped early: {printable(str(recorder.error), max_chars=None)}", file=sys.stderr)
+        print(f"vagal: the recording stopped early: {printable(str(recorder.error), max_chars=None)}",
+              file=sys.stderr)
         return 2
     return 0
 
@@ -542,7 +552,8 @@ def _realtime(
     sources = pair.sources(clock=MonotonicClock(args.speed), duration_s=args.duration)
     state = new_state(pacer)
     asyncio.run(
-        run_pair_sources(sources, state, recorder=recorder, progress=sys.stderr, progress_every_s=10.0, names=names)
+        run_pair_sources(sources, state, recorder=recorder, progress=sys.stderr, progress_every_s=10.0,
+                         names=names)
     )
     return pair_summary(
         state,

@@ -74,7 +74,8 @@ def latest_session(folder: Path) -> Path:
 
     files = [p for p in session_files(folder) if not is_notes_file(p)]
     if not files:
-        raise InputFileError(LATEST, f"there is no session in {folder} yet", hint="Record one with: vagal demo")
+        raise InputFileError(LATEST, f"there is no session in {folder} yet",
+                             hint="Record one with: vagal demo")
     return max(files, key=when)
 
 

@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     for dmg in recording.damage[:1]:
-        print(printable(f"vagal: note: {args.file} was read past a problem ({dmg}).", max_chars=None), file=sys.stderr)
+        print(printable(f"vagal: note: {args.file} was read past a problem ({dmg}).", max_chars=None),
+              file=sys.stderr)
     print(f"Report written to {printable(out.absolute(), max_chars=None)}")
     return 0

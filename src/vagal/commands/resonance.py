@@ -134,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
     step_s: float = args.step_s
     if not (math.isfinite(step_s) and MIN_STEP_S <= step_s <= MAX_STEP_S):
         raise VagalError(
-            f"--step-s must be {MIN_STEP_S:g} to {MAX_STEP_S:g} seconds (the protocol's is 120), got {step_s:g}."
+            f"--step-s must be {MIN_STEP_S:g} to {MAX_STEP_S:g} seconds (the protocol's is 120), got "
+            f"{step_s:g}."
         )
     if not args.demo:
         for flag, value in (("--resonance-rate", args.resonance_rate), ("--own-rate", args.own_rate)):
@@ -473,7 +474,8 @@ def _run_guided(args: argparse.Namespace) -> int:
     opts = _options(args, mode, seed)
     rates = _rates(args)
     schedule = make_schedule(
-        rates, parse_pace(opts.pace or "resonance"), step_s=args.step_s, ramp_from_per_min=_ramp_from(opts.ramp_from)
+        rates, parse_pace(opts.pace or "resonance"), step_s=args.step_s,
+        ramp_from_per_min=_ramp_from(opts.ramp_from),
     )
     pacer = schedule.pacer()
     inner = _simulated_source(args, seed, pacer) if seed is not None else _strap_source(args)
@@ -689,7 +691,8 @@ def _from_files(args: argparse.Namespace, recordings: list[Recording]) -> int:
     n = len(recordings)
     if len(rates) != n:
         raise VagalError(
-            f"{len(rates)} rates for {n} file{'s' if n != 1 else ''}: give one rate per file, in the same order, "
+            f"{len(rates)} rates for {n} file{'s' if n != 1 else ''}: give one rate per file, in the same "
+            "order, "
             "with --rates (e.g. --rates 6.5,6,5.5,5,4.5)."
         )
     if n < 2:
@@ -843,7 +846,8 @@ def format_result(outcome: Assessment, out: dict[str, Any], note: str) -> str:
                 lines.append(
                     f"  {_rate(s.rate_per_min):>8}   {_num(s.rsa_bpm, '7.1f')}   "
                     f"{_num(s.lf_peak_ms2, '11.0f')} ({_num(lf_at, '.1f')})       "
-                    f"{_num(s.peak_concentration, '9.2f')}   {_num(s.phase_deg, '+4.0f', '°')}   {_num(s.score, '5.2f')}"
+                    f"{_num(s.peak_concentration, '9.2f')}   {_num(s.phase_deg, '+4.0f', '°')}   "
+                    f"{_num(s.score, '5.2f')}"
                 )
             else:
                 lines.append(f"  {_rate(s.rate_per_min):>8}   left out: {s.reason}")

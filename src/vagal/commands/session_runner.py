@@ -71,7 +71,8 @@ def session_options(args: argparse.Namespace, mode: SessionMode, **specific: Any
         )
     return SessionOptions(
         mode=mode,
-        pace=resolve_pace(args.pace) if args.pace is not None else None,  # "mine": the kept resonance assessment's pattern
+        # "mine": the kept resonance assessment's pattern
+        pace=resolve_pace(args.pace) if args.pace is not None else None,
         ramp_from=args.ramp_from,
         sound=args.sound,
         headless=args.headless,
@@ -337,7 +338,8 @@ class _Progress:
             self._said_stopped = True
             print(
                 f"{clock_text(t - (self.first_t_s or 0.0)):>7}  the recording stopped ({rec.error.reason}); "
-                f"the session goes on, and {printable(rec.path.name)} holds it up to {clock_text(rec.saved_until_s)}",
+                f"the session goes on, and {printable(rec.path.name)} holds it up to "
+                f"{clock_text(rec.saved_until_s)}",
                 file=self.out,
                 flush=True,
             )
@@ -462,7 +464,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def _why(reasons: dict[str, str], key: str, label: str) -> str:
-    """The engine's reason without the metric's own name ("LF/HF: needs 2 min…", not "LF/HF: LF/HF needs…")."""
+    """The engine's reason without the metric's own name ("LF/HF: needs 2 min…", not
+    "LF/HF: LF/HF needs…")."""
     reason = reasons.get(key, "not available")
     if reason.lower().startswith(label.lower() + " "):
         reason = reason[len(label) + 1 :]
@@ -480,7 +483,8 @@ def _levels_text(seconds: Sequence[float]) -> str:
     """"finding a rhythm 2:10 · settling in 0:40 …": the time at each coherence level that had any."""
     from vagal.engine.final import COHERENCE_LEVEL_WORDS
 
-    parts = [f"{words} {clock_text(round(t))}" for words, t in zip(COHERENCE_LEVEL_WORDS, seconds, strict=True) if t >= 1]
+    parts = [f"{words} {clock_text(round(t))}"
+             for words, t in zip(COHERENCE_LEVEL_WORDS, seconds, strict=True) if t >= 1]
     return " · ".join(parts)
 
 
@@ -560,7 +564,8 @@ def format_summary(s: dict[str, Any]) -> str:
         lines.append("Check-ins: " + "; ".join(checkin_text(c) for c in check_ins))
     if s["recording"] and s.get("recording_stopped"):
         lines.append(
-            f"Saved to {printable(s['recording'], max_chars=None)} up to {clock_text(s['saved_until_s'] or 0.0)} only: "
+            f"Saved to {printable(s['recording'], max_chars=None)} up to "
+            f"{clock_text(s['saved_until_s'] or 0.0)} only: "
             f"the recording stopped there ({s['recording_stopped']})."
         )
     else:

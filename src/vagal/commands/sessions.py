@@ -88,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"No sessions recorded yet (in {shown_folder}). Start one with: vagal demo")
         return 0
     print(f"{len(items)} session{'s' if len(items) != 1 else ''} in {shown_folder}, newest first:\n")
-    header = f"{'date':<16}  {'length':>7}  {'heart':>7}  {'RMSSD':>6}  {'coher.':>6}  {'device':<18}  markers"
+    header = (
+        f"{'date':<16}  {'length':>7}  {'heart':>7}  {'RMSSD':>6}  {'coher.':>6}  {'device':<18}  markers"
+    )
     print(header)
     for s in items:
         name = printable(s.path.rsplit("/", 1)[-1])

@@ -224,7 +224,8 @@ class UsualRange:
             "needed": MIN_READINGS,
             "ln_rmssd": self.ln_rmssd.to_dict() if self.ln_rmssd else None,
             "rmssd_ms": (
-                {"low": math.exp(self.ln_rmssd.low), "high": math.exp(self.ln_rmssd.high)} if self.ln_rmssd else None
+                {"low": math.exp(self.ln_rmssd.low),
+                 "high": math.exp(self.ln_rmssd.high)} if self.ln_rmssd else None
             ),
             "hr_bpm": self.hr_bpm.to_dict() if self.hr_bpm else None,
         }
@@ -234,7 +235,8 @@ def usual_range_before(readings: Iterable[Reading], day: date, position: str) ->
     """The usual range a reading taken on ``day`` is compared with (the 60 days before it)."""
     days = day_values(readings, position)
     prior = _window(days, day, BAND_DAYS, include_end=False)
-    return UsualRange(position, len(prior), _range([r.ln_rmssd for r in prior]), _range([r.mean_hr_bpm for r in prior]))
+    return UsualRange(position, len(prior), _range([r.ln_rmssd for r in prior]),
+                      _range([r.mean_hr_bpm for r in prior]))
 
 
 RMSSD_WORDS: Final[dict[Compared, str]] = {
@@ -249,7 +251,8 @@ HR_WORDS: Final[dict[Compared, str]] = {
 }
 
 
-def reading_words(rmssd_ms: float, hr_bpm: float | None, usual: UsualRange) -> tuple[list[str], dict[str, str | None]]:
+def reading_words(rmssd_ms: float, hr_bpm: float | None,
+                  usual: UsualRange) -> tuple[list[str], dict[str, str | None]]:
     """The gentle sentences about a new reading, and where each number lies ("within"…).
 
     Returns:
@@ -265,7 +268,8 @@ def reading_words(rmssd_ms: float, hr_bpm: float | None, usual: UsualRange) -> t
                 else "from tomorrow's reading on, vagal can show it")
         return (
             [f"RMSSD {rm}, heart rate {hr}.",
-             (f"Readings on {have} of the {MIN_READINGS} days needed for a first estimate of your usual range "
+             (f"Readings on {have} of the {MIN_READINGS} days needed for a first estimate of your usual "
+              "range "
              f"({usual.position}, one reading a day counts); {more}.")],
             {"rmssd": None, "hr": None},
         )
@@ -277,7 +281,8 @@ def reading_words(rmssd_ms: float, hr_bpm: float | None, usual: UsualRange) -> t
         lines.append(f"Heart rate {hr}: {HR_WORDS[c_hr]}.")
     lo, hi = math.exp(usual.ln_rmssd.low), math.exp(usual.ln_rmssd.high)
     lines.append(
-        f"Your usual range ({usual.position}, from {usual.readings} readings in the last {BAND_DAYS} days): RMSSD "
+        f"Your usual range ({usual.position}, from {usual.readings} readings in the last {BAND_DAYS} days): "
+        "RMSSD "
         f"{lo:.0f}–{hi:.0f} ms" + (f", heart rate {usual.hr_bpm.low:.0f}–{usual.hr_bpm.high:.0f} bpm"
                                    if usual.hr_bpm is not None else "") + "."
     )

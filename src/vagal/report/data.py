@@ -197,9 +197,11 @@ def signal_line(n_beats: int, n_corrected: int, corrected_pct: float, n_gaps: in
     """
     parts = [f"{n_beats} beat{'s' if n_beats != 1 else ''}"]
     if n_corrected:
-        parts.append(f"{n_corrected} ({corrected_pct:.1f} %) looked like missed or extra beats and were corrected")
+        parts.append(f"{n_corrected} ({corrected_pct:.1f} %) looked like missed or extra beats and were "
+                     "corrected")
     if n_gaps:
-        parts.append(f"{format_duration(gap_s)} without signal, in {n_gaps} stretch{'es' if n_gaps != 1 else ''}")
+        parts.append(f"{format_duration(gap_s)} without signal, in {n_gaps} "
+                     f"stretch{'es' if n_gaps != 1 else ''}")
     if n_damage:
         parts.append(f"{n_damage} damaged line{'s' if n_damage != 1 else ''} in the file skipped")
     if len(parts) == 1:
@@ -247,7 +249,8 @@ def summary_rows(result: dict[str, Any], reasons: dict[str, str]) -> list[Summar
             v = _value(result, spec.key)
             if v is None:
                 rows.append(
-                    SummaryRow(section, spec.label, spec.key, None, TOO_SHORT, spec.unit, reasons.get(spec.key, ""))
+                    SummaryRow(section, spec.label, spec.key, None, TOO_SHORT, spec.unit,
+                               reasons.get(spec.key, ""))
                 )
             else:
                 rows.append(SummaryRow(section, spec.label, spec.key, v, f"{v:.{spec.decimals}f}", spec.unit))
@@ -323,7 +326,8 @@ def smoothed(t_s: FloatArray, y: FloatArray, window_s: float = HR_SMOOTH_WINDOW_
 
 
 def break_jumps(t_s: FloatArray, y: FloatArray, step_s: float) -> tuple[FloatArray, FloatArray]:
-    """Insert a NaN point wherever successive times are more than 1.5 steps apart (a gap), so a line breaks."""
+    """Insert a NaN point wherever successive times are more than 1.5 steps apart (a gap), so a line
+    breaks."""
     if t_s.size < 2:
         return t_s, y
     cut = np.flatnonzero(np.diff(t_s) > 1.5 * step_s) + 1
@@ -360,7 +364,10 @@ def device_from_name(name: str) -> str | None:
     if m is None:
         return None
     model = m.group(1).replace("_", " ")
-    model = "Verity Sense" if model.lower().replace(" ", "") == "veritysense" else model.upper() if len(model) <= 3 else model
+    model = (
+        "Verity Sense" if model.lower().replace(" ", "") == "veritysense"
+        else model.upper() if len(model) <= 3 else model
+    )
     ident = m.group(2) or ""
     if re.fullmatch(r"20\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", ident):
         ident = ""  # "Polar_H10_20261120_RR.txt": that is the day it was recorded, not the device's id
@@ -427,7 +434,8 @@ def pacer_spans(recording: Recording, end_s: float) -> list[PacerSpan]:
         words = pattern_words(ev.preset, ev.inhale_s, ev.hold_in_s, ev.exhale_s, ev.hold_out_s)
         if ev.ramp_from_per_min is not None and ev.ramp_s > 0:
             ramp_end = min(stop, ev.t_s + ev.ramp_s)
-            spans.append(PacerSpan(ev.t_s, ramp_end, ev.rate_per_min, ev.preset, from_per_min=ev.ramp_from_per_min,
+            spans.append(PacerSpan(ev.t_s, ramp_end, ev.rate_per_min, ev.preset,
+                                   from_per_min=ev.ramp_from_per_min,
                                    pattern=words))
             start = ramp_end
         if stop > start:
@@ -484,7 +492,8 @@ def with_notes(recording: Recording) -> Recording:
 
 def _marker_seen(m: Marker) -> MarkerSeen:
     feeling = getattr(m, "feeling", "")
-    return MarkerSeen(m.t_s, printable(m.label.strip()), printable(feeling.strip()) if isinstance(feeling, str) else "")
+    return MarkerSeen(m.t_s, printable(m.label.strip()),
+                      printable(feeling.strip()) if isinstance(feeling, str) else "")
 
 
 _PSD_METHOD_TEXT: Final = {
@@ -571,14 +580,18 @@ def build_report_data(recording: Recording) -> ReportData:
     when = f"{start:%A %d %B %Y, %H:%M}" if start else name
     device = _device_text(rec.meta, rec.path, rec.format)
     # In the subtitle, a bare "not recorded in this file" did not say what was missing.
-    subtitle = f"{when}  ·  {format_duration(duration_s)}  ·  {'device not recorded' if device == NOT_RECORDED else device}"
+    subtitle = (
+        f"{when}  ·  {format_duration(duration_s)}  ·  "
+        f"{'device not recorded' if device == NOT_RECORDED else device}"
+    )
     n_corr = int(idx.size)
     pct = float(result.artifacts_pct)
     gap_spans = [(g.start_s, g.end_s) for g in rec.gaps]
     if not gap_spans and b[1:].any():
         # No Gap events (e.g. an imported file): draw the break between the two beats.
         cut = gap_indices(b)
-        gap_spans = [(float(t[i - 1]), float(t[i] - nn[i] / 1000.0)) for i in cut if t[i] - nn[i] / 1000.0 > t[i - 1]]
+        gap_spans = [(float(t[i - 1]),
+                      float(t[i] - nn[i] / 1000.0)) for i in cut if t[i] - nn[i] / 1000.0 > t[i - 1]]
     gap_total = sum(e - s for s, e in gap_spans)
     pacer = pacer_spans(rec, duration_s)
     g_t, g_v = guide_wave(rec, pacer, duration_s)
@@ -587,7 +600,8 @@ def build_report_data(recording: Recording) -> ReportData:
         ("Date", f"{start:%Y-%m-%d %H:%M}" if start else NOT_RECORDED),
         ("Duration", format_duration(duration_s)),
         ("Device", device),
-        ("Beats", f"{rec.n_beats} recorded" + (f" ({nn.size} after correction)" if nn.size != rec.n_beats else "")),
+        ("Beats",
+         f"{rec.n_beats} recorded" + (f" ({nn.size} after correction)" if nn.size != rec.n_beats else "")),
         ("Corrected beats", f"{n_corr} ({pct:.1f} %)"),
         ("Gaps", f"{len(gap_spans)}, {format_duration(gap_total)} in all" if gap_spans else "none"),
     ]
@@ -598,7 +612,8 @@ def build_report_data(recording: Recording) -> ReportData:
             info.append(("Breathing guide", kinds[0]))
         else:
             rates = sorted({round(s.rate_per_min, 1) for s in held})
-            info.append(("Breathing guide", f"{len(kinds)} patterns, " + ", ".join(f"{r:g}" for r in rates) + " breaths/min"))
+            info.append(("Breathing guide",
+                         f"{len(kinds)} patterns, " + ", ".join(f"{r:g}" for r in rates) + " breaths/min"))
     info.append(("Spectrum", method))
 
     notes: list[str] = []
@@ -609,7 +624,8 @@ def build_report_data(recording: Recording) -> ReportData:
     if n_corr:
         notes.append(
             f"{n_corr} beats ({pct:.1f} %) looked like detection errors or extra/missed beats and were "
-            "corrected before the numbers were computed; they are marked with circles on the heart-rate trace."
+            "corrected before the numbers were computed; they are marked with circles on the heart-rate "
+            "trace."
         )
     for q in result.quality:  # "read with care: …", as a sentence
         notes.append(q[:1].upper() + q[1:] + ("" if q.endswith(".") else "."))

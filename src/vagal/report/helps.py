@@ -58,7 +58,8 @@ class Change:
     """The sessions' own changes (for the plot)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mean": self.mean, "sd": self.sd, "n": self.n, "note": NOT_ENOUGH if self.mean is None else None}
+        return {"mean": self.mean, "sd": self.sd, "n": self.n,
+                "note": NOT_ENOUGH if self.mean is None else None}
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,8 @@ class SessionSummary:
         """This session as a still reading for the usual range (None: not a check, or no values)."""
         if self.kind != "check" or self.reading_rmssd_ms is None or self.reading_hr_bpm is None:
             return None
-        return Reading(self.day, self.start, self.reading_rmssd_ms, self.reading_hr_bpm, self.position or "sitting",
+        return Reading(self.day, self.start, self.reading_rmssd_ms, self.reading_hr_bpm,
+                       self.position or "sitting",
                        self.file)
 
 
@@ -203,14 +204,19 @@ class History:
                 "coherence": "mean 64 s coherence peak ratio of the session",
                 "averages": "plain mean over the sessions of the day or week that have a value",
                 "what_helps": (
-                    "per pattern followed longest: mean and sample SD of (last 2 min − first 2 min) of heart rate, "
-                    f"RMSSD and coherence, and of (check-in after − before); fewer than {MIN_SESSIONS} sessions "
+                    "per pattern followed longest: mean and sample SD of (last 2 min − first 2 min) of heart "
+                    "rate, "
+                    f"RMSSD and coherence, and of (check-in after − before); fewer than {MIN_SESSIONS} "
+                    "sessions "
                     "with a value give no number; still readings are left out"
                 ),
                 "baseline": (
-                    "per position, each day's first `vagal check` reading (after its first minute): ln RMSSD and "
-                    f"heart rate; week = mean of the {WEEK_DAYS_TEXT} ending that day (at least {MIN_WEEK_READINGS}); "
-                    f"band = mean ± {BAND_SD:g} SD of the {BAND_DAYS} days ending that day (at least {MIN_READINGS})"
+                    "per position, each day's first `vagal check` reading (after its first minute): ln RMSSD "
+                    "and "
+                    f"heart rate; week = mean of the {WEEK_DAYS_TEXT} ending that day (at least "
+                    f"{MIN_WEEK_READINGS}); "
+                    f"band = mean ± {BAND_SD:g} SD of the {BAND_DAYS} days ending that day (at least "
+                    f"{MIN_READINGS})"
                 ),
             },
         }
@@ -229,7 +235,8 @@ def _start_of(rec: Recording, path: Path) -> datetime:
 
 
 def is_demo(rec: Recording) -> bool:
-    """Whether a recording is simulated: made by ``vagal demo`` or ``vagal check --demo``, or on a simulated device."""
+    """Whether a recording is simulated: made by ``vagal demo`` or ``vagal check --demo``, or on a
+    simulated device."""
     meta = rec.meta
     if meta.get("source") == "demo" or meta.get("demo") is True:
         return True
@@ -283,7 +290,9 @@ def summarize_session(rec: Recording, path: Path) -> SessionSummary:
             rmssd = _finite(time_domain(nn, breaks=b).rmssd_ms)
             coh, _ = mean_coherence(t, nn, breaks=b)
         baseline = next(
-            (s for s in segments(rec) if s.label.strip().lower().startswith(RESTING_LABELS) and s.n_beats >= 2), None
+            (s for s in segments(rec)
+             if s.label.strip().lower().startswith(RESTING_LABELS) and s.n_beats >= 2),
+            None,
         )
         if baseline is not None:
             rr_s, t_s, b_s = baseline.select(rec)
@@ -426,7 +435,9 @@ def _without_path(exc: Exception, path: Path) -> str:
     """The error's words without the file name (the table names the file already)."""
     message = str(exc)
     line = getattr(exc, "line", None)
-    where = f"{getattr(exc, 'path', path)}:{line}: " if line is not None else f"{getattr(exc, 'path', path)}: "
+    where = (
+        f"{getattr(exc, 'path', path)}:{line}: " if line is not None else f"{getattr(exc, 'path', path)}: "
+    )
     message = message.removeprefix(where)
     return f"line {line}: {message}" if line is not None else message
 
@@ -458,7 +469,8 @@ def format_table(history: History, views: Sequence[View] = VIEWS) -> str:
     if h.demo_left_out:
         k = h.demo_left_out
         out.append("")
-        out.append(f"{k} simulated session{'s were' if k != 1 else ' was'} left out (add --include-demo to show "
+        out.append(f"{k} simulated session{'s were' if k != 1 else ' was'} left out (add --include-demo to "
+                   "show "
                    f"{'them' if k != 1 else 'it'}).")
     if h.skipped:
         k = len(h.skipped)
@@ -514,12 +526,14 @@ def format_helps(h: History) -> str:
     w = 17
     out = [
         "What helps you",
-        (f"Change from the first to the last {START_END_S / 60:g} minutes of each session (settled: check-in after "
+        (f"Change from the first to the last {START_END_S / 60:g} minutes of each session (settled: check-in "
+         "after "
         "minus before), mean ± spread."),
         "",
         f"{'':<{name_w}}{'sessions':>9}  " + "".join(f"{m.title:>{w}}" for _, m in cols),
-        f"{'':<{name_w}}{'':>9}  " + "".join(f"{('(' + (m.unit or ('1–5' if k == 'settled' else 'ratio')) + ')'):>{w}}"
-                                            for k, m in cols),
+        f"{'':<{name_w}}{'':>9}  "
+        + "".join(f"{('(' + (m.unit or ('1–5' if k == 'settled' else 'ratio')) + ')'):>{w}}"
+                  for k, m in cols),
     ]
     for r in rows:
         name = printable(r.kind, max_chars=name_w - 2)
@@ -536,7 +550,8 @@ def format_helps(h: History) -> str:
         out.append(f"{name:<{name_w}}{r.sessions:>9}  " + "".join(cells))
     out += [
         "",
-        (f"A figure needs {MIN_SESSIONS} sessions; a number in brackets is how many sessions have it. These describe "
+        (f"A figure needs {MIN_SESSIONS} sessions; a number in brackets is how many sessions have it. These "
+         "describe "
         "your sessions, not you: nothing here is a score."),
     ]
     return "\n".join(out)
@@ -558,28 +573,34 @@ def format_baseline(h: History) -> str:
     out = ["Your usual range"]
     if not views:
         out.append(
-            f"No still readings yet. `vagal check` takes a short reading (3 minutes, sitting or lying); after "
+            "No still readings yet. `vagal check` takes a short reading (3 minutes, sitting or lying); "
+            "after "
             f"{MIN_READINGS} readings vagal shows your usual range."
         )
         return "\n".join(out)
     for pos, days in views.items():
         last = days[-1]
-        out.append(f"{pos.capitalize()}: {len(days)} reading day{'s' if len(days) != 1 else ''}, {days[0].day} to "
+        out.append(f"{pos.capitalize()}: {len(days)} reading day{'s' if len(days) != 1 else ''}, "
+                   f"{days[0].day} to "
                    f"{last.day}. Latest: RMSSD {last.rmssd_ms:.0f} ms (ln {last.ln_rmssd:.2f}), heart rate "
                    f"{last.mean_hr_bpm:.0f} bpm.")
         if last.band_ln_rmssd is None:
-            left = MIN_READINGS - len([d for d in days if date.fromisoformat(d.day) > date.fromisoformat(last.day)
+            left = MIN_READINGS - len([d for d in days
+                                       if date.fromisoformat(d.day) > date.fromisoformat(last.day)
                                        - timedelta(days=BAND_DAYS)])
-            out.append(f"  After {max(left, 1)} more reading{'s' if left != 1 else ''}, vagal can show your usual range.")
+            out.append(f"  After {max(left, 1)} more reading{'s' if left != 1 else ''}, vagal can show your "
+                       "usual range.")
             continue
         band = last.band_ln_rmssd
-        out.append(f"  Usual range (the last {BAND_DAYS} days, {band.n} readings): RMSSD {math.exp(band.low):.0f}–"
+        out.append(f"  Usual range (the last {BAND_DAYS} days, {band.n} readings): RMSSD "
+                   f"{math.exp(band.low):.0f}–"
                    f"{math.exp(band.high):.0f} ms (ln {band.low:.2f}–{band.high:.2f})"
                    + (f", heart rate {last.band_hr_bpm.low:.0f}–{last.band_hr_bpm.high:.0f} bpm"
                       if last.band_hr_bpm is not None else "") + ".")
         words = _trend_words(last)
         if last.week_ln_rmssd is not None and words is not None:
-            out.append(f"  7-day average: RMSSD {math.exp(last.week_ln_rmssd):.0f} ms (ln {last.week_ln_rmssd:.2f}): "
+            out.append(f"  7-day average: RMSSD {math.exp(last.week_ln_rmssd):.0f} ms (ln "
+                       f"{last.week_ln_rmssd:.2f}): "
                        f"{words}.")
         else:
             out.append("  7-day average: needs 3 readings in the last 7 days.")
@@ -608,12 +629,14 @@ def _footnote(fig: Any, text: str) -> None:
 
 
 def _page_head(fig: Any, title: str, subtitle: str) -> None:
-    fig.text(style.MARGIN_IN / style.PAGE_W_IN, 1 - style.TOP_IN / style.PAGE_H_IN, title, fontsize=style.TITLE_PT,
+    fig.text(style.MARGIN_IN / style.PAGE_W_IN, 1 - style.TOP_IN / style.PAGE_H_IN, title,
+             fontsize=style.TITLE_PT,
              fontweight="bold", va="top")
     from vagal.report.layout import wrap
 
     for k, line in enumerate(wrap(subtitle, style.PAGE_W_IN - 2 * style.MARGIN_IN, 8.5, max_lines=2)):
-        fig.text(style.MARGIN_IN / style.PAGE_W_IN, 1 - (style.TOP_IN + 0.34 + k * 0.16) / style.PAGE_H_IN, line,
+        fig.text(style.MARGIN_IN / style.PAGE_W_IN, 1 - (style.TOP_IN + 0.34 + k * 0.16) / style.PAGE_H_IN,
+                 line,
                  fontsize=8.5, color=style.MUTED, va="top")
 
 
@@ -631,7 +654,9 @@ def _date_axis(ax: Any, lo: float, hi: float) -> None:
 def _draw_trends(fig: Any, history: History) -> None:
     from matplotlib.dates import date2num
 
-    days = date2num([datetime.combine(date.fromisoformat(r.period), datetime.min.time()) for r in history.days])  # type: ignore[no-untyped-call]
+    days = date2num(  # type: ignore[no-untyped-call]
+        [datetime.combine(date.fromisoformat(r.period), datetime.min.time()) for r in history.days]
+    )
     panels = (
         ("Resting heart rate", "bpm", [r.resting_hr_bpm for r in history.days], style.HR, "-", "o"),
         ("RMSSD", "ms", [r.rmssd_ms for r in history.days], style.RMSSD, "-", "s"),
@@ -641,7 +666,8 @@ def _draw_trends(fig: Any, history: History) -> None:
     first, last = history.days[0].period, history.days[-1].period
     n = len(practice)
     _page_head(fig, "Your practice over time",
-               f"{n} session{'s' if n != 1 else ''}, {first} to {last}  ·  one point per day (mean of that day's "
+               f"{n} session{'s' if n != 1 else ''}, {first} to {last}  ·  one point per day (mean of that "
+               "day's "
                "sessions)")
     gs = fig.add_gridspec(4, 1, left=0.12, right=0.95, top=0.89, bottom=0.1, hspace=0.45)
     axes = [fig.add_subplot(gs[k, 0]) for k in range(4)]
@@ -673,13 +699,15 @@ def _draw_helps(fig: Any, history: History) -> None:
 
     rows = history.helps
     _page_head(fig, "What helps you",
-               f"Change from the first to the last {START_END_S / 60:g} minutes of each session, per pattern; dots "
+               f"Change from the first to the last {START_END_S / 60:g} minutes of each session, per "
+               "pattern; dots "
                "are sessions, the bar is the mean ± spread. Settled: check-in after minus before.")
     if not rows:
         fig.text(0.5, 0.5, "No practice sessions yet.", ha="center", color=style.MUTED)
         _footnote(fig, style.HISTORY_FOOTNOTE)
         return
-    names = ["\n".join(wrap(printable(r.kind, max_chars=60), 1.45, 7.0, max_lines=2)) + f"\n({r.sessions} session{'s' if r.sessions != 1 else ''})"
+    names = ["\n".join(wrap(printable(r.kind, max_chars=60), 1.45, 7.0,
+                            max_lines=2)) + f"\n({r.sessions} session{'s' if r.sessions != 1 else ''})"
              for r in rows]
     gs = fig.add_gridspec(2, 2, left=0.22, right=0.96, top=0.86, bottom=0.14, hspace=0.35, wspace=0.12)
     ys = np.arange(len(rows))[::-1].astype(np.float64)
@@ -707,7 +735,8 @@ def _draw_helps(fig: Any, history: History) -> None:
         lo, hi = ax.get_xlim()
         m = max(abs(lo), abs(hi), 1e-9)
         ax.set_xlim(-1.1 * m, 1.1 * m)  # zero in the middle: no change sits in the centre; no dot on the edge
-    note = (f"A mean needs {MIN_SESSIONS} sessions with that figure. These describe your sessions, not you: nothing "
+    note = (f"A mean needs {MIN_SESSIONS} sessions with that figure. These describe your sessions, not you: "
+            "nothing "
             "here is a score, and the patterns are listed in the order you first used them.")
     for k, line in enumerate(wrap(note, style.PAGE_W_IN - 2 * style.MARGIN_IN, 7.0)):
         fig.text(style.MARGIN_IN / style.PAGE_W_IN, 0.1 - k * 0.016, line, fontsize=7.0, color=style.MUTED)
@@ -726,10 +755,12 @@ def _draw_baseline(fig: Any, history: History) -> None:
 
     views = history.baseline()
     _page_head(fig, "Your usual range",
-               f"Each day's first still reading (vagal check), its 7-day average, and your usual range: the mean of the "
+               "Each day's first still reading (vagal check), its 7-day average, and your usual range: the "
+               "mean of the "
                f"last {BAND_DAYS} days ± {BAND_SD:g} SD (shaded), once {MIN_READINGS} readings are in.")
     if not views:
-        fig.text(0.5, 0.5, f"No still readings yet: after {MIN_READINGS} readings with `vagal check`, your usual range "
+        fig.text(0.5, 0.5,
+                 f"No still readings yet: after {MIN_READINGS} readings with `vagal check`, your usual range "
                  "shows here.", ha="center", color=style.MUTED)
         _footnote(fig, style.HISTORY_FOOTNOTE)
         return
@@ -746,7 +777,8 @@ def _draw_baseline(fig: Any, history: History) -> None:
     ):
         lo_b = np.array([np.nan if b is None else b.low for b in band])
         hi_b = np.array([np.nan if b is None else b.high for b in band])
-        a.fill_between(x, lo_b, hi_b, step="mid", facecolor=style.PACER_FILL, edgecolor="#9fb3c8", hatch="...",
+        a.fill_between(x, lo_b, hi_b, step="mid", facecolor=style.PACER_FILL, edgecolor="#9fb3c8",
+                       hatch="...",
                        linewidth=0.0, label="usual range")
         a.plot(x, daily, linestyle="none", marker="o", markersize=3.2, markerfacecolor="white",
                markeredgecolor=style.MUTED, label="each day")
@@ -762,7 +794,8 @@ def _draw_baseline(fig: Any, history: History) -> None:
     _date_axis(ax2, float(x[0]) - 1.0, float(x[-1]) + 1.0)
     if len(views) > 1:
         others = ", ".join(p for p in views if p != pos)
-        fig.text(style.MARGIN_IN / style.PAGE_W_IN, 0.075, f"Readings {others} have their own range (shown in the "
+        fig.text(style.MARGIN_IN / style.PAGE_W_IN, 0.075,
+                 f"Readings {others} have their own range (shown in the "
                  "terminal and in --json).", fontsize=7.0, color=style.MUTED)
     _footnote(fig, style.HISTORY_FOOTNOTE)
 
@@ -810,6 +843,8 @@ def render_history(history: History, out: str | Path, views: Sequence[View] = VI
             pages: Any = fig.subfigures(n, 1, hspace=0.0) if n > 1 else [fig]
             for page, draw in zip(pages, drawers, strict=True):
                 draw(page, history)
-            kwargs: dict[str, Any] = {"dpi": style.PNG_DPI, "pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
+            kwargs: dict[str,
+                         Any] = {"dpi": style.PNG_DPI,
+                                 "pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
             fig.savefig(f, format=fmt, **kwargs)
     return path

@@ -39,7 +39,8 @@ def text_width_pt(text: str, size_pt: float, weight: str = "normal") -> float:
     return float(w)
 
 
-def wrap(text: str, width_in: float, size_pt: float, *, weight: str = "normal", max_lines: int | None = None) -> list[str]:
+def wrap(text: str, width_in: float, size_pt: float, *, weight: str = "normal",
+         max_lines: int | None = None) -> list[str]:
     """``text`` broken into lines no wider than ``width_in`` (words kept whole where they fit).
 
     A word longer than a line (a 200-character label without spaces) is broken between
@@ -137,7 +138,8 @@ class Flow:
         self.y_in += after_in
         return len(lines)
 
-    def height_of(self, text: str, *, size: float = style.BODY_PT, weight: str = "normal", indent_in: float = 0.0) -> float:
+    def height_of(self, text: str, *, size: float = style.BODY_PT, weight: str = "normal",
+                  indent_in: float = 0.0) -> float:
         """How tall :meth:`text` would make ``text``, inches (nothing drawn)."""
         return len(wrap(text, self.width_in - indent_in, size, weight=weight)) * line_h_in(size)
 
@@ -164,7 +166,9 @@ class Flow:
             n_lines = 1
             for k, (cell, x_in) in enumerate(zip(row, col_in, strict=False)):
                 last = k == len(row) - 1
-                width = self.width_in - x_in if last else (col_in[k + 1] - x_in - 0.08 if k + 1 < len(col_in) else 9.0)
+                width = self.width_in - x_in if last else (
+                    col_in[k + 1] - x_in - 0.08 if k + 1 < len(col_in) else 9.0
+                )
                 weight = weights[k] if weights else "normal"
                 lines = wrap(cell, width, size, weight=weight) if last and align[k] == "left" else [cell]
                 for j, line in enumerate(lines):
@@ -182,7 +186,8 @@ class Flow:
 
         x0, y = self._xy(self.left_in, self.y_in)
         x1, _ = self._xy(self.left_in + self.width_in, self.y_in)
-        self.fig.add_artist(Line2D([x0, x1], [y, y], transform=self.fig.transSubfigure, color=color, linewidth=0.6))
+        self.fig.add_artist(Line2D([x0, x1], [y, y], transform=self.fig.transSubfigure, color=color,
+                                   linewidth=0.6))
         self.y_in += 0.04
 
     def gap(self, inches: float) -> None:

@@ -198,7 +198,8 @@ def start_and_end(
     last = float(t[-1])
     # A beat exactly at begin + window belongs to the start (the interval ends there).
     start = analyse_stretch(rr, t, b, begin - 1e-9, begin + window_s, light=light)
-    end = analyse_stretch(rr, t, b, last - window_s, last, light=light) if last - begin >= 2 * window_s else None
+    end = analyse_stretch(rr, t, b, last - window_s, last,
+                          light=light) if last - begin >= 2 * window_s else None
     return start, end
 
 
@@ -276,7 +277,8 @@ def following_the_guide(
     return float(np.mean(plvs)), len(plvs)
 
 
-def checkins_of(events: tuple[Event, ...] | list[Event] | None) -> tuple[CheckInSeen | None, CheckInSeen | None]:
+def checkins_of(events: tuple[Event,
+                              ...] | list[Event] | None) -> tuple[CheckInSeen | None, CheckInSeen | None]:
     """The session's first "before" and last "after" check-in (``vagal.events.CheckIn``)."""
     from vagal.events import CheckIn
 
@@ -360,7 +362,10 @@ def heart_rate_words(p: PersonSummary) -> tuple[str, str]:
             f"Heart rate: {_num('mean_hr_bpm', whole)} on average.",
             "The session was too short to compare its start with its end.",
         )
-    nums = f"Heart rate: {_num('mean_hr_bpm', a)} in the first two minutes, {_num('mean_hr_bpm', b)} in the last two."
+    nums = (
+        f"Heart rate: {_num('mean_hr_bpm', a)} in the first two minutes, "
+        f"{_num('mean_hr_bpm', b)} in the last two."
+    )
     if b <= a - SAME_HR_BPM:
         kind = "It eased down as the session went on, as it often does when the body settles."
     elif b >= a + SAME_HR_BPM:
@@ -397,7 +402,8 @@ def coherence_words(p: PersonSummary) -> tuple[str, str]:
     total = sum(p.level_s)
     if total <= 0:
         return ("Coherence: the session had no 64-second stretch of steady beats to measure it on.", "")
-    parts = [f"{minutes_text(s)} {words}" for (lowest, words), s in zip(COHERENCE_LEVELS, p.level_s, strict=True) if s > 0]
+    parts = [f"{minutes_text(s)} {words}"
+             for (lowest, words), s in zip(COHERENCE_LEVELS, p.level_s, strict=True) if s > 0]
     nums = "Your heart rhythm spent " + _join(parts) + "."
     kind = "Every level is fine; coherence tends to grow with practice, not with effort."
     return nums, kind

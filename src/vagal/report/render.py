@@ -127,14 +127,17 @@ def _empty_note(ax: Axes, text: str) -> None:
 
 def _gaps(ax: Axes, data: ReportData, *, label: bool) -> None:
     for k, (s, e) in enumerate(data.gaps):
-        ax.axvspan(s, e, facecolor=style.GAP_FILL, edgecolor=style.GAP_EDGE, hatch="////", linewidth=0.0, zorder=0,
+        ax.axvspan(s, e, facecolor=style.GAP_FILL, edgecolor=style.GAP_EDGE, hatch="////", linewidth=0.0,
+                   zorder=0,
                    label="no signal" if (k == 0 and label) else None)
 
 
 def _marker_lines(ax: Axes, data: ReportData, *, numbers: bool, label: bool = False) -> None:
     """Dotted lines at the markers; with ``numbers``, a small number at the top of each (in up
     to three rows, so close markers do not print over each other; the list names them all)."""
-    width_in = ax.get_position().width * ax.figure.get_figwidth() if hasattr(ax.figure, "get_figwidth") else 7.0
+    width_in = (
+        ax.get_position().width * ax.figure.get_figwidth() if hasattr(ax.figure, "get_figwidth") else 7.0
+    )
     row_free = [-1.0, -1.0, -1.0]
     for k, m in enumerate(data.markers):
         ax.axvline(m.t_s, color=style.MARKER_LINE, linestyle=(0, (1.5, 2.0)), linewidth=0.9, zorder=1,
@@ -150,7 +153,8 @@ def _marker_lines(ax: Axes, data: ReportData, *, numbers: bool, label: bool = Fa
         ax.annotate(
             text, xy=(m.t_s, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2 - 9 * row),
             textcoords="offset points", ha="left", va="top", fontsize=6.5, fontweight="bold", color=style.INK,
-            bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": style.RULE, "linewidth": 0.5},
+            bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": style.RULE,
+                  "linewidth": 0.5},
             zorder=6,
         )
 
@@ -171,7 +175,8 @@ def _footer(fig: Page, flow: Flow, text: str = style.FOOTNOTE) -> None:
     lh = line_h_in(6.5)
     y = flow.page_h_in - 0.3 - (len(lines) - 1) * lh
     for line in lines:
-        fig.text(style.MARGIN_IN / flow.page_w_in, 1.0 - y / flow.page_h_in, line, fontsize=6.5, color=style.MUTED,
+        fig.text(style.MARGIN_IN / flow.page_w_in, 1.0 - y / flow.page_h_in, line, fontsize=6.5,
+                 color=style.MUTED,
                  va="bottom")
         y += lh
 
@@ -211,7 +216,9 @@ def _span_rows(data: ReportData) -> list[tuple[str, str]]:
     rows = [(f"{clock_text(s.start_s)}–{clock_text(s.end_s)}", s.words) for s in data.pacer]
     if len(rows) > _MAX_SPAN_ROWS:
         more = len(rows) - (_MAX_SPAN_ROWS - 1)
-        rows = rows[: _MAX_SPAN_ROWS - 1] + [("", f"… and {more} more changes of the guide (on the chart below)")]
+        rows = rows[: _MAX_SPAN_ROWS - 1] + [
+            ("", f"… and {more} more changes of the guide (on the chart below)")
+        ]
     return rows
 
 
@@ -233,7 +240,8 @@ def _person_chart(fig: Page, flow: Flow, data: ReportData, top_in: float, height
     hr_h = height_in * 0.66
     co_h = height_in - hr_h - 0.28
     ax = _axes(fig, flow, top_in, hr_h)
-    ax.set_title("Heart rate, with the guide's breathing underneath" if data.pacer else "Heart rate", fontsize=8.5)
+    ax.set_title("Heart rate, with the guide's breathing underneath" if data.pacer else "Heart rate",
+                 fontsize=8.5)
     t = data.hr_t_s
     long_session = data.duration_s > _BEAT_TRACE_MAX_S
     if long_session:
@@ -274,7 +282,8 @@ def _guide_strip(ax: Axes, data: ReportData, strip: float) -> None:
     """The guide's breathing along the bottom of the heart-rate axes (a wave, or a band on long sessions)."""
     trans = ax.get_xaxis_transform()
     for k, span in enumerate(data.pacer):
-        ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=strip, facecolor=style.PACER_FILL, edgecolor="none",
+        ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=strip, facecolor=style.PACER_FILL,
+                   edgecolor="none",
                    zorder=0, label="breathing guide" if k == 0 else None)
     if data.guide_t_s.size and data.duration_s <= _WAVE_MAX_S:
         y = 0.015 + (strip - 0.03) * data.guide_volume
@@ -288,11 +297,16 @@ def _guide_strip(ax: Axes, data: ReportData, strip: float) -> None:
         else:
             name = span.preset if span.preset not in ("custom",) else ""
             full = f"{name} {span.rate_per_min:.1f}/min".strip()
-            text = full if span_in >= 0.09 * len(full) else (f"{span.rate_per_min:.1f}" if span_in >= 0.3 else "")
+            text = (
+                full if span_in >= 0.09 * len(full)
+                else (f"{span.rate_per_min:.1f}" if span_in >= 0.3 else "")
+            )
         if text:
-            ax.text((span.start_s + span.end_s) / 2.0, strip + 0.01, text, transform=trans, ha="center", va="bottom",
+            ax.text((span.start_s + span.end_s) / 2.0, strip + 0.01, text, transform=trans, ha="center",
+                    va="bottom",
                     fontsize=6.2, color=style.INK, clip_on=True, zorder=6,
-                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                          "alpha": 0.75})
 
 
 def _coherence_levels(ax: Axes, data: ReportData) -> None:
@@ -311,7 +325,8 @@ def _coherence_levels(ax: Axes, data: ReportData) -> None:
                 bbox={"boxstyle": "square,pad=0.08", "facecolor": style.LEVEL_FILLS[k], "edgecolor": "none",
                       "alpha": 0.9})
     if ok.any():
-        ax.plot(data.coherence_t_s, data.coherence, color=style.COHERENCE, linewidth=1.2, linestyle=(0, (4.0, 1.6)),
+        ax.plot(data.coherence_t_s, data.coherence, color=style.COHERENCE, linewidth=1.2,
+                linestyle=(0, (4.0, 1.6)),
                 zorder=3)
     else:
         ax.text(0.5, 0.5, f"{TOO_SHORT}: coherence needs 64 s of steady beats", transform=ax.transAxes,
@@ -349,7 +364,8 @@ def draw_person_page(fig: Page, data: ReportData, page: str) -> None:
                 flow.text(kind, size=8.8, indent_in=0.15)
             flow.gap(0.05)
         if p.start is not None and p.end is not None:
-            flow.text(f"The start and the end are the first and the last {START_END_S / 60:g} minutes of beats, each "
+            flow.text(f"The start and the end are the first and the last {START_END_S / 60:g} minutes of "
+                      "beats, each "
                       "measured on its own.", size=7.0, color=style.MUTED)
         feel = checkin_words(p)
         if feel is not None:
@@ -376,7 +392,8 @@ def draw_person_page(fig: Page, data: ReportData, page: str) -> None:
     room = bottom_in - chart_top - 0.5  # the time axis' labels
     lh = line_h_in(7.5)
     heights = [len(x) * lh for x in marker_lines]
-    list_h = (max(sum(heights[0::2]), sum(heights[1::2])) if two_cols else sum(heights)) + (0.2 if markers else 0.0)
+    list_h = ((max(sum(heights[0::2]), sum(heights[1::2])) if two_cols else sum(heights))
+              + (0.2 if markers else 0.0))
     keep = len(markers)
     min_chart = 3.3
     while keep > 0 and room - list_h < min_chart:
@@ -394,11 +411,13 @@ def draw_person_page(fig: Page, data: ReportData, page: str) -> None:
             c = k % 2 if two_cols else 0
             x_in = style.MARGIN_IN + (c * (col_w + 0.2))
             for line in lines:
-                fig.text(x_in / flow.page_w_in, flow.fraction(col_y[c]), line, fontsize=7.5, va="top", color=style.INK)
+                fig.text(x_in / flow.page_w_in, flow.fraction(col_y[c]), line, fontsize=7.5, va="top",
+                         color=style.INK)
                 col_y[c] += lh
         flow.y_in = max(col_y)
         if keep < len(markers):
-            flow.text(f"… and {len(markers) - keep} more, on the pages that follow.", size=7.5, color=style.MUTED)
+            flow.text(f"… and {len(markers) - keep} more, on the pages that follow.", size=7.5,
+                      color=style.MUTED)
     _footer(fig, flow)
 
 
@@ -442,12 +461,14 @@ def _segment_feeling(data: ReportData, seg: SegmentSummary) -> str:
     return m.feeling if m is not None else ""
 
 
-def draw_segment_page(fig: Page, data: ReportData, chunk: list[tuple[int, SegmentSummary]], page: str) -> None:
+def draw_segment_page(fig: Page, data: ReportData, chunk: list[tuple[int, SegmentSummary]],
+                      page: str) -> None:
     """Moments: each stretch between markers beside the session's own start."""
     flow = _new_flow(fig)
     _header(fig, flow, "The moments of your session", _subtitle(data), page)
     flow.text("Each part runs from one marker to the next. Its numbers stand beside the same numbers of the "
-              f"session's own first {START_END_S / 60:g} minutes, so each part is compared with you, not with anyone "
+              f"session's own first {START_END_S / 60:g} minutes, so each part is compared with you, not "
+              "with anyone "
               "else.", size=8.0, color=style.MUTED, after_in=0.05)
     ref = data.person.start.values if data.person is not None and data.person.start is not None else {}
     bottom_in = flow.page_h_in - style.FOOTER_IN - 0.1
@@ -461,8 +482,10 @@ def draw_segment_page(fig: Page, data: ReportData, chunk: list[tuple[int, Segmen
         if feeling:
             head += f" · {feeling}"
         flow.text(head, size=9.5, weight="bold", max_lines=3)
-        flow.text(f"{clock_text(seg.start_s)} to {clock_text(seg.end_s)}", size=7.5, color=style.MUTED, after_in=0.03)
-        flow.rows([("", "this part", f"first {START_END_S / 60:g} min", "change")], [0.0, 2.1, 2.9, 3.75], size=7.0,
+        flow.text(f"{clock_text(seg.start_s)} to {clock_text(seg.end_s)}", size=7.5, color=style.MUTED,
+                  after_in=0.03)
+        flow.rows([("", "this part", f"first {START_END_S / 60:g} min", "change")], [0.0, 2.1, 2.9, 3.75],
+                  size=7.0,
                   align=["left", "right", "right", "right"], colors=[style.MUTED] * 4)
         flow.rows(list(_segment_table(seg, ref)), [0.0, 2.1, 2.9, 3.75], size=7.5,
                   align=["left", "right", "right", "right"])
@@ -491,7 +514,8 @@ def _segment_chart(ax: Axes, data: ReportData, seg: SegmentSummary, ref_hr: floa
     ax.plot(tt, hh, color=style.HR, linewidth=0.7)
     if ref_hr is not None:
         ax.axhline(ref_hr, color=style.MUTED, linestyle=(0, (4, 2)), linewidth=0.9)
-        ax.text(1.0, ref_hr, f" start {ref_hr:.0f}", transform=ax.get_yaxis_transform(), ha="left", va="center",
+        ax.text(1.0, ref_hr, f" start {ref_hr:.0f}", transform=ax.get_yaxis_transform(), ha="left",
+                va="center",
                 fontsize=6.0, color=style.MUTED)
     ax.set_xlim(seg.start_s, max(seg.end_s, seg.start_s + 1.0))
     ax.xaxis.set_major_locator(MaxNLocator(4))
@@ -523,8 +547,10 @@ def draw_appendix_time(fig: Page, data: ReportData, page: str) -> None:
     y = flow.y_in
     # Heart rate, technical: every beat, corrected beats, gaps, markers, the guide's spans.
     y = _panel_title(fig, flow, y, "Heart rate (bpm)",
-                     "Each beat's rate (60,000 ÷ its interval in ms)" + (", with a 30 s average over long sessions"
-                     if data.duration_s > _BEAT_TRACE_MAX_S else "") + "; open circles are beats that artifact "
+                     "Each beat's rate (60,000 ÷ its interval in ms)" + (", with a 30 s average over long "
+                                                                         "sessions"
+                     if data.duration_s > _BEAT_TRACE_MAX_S else "") + "; open circles are beats that "
+                                                                       "artifact "
                      "correction replaced.")
     ax = _axes(fig, flow, y, heights[0])
     if data.duration_s > _BEAT_TRACE_MAX_S:
@@ -534,10 +560,11 @@ def draw_appendix_time(fig: Page, data: ReportData, page: str) -> None:
         ax.plot(data.hr_t_s, data.hr_bpm, color=style.HR, linewidth=0.7, label="each beat")
     if data.corrected_t_s.size:
         ax.plot(data.corrected_t_s, data.corrected_hr_bpm, linestyle="none", marker="o", markersize=3.5,
-                markerfacecolor="none", markeredgecolor=style.CORRECTED, markeredgewidth=0.9, label="corrected beat",
-                zorder=4)
+                markerfacecolor="none", markeredgecolor=style.CORRECTED, markeredgewidth=0.9,
+                label="corrected beat", zorder=4)
     for k, span in enumerate(data.pacer):
-        ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=0.05, facecolor=style.PACER_FILL, edgecolor="#9fb3c8",
+        ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=0.05, facecolor=style.PACER_FILL,
+                   edgecolor="#9fb3c8",
                    hatch="...", linewidth=0.0, zorder=0, label="breathing guide" if k == 0 else None)
     _gaps(ax, data, label=True)
     _marker_lines(ax, data, numbers=True)
@@ -560,7 +587,8 @@ def draw_appendix_time(fig: Page, data: ReportData, page: str) -> None:
     ax2.set_ylabel("ms")
     y += heights[1] + 0.12
     y = _panel_title(fig, flow, y, "Coherence (peak ratio)",
-                     "HeartMath's ratio on the 64 s before each point, every 5 s (docs/methods.md §6.1), on the same fixed "
+                     "HeartMath's ratio on the 64 s before each point, every 5 s (docs/methods.md §6.1), on "
+                     "the same fixed "
                      "scale as page 1.")
     ax3 = _axes(fig, flow, y, heights[2])
     ax3.sharex(ax)
@@ -576,7 +604,8 @@ def draw_appendix_time(fig: Page, data: ReportData, page: str) -> None:
 
 
 def _metric_rows(data: ReportData, section: str) -> list[tuple[str, str, str]]:
-    return [(r.label, r.text, r.unit if r.value is not None else "") for r in data.summary if r.section == section]
+    return [(r.label, r.text,
+             r.unit if r.value is not None else "") for r in data.summary if r.section == section]
 
 
 def _missing_reasons(data: ReportData) -> list[str]:
@@ -658,7 +687,8 @@ def draw_appendix_numbers(fig: Page, data: ReportData, page: str) -> None:
     _psd_panel(ax, data)
     flow.left_in = style.MARGIN_IN + w + 0.9
     flow.width_in = w
-    _panel_title(fig, flow, top, "Poincaré plot", "Each interval against the next; the ellipse shows SD1 and SD2.")
+    _panel_title(fig, flow, top, "Poincaré plot",
+                 "Each interval against the next; the ellipse shows SD1 and SD2.")
     ax2 = _axes(fig, flow, top + 0.4, h, left_in=style.MARGIN_IN + w + 1.3, width_in=w - 0.4)
     _poincare_panel(ax2, data)
     flow.left_in, flow.width_in = style.MARGIN_IN, full_w
@@ -680,7 +710,8 @@ def _psd_panel(ax: Axes, data: ReportData) -> None:
     for (name, fill, hatch), (lo, hi) in zip(style.BANDS, (VLF_BAND_HZ, LF_BAND_HZ, HF_BAND_HZ), strict=True):
         sel = (f >= lo) & (f <= hi)
         if sel.sum() >= 2:
-            ax.fill_between(f[sel], 0.0, p[sel], facecolor=fill, edgecolor="#8a9099", hatch=hatch, linewidth=0.0,
+            ax.fill_between(f[sel], 0.0, p[sel], facecolor=fill, edgecolor="#8a9099", hatch=hatch,
+                            linewidth=0.0,
                             label=name)
     ax.plot(f, p, color=style.PSD_LINE, linewidth=0.9)
     ax.set_xlim(0.0, 0.5)
@@ -707,16 +738,19 @@ def _poincare_panel(ax: Axes, data: ReportData) -> None:
     lo = float(min(x.min(), y.min()))
     hi = float(max(x.max(), y.max()))
     pad = 0.05 * (hi - lo + 1.0)
-    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color=style.MUTED, linewidth=0.6, linestyle=(0, (3, 2)))
+    ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color=style.MUTED, linewidth=0.6,
+            linestyle=(0, (3, 2)))
     if data.sd1_ms is not None and data.sd2_ms is not None:
         # Semi-axes SD2 along the identity line and SD1 across it (Brennan et al. 2001).
         ax.add_patch(
             Ellipse((float(np.mean(x)), float(np.mean(y))), width=2.0 * data.sd2_ms, height=2.0 * data.sd1_ms,
-                    angle=45.0, fill=False, edgecolor=style.INK, linewidth=1.2, linestyle=(0, (5, 2)), zorder=5,
+                    angle=45.0, fill=False, edgecolor=style.INK, linewidth=1.2,
+                    linestyle=(0, (5, 2)), zorder=5,
                     # A white halo keeps the ellipse visible over a dense cloud, in greyscale too.
                     path_effects=[patheffects.withStroke(linewidth=3.0, foreground="white")])
         )
-        ax.text(0.03, 0.97, f"SD1 {data.sd1_ms:.1f} ms\nSD2 {data.sd2_ms:.1f} ms", transform=ax.transAxes, va="top",
+        ax.text(0.03, 0.97, f"SD1 {data.sd1_ms:.1f} ms\nSD2 {data.sd2_ms:.1f} ms", transform=ax.transAxes,
+                va="top",
                 fontsize=7, color=style.INK)
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(lo - pad, hi + pad)
@@ -792,7 +826,9 @@ def render_report(data: ReportData, out: str | Path) -> Path:
         if fmt == "pdf":
             from matplotlib.backends.backend_pdf import PdfPages
 
-            with PdfPages(f, metadata={"Title": data.title, "Creator": "vagal", "Subject": data.subtitle}) as pdf:
+            with PdfPages(f,
+                          metadata={"Title": data.title, "Creator": "vagal",
+                                    "Subject": data.subtitle}) as pdf:
                 for k, draw in enumerate(plan):
                     fig = Figure(figsize=(w, h))
                     draw(fig, f"page {k + 1} of {n}")
@@ -805,7 +841,8 @@ def render_report(data: ReportData, out: str | Path) -> Path:
             for k, draw in enumerate(plan):
                 draw(pages[k], f"page {k + 1} of {n}")
                 if k:
-                    fig.add_artist(Line2D([0.0, 1.0], [1.0, 1.0], transform=pages[k].transSubfigure, color=style.RULE,
+                    fig.add_artist(Line2D([0.0, 1.0], [1.0, 1.0], transform=pages[k].transSubfigure,
+                                          color=style.RULE,
                                           linewidth=1.0))
             # zlib level 3: the stacked pages are 6,600 pixels tall and level 6 spent a second on them.
             kwargs: dict[str, Any] = (

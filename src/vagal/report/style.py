@@ -41,7 +41,8 @@ CORRECTED: Final = "#8a6d3b"
 POINCARE: Final = "#2f4b7c"
 
 LEVEL_FILLS: Final = ("#f4f5f7", "#eceef1", "#e2e6ea", "#d6dce2")
-"""Coherence level bands, lightest for the lowest: one grey-blue ramp, so a greyscale print keeps the order."""
+"""Coherence level bands, lightest for the lowest: one grey-blue ramp, so a greyscale print keeps
+the order."""
 GUIDE_WAVE: Final = "#8fa9c4"
 """The guide's breathing wave under the heart rate."""
 
@@ -69,7 +70,8 @@ BANDS: Final = (
 )
 """Band name, fill and hatch: tint and texture differ, so bands stay apart in greyscale."""
 SEGMENT_HATCHES: Final = ("", "///", "...", "xxx", "\\\\\\", "ooo", "+++", "---")
-SEGMENT_FILLS: Final = ("#c9d6e3", "#cfe3d6", "#ddd5ea", "#e8e0cc", "#d6dde3", "#e3e3e3", "#d9e6e6", "#e6dcd6")
+SEGMENT_FILLS: Final = ("#c9d6e3", "#cfe3d6", "#ddd5ea", "#e8e0cc", "#d6dde3", "#e3e3e3", "#d9e6e6",
+                        "#e6dcd6")
 
 FOOTNOTE: Final = (
     "vagal is not a medical device. These numbers describe this recording; they are not a diagnosis "
