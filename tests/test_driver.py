@@ -7,6 +7,7 @@ point, and there the clock runs 200× so a 5 s drop-out takes 25 ms.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Self
@@ -69,10 +70,8 @@ class StallingSource:
             t += rr / 1000.0
             await self.clock.sleep_until(t)
             yield Beat(t, rr)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closed.wait(), self._stall_s / self.clock.speed)
-        except TimeoutError:
-            pass
         yield SourceState(self.clock.now(), "ended")
 
 

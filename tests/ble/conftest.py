@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator
 
@@ -30,7 +31,5 @@ async def _close_bleak_bus() -> AsyncIterator[None]:
     bus = inst._bus if inst is not None else None
     if bus is not None and bus.connected:
         bus.disconnect()
-        try:
+        with contextlib.suppress(TimeoutError, EOFError, OSError):
             await asyncio.wait_for(bus.wait_for_disconnect(), 2.0)
-        except (TimeoutError, EOFError, OSError):
-            pass
