@@ -786,7 +786,9 @@ def new_file(path: Path) -> Iterator[BinaryIO]:
         FileExistsError: ``path`` exists already.
         OSError: It cannot be created.
     """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    from vagal.paths import create_private
+
+    fd = create_private(path)  # O_EXCL, 0600 whatever the umask
     f = os.fdopen(fd, "wb")
     try:
         yield f

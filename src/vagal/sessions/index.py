@@ -221,7 +221,9 @@ def open_index(path: Path | None = None) -> SessionIndex | None:
     path = index_path() if path is None else path
     try:
         if not path.parent.is_dir():
-            path.parent.mkdir(parents=True, mode=0o700)
+            from vagal.paths import private_dir
+
+            private_dir(path.parent)  # every folder it makes 0700, whatever the umask
         try:
             st = path.lstat()
         except FileNotFoundError:

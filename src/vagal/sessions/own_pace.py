@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from vagal.errors import VagalError
-from vagal.paths import config_dir
+from vagal.paths import config_dir, private_dir
 
 FILE_NAME: Final = "own-pace.json"
 KIND: Final = "vagal-own-pace"
@@ -192,7 +192,7 @@ def keep_own_pace(pace: OwnPace, path: Path | None = None) -> Path:
     """
     path = path if path is not None else own_pace_path()
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent)  # every folder it makes 0700, whatever the umask
     except OSError as exc:
         raise OwnPaceError(f"cannot create the folder {path.parent} ({exc.strerror}).") from None
     old = _read_file(path)
