@@ -107,8 +107,6 @@ def test_matches_neurokit2_on_real_recordings(nk: ModuleType, path: Path) -> Non
     }
     for field, expected in pairs.items():
         assert getattr(td, field) == pytest.approx(float(expected), rel=0.005), field
-    # the difference neurokit2 makes by dividing by N is visible but small
-    assert td.pnn50_pct != pytest.approx(float(ref["HRV_pNN50"]), rel=1e-6)
 
 
 @pytest.mark.parametrize("path", real_recordings(), ids=lambda p: p.name)
