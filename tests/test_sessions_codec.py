@@ -115,3 +115,13 @@ def test_ill_typed_values_are_named_in_plain_words(obj: dict[str, Any], reason: 
     with pytest.raises(EventDecodeError) as info:
         event_from_dict(obj)
     assert str(info.value).startswith(reason)
+
+
+def test_a_marker_without_a_feeling_word_is_written_without_the_key() -> None:
+    """Markers from before feelings, and markers with none, keep the old line; one with a word keeps it."""
+    plain = event_to_dict(ev.Marker(12.5, "breathing"))
+    assert plain == {"t": 12.5, "type": "marker", "label": "breathing"}
+    felt = event_to_dict(ev.Marker(12.5, "talked about mum", feeling="tense"))
+    assert felt["feeling"] == "tense"
+    assert event_from_dict(plain) == ev.Marker(12.5, "breathing")
+    assert event_from_dict(json.loads(json.dumps(felt))) == ev.Marker(12.5, "talked about mum", feeling="tense")

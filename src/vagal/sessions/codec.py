@@ -139,6 +139,8 @@ def event_to_dict(event: Event) -> dict[str, Any]:
             continue
         if f.name == "person" and value == 0:
             continue  # a one-person session's lines stay exactly as they were (format 1)
+        if f.name == "feeling" and value == "":
+            continue  # a marker without a feeling word is written as it was before feelings
         if isinstance(value, bytes):
             value = value.hex()
         out[f.name] = value
