@@ -37,7 +37,6 @@ from vagal.report.pair import (
     PairReportData,
     chance_note,
     numbers_line,
-    part_lag_text,
     together_lines,
 )
 from vagal.report.person import START_END_S, checkin_words, heart_rate_words, rmssd_words
@@ -137,14 +136,13 @@ def _both_traces_chart(fig: Page, flow: Flow, data: PairReportData, top_in: floa
     a = data.people[0].data
     ax = _axes(fig, flow, top_in, height_in)
     beats = data.duration_s <= _BEATS_MAX_S
-    ax.set_title("Your two heart rates" + (", with the guide's breathing underneath" if a.pacer else "")
-                 + ("" if beats else " (each a 30 s average)"), fontsize=8.5)
+    ax.set_title("Your two heart rates", fontsize=8.5)
     values = []
     for person, colour, dash in zip(data.people, PERSON_COLOURS, PERSON_DASHES, strict=True):
         d = person.data
         y = d.hr_bpm if beats else d.hr_smooth_bpm
         ax.plot(d.hr_t_s, y, color=colour, linestyle=dash, linewidth=1.0 if beats else 1.5,
-                solid_joinstyle="round", label=person.short, zorder=3 + (1 - person.index))
+                solid_joinstyle="round", label=_tiny(person.short), zorder=3 + (1 - person.index))
         values.append(y[np.isfinite(y)])
     hr = np.concatenate(values) if values else np.empty(0)
     strip = 0.16 if a.pacer else 0.0
@@ -165,6 +163,17 @@ def _both_traces_chart(fig: Page, flow: Flow, data: PairReportData, top_in: floa
     ax.set_xlabel("session time (minutes:seconds)")
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, handlelength=2.4, columnspacing=1.0,
               borderaxespad=0.15, fontsize=6.8)
+
+
+def _chart_caption(data: PairReportData) -> str:
+    beats = data.duration_s <= _BEATS_MAX_S
+    how = "every beat" if beats else "a 30 s average, so the slow changes show (each beat is in the appendix)"
+    parts = [f"Each line is one of you: {how}"]
+    if data.people[0].data.pacer:
+        parts.append("the guide's breathing runs along the bottom")
+    if data.markers:
+        parts.append("numbers are the moments you marked")
+    return "; ".join(parts) + "."
 
 
 def draw_pair_page(fig: Page, data: PairReportData, page: str) -> None:
@@ -207,7 +216,9 @@ def draw_pair_page(fig: Page, data: PairReportData, page: str) -> None:
     lh = line_h_in(7.5)
     heights = [len(x) * lh for x in marker_lines]
     bottom_in = flow.page_h_in - style.FOOTER_IN - 0.15
-    chart_top = flow.y_in + 0.35
+    flow.gap(0.12)
+    flow.text(_chart_caption(data), size=7.5, color=style.MUTED)
+    chart_top = flow.y_in + 0.3
     room = bottom_in - chart_top - 0.5
     keep = len(markers)
 
@@ -218,7 +229,7 @@ def draw_pair_page(fig: Page, data: PairReportData, page: str) -> None:
 
     while keep > 0 and room - list_height(keep) < 2.6:
         keep -= 1
-    chart_h = min(max(room - list_height(keep), 2.2), 4.6)
+    chart_h = min(max(room - list_height(keep), 2.2), 5.0)
     _both_traces_chart(fig, flow, data, chart_top, chart_h)
     flow.y_in = chart_top + chart_h + 0.5
     if markers:
@@ -255,11 +266,15 @@ def _together_chart(ax: Axes, data: PairReportData) -> None:
     t = w.end_s - 15.0  # the middle of each 30 s window
     null = w.null_p95_r
     ok = np.isfinite(null)
-    lo = min(0.0, float(np.nanmin(w.peak_r)) - 0.05) if np.isfinite(w.peak_r).any() else 0.0
+    both = np.concatenate((w.peak_r[np.isfinite(w.peak_r)], null[ok]))
+    # Down to at least 0.5, so that a difference of a few hundredths does not fill the panel; lower
+    # when the data go lower (never below −1).
+    lo = max(-1.0, min(0.5, float(np.floor(both.min() * 10.0) / 10.0) - 0.1)) if both.size else 0.0
     if ok.any():
-        ax.fill_between(t, lo, np.where(ok, null, np.nan), facecolor=CHANCE_FILL, edgecolor="#9aa0a6",
-                        hatch="////", linewidth=0.0, zorder=1, step=None,
-                        label="what chance reaches (95 of 100 shuffled pairs stay in here)")
+        band = np.where(ok, null, np.nan)
+        ax.fill_between(t, lo, band, facecolor=CHANCE_FILL, edgecolor="none", zorder=1,
+                        label="what chance reaches (95 of 100 shuffled pairs stay in the grey)")
+        ax.plot(t, band, color=style.MUTED, linewidth=0.8, linestyle=(0, (3.0, 2.0)), zorder=2)
     ax.plot(t, w.peak_r, color=PERSON_COLOURS[0], linewidth=1.2, marker="o", markersize=1.8, zorder=4,
             label="your two heart rhythms")
     ax.set_ylim(lo, 1.0)
@@ -287,15 +302,20 @@ def _lag_chart(ax: Axes, data: PairReportData) -> None:
     ax.set_yticks([-m, 0.0, m])
     ax.yaxis.set_major_formatter(_lag_formatter())
     trans = ax.get_yaxis_transform()
-    ax.text(0.005, m * 0.92, f"{b_name} later", transform=trans, ha="left", va="top", fontsize=6.2,
+    ax.text(0.005, m * 0.92, f"{_tiny(b_name)} later", transform=trans, ha="left", va="top", fontsize=6.2,
             color=style.MUTED, clip_on=True)
-    ax.text(0.005, -m * 0.92, f"{a_name} later", transform=trans, ha="left", va="bottom", fontsize=6.2,
+    ax.text(0.005, -m * 0.92, f"{_tiny(a_name)} later", transform=trans, ha="left", va="bottom", fontsize=6.2,
             color=style.MUTED, clip_on=True)
     ax.set_ylabel("lag (s)", fontsize=7.0)
     _gaps(ax, a, label=False)
     _marker_lines(ax, a, numbers=False)
     _time_axis(ax, data.duration_s)
     ax.set_xlabel("session time (minutes:seconds)")
+
+
+def _tiny(name: str) -> str:
+    """A name cut to 24 characters for the small labels inside a chart."""
+    return name if len(name) <= 24 else name[:23].rstrip() + "\u2026"
 
 
 def _lag_formatter() -> Any:
@@ -320,23 +340,26 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
     flow.text(chance_note(data), size=7.6, color=style.INK, italic=True, after_in=0.05)
 
     parts = data.parts
-    names = data.names
     rows = [(f"{p.number}.", f"{clock_text(p.start_s)}\u2013{clock_text(p.end_s)}",
-             p.label + (f" \u00b7 {p.feeling}" if p.feeling else ""), part_lag_text(p.result, names),
-             f"{p.words}.") for p in parts]
+             p.label + (f" \u00b7 {p.feeling}" if p.feeling else ""), f"{p.words}.") for p in parts]
     bottom_in = flow.page_h_in - style.FOOTER_IN - 0.2
-    cols = [0.0, 0.3, 1.2, 3.05, 4.5]
+    cols = [0.0, 0.3, 1.2, 3.3]
+    label_w = cols[3] - cols[2] - 0.12
     parts_h = 0.0
     if rows:
         lh = line_h_in(7.3)
-        parts_h = 0.55 + sum(max(len(wrap(r[2], cols[3] - cols[2] - 0.08, 7.3)), len(wrap(r[4],
-                         flow.width_in - cols[4], 7.3))) * lh for r in rows)
-    top = flow.y_in + 0.35
+        parts_h = 0.75 + sum(max(len(wrap(r[2], label_w, 7.3)), len(wrap(r[3], flow.width_in - cols[3], 7.3)))
+                             * lh for r in rows)
+    flow.gap(0.1)
+    flow.text("Moving together over time", size=8.5, weight="bold")
+    flow.text("Each point is one 30 s window, every 5 s. A window is left out where no stretch at the same "
+              "point of the guide was there to compare with (as while the guide eased in).", size=7.0,
+              color=style.MUTED)
+    top = flow.y_in + 0.22
     avail = bottom_in - top - 0.5 - 0.35 - parts_h
-    h1 = min(max(avail * 0.68, 1.6), 3.6)
-    h2 = min(max(avail - h1 - 0.3, 0.9), 1.5)
+    h1 = min(max(avail * 0.66, 1.6), 3.8)
+    h2 = min(max(avail - h1 - 0.3, 0.9), 1.6)
     ax = _axes(fig, flow, top, h1)
-    ax.set_title("Moving together over time", fontsize=8.5)
     _together_chart(ax, data)
     y2 = top + h1 + 0.35
     ax2 = _axes(fig, flow, y2, h2)
@@ -348,13 +371,13 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
         flow.heading("Each part of the session", size=9.5)
         flow.text("Each part runs from one marker to the next, with its own chance level; a part needs two "
                   "minutes of both hearts.", size=7.2, color=style.MUTED)
-        flow.rows([("", "when", "part", "timing", "together")], cols, size=7.0, colors=[style.MUTED] * 5)
+        flow.rows([("", "when", "part", "together")], cols, size=7.0, colors=[style.MUTED] * 4)
         flow.rule()
         for row in rows:
             # The label wraps in its own column; the words wrap to the page's edge.
-            lines = wrap(row[2], cols[3] - cols[2] - 0.08, 7.3)
+            lines = wrap(row[2], label_w, 7.3)
             y = flow.y_in
-            flow.rows([(row[0], row[1], lines[0], row[3], row[4])], cols, size=7.3)
+            flow.rows([(row[0], row[1], lines[0], row[3])], cols, size=7.3)
             end = flow.y_in
             for k, extra in enumerate(lines[1:], start=1):
                 fig.text((flow.left_in + cols[2]) / flow.page_w_in, flow.fraction(y + k * line_h_in(7.3)),
