@@ -106,7 +106,7 @@ def _span_rows(data: PairReportData) -> list[tuple[str, str]]:
 
 def _person_column(flow: Flow, person: PairPerson) -> None:
     """One person's start and end in kind words (in a column of the page)."""
-    flow.text(person.heading, size=9.5, weight="bold", max_lines=4, after_in=0.03)
+    flow.text(person.heading, size=9.5, weight="bold", after_in=0.03)  # a name is at most 200 characters
     p = person.data.person
     if p is None:
         return
@@ -227,7 +227,7 @@ def draw_pair_page(fig: Page, data: PairReportData, page: str) -> None:
         body = max(sum(kept[0::2]), sum(kept[1::2])) if two_cols else sum(kept)
         return body + (0.2 if n else 0.0) + (lh if n < len(markers) else 0.0)
 
-    while keep > 0 and room - list_height(keep) < 2.6:
+    while keep > 0 and room - list_height(keep) < 2.2:
         keep -= 1
     chart_h = min(max(room - list_height(keep), 2.2), 5.0)
     _both_traces_chart(fig, flow, data, chart_top, chart_h)
@@ -276,14 +276,22 @@ def _together_chart(ax: Axes, data: PairReportData) -> None:
                         label="what chance reaches (95 of 100 shuffled pairs stay in the grey)")
         ax.plot(t, band, color=style.MUTED, linewidth=0.8, linestyle=(0, (3.0, 2.0)), zorder=2)
     ax.plot(t, w.peak_r, color=PERSON_COLOURS[0], linewidth=1.2, marker="o", markersize=1.8, zorder=4,
-            label="your two heart rhythms")
+            label="your two heart rhythms, each window")
+    r = data.together
+    if r.wcc_peak_r_mean is not None and r.surrogate_p95 is not None:
+        # The session's verdict: its average against the level 95 of 100 shuffled pairs' averages stay under.
+        ax.axhline(r.wcc_peak_r_mean, color=PERSON_COLOURS[1], linewidth=1.3, zorder=3,
+                   label=f"your average over the session, {r.wcc_peak_r_mean:.2f}")
+        ax.axhline(r.surrogate_p95, color=style.INK, linewidth=1.0, linestyle=(0, (1.0, 1.5)), zorder=3,
+                   label=f"the chance level of that average, {r.surrogate_p95:.2f}")
+        lo = min(lo, float(np.floor(min(r.wcc_peak_r_mean, r.surrogate_p95) * 10.0) / 10.0) - 0.1)
     ax.set_ylim(lo, 1.0)
     ax.set_ylabel("how closely they rose\nand fell together", fontsize=7.0)
     _gaps(ax, a, label=False)
     _marker_lines(ax, a, numbers=True)
     _time_axis(ax, data.duration_s, labels=False)
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, handlelength=1.8, fontsize=6.6,
-              borderaxespad=0.15)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, handlelength=2.2, fontsize=6.6,
+              borderaxespad=0.15, columnspacing=1.2)
 
 
 def _lag_chart(ax: Axes, data: PairReportData) -> None:
@@ -328,6 +336,7 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
     """Page 2: the together view against chance, the lag, each marked part, what chance means."""
     flow = _new_flow(fig)
     _header(fig, flow, "How you moved together", data.subtitle, page)
+    flow.text(f"{data.words}.", size=10.0, weight="bold", after_in=0.06)
     for finding, kind in together_lines(data):
         flow.text(finding, weight="bold", size=8.8)
         if kind:
@@ -352,10 +361,11 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
                              * lh for r in rows)
     flow.gap(0.1)
     flow.text("Moving together over time", size=8.5, weight="bold")
-    flow.text("Each point is one 30 s window, every 5 s. A window is left out where no stretch at the same "
-              "point of the guide was there to compare with (as while the guide eased in).", size=7.0,
-              color=style.MUTED)
-    top = flow.y_in + 0.22
+    flow.text("Each point is one 30 s window, every 5 s; the grey is what shuffled pairs reach in that "
+              "window (shown where there were at least 20 to shuffle). A window is left out where no stretch "
+              "at the same point of the guide was there to compare with (as while the guide eased in).",
+              size=7.0, color=style.MUTED)
+    top = flow.y_in + 0.42  # the legend's two rows above the chart
     avail = bottom_in - top - 0.5 - 0.35 - parts_h
     h1 = min(max(avail * 0.66, 1.6), 3.8)
     h2 = min(max(avail - h1 - 0.3, 0.9), 1.6)
@@ -364,7 +374,9 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
     y2 = top + h1 + 0.35
     ax2 = _axes(fig, flow, y2, h2)
     ax2.sharex(ax)
-    ax2.set_title("Who followed whom, in each clear window", fontsize=8.5)
+    ax2.set_title("Who followed whom, in each clear window" if data.together.above_chance else
+                  "The timing of each clear window (not above chance, so nobody is said to follow)",
+                  fontsize=8.5)
     _lag_chart(ax2, data)
     flow.y_in = y2 + h2 + 0.5
     if rows:
