@@ -5,7 +5,7 @@ a time (``read_session(path, person=i)``), and each person gets exactly the one-
 report's numbers (:func:`vagal.report.data.build_report_data`), so nothing mixes two
 hearts and each appendix is the one-person appendix. What only two people have, the
 together view, is :func:`vagal.hrv.synchrony.synchrony_session` on both people's
-artifact-corrected beats (``analyze_rr(..., correct=True)``), with each person's guide in
+artifact-corrected beats (``analyze_rr(..., correct=True)``'s NN beats), with each person's guide in
 the null, over the whole session and over each marked part: the same call, on the same
 beats, as ``vagal analyze --pair`` makes, so the two give the same numbers. It is always
 said against chance and never as a score of the two people.
@@ -172,7 +172,7 @@ def build_pair_report_data(path: str | Path) -> PairReportData:
     Raises:
         InputFileError: Either person holds no plausible beats.
     """
-    from vagal.hrv import analyze_rr
+    from vagal.hrv.artifacts import correct_artifacts
     from vagal.hrv.synchrony import PersonBeats, describe, synchrony_session
     from vagal.sessions.reader import read_session
     from vagal.sessions.segment import segments
@@ -198,8 +198,10 @@ def build_pair_report_data(path: str | Path) -> PairReportData:
 
     beats = []
     for rec in recs:
-        res = analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=True)
-        beats.append(PersonBeats(res.nn_t_s, res.nn_ms, res.nn_breaks))
+        # The NN beats ``analyze_rr(..., correct=True)`` analyses (its ``nn_*``), which is what
+        # ``analyze --pair`` compares: the correction alone, without the rest of the analysis.
+        fixed = correct_artifacts(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks)
+        beats.append(PersonBeats(fixed.t_s, fixed.rr_ms, fixed.breaks))
     ga, gb = (_synchrony_guide(g) for g in guides)
     guide = None if ga is None and gb is None else (ga, gb)
     marks = sorted(recs[0].markers, key=lambda m: m.t_s)
