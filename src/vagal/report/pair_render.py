@@ -361,9 +361,15 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
                              * lh for r in rows)
     flow.gap(0.1)
     flow.text("Moving together over time", size=8.5, weight="bold")
-    flow.text("Each point is one 30 s window, every 5 s; the grey is what shuffled pairs reach in that "
-              "window (shown where there were at least 20 to shuffle). A window is left out where no stretch "
-              "at the same point of the guide was there to compare with (as while the guide eased in).",
+    w = data.together.windows
+    band = (
+        "the grey is what shuffled pairs reach in that window (shown where there were at least 20 to shuffle)"
+        if w is not None and np.isfinite(w.null_p95_r).any()
+        else "too few stretches were there to shuffle for a chance band per window, so the dotted line, the "
+        "chance level of the session's average, is the one to compare with"
+    )
+    flow.text(f"Each point is one 30 s window, every 5 s; {band}. A window is left out where no stretch at "
+              "the same point of the guide was there to compare with (as while the guide eased in).",
               size=7.0, color=style.MUTED)
     top = flow.y_in + 0.42  # the legend's two rows above the chart
     avail = bottom_in - top - 0.5 - 0.35 - parts_h
