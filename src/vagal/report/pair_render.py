@@ -368,9 +368,9 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
         else "too few stretches were there to shuffle for a chance band per window, so the dotted line, the "
         "chance level of the session's average, is the one to compare with"
     )
-    flow.text(f"Each point is one 30 s window, every 5 s; {band}. A window is left out where no stretch at "
-              "the same point of the guide was there to compare with (as while the guide eased in).",
-              size=7.0, color=style.MUTED)
+    left_out = (" A window is left out where no stretch at the same point of the guide was there to compare "
+                "with (as while the guide eased in)." if data.guided else "")
+    flow.text(f"Each point is one 30 s window, every 5 s; {band}.{left_out}", size=7.0, color=style.MUTED)
     top = flow.y_in + 0.42  # the legend's two rows above the chart
     avail = bottom_in - top - 0.5 - 0.35 - parts_h
     h1 = min(max(avail * 0.66, 1.6), 3.8)
