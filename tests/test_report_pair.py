@@ -259,3 +259,14 @@ def test_the_chart_draws_both_traces_with_the_names(coupled_data: PairReportData
     for fig in figs:
         assert texts_off_the_page(fig) == []
     assert np.isfinite(lines[0].get_ydata()).sum() > 10
+
+
+def test_a_pair_too_short_to_compare_says_why_without_empty_charts(coupled: tuple[Path, dict[str, Any]],
+                                                                   tmp_path: Path) -> None:
+    short = tmp_path / "short.vagal.jsonl"
+    short.write_text("".join(coupled[0].read_text().splitlines(keepends=True)[:80]))  # 10-odd seconds
+    data = build_pair_report_data(short)
+    assert data.together.above_chance is None and data.together.reason
+    page2 = " ".join(PdfReader(render_pair_report(data, tmp_path / "r.pdf")).pages[1].extract_text().split())
+    assert f"How your heart rhythms moved together could not be measured: {data.together.reason}." in page2
+    assert "Moving together over time" not in page2 and "above chance" in page2  # the note on chance stays

@@ -332,11 +332,42 @@ def _lag_formatter() -> Any:
     return FuncFormatter(lambda v, _pos: f"{abs(v):g}")
 
 
+def _together_charts(fig: Page, flow: Flow, data: PairReportData, bottom_in: float) -> None:
+    """The windows over time against chance, and the lag of each clear one, down to ``bottom_in``."""
+    w = data.together.windows
+    flow.gap(0.1)
+    flow.text("Moving together over time", size=8.5, weight="bold")
+    band = (
+        "the grey is what shuffled pairs reach in that window (shown where there were at least 20 to shuffle)"
+        if w is not None and np.isfinite(w.null_p95_r).any()
+        else "too few stretches were there to shuffle for a chance band per window, so the dotted line, the "
+        "chance level of the session's average, is the one to compare with"
+    )
+    left_out = (" A window is left out where no stretch at the same point of the guide was there to compare "
+                "with (as while the guide eased in)." if data.guided else "")
+    flow.text(f"Each point is one 30 s window, every 5 s; {band}.{left_out}", size=7.0, color=style.MUTED)
+    top = flow.y_in + 0.42  # the legend's two rows above the chart
+    avail = bottom_in - top - 0.5 - 0.35
+    h1 = min(max(avail * 0.66, 1.6), 3.8)
+    h2 = min(max(avail - h1 - 0.3, 0.9), 1.6)
+    ax = _axes(fig, flow, top, h1)
+    _together_chart(ax, data)
+    y2 = top + h1 + 0.35
+    ax2 = _axes(fig, flow, y2, h2)
+    ax2.sharex(ax)
+    ax2.set_title("Who followed whom, in each clear window" if data.together.above_chance else
+                  "The timing of each clear window (not above chance, so nobody is said to follow)",
+                  fontsize=8.5)
+    _lag_chart(ax2, data)
+    flow.y_in = y2 + h2 + 0.5
+
+
 def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
     """Page 2: the together view against chance, the lag, each marked part, what chance means."""
     flow = _new_flow(fig)
     _header(fig, flow, "How you moved together", data.subtitle, page)
-    flow.text(f"{data.words}.", size=10.0, weight="bold", after_in=0.06)
+    if data.together.above_chance is not None:  # otherwise the words are the reason, said just below
+        flow.text(f"{data.words}.", size=10.0, weight="bold", after_in=0.06)
     for finding, kind in together_lines(data):
         flow.text(finding, weight="bold", size=8.8)
         if kind:
@@ -359,32 +390,9 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
         lh = line_h_in(7.3)
         parts_h = 0.75 + sum(max(len(wrap(r[2], label_w, 7.3)), len(wrap(r[3], flow.width_in - cols[3], 7.3)))
                              * lh for r in rows)
-    flow.gap(0.1)
-    flow.text("Moving together over time", size=8.5, weight="bold")
     w = data.together.windows
-    band = (
-        "the grey is what shuffled pairs reach in that window (shown where there were at least 20 to shuffle)"
-        if w is not None and np.isfinite(w.null_p95_r).any()
-        else "too few stretches were there to shuffle for a chance band per window, so the dotted line, the "
-        "chance level of the session's average, is the one to compare with"
-    )
-    left_out = (" A window is left out where no stretch at the same point of the guide was there to compare "
-                "with (as while the guide eased in)." if data.guided else "")
-    flow.text(f"Each point is one 30 s window, every 5 s; {band}.{left_out}", size=7.0, color=style.MUTED)
-    top = flow.y_in + 0.42  # the legend's two rows above the chart
-    avail = bottom_in - top - 0.5 - 0.35 - parts_h
-    h1 = min(max(avail * 0.66, 1.6), 3.8)
-    h2 = min(max(avail - h1 - 0.3, 0.9), 1.6)
-    ax = _axes(fig, flow, top, h1)
-    _together_chart(ax, data)
-    y2 = top + h1 + 0.35
-    ax2 = _axes(fig, flow, y2, h2)
-    ax2.sharex(ax)
-    ax2.set_title("Who followed whom, in each clear window" if data.together.above_chance else
-                  "The timing of each clear window (not above chance, so nobody is said to follow)",
-                  fontsize=8.5)
-    _lag_chart(ax2, data)
-    flow.y_in = y2 + h2 + 0.5
+    if w is not None and w.end_s.size:
+        _together_charts(fig, flow, data, bottom_in - parts_h)
     if rows:
         flow.heading("Each part of the session", size=9.5)
         flow.text("Each part runs from one marker to the next, with its own chance level; a part needs two "
