@@ -1,6 +1,7 @@
 """``vagal report SESSION [-o OUT]``: a PDF/PNG/SVG report of one recording.
 
 Any file vagal reads gets a report (a vagal session, a plain RR list, an imported file).
+A session for two (format 2) gets the report for two (:mod:`vagal.report.pair_render`).
 Without ``-o`` the report is a PDF named after the recording in the current folder (the
 sessions folder is hidden away in the user's data folder, where nobody would find it).
 It prints where it wrote the file, and never replaces one: an existing OUT is refused with
@@ -13,6 +14,7 @@ import argparse
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 _GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from font")
@@ -48,16 +50,27 @@ def run(args: argparse.Namespace) -> int:
     check_output(out)
     recording = load_recording(args.file)
 
-    from vagal.report.data import build_report_data
-    from vagal.report.render import render_report
+    from vagal.report.pair import is_pair
 
-    data = build_report_data(recording)
+    draw: Callable[[Path], object]
+    if is_pair(recording):  # a session for two: their page, the together page, each one's appendix
+        from vagal.report.pair import build_pair_report_data
+        from vagal.report.pair_render import render_pair_report
+
+        pair = build_pair_report_data(args.file)
+        draw = lambda path: render_pair_report(pair, path)
+    else:
+        from vagal.report.data import build_report_data
+        from vagal.report.render import render_report
+
+        data = build_report_data(recording)
+        draw = lambda path: render_report(data, path)
     with warnings.catch_warnings(record=True) as caught:
         # A label or marker in a script the font lacks (张伟, 🌿): matplotlib warns once per
         # character with a source line; one calm line says it instead.
         warnings.filterwarnings("always", message=_GLYPH_MISSING.pattern, category=UserWarning)
         try:
-            render_report(data, out)
+            draw(out)
         except FileExistsError:
             raise ReportError(f"{out} already exists; vagal never replaces a file.",
                               hint="Choose another name with -o.") from None
