@@ -28,15 +28,14 @@ import random
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
+from vagal.engine.pair import GuideSpec, PairBeats, PairState, is_person_bound, marker_segments, new_state
 from vagal.errors import VagalError
 
 if TYPE_CHECKING:
-    from vagal.engine.core import Engine
-    from vagal.events import Event, PacerChanged
-    from vagal.hrv.synchrony import PersonBeats, SessionSynchrony, SynchronyResult
+    from vagal.events import Event
+    from vagal.hrv.synchrony import SessionSynchrony
     from vagal.options import SessionOptions
     from vagal.pacer import Pacer
     from vagal.sessions.writer import Recorder
@@ -44,6 +43,9 @@ if TYPE_CHECKING:
 
 ROLES: Final = ("partner", "parent", "child", "therapist", "client")
 """The roles a person can have in a shared session (``--roles``)."""
+__all__ = [
+    "GuideSpec", "PairBeats", "PairState", "marker_segments", "merged", "new_state", "pair_summary", "tag",
+]
 DEFAULT_NAMES: Final = ("A", "B")
 """What the two people are called when ``--names`` is not given."""
 MAX_NAME_CHARS: Final = 40
@@ -92,8 +94,7 @@ def parse_roles(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _is_person_bound(event: Event) -> bool:
-    # A guide's ``person`` is None when it is the session's (shared); beats always have one.
-    return getattr(event, "person", None) is not None
+    return is_person_bound(event)
 
 
 def tag(event: Event, person: int) -> Event:
@@ -129,175 +130,19 @@ async def merged(sources: Sequence[BeatSource]) -> AsyncIterator[tuple[int, Even
         pending[i] = await next_of(i)
 
 
-@dataclass
-class _Beats:
-    """One person's beats as they come (for the together view): not settling, breaks after gaps."""
+def segments_json(session: SessionSynchrony, names: tuple[str, str]) -> list[dict[str, Any]]:
+    """``together.segments``: each part between markers, with the together keys of its own."""
+    from vagal.commands.analyze_pair import together_json
 
-    t_s: list[float] = field(default_factory=list)
-    rr_ms: list[float] = field(default_factory=list)
-    breaks: list[bool] = field(default_factory=list)
-    pending_break: bool = False
-
-    def add(self, event: Event) -> None:
-        from vagal.events import Beat, Gap
-
-        if isinstance(event, Beat):
-            if event.settling:
-                self.pending_break = True
-                return
-            self.t_s.append(event.t_s)
-            self.rr_ms.append(event.rr_ms)
-            self.breaks.append(self.pending_break and bool(self.t_s[:-1]))
-            self.pending_break = False
-        elif isinstance(event, Gap):
-            self.pending_break = True
-
-    def person_beats(self, *, correct: bool = False) -> PersonBeats:
-        import numpy as np
-
-        from vagal.hrv.synchrony import PersonBeats
-
-        t = np.asarray(self.t_s, dtype=np.float64)
-        rr = np.asarray(self.rr_ms, dtype=np.float64)
-        brk = np.asarray(self.breaks, dtype=np.bool_)
-        if correct and rr.size >= 2:
-            from vagal.hrv.artifacts import correct_artifacts
-
-            fixed = correct_artifacts(rr, t_s=t, breaks=brk)
-            return PersonBeats(fixed.t_s, fixed.rr_ms, fixed.breaks)
-        return PersonBeats(t, rr, brk)
-
-
-GuideSpec = Any
-"""What :mod:`vagal.hrv.synchrony` takes as ``guide``: one phase function, a pair, or None."""
-
-
-@dataclass
-class PairState:
-    """What a two-person session has folded so far: an engine, a guide and the beats per person.
-
-    ``pacers`` is each person's guide: the same :class:`~vagal.pacer.Pacer` twice when the
-    two share one, two pacers when each has their own (``--pace 6,8``), None for a person
-    who follows none. Each engine follows its person's guide.
-    """
-
-    engines: tuple[Engine, Engine]
-    pacers: tuple[Pacer | None, Pacer | None]
-    live: bool = True
-    """Recompute the live together view every 5 s of session time."""
-    beats: tuple[_Beats, _Beats] = field(default_factory=lambda: (_Beats(), _Beats()))
-    first_t_s: float | None = None
-    t_s: float = 0.0
-    live_result: SynchronyResult | None = None
-    live_updates: int = 0
-    markers: list[tuple[float, str]] = field(default_factory=list)
-    """The session's markers so far, ``(t_s, label)`` (the together view per segment)."""
-    _next_live_s: float | None = None
-
-    @property
-    def pacer(self) -> Pacer | None:
-        """The shared guide (None when each person has their own, or when there is none)."""
-        a, b = self.pacers
-        return a if a is b else None
-
-    @property
-    def shared_guide(self) -> bool:
-        """True when both people follow one guide (or neither follows any)."""
-        return self.pacers[0] is self.pacers[1]
-
-    def guide(self) -> GuideSpec:
-        """The guide for :mod:`vagal.hrv.synchrony`: one phase function, a pair, or None."""
-        a, b = self.pacers
-        if a is b:
-            return a.phase_at if a is not None else None
-        return (a.phase_at if a is not None else None, b.phase_at if b is not None else None)
-
-    def start_events(self) -> list[PacerChanged]:
-        """The guides' start events, to fold and record first (one for a shared guide)."""
-        a, b = self.pacers
-        out = [p.start_event() for p in ((a,) if a is b else (a, b)) if p is not None]
-        return out
-
-    def push(self, person: int, event: Event) -> None:
-        """Fold one person's event (or a session event, ``person`` 0, into both engines).
-
-        A ``PacerChanged`` with a ``person`` is that person's own guide: it goes to their
-        engine only; one without goes to both.
-        """
-        from vagal.events import Marker, PacerChanged
-
-        if self.first_t_s is None:
-            self.first_t_s = event.t_s
-        self.t_s = max(self.t_s, event.t_s)
-        if isinstance(event, PacerChanged) and event.person is not None:
-            self.engines[event.person].push(event)
-        elif _is_person_bound(event):
-            self.engines[person].push(event)
-            self.beats[person].add(event)
-        else:
-            if isinstance(event, Marker):
-                self.markers.append((event.t_s, event.label))
-            for engine in self.engines:
-                engine.push(event)
-        if self.live:
-            self._maybe_live()
-
-    def _maybe_live(self) -> None:
-        from vagal.hrv.synchrony import LIVE_RECOMPUTE_S, LIVE_SPAN_S, synchrony_live
-
-        if self._next_live_s is None:
-            self._next_live_s = (self.first_t_s or 0.0) + LIVE_SPAN_S
-        if self.t_s < self._next_live_s:
-            return
-        self._next_live_s += LIVE_RECOMPUTE_S * (
-            math.floor((self.t_s - self._next_live_s) / LIVE_RECOMPUTE_S) + 1
-        )
-        a, b = (p.person_beats() for p in self.beats)
-        self.live_result = synchrony_live(a, b, now_s=self.t_s, guide=self.guide())
-        self.live_updates += 1
-
-    def segments(self) -> list[tuple[str, float, float]]:
-        """``(label, start_s, end_s)`` between markers: before the first marker ("start"),
-        then from each marker to the next (named after the marker), to the session's end.
-        Empty without markers (the whole session is the only part)."""
-        if not self.markers:
-            return []
-        t0 = self.first_t_s or 0.0
-        bounds = sorted(self.markers)
-        out: list[tuple[str, float, float]] = []
-        if bounds[0][0] > t0:
-            out.append(("start", t0, bounds[0][0]))
-        for i, (t, label) in enumerate(bounds):
-            end = bounds[i + 1][0] if i + 1 < len(bounds) else self.t_s
-            out.append((label or f"marker {i + 1}", t, end))
-        return out
-
-    def together_session(self) -> SessionSynchrony:
-        """The whole session's together view and each part's between markers (artifacts
-        corrected, as ``analyze`` does)."""
-        from vagal.hrv.synchrony import synchrony_session
-
-        a, b = (p.person_beats(correct=True) for p in self.beats)
-        return synchrony_session(a, b, guide=self.guide(), segments=self.segments())
-
-    def together(self) -> SynchronyResult:
-        """The whole session's together view (artifacts corrected, as ``analyze`` does)."""
-        return self.together_session().whole
-
-
-def new_state(
-    pacer: Pacer | tuple[Pacer | None, Pacer | None] | None, *, live: bool = True
-) -> PairState:
-    """A fresh :class:`PairState`: one engine per person, each following their guide.
-
-    Args:
-        pacer: One guide for both, each person's own ``(A's, B's)``, or None.
-        live: Recompute the live together view every 5 s of session time.
-    """
-    from vagal.engine.core import Engine
-
-    pacers = pacer if isinstance(pacer, tuple) else (pacer, pacer)
-    return PairState((Engine(pacer=pacers[0]), Engine(pacer=pacers[1])), pacers, live=live)
+    return [
+        {
+            "label": seg.label,
+            "start_s": round(seg.start_s, 1),
+            "end_s": round(seg.end_s, 1),
+            **together_json(seg.result, names),
+        }
+        for seg in session.segments
+    ]
 
 
 def pair_pacers(
@@ -386,7 +231,7 @@ def pair_summary(
     }
     people = []
     for i, engine in enumerate(state.engines):
-        one = session_summary(engine, state.first_t_s, mode="demo", recorder=None)
+        one = session_summary(engine, state.first_t_s, mode="demo", recorder=None, events=state.kept[i])
         for key in ("source", "recording", "seed"):
             one.pop(key, None)
         people.append({"person": i, "name": names[i], "role": roles[i], "device": devices[i], **one})
@@ -399,15 +244,7 @@ def pair_summary(
     session = state.together_session()
     result = session.whole
     together = together_json(result, names)
-    together["segments"] = [
-        {
-            "label": seg.label,
-            "start_s": round(seg.start_s, 1),
-            "end_s": round(seg.end_s, 1),
-            **together_json(seg.result, names),
-        }
-        for seg in session.segments
-    ]
+    together["segments"] = segments_json(session, names)
     together["live"] = (
         {**state.live_result.as_dict(), "t_s": round(state.live_result.t_end_s, 1)}
         if state.live_result is not None
@@ -706,7 +543,7 @@ def _dashboard(
 ) -> int:
     """The simulated pair on the dashboard for two (a real clock at ``--speed``)."""
     from vagal.clock import MonotonicClock
-    from vagal.sources.simulated import SimArtifacts, SimulatedPair
+    from vagal.sources.simulated import PAIR_DEVICE_NAMES, SimArtifacts, SimulatedPair
     from vagal.ui.pair_app import run_pair_dashboard
 
     state = new_state(pacers)
@@ -718,6 +555,8 @@ def _dashboard(
     )
     clock = MonotonicClock(args.speed)
     sources = pair.sources(clock=clock, duration_s=args.duration)
+    import functools
+
     return run_pair_dashboard(
         merged_entered(sources),
         names=names,
@@ -728,6 +567,15 @@ def _dashboard(
         clock=clock,
         stop=lambda: _close_all(sources),
         title="simulated pair",
+        devices=PAIR_DEVICE_NAMES,
+        summarise=functools.partial(
+            pair_summary,
+            names=names,
+            roles=roles,
+            devices=PAIR_DEVICE_NAMES,
+            recorder=recorder,
+            extra={"seed": seed, "coupling": coupling, "simulated_lag_s": pair.lag_s},
+        ),
     )
 
 

@@ -36,7 +36,7 @@ from vagal.ui.widgets.theme import DARK, LIGHT, VAGAL_DARK, VAGAL_LIGHT, color_d
 
 if TYPE_CHECKING:
     from vagal.clock import Clock
-    from vagal.commands.pair_session import PairState
+    from vagal.engine.pair import PairState
     from vagal.events import Event
     from vagal.options import SessionOptions
     from vagal.pacer import Pacer
@@ -90,8 +90,10 @@ class PairApp(App[int]):
         fps: float = 20.0,
         summary_extra: dict[str, Any] | None = None,
         devices: tuple[str, str] = ("", ""),
+        summarise: Summarise | None = None,
     ) -> None:
         super().__init__()
+        self.summarise = summarise
         self.events = events
         self.state = state
         self.names = names
@@ -281,17 +283,52 @@ class PairApp(App[int]):
         self.push_screen(PairSummaryScreen(self._summary))
 
     def _summary(self) -> dict[str, Any]:
-        from vagal.commands.pair_session import pair_summary
-
-        self.summary = pair_summary(
-            self.state,
-            names=self.names,
-            roles=self.roles,
-            devices=self.devices,
-            recorder=self.recorder,
-            extra={"source": self.mode, **self.summary_extra},
-        )
+        if self.summarise is not None:
+            self.summary = self.summarise(self.state)
+        else:
+            self.summary = live_summary(self.state, self.names, self.roles)
+        self.summary.update({k: v for k, v in self.summary_extra.items() if k not in self.summary})
         return self.summary
+
+
+Summarise = Callable[["PairState"], dict[str, Any]]
+"""Builds the summary for two from the state at the end (``pair_summary`` of
+:mod:`vagal.commands.pair_session`, with the names, roles, devices and recorder bound)."""
+
+
+def live_summary(
+    state: PairState, names: tuple[str, str], roles: tuple[str | None, str | None]
+) -> dict[str, Any]:
+    """A summary for two from the live engines alone (when no ``summarise`` is given): each
+    person's whole-session live figures and the whole session's together view."""
+    people = []
+    for i, engine in enumerate(state.engines):
+        live = engine.summary()
+        pacer = state.pacers[i]
+        person = {"person": i, "name": names[i], "role": roles[i]}
+        for key in ("n_beats", "mean_hr_bpm", "rmssd_ms", "coherence_mean"):
+            person[key] = live.get(key)
+        person["guide_rate_per_min"] = None if pacer is None else pacer.start_event().rate_per_min
+        people.append(person)
+    session = state.together_session()
+    together: dict[str, Any] = {**session.whole.as_dict(), "reason": session.whole.reason}
+    together["segments"] = [
+        {
+            "label": seg.label,
+            "start_s": seg.start_s,
+            "end_s": seg.end_s,
+            **seg.result.as_dict(),
+            "reason": seg.result.reason,
+        }
+        for seg in session.segments
+    ]
+    return {
+        "duration_s": max(0.0, state.t_s - (state.first_t_s or 0.0)),
+        "people": people,
+        "shared_guide": state.shared_guide,
+        "together": together,
+        "recording": None,
+    }
 
 
 def make_pair_app(
@@ -313,6 +350,7 @@ def make_pair_app(
     fps: float = 20.0,
     devices: tuple[str, str] = ("", ""),
     summary_extra: dict[str, Any] | None = None,
+    summarise: Summarise | None = None,
 ) -> PairApp:
     """Build the dashboard for two (shared by :func:`run_pair_dashboard`, the tests and benchmarks).
 
@@ -330,7 +368,7 @@ def make_pair_app(
     Returns:
         The app, ready for ``run()`` or ``run_test()``.
     """
-    from vagal.commands.pair_session import new_state
+    from vagal.engine.pair import new_state
 
     if state is None:
         state = new_state(pacers, live=live)
@@ -355,6 +393,7 @@ def make_pair_app(
         fps=fps,
         devices=devices,
         summary_extra=summary_extra,
+        summarise=summarise,
     )
 
 
@@ -372,6 +411,7 @@ def run_pair_dashboard(
     fold_pacer_start: bool = True,
     devices: tuple[str, str] = ("", ""),
     summary_extra: dict[str, Any] | None = None,
+    summarise: Summarise | None = None,
 ) -> int:
     """Run the dashboard for two until the people leave the summary; returns the exit status.
 
@@ -401,6 +441,10 @@ def run_pair_dashboard(
             caller did).
         devices: The two straps' names, for the summary.
         summary_extra: Further keys for the summary (``seed``, ``coupling``).
+        summarise: Builds the summary at the end from the state (run off the UI loop):
+            ``functools.partial(pair_summary, names=…, roles=…, devices=…, recorder=…)`` of
+            :mod:`vagal.commands.pair_session`, whose keys are the headless ``--json``
+            ones. None: a shorter summary from the live engines (:func:`live_summary`).
 
     Returns:
         0, or 2 when the recording stopped early (its reason is printed on stderr).
@@ -421,6 +465,7 @@ def run_pair_dashboard(
         fold_pacer_start=fold_pacer_start,
         devices=devices,
         summary_extra=summary_extra,
+        summarise=summarise,
     )
     try:
         status = app.run()
