@@ -239,3 +239,26 @@ def test_snapshot_own_guides(snap_compare: Any, size: tuple[int, int]) -> None:
 def test_snapshot_across_the_room(snap_compare: Any, size: tuple[int, int]) -> None:
     app, held = pair_app()
     assert _snap(snap_compare, app, held, size, press=("p",))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_the_summary_for_two(snap_compare: Any, size: tuple[int, int]) -> None:
+    from vagal.ui.screens_pair import PairSummaryScreen
+
+    app, held = pair_app()
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot, held)
+        await pilot.press("m")
+        await pilot.press("q")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PairSummaryScreen)
+        for _ in range(600):
+            if screen.summary is not None:
+                break
+            await asyncio.sleep(0.05)
+        app.clear_notifications()  # "Marked at 4:01." fades on its own; the picture is of the summary
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

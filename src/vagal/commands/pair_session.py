@@ -265,7 +265,7 @@ def format_pair_summary(s: dict[str, Any]) -> str:
         role = f" ({p['role']})" if p.get("role") else ""
         hr = p.get("mean_hr_bpm")
         rmssd = p.get("rmssd_ms")
-        coh = p.get("coherence_mean")
+        coh = p.get("coherence", p.get("coherence_mean"))  # the session's coherence (peak ratio)
         bits = [
             f"{p['n_beats']:,} beats",
             f"heart {hr:.0f} bpm on average" if hr else "heart: none yet",

@@ -161,6 +161,12 @@ class PairApp(App[int]):
         self.refresh_view()
         self._run_session()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Once the session has ended only the summary's own keys are offered.
+        if self.ended and action in ("add_marker", "presentation", "end_session"):
+            return False
+        return True
+
     def on_resize(self) -> None:
         # Under 100×30 the tiles narrow and the trace gives up rows to the guide.
         self.screen.set_class(self.size.width < 100 or self.size.height < 30, "-small")
@@ -311,7 +317,11 @@ def live_summary(
         person["guide_rate_per_min"] = None if pacer is None else pacer.start_event().rate_per_min
         people.append(person)
     session = state.together_session()
-    together: dict[str, Any] = {**session.whole.as_dict(), "reason": session.whole.reason}
+    whole = session.whole
+    together: dict[str, Any] = {**whole.as_dict(), "reason": whole.reason, "leader": None}
+    lag = whole.wcc_lag_s_median
+    if whole.above_chance and lag is not None and abs(lag) >= 1.0:
+        together["leader"] = names[0] if lag > 0 else names[1]  # positive: B follows A
     together["segments"] = [
         {
             "label": seg.label,

@@ -32,7 +32,8 @@ def summary_text(s: dict[str, Any]) -> Text:
     for p in s["people"]:
         role = f" ({p['role']})" if p.get("role") else ""
         out.append(f"{p['name']}{role}", "bold")
-        hr, rmssd, coh = p.get("mean_hr_bpm"), p.get("rmssd_ms"), p.get("coherence_mean")
+        hr, rmssd = p.get("mean_hr_bpm"), p.get("rmssd_ms")
+        coh = p.get("coherence", p.get("coherence_mean"))  # the session's, else the live mean
         bits = [f"heart {hr:.0f} bpm on average" if hr else "no heart rate yet"]
         bits.append(f"RMSSD {rmssd:.0f} ms" if rmssd else "RMSSD needs a little longer")
         if coh is not None:
@@ -61,8 +62,10 @@ def summary_text(s: dict[str, Any]) -> Text:
         else:
             out.append(MORE if seg["above_chance"] else "no more in step than chance")
         out.append("\n")
-    out.append("\nThe guide's own rhythm is counted in chance: two people breathing with one guide\n")
-    out.append("look in step by construction, so only more than that is called in step.\n")
+    out.append(
+        "\nThe guide's own rhythm is counted in chance: two people breathing with one guide look "
+        "in step by construction, so only more than that is called in step.\n"
+    )
     out.append(NOT_A_SCORE[:1].upper() + NOT_A_SCORE[1:] + ".\n", "dim")
     if s.get("recording"):
         from vagal.text import printable

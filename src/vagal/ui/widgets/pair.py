@@ -99,9 +99,9 @@ def shared_words(result: SynchronyResult | None) -> str | None:
         return None
     pct = result.shared_coherence_pct
     if pct >= 50.0:
-        return f"both in tune with the guide much of the time ({pct:.0f} %)"
+        return "both in tune with the guide much of the time"
     if pct > 0.0:
-        return f"both in tune with the guide at once now and then ({pct:.0f} %)"
+        return "both in tune with the guide at once now and then"
     return "not yet both in tune with the guide at the same time"
 
 
@@ -177,8 +177,9 @@ class PairTrace(Widget):
 
     def render_line(self, y: int) -> Strip:
         if self._lines is None or len(self._lines) != self.size.height:
-            self._lines = self._draw(self.size.width, self.size.height)
-        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)
+            base = self.rich_style  # the widget's own background under every cell
+            self._lines = [line.apply_style(base) for line in self._draw(self.size.width, self.size.height)]
+        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width, self.rich_style)
 
     def _draw(self, width: int, height: int) -> list[Strip]:
         dark = self.app.current_theme.dark
@@ -378,7 +379,7 @@ class TogetherPanel(Widget):
     DEFAULT_CSS = """
     TogetherPanel {
         height: auto;
-        min-height: 2;
+        min-height: 1;
         padding: 0 1;
     }
     """
