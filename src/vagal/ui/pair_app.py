@@ -163,9 +163,7 @@ class PairApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Once the session has ended only the summary's own keys are offered.
-        if self.ended and action in ("add_marker", "presentation", "end_session"):
-            return False
-        return True
+        return not (self.ended and action in ("add_marker", "presentation", "end_session"))
 
     def on_resize(self) -> None:
         # Under 100×30 the tiles narrow and the trace gives up rows to the guide.
