@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -262,3 +263,52 @@ def test_snapshot_the_summary_for_two(snap_compare: Any, size: tuple[int, int]) 
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_a_replay_for_two_runs_to_its_summary(tmp_path: Path) -> None:
+    """vagal replay PAIRFILE on the dashboard: the file's events through the same state, no
+    marker key (a replay adds nothing to its file), then the summary for two."""
+    import functools
+
+    from vagal.clock import VirtualClock
+    from vagal.commands.pair_session import pair_summary, simulate_pair_session
+    from vagal.commands.replay_pair import load_pair_file, replay_events
+    from vagal.ui.screens_pair import PairSummaryScreen
+
+    path = tmp_path / "two.vagal.jsonl"
+    a, b = _pacers(own=True)
+    rec = Recorder(path, make_header(source="demo", pacer=a.start_event(), people=[{"name": "Sam"}, {"name": "Alex"}]))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # its own event loop, off the test's
+        pool.submit(
+            lambda: simulate_pair_session(seed=5, coupling=0.0, duration_s=200.0, pacer=(a, b), recorder=rec, live=False)
+        ).result()
+    rec.close()
+    pair = load_pair_file(path)
+    assert pair.names == NAMES and pair.pacers[0] is not pair.pacers[1]
+    app = make_pair_app(
+        replay_events(pair.items, VirtualClock()),
+        names=pair.names, roles=pair.roles, pacers=pair.pacers, mode="replay",
+        fold_pacer_start=False, time_source=lambda: 100.0, fps=1.0,
+        summarise=functools.partial(pair_summary, names=pair.names, roles=pair.roles, devices=pair.devices,
+                                    recorder=None, extra={"source": "replay", "file": str(path)}),
+    )  # fmt: skip
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.check_action("add_marker", ()) is False
+        screen = app.screen
+        for _ in range(600):
+            screen = app.screen
+            if isinstance(screen, PairSummaryScreen) and screen.summary is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert isinstance(screen, PairSummaryScreen) and screen.summary is not None
+        summary = screen.summary
+        assert summary["source"] == "replay" and summary["shared_guide"] is False
+        lines = [json.loads(x) for x in path.read_text().splitlines()[1:]]
+        for person, p in enumerate(summary["people"]):
+            n = sum(x["type"] == "beat" and x.get("person", 0) == person and not x["settling"] for x in lines)
+            assert p["n_beats"] == n > 150
+        assert "Replayed from" in str(screen.query_one("#pair-summary-text").render())
+        await pilot.press("q")
+    assert app.return_code == 0

@@ -192,7 +192,7 @@ def run_replay_pair(args: argparse.Namespace, path: Path, shown: str) -> int:
         recorder=None,
         options=opts,
         clock=clock,
-        title=f"replay {printable(path.name, max_chars=40)}",
+        title=printable(path.name, max_chars=40),
         fold_pacer_start=False,
         devices=pair.devices,
         summarise=functools.partial(

@@ -163,6 +163,8 @@ class PairApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Once the session has ended only the summary's own keys are offered.
+        if action == "add_marker" and self.mode == "replay":
+            return False  # a replay adds nothing to its file
         return not (self.ended and action in ("add_marker", "presentation", "end_session"))
 
     def on_resize(self) -> None:

@@ -62,15 +62,21 @@ def summary_text(s: dict[str, Any]) -> Text:
         else:
             out.append(MORE if seg["above_chance"] else "no more in step than chance")
         out.append("\n")
-    out.append(
-        "\nThe guide's own rhythm is counted in chance: two people breathing with one guide look "
-        "in step by construction, so only more than that is called in step.\n"
-    )
+    if s.get("shared_guide", True):
+        out.append(
+            "\nThe guide's own rhythm is counted in chance: two people breathing with one guide look "
+            "in step by construction, so only more than that is called in step.\n"
+        )
+    else:
+        out.append("\nEach person's own guide is counted in chance: only more than the two guides "
+                   "bring is called in step.\n")
     out.append(NOT_A_SCORE[:1].upper() + NOT_A_SCORE[1:] + ".\n", "dim")
-    if s.get("recording"):
-        from vagal.text import printable
+    from vagal.text import printable
 
+    if s.get("recording"):
         out.append(f"\nSaved to {printable(s['recording'], max_chars=None)}\n")
+    elif s.get("source") == "replay" and s.get("file"):
+        out.append(f"\nReplayed from {printable(str(s['file']), max_chars=None)}\n")
     else:
         out.append("\nNot recorded.\n")
     return out

@@ -59,6 +59,7 @@ _BRAILLE_BITS: Final = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 NEEDS_TIME: Final = "needs 2 minutes of both hearts"
 MORE: Final = "more in step than chance"
 NOT_YET: Final = "no more in step than chance yet"
+NOT_ENOUGH: Final = "not yet enough to compare with chance"
 NOT_A_SCORE: Final = "how two heart rhythms move, never a score of the two of you"
 
 
@@ -428,8 +429,19 @@ class TogetherPanel(Widget):
         words = together_words(self.result)
         if words == NEEDS_TIME:
             left = max(0, 120 - int(self.so_far_s))
+            if left == 0 and self.result is not None:
+                return f"together: {NOT_ENOUGH}"  # two minutes, but not yet enough to compare
             return f"together: {words}" + (f" ({_minutes(left)} to go)" if 0 < left < 120 else "")
         return f"together: {words}"
+
+    def detail(self) -> str:
+        """The second line: who follows whom and shared coherence, or why there is no answer yet."""
+        details = [w for w in (lag_words(self.result, self.names), shared_words(self.result)) if w]
+        if details:
+            return "; ".join(details)
+        if self.result is not None and self.result.above_chance is None and self.so_far_s >= 120:
+            return self.result.reason or "each heart in its own rhythm is fine"
+        return "each heart in its own rhythm is fine"
 
     def render(self) -> Text:
         title = self.get_component_rich_style("together--title")
@@ -441,14 +453,8 @@ class TogetherPanel(Widget):
         out.append(head[:1].upper() + head[1:], words)
         if self.compact:
             return out
-        details = [w for w in (lag_words(self.result, self.names), shared_words(self.result)) if w]
         out.append("\n")
-        if details:
-            out.append("; ".join(details), quiet)
-        else:
-            out.append(
-                "each heart in its own rhythm is fine; the guide's own rhythm is counted in chance", quiet
-            )
+        out.append(self.detail(), quiet)
         out.append("\n")
         out.append(NOT_A_SCORE, quiet)
         return out
