@@ -312,3 +312,21 @@ async def test_a_replay_for_two_runs_to_its_summary(tmp_path: Path) -> None:
         assert "Replayed from" in str(screen.query_one("#pair-summary-text").render())
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_t_switches_to_the_light_theme_and_the_tints_follow() -> None:
+    from vagal.ui.widgets.pair import TINTS_DARK, TINTS_LIGHT
+    from vagal.ui.widgets.theme import DARK, LIGHT
+
+    app, held = pair_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(pilot, held)
+        trace = app.query_one(PairTrace)
+        dark = {seg.style.color.name for y in range(trace.size.height) for seg in trace.render_line(y)
+                if seg.style is not None and seg.style.color is not None}  # fmt: skip
+        assert app.theme == DARK and set(TINTS_DARK) <= dark
+        await pilot.press("t")
+        await pilot.pause()
+        light = {seg.style.color.name for y in range(trace.size.height) for seg in trace.render_line(y)
+                 if seg.style is not None and seg.style.color is not None}  # fmt: skip
+        assert app.theme == LIGHT and set(TINTS_LIGHT) <= light and not set(TINTS_DARK) & light

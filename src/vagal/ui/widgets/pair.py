@@ -60,6 +60,9 @@ NEEDS_TIME: Final = "needs 2 minutes of both hearts"
 MORE: Final = "more in step than chance"
 NOT_YET: Final = "no more in step than chance yet"
 NOT_ENOUGH: Final = "not yet enough to compare with chance"
+BIG_WORDS_MIN_ROWS: Final = 40
+"""Across the room, on a screen at least this tall, the together words are drawn in the block
+font (five rows), to be read from a sofa; smaller screens keep one line."""
 NOT_A_SCORE: Final = "how two heart rhythms move, never a score of the two of you"
 
 
@@ -448,8 +451,15 @@ class TogetherPanel(Widget):
         words = self.get_component_rich_style("together--words")
         quiet = self.get_component_rich_style("together--quiet")
         out = Text(no_wrap=True, overflow="ellipsis")
-        out.append("Together  ", title)
         head = self.headline().removeprefix("together: ")
+        if self.compact and self.app.size.height >= BIG_WORDS_MIN_ROWS:
+            from vagal.ui.widgets.bigtext import render_words
+
+            big = render_words(head, 1)
+            if big and len(big[0]) <= self.size.width - 2:
+                # Across the room on a large screen: the words in the block font, centred.
+                return Text("\n".join(big), style=words, justify="center", no_wrap=True)
+        out.append("Together  ", title)
         out.append(head[:1].upper() + head[1:], words)
         if self.compact:
             return out
