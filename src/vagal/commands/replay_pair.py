@@ -33,9 +33,12 @@ if TYPE_CHECKING:
 def is_pair_file(path: Path) -> bool:
     """True when ``path`` is a vagal session of two people (its header lists two people).
 
-    Reads the first line only; an unreadable file is not one (its reader says why).
+    Reads the first line only, and only of a regular file (a named pipe would wait for ever);
+    an unreadable file is not one (its reader says why).
     """
     try:
+        if not path.is_file():
+            return False
         with open(path, "rb") as f:
             first = f.readline(256 * 1024)
         header = json.loads(first.decode("utf-8"))
