@@ -100,7 +100,7 @@ def test_demo_pair_end_to_end(tmp_path: Path) -> None:
     common = ("--seed", "1", "--headless", "--json", "--speed", "max", "--duration", "300")
     out = vagal(
         tmp_path, "demo", "--pair", "--coupling", "0.8", "--names", "Sam,Alex", "--roles", "parent,child",
-        *common, "--record", two,
+        "--pace", "resonance", *common, "--record", two,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
@@ -142,7 +142,7 @@ def test_demo_pair_end_to_end(tmp_path: Path) -> None:
     assert {getattr(e, "person", None) for e in b.events} == {1, None}
     _, everything, _, _ = read_events(two)
     assert {getattr(e, "person", None) for e in everything} == {0, 1, None}
-    assert len(everything) == len(a.events) + len(b.events) - sum(not hasattr(e, "person") for e in a.events)
+    assert len(everything) == len(a.events) + len(b.events) - sum(getattr(e, "person", None) is None for e in a.events)
 
     # The pandas recipe of docs/session-format.md reads the same two people.
     import pandas as pd
@@ -169,8 +169,8 @@ def test_bad_pair_options_give_one_line_and_exit_2(tmp_path: Path, args: tuple[s
     assert out.stderr.count("\n") == 1 and message in out.stderr, out.stderr
 
 
-def test_pair_without_headless_says_so(tmp_path: Path) -> None:
-    out = vagal(tmp_path, "demo", "--pair", "--duration", "60")
+def test_pair_dashboard_at_speed_max_says_so(tmp_path: Path) -> None:
+    out = vagal(tmp_path, "demo", "--pair", "--duration", "60", "--speed", "max")
     assert out.returncode == 2 and "--headless" in out.stderr and out.stderr.count("\n") == 1
 
 
@@ -206,6 +206,7 @@ PERSON_BOUND: list[ev.Event] = [
     ev.ContactChanged(3.1, False, judged=True, person=1),
     ev.Gap(3.1, 7.4, "contact_lost", person=1),
     ev.CheckIn(8.0, "after", 4, "calmer", person=1),
+    ev.PacerChanged(9.0, "custom", 3.0, 0.0, 4.5, 0.0, person=1),  # B's own guide (--pace 6,8)
 ]
 
 

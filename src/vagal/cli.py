@@ -33,14 +33,22 @@ examples:
   vagal report SESSION -o report.pdf"""
 
 
+class _DefaultPace(str):
+    """The ``--pace`` default ("resonance"): a two-person session can tell it from a
+    ``--pace resonance`` typed (a child's guide is the default only when none was given)."""
+
+    is_default = True
+
+
 def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False) -> None:
     p.add_argument(
         "--pace",
         metavar="RATE|PRESET",
-        default=None if replay else "resonance",
+        default=None if replay else _DefaultPace("resonance"),
         help="breathing pattern: a rate in breaths/min (e.g. 6, 5.5) or a preset "
         "(resonance, coherent, calm, box, 4-7-8, sigh), mine (your own rate, found by vagal resonance) "
-        "or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
+        "or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; with --pair, two separated by a comma give each person "
+        "their own guide (e.g. 6,8); "
         + (
             "default: the guide the file recorded (a plain RR file recorded none); "
             "give the one followed to see synchrony and RSA per breath"
@@ -132,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="let the simulated strap produce ectopic/missed beats, contact loss and drop-outs now and then",
     )
     p.add_argument("--pair", action="store_true",
-                   help="two simulated people practising together (with --headless)")
+                   help="two simulated people practising together")
     p.add_argument(
         "--coupling",
         type=float,

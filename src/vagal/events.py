@@ -16,7 +16,9 @@ Design notes:
 * Two people in one session: every event that belongs to one person (their strap's
   payloads, beats, gaps, contact, state, device, check-ins) carries ``person`` (0: A,
   1: B); markers, notes and the shared guide belong to the session. ``person`` is 0 in
-  a one-person session, and a file leaves it out then (docs/session-format.md).
+  a one-person session, and a file leaves it out then (docs/session-format.md). When each
+  of the two has their own guide (``--pace 6,8``), each ``PacerChanged`` says whose
+  (``person`` 0 or 1, written even for 0); a shared guide's ``person`` is None.
 """
 
 from __future__ import annotations
@@ -190,6 +192,9 @@ class PacerChanged:
     from the rate in effect when the change took hold."""
     ramp_s: float = 0.0
     """Seconds over which the rate eased to the pattern's (0: at once)."""
+    person: int | None = None
+    """Whose guide: None is the session's own guide (one person's, or one shared by two);
+    0 (A) or 1 (B) is that person's own guide when each of two has their own (``--pace 6,8``)."""
 
     @property
     def rate_per_min(self) -> float:

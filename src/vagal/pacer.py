@@ -340,6 +340,9 @@ class Pacer:
             from RSA); the pace goes gently from it to the pattern's rate over
             ``ramp_s``. None: start at the pattern's rate.
         ramp_s: Duration of that ramp, seconds.
+        person: Whose own guide this is when each of two people has one (0: A, 1: B);
+            every event it makes says so. None: the session's guide (one person's, or
+            one shared by two).
 
     Raises:
         PaceError: ``ramp_from_per_min`` outside 2-30 breaths/min or a negative ramp.
@@ -352,6 +355,7 @@ class Pacer:
         start_s: float = 0.0,
         ramp_from_per_min: float | None = None,
         ramp_s: float = DEFAULT_RAMP_S,
+        person: int | None = None,
     ) -> None:
         pattern = pattern if pattern is not None else PRESETS[DEFAULT_PRESET]
         _check_ramp(ramp_s)
@@ -365,7 +369,9 @@ class Pacer:
         self._segments: list[_Segment] = [_Segment(start_s, 0.0, r0, target, ramp, pattern)]
         self._starts: list[float] = [start_s]
         self._last_request_s = start_s
-        first = pattern.to_event(start_s)
+        self.person = person
+        """Whose own guide (0: A, 1: B), or None for the session's guide."""
+        first = dataclasses.replace(pattern.to_event(start_s), person=person)
         if ramp:
             first = dataclasses.replace(first, ramp_from_per_min=r0, ramp_s=ramp)
         self._events: list[PacerChanged] = [first]
@@ -510,7 +516,7 @@ class Pacer:
             self._segments.append(new)
             self._starts.append(t_b)
         self._last_request_s = t_s
-        event = dataclasses.replace(pattern.to_event(t_s), ramp_s=ramp_s)
+        event = dataclasses.replace(pattern.to_event(t_s), ramp_s=ramp_s, person=self.person)
         self._events.append(event)
         return event
 
@@ -531,7 +537,13 @@ def pacer_from_events(events: Iterable[PacerChanged]) -> Pacer | None:
             pattern = BreathPattern.from_event(ev)
             if pacer is None:
                 ramp_s = ev.ramp_s if ev.ramp_from_per_min is not None else 0.0
-                pacer = Pacer(pattern, start_s=ev.t_s, ramp_from_per_min=ev.ramp_from_per_min, ramp_s=ramp_s)
+                pacer = Pacer(
+                    pattern,
+                    start_s=ev.t_s,
+                    ramp_from_per_min=ev.ramp_from_per_min,
+                    ramp_s=ramp_s,
+                    person=ev.person,
+                )
                 pacer._events[0] = ev
             else:
                 pacer.set_pattern(ev.t_s, pattern, ramp_s=ev.ramp_s)
@@ -539,6 +551,56 @@ def pacer_from_events(events: Iterable[PacerChanged]) -> Pacer | None:
     except (PaceError, ValueError):
         return None
     return pacer
+
+
+# --- Two people: a shared guide, or one each ----------------------------------------------
+
+CHILD_PACE_PER_MIN: Final = 7.5
+"""A child's guide when no ``--pace`` is given (``--roles`` names a child): the middle of
+children's resonance range, about 6.5-9.5 breaths/min against 4.5-6.5 in adults (Lehrer,
+Vaschillo & Vaschillo 2000; Shaffer & Meehan 2020), so a child is not asked to breathe as
+slowly as an adult."""
+
+
+def child_pattern() -> BreathPattern:
+    """The child's default pattern: :data:`CHILD_PACE_PER_MIN`, inhale:exhale 2:3, no holds."""
+    return parse_pace(f"{CHILD_PACE_PER_MIN:g}")
+
+
+def split_pair_pace(spec: str) -> tuple[str, str] | None:
+    """``--pace 6,8`` as each person's own spec (A's, B's); None for one spec for both.
+
+    Raises:
+        PaceError: More than two specs, or an empty one.
+    """
+    if "," not in spec:
+        return None
+    parts = [p.strip() for p in spec.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise PaceError(
+            f"a pace for each of two people is two paces separated by a comma (e.g. 6,8); got {spec!r}"
+        )
+    return parts[0], parts[1]
+
+
+def pacers_from_events(events: Iterable[PacerChanged]) -> tuple[Pacer | None, Pacer | None]:
+    """Each person's guide in a two-person recording (A's, B's).
+
+    A shared guide (events without ``person``) is one pacer for both (the same object);
+    when each person had their own (``person`` 0 and 1), each gets theirs. A file that has
+    both (a shared start, then own guides) gives each person the shared events followed by
+    their own.
+
+    Returns:
+        ``(A's, B's)``; an entry is None when that person followed no guide.
+    """
+    evs = list(events)
+    if all(e.person is None for e in evs):
+        shared = pacer_from_events(evs)
+        return shared, shared
+    a = pacer_from_events(e for e in evs if e.person in (None, 0))
+    b = pacer_from_events(e for e in evs if e.person in (None, 1))
+    return a, b
 
 
 # --- The stepped resonance-frequency assessment ------------------------------------------

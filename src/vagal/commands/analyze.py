@@ -152,6 +152,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.files:
         print("vagal: analyze needs a file (or --pair A B for two people).", file=sys.stderr)
         return EXIT_ERROR
+    if len(args.files) == 1:
+        from pathlib import Path
+
+        from vagal.commands.replay_pair import is_pair_file
+
+        if is_pair_file(Path(args.files[0])):  # one session of two people: each, and together
+            from vagal.commands.analyze_pair import run_file
+
+            return run_file(args, args.files[0])
     from vagal.errors import VagalError
     from vagal.hrv import analyze_rr
     from vagal.sessions.formats import load_recording
@@ -179,8 +188,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"vagal: note: {shown}; analysed what was readable.", file=sys.stderr)
         if isinstance(rec.meta.get("people"), list):
             shown = printable(path, max_chars=None)
-            print(f"vagal: note: {shown} holds two people; these are the first person's numbers.",
-                  file=sys.stderr)
+            print(f"vagal: note: {shown} holds two people; these are the first person's numbers "
+                  "(analyze it on its own for both and together).", file=sys.stderr)
         results.append(
             (path, analyze_rr(rec.rr_ms, t_s=rec.t_s, breaks=rec.breaks, correct=correct, psd=psd))  # type: ignore[arg-type]
         )

@@ -296,3 +296,92 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(render_together(together, names, alignment))
     return EXIT_OK
+
+
+# --- one session file of two people -----------------------------------------------------------
+
+
+def analyse_pair_file(
+    path: str, *, correct: bool = True, psd: str = "welch"
+) -> tuple[list[tuple[str, HrvResult]], Any, tuple[str, str], tuple[str | None, str | None]]:
+    """Both people of one two-person session: each one's analysis, and together (whole
+    session and per part between markers, each person's own guide in the null).
+
+    Returns:
+        ``(results, session_synchrony, names, roles)``.
+
+    Raises:
+        VagalError: The file cannot be read, or a person has fewer than 2 beats.
+    """
+    from vagal.commands.pair_session import marker_segments
+    from vagal.commands.replay_pair import load_pair_file
+    from vagal.errors import InputFileError
+    from vagal.events import Marker
+    from vagal.hrv import analyze_rr
+    from vagal.hrv.synchrony import PersonBeats, synchrony_session
+    from vagal.sessions.reader import read_session
+    from vagal.sessions.recording import too_few_beats
+
+    pair = load_pair_file(Path(path))
+    recs = [read_session(path, person=i) for i in (0, 1)]
+    for i, rec in enumerate(recs):
+        if rec.n_beats < 2:
+            raise InputFileError(path, f"{pair.names[i]}: {too_few_beats(rec, 'to analyse')}")
+    results = [
+        (f"{path} ({pair.names[i]})",
+         analyze_rr(r.rr_ms, t_s=r.t_s, breaks=r.breaks, correct=correct, psd=psd))  # type: ignore[arg-type]
+        for i, r in enumerate(recs)
+    ]
+    beats = [PersonBeats(res.nn_t_s, res.nn_ms, res.nn_breaks) for _, res in results]
+    pa, pb = pair.pacers
+    guide: Any = None
+    if pa is not None or pb is not None:
+        guide = pa.phase_at if pa is pb and pa is not None else (
+            pa.phase_at if pa is not None else None,
+            pb.phase_at if pb is not None else None,
+        )
+    markers = [(e.t_s, e.label) for _, e in pair.items if isinstance(e, Marker)]
+    # The parts run from the session's first event to its last, as in a replay of the file.
+    t0 = min(e.t_s for _, e in pair.items)
+    t1 = max(e.t_s for _, e in pair.items)
+    session = synchrony_session(beats[0], beats[1], guide=guide, segments=marker_segments(markers, t0, t1))
+    return results, session, pair.names, pair.roles
+
+
+def run_file(args: argparse.Namespace, path: str) -> int:
+    """``vagal analyze PAIRFILE``: each person side by side, then together; returns the exit status."""
+    from vagal.commands.analyze import render_table, to_json
+    from vagal.commands.pair_session import segments_json
+    from vagal.errors import VagalError
+    from vagal.text import printable
+
+    psd: str = args.psd or "welch"
+    correct = not args.no_correct
+    try:
+        results, session, names, roles = analyse_pair_file(path, correct=correct, psd=psd)
+    except VagalError as exc:
+        print(f"vagal: {printable(str(exc), max_chars=None)}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        people = [
+            {"person": i, "name": names[i], "role": roles[i], **to_json(path, res)}
+            for i, (_, res) in enumerate(results)
+        ]
+        together = together_json(session.whole, names)
+        together["segments"] = segments_json(session, names)
+        print(json.dumps({"file": path, "people": people, "together": together}, indent=2, allow_nan=False))
+        return EXIT_OK
+    table = [(names[i], res) for i, (_, res) in enumerate(results)]
+    print(render_table(table, psd=psd, corrected=correct))
+    print()
+    same = Alignment("start_times", 0.0, max(0.0, session.whole.t_end_s - session.whole.t_start_s))
+    text = render_together(session.whole, names, same)
+    # One file holds both: no lining up to report.
+    print("\n".join(line for line in text.splitlines() if not line.startswith("Lined up")))
+    for seg in session.segments:
+        from vagal.clock import clock_text
+        from vagal.hrv.synchrony import describe
+
+        print(f"  {clock_text(seg.start_s)}-{clock_text(seg.end_s)} {printable(seg.label, max_chars=40)}: "
+              f"{describe(seg.result, names)}")
+    return EXIT_OK

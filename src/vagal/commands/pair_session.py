@@ -28,21 +28,24 @@ import random
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
+from vagal.engine.pair import GuideSpec, PairBeats, PairState, is_person_bound, marker_segments, new_state
 from vagal.errors import VagalError
 
 if TYPE_CHECKING:
-    from vagal.engine.core import Engine
     from vagal.events import Event
-    from vagal.hrv.synchrony import PersonBeats, SynchronyResult
+    from vagal.hrv.synchrony import SessionSynchrony
+    from vagal.options import SessionOptions
     from vagal.pacer import Pacer
     from vagal.sessions.writer import Recorder
     from vagal.sources.base import BeatSource
 
 ROLES: Final = ("partner", "parent", "child", "therapist", "client")
 """The roles a person can have in a shared session (``--roles``)."""
+__all__ = [
+    "GuideSpec", "PairBeats", "PairState", "marker_segments", "merged", "new_state", "pair_summary", "tag",
+]
 DEFAULT_NAMES: Final = ("A", "B")
 """What the two people are called when ``--names`` is not given."""
 MAX_NAME_CHARS: Final = 40
@@ -91,7 +94,7 @@ def parse_roles(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _is_person_bound(event: Event) -> bool:
-    return hasattr(event, "person")
+    return is_person_bound(event)
 
 
 def tag(event: Event, person: int) -> Event:
@@ -127,103 +130,70 @@ async def merged(sources: Sequence[BeatSource]) -> AsyncIterator[tuple[int, Even
         pending[i] = await next_of(i)
 
 
-@dataclass
-class _Beats:
-    """One person's beats as they come (for the together view): not settling, breaks after gaps."""
+def segments_json(session: SessionSynchrony, names: tuple[str, str]) -> list[dict[str, Any]]:
+    """``together.segments``: each part between markers, with the together keys of its own."""
+    from vagal.commands.analyze_pair import together_json
 
-    t_s: list[float] = field(default_factory=list)
-    rr_ms: list[float] = field(default_factory=list)
-    breaks: list[bool] = field(default_factory=list)
-    pending_break: bool = False
-
-    def add(self, event: Event) -> None:
-        from vagal.events import Beat, Gap
-
-        if isinstance(event, Beat):
-            if event.settling:
-                self.pending_break = True
-                return
-            self.t_s.append(event.t_s)
-            self.rr_ms.append(event.rr_ms)
-            self.breaks.append(self.pending_break and bool(self.t_s[:-1]))
-            self.pending_break = False
-        elif isinstance(event, Gap):
-            self.pending_break = True
-
-    def person_beats(self, *, correct: bool = False) -> PersonBeats:
-        import numpy as np
-
-        from vagal.hrv.synchrony import PersonBeats
-
-        t = np.asarray(self.t_s, dtype=np.float64)
-        rr = np.asarray(self.rr_ms, dtype=np.float64)
-        brk = np.asarray(self.breaks, dtype=np.bool_)
-        if correct and rr.size >= 2:
-            from vagal.hrv.artifacts import correct_artifacts
-
-            fixed = correct_artifacts(rr, t_s=t, breaks=brk)
-            return PersonBeats(fixed.t_s, fixed.rr_ms, fixed.breaks)
-        return PersonBeats(t, rr, brk)
+    return [
+        {
+            "label": seg.label,
+            "start_s": round(seg.start_s, 1),
+            "end_s": round(seg.end_s, 1),
+            **together_json(seg.result, names),
+        }
+        for seg in session.segments
+    ]
 
 
-@dataclass
-class PairState:
-    """What a two-person session has folded so far: an engine and the beats per person."""
+def pair_pacers(
+    args: argparse.Namespace, opts: SessionOptions, roles: tuple[str | None, str | None]
+) -> tuple[Pacer, Pacer]:
+    """Each person's guide for ``--pace``, ``--ramp-from`` and ``--roles``.
 
-    engines: tuple[Engine, Engine]
-    pacer: Pacer | None
-    live: bool = True
-    """Recompute the live together view every 5 s of session time."""
-    beats: tuple[_Beats, _Beats] = field(default_factory=lambda: (_Beats(), _Beats()))
-    first_t_s: float | None = None
-    t_s: float = 0.0
-    live_result: SynchronyResult | None = None
-    live_updates: int = 0
-    _next_live_s: float | None = None
+    ``--pace 6,8`` gives each person their own guide (A's, B's); one pace is one guide for
+    both (the same pacer twice). Without ``--pace``, a child (``--roles``) gets the child's
+    guide (:data:`vagal.pacer.CHILD_PACE_PER_MIN`) and the other the default, each their own.
 
-    def push(self, person: int, event: Event) -> None:
-        """Fold one person's event (or a session event, ``person`` 0, into both engines)."""
-        if self.first_t_s is None:
-            self.first_t_s = event.t_s
-        self.t_s = max(self.t_s, event.t_s)
-        if _is_person_bound(event):
-            self.engines[person].push(event)
-            self.beats[person].add(event)
-        else:
-            for engine in self.engines:
-                engine.push(event)
-        if self.live:
-            self._maybe_live()
+    Raises:
+        VagalError: A bad pace.
+    """
+    from vagal.commands.session_runner import make_pacer
+    from vagal.pacer import CHILD_PACE_PER_MIN, PaceError, split_pair_pace
+    from vagal.sessions.own_pace import resolve_pace
 
-    def _maybe_live(self) -> None:
-        from vagal.hrv.synchrony import LIVE_RECOMPUTE_S, LIVE_SPAN_S, synchrony_live
-
-        if self._next_live_s is None:
-            self._next_live_s = (self.first_t_s or 0.0) + LIVE_SPAN_S
-        if self.t_s < self._next_live_s:
-            return
-        self._next_live_s += LIVE_RECOMPUTE_S * (
-            math.floor((self.t_s - self._next_live_s) / LIVE_RECOMPUTE_S) + 1
+    raw = getattr(args, "pace", None)
+    given = raw is not None and not getattr(raw, "is_default", False)
+    specs: tuple[str, str] | None
+    try:
+        specs = split_pair_pace(raw) if given and raw is not None else None
+    except PaceError as exc:
+        raise VagalError(f"--pace: {exc}.") from None
+    if specs is None and not given and "child" in roles:
+        specs = tuple(  # type: ignore[assignment]
+            f"{CHILD_PACE_PER_MIN:g}" if r == "child" else (opts.pace or "resonance") for r in roles
         )
-        a, b = (p.person_beats() for p in self.beats)
-        guide = self.pacer.phase_at if self.pacer is not None else None
-        self.live_result = synchrony_live(a, b, now_s=self.t_s, guide=guide)
-        self.live_updates += 1
-
-    def together(self) -> SynchronyResult:
-        """The whole session's together view (artifacts corrected, as ``analyze`` does)."""
-        from vagal.hrv.synchrony import synchrony_session
-
-        a, b = (p.person_beats(correct=True) for p in self.beats)
-        guide = self.pacer.phase_at if self.pacer is not None else None
-        return synchrony_session(a, b, guide=guide).whole
+    if specs is None:
+        one = make_pacer(opts)
+        return one, one
+    out = []
+    for person, spec in enumerate(specs):
+        one = make_pacer(dataclasses.replace(opts, pace=resolve_pace(spec)))
+        out.append(_owned(one, person))
+    return out[0], out[1]
 
 
-def new_state(pacer: Pacer | None, *, live: bool = True) -> PairState:
-    """A fresh :class:`PairState`: one engine per person, both with the shared guide."""
-    from vagal.engine.core import Engine
+def _owned(pacer: Pacer, person: int) -> Pacer:
+    """The same guide, as ``person``'s own (its events say whose)."""
+    from vagal.pacer import Pacer
 
-    return PairState((Engine(pacer=pacer), Engine(pacer=pacer)), pacer, live=live)
+    first = pacer.start_event()
+    return Pacer(
+        pacer.pattern,
+        start_s=pacer.start_s,
+        ramp_from_per_min=first.ramp_from_per_min,
+        ramp_s=first.ramp_s if first.ramp_from_per_min is not None else 0.0,
+        person=person,
+    )
 
 
 def people_header(
@@ -261,13 +231,20 @@ def pair_summary(
     }
     people = []
     for i, engine in enumerate(state.engines):
-        one = session_summary(engine, state.first_t_s, mode="demo", recorder=None)
+        one = session_summary(engine, state.first_t_s, mode="demo", recorder=None, events=state.kept[i])
         for key in ("source", "recording", "seed"):
             one.pop(key, None)
         people.append({"person": i, "name": names[i], "role": roles[i], "device": devices[i], **one})
+    for i, pacer in enumerate(state.pacers):
+        people[i]["guide_rate_per_min"] = (
+            round(pacer.start_event().rate_per_min, 2) if pacer is not None else None
+        )
     out["people"] = people
-    result = state.together()
+    out["shared_guide"] = state.shared_guide
+    session = state.together_session()
+    result = session.whole
     together = together_json(result, names)
+    together["segments"] = segments_json(session, names)
     together["live"] = (
         {**state.live_result.as_dict(), "t_s": round(state.live_result.t_end_s, 1)}
         if state.live_result is not None
@@ -288,7 +265,7 @@ def format_pair_summary(s: dict[str, Any]) -> str:
         role = f" ({p['role']})" if p.get("role") else ""
         hr = p.get("mean_hr_bpm")
         rmssd = p.get("rmssd_ms")
-        coh = p.get("coherence_mean")
+        coh = p.get("coherence", p.get("coherence_mean"))  # the session's coherence (peak ratio)
         bits = [
             f"{p['n_beats']:,} beats",
             f"heart {hr:.0f} bpm on average" if hr else "heart: none yet",
@@ -336,8 +313,7 @@ async def run_pair_sources(
 
     from vagal.hrv.synchrony import describe
 
-    if state.pacer is not None:
-        start = state.pacer.start_event()
+    for start in state.start_events():
         state.push(0, start)
         if recorder is not None:
             recorder.write(start)
@@ -400,7 +376,7 @@ def simulate_pair_session(
     seed: int,
     coupling: float,
     duration_s: float,
-    pacer: Pacer | None,
+    pacer: Pacer | tuple[Pacer | None, Pacer | None] | None,
     names: tuple[str, str] = DEFAULT_NAMES,
     roles: tuple[str | None, str | None] = (None, None),
     recorder: Recorder | None = None,
@@ -418,7 +394,8 @@ def simulate_pair_session(
         seed: The pair's seed.
         coupling: How strongly B follows A, 0..1.
         duration_s: Session seconds.
-        pacer: The guide both follow (their simulated breathing follows it too).
+        pacer: The guide both follow, or each person's own ``(A's, B's)`` (their
+            simulated breathing follows it too).
         names: What to call A and B.
         roles: Their roles (None: not given).
         recorder: Where to record (None: not recorded).
@@ -432,14 +409,14 @@ def simulate_pair_session(
     from vagal.clock import VirtualClock
     from vagal.sources.simulated import PAIR_DEVICE_NAMES, SimArtifacts, SimulatedPair
 
+    state = new_state(pacer, live=live)
     pair = SimulatedPair(
         seed=seed,
-        breathing=pacer.volume_at if pacer is not None else None,
+        breathing=_breathing(state),
         coupling=coupling,
         artifacts=SimArtifacts.typical() if artifacts else None,
     )
     sources = pair.sources(clock=VirtualClock(), duration_s=duration_s)
-    state = new_state(pacer, live=live)
     asyncio.run(run_pair_sources(sources, state, recorder=recorder, progress=progress, names=names))
     return pair_summary(
         state,
@@ -451,6 +428,14 @@ def simulate_pair_session(
     )
 
 
+def _breathing(state: PairState) -> Any:
+    """The simulated people's breathing: the shared guide's, or each their own guide's."""
+    a, b = state.pacers
+    if a is b:
+        return a.volume_at if a is not None else None
+    return (a.volume_at if a is not None else None, b.volume_at if b is not None else None)
+
+
 def _coupling(value: float | None) -> float:
     c = 0.0 if value is None else float(value)
     if not (math.isfinite(c) and 0.0 <= c <= 1.0):
@@ -458,34 +443,47 @@ def _coupling(value: float | None) -> float:
     return c
 
 
-def run_demo_pair(args: argparse.Namespace) -> int:
-    """``vagal demo --pair``: two simulated people, headless; returns the exit status.
+def pair_session_options(args: argparse.Namespace, mode: str, **specific: Any) -> SessionOptions:
+    """:func:`~vagal.commands.session_runner.session_options` for two: a ``--pace`` for each
+    person (``6,8``) is read by :func:`pair_pacers`, not here (the options keep the first).
 
     Raises:
-        VagalError: A bad option, no ``--headless`` (the dashboard for two is not there
-            yet), or the recording cannot be created.
+        VagalError: As ``session_options``.
     """
-    from vagal.commands.session_runner import check_duration, make_pacer, recording_options, session_options
-    from vagal.options import SessionOptions
+    from vagal.commands.session_runner import session_options
+
+    one = argparse.Namespace(**vars(args))
+    raw = getattr(args, "pace", None)
+    if isinstance(raw, str) and "," in raw:
+        one.pace = raw.split(",", 1)[0].strip() or "resonance"
+    return session_options(one, mode, people=2, **specific)  # type: ignore[arg-type]
+
+
+def run_demo_pair(args: argparse.Namespace) -> int:
+    """``vagal demo --pair``: two simulated people, on the dashboard for two or headless;
+    returns the exit status.
+
+    Raises:
+        VagalError: A bad option, a headless run without ``--duration``, or the recording
+            cannot be created.
+    """
+    from vagal.commands.session_runner import check_duration, recording_options
     from vagal.sources.simulated import PAIR_DEVICE_NAMES
 
     check_duration(args)
-    if not args.headless:
-        raise VagalError(
-            "two people run without the dashboard for now (the two-person screen is still to come).",
-            hint="Add --headless.",
-        )
     coupling = _coupling(getattr(args, "coupling", None))
     names = parse_names(getattr(args, "names", None))
     roles = parse_roles(getattr(args, "roles", None))
-    if args.duration is None:
+    if args.duration is None and args.headless:
         raise VagalError("a demo for two needs an end.", hint="Add --duration SECONDS.")
+    if not args.headless and math.isinf(args.speed):
+        raise VagalError("the dashboard for two runs in real time or faster, not at --speed max.",
+                         hint="Add --headless, or give a speed such as 4.")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    opts: SessionOptions = session_options(
-        args, "demo", speed=args.speed, duration_s=args.duration, seed=seed, people=2,
-        **recording_options(args),
+    opts = pair_session_options(
+        args, "demo", speed=args.speed, duration_s=args.duration, seed=seed, **recording_options(args),
     )
-    pacer = make_pacer(opts)
+    pacers = pair_pacers(args, opts, roles)
     recorder: Recorder | None = None
     if opts.recording:
         from vagal.sessions.writer import open_recorder
@@ -494,18 +492,21 @@ def run_demo_pair(args: argparse.Namespace) -> int:
         recorder = open_recorder(
             opts,
             source="demo",
-            pacer=pacer.start_event(),
+            # The header's guide is the shared one, or A's own (its person says so).
+            pacer=pacers[0].start_event(),
             seed=seed,
             coupling=coupling,
             people=people_header(names, roles, devices),  # type: ignore[arg-type]
         )
+    if not args.headless:
+        return _dashboard(args, opts, seed, coupling, pacers, names, roles, recorder)
     try:
         if math.isinf(args.speed):
             summary = simulate_pair_session(
                 seed=seed,
                 coupling=coupling,
                 duration_s=args.duration,
-                pacer=pacer,
+                pacer=pacers,
                 names=names,
                 roles=roles,
                 recorder=recorder,
@@ -513,7 +514,7 @@ def run_demo_pair(args: argparse.Namespace) -> int:
                 artifacts=bool(args.artifacts),
             )
         else:
-            summary = _realtime(args, seed, coupling, pacer, names, roles, recorder)
+            summary = _realtime(args, seed, coupling, pacers, names, roles, recorder)
     finally:
         if recorder is not None:
             recorder.close()
@@ -530,11 +531,76 @@ def run_demo_pair(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dashboard(
+    args: argparse.Namespace,
+    opts: SessionOptions,
+    seed: int,
+    coupling: float,
+    pacers: tuple[Pacer, Pacer],
+    names: tuple[str, str],
+    roles: tuple[str | None, str | None],
+    recorder: Recorder | None,
+) -> int:
+    """The simulated pair on the dashboard for two (a real clock at ``--speed``)."""
+    from vagal.clock import MonotonicClock
+    from vagal.sources.simulated import PAIR_DEVICE_NAMES, SimArtifacts, SimulatedPair
+    from vagal.ui.pair_app import run_pair_dashboard
+
+    state = new_state(pacers)
+    pair = SimulatedPair(
+        seed=seed,
+        breathing=_breathing(state),
+        coupling=coupling,
+        artifacts=SimArtifacts.typical() if args.artifacts else None,
+    )
+    clock = MonotonicClock(args.speed)
+    sources = pair.sources(clock=clock, duration_s=args.duration)
+    import functools
+
+    return run_pair_dashboard(
+        merged_entered(sources),
+        names=names,
+        roles=roles,
+        pacers=pacers,
+        recorder=recorder,
+        options=opts,
+        clock=clock,
+        stop=lambda: _close_all(sources),
+        title="simulated pair",
+        devices=PAIR_DEVICE_NAMES,
+        summarise=functools.partial(
+            pair_summary,
+            names=names,
+            roles=roles,
+            devices=PAIR_DEVICE_NAMES,
+            recorder=recorder,
+            extra={"seed": seed, "coupling": coupling, "simulated_lag_s": pair.lag_s},
+        ),
+    )
+
+
+async def _close_all(sources: Sequence[BeatSource]) -> None:
+    for s in sources:
+        await s.close()
+
+
+async def merged_entered(sources: Sequence[BeatSource]) -> AsyncIterator[tuple[int, Event]]:
+    """:func:`merged`, entering the sources first and leaving them at the end (or when the
+    consumer stops early)."""
+    import contextlib
+
+    async with contextlib.AsyncExitStack() as stack:
+        for s in sources:
+            await stack.enter_async_context(s)
+        async for item in merged(sources):
+            yield item
+
+
 def _realtime(
     args: argparse.Namespace,
     seed: int,
     coupling: float,
-    pacer: Pacer,
+    pacer: tuple[Pacer, Pacer],
     names: tuple[str, str],
     roles: tuple[str | None, str | None],
     recorder: Recorder | None,
@@ -543,14 +609,14 @@ def _realtime(
     from vagal.clock import MonotonicClock
     from vagal.sources.simulated import PAIR_DEVICE_NAMES, SimArtifacts, SimulatedPair
 
+    state = new_state(pacer)
     pair = SimulatedPair(
         seed=seed,
-        breathing=pacer.volume_at,
+        breathing=_breathing(state),
         coupling=coupling,
         artifacts=SimArtifacts.typical() if args.artifacts else None,
     )
     sources = pair.sources(clock=MonotonicClock(args.speed), duration_s=args.duration)
-    state = new_state(pacer)
     asyncio.run(
         run_pair_sources(sources, state, recorder=recorder, progress=sys.stderr, progress_every_s=10.0,
                          names=names)

@@ -8,6 +8,7 @@ A replay is not recorded again (it is already a file): its options say ``no_reco
 ``FILE`` is a path; or a name as ``vagal sessions`` prints it (a file in the sessions
 folder, with or without ``.vagal.jsonl``); or ``latest``, the newest session there. With
 the dashboard the replay waits at the end of the file, so it can go back or start again.
+A session of two people (format 2) is replayed for two (:mod:`vagal.commands.replay_pair`).
 """
 
 from __future__ import annotations
@@ -120,6 +121,12 @@ def run(args: argparse.Namespace) -> int:
     opts = options(args)
     path = resolve(args.file)
     shown = str(path) if args.file == LATEST else args.file
+    from vagal.commands.replay_pair import is_pair_file
+
+    if is_pair_file(path):  # two people: the same views for two (commands/replay_pair.py)
+        from vagal.commands.replay_pair import run_replay_pair
+
+        return run_replay_pair(args, path, printable(shown, max_chars=None))
     # With the dashboard the replay waits at its end, so ← and a new start still work.
     source = ReplaySource(path, speed=args.speed, hold_at_end=not opts.headless)
     if source.recording.n_beats == 0:

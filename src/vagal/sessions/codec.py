@@ -137,8 +137,9 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         value = getattr(event, f.name)
         if value is None:
             continue
-        if f.name == "person" and value == 0:
+        if f.name == "person" and value == 0 and cls is not PacerChanged:
             continue  # a one-person session's lines stay exactly as they were (format 1)
+        # (a guide's person is None when it is the session's: 0 on a guide is A's own guide)
         if f.name == "feeling" and value == "":
             continue  # a marker without a feeling word is written as it was before feelings
         if isinstance(value, bytes):

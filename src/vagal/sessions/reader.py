@@ -676,7 +676,8 @@ def read_session(path: str | Path, data: bytes | None = None, *, person: int = 0
         SessionFileError: The header is missing or unreadable (see :func:`read_events`).
     """
     header, all_events, damage, unknown = read_events(path, data)
-    events = [e for e in all_events if _person_of(e) == person or not hasattr(e, "person")]
+    # The session's own events (a shared guide's person is None) go with each person.
+    events = [e for e in all_events if getattr(e, "person", None) is None or _person_of(e) == person]
     if isinstance(header.get("people"), list) and person != 0:
         header = dict(header)
         header.pop("device", None)  # the header's device is person A's

@@ -1,0 +1,222 @@
+"""Two people's session state: an engine, a guide and the beats per person, and the together
+view (:mod:`vagal.hrv.synchrony`) live every 5 s and over the whole session.
+
+Design decision: nothing below the session changes for two people. Each person has their own
+:class:`~vagal.engine.core.Engine`, exactly as a one-person session has; :class:`PairState`
+folds both people's events (``person`` on the person-bound event types says whose; the
+session's own events go to both) and adds what only two people have. It is stepped by hand
+like the engine, so the headless runs (``vagal.commands.pair_session``), the replay for two
+and the dashboard for two (``vagal.ui.pair_app``) share it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vagal.engine.core import Engine
+    from vagal.events import Event, PacerChanged
+    from vagal.hrv.synchrony import PersonBeats, SessionSynchrony, SynchronyResult
+    from vagal.pacer import Pacer
+
+GuideSpec = Any
+"""What :mod:`vagal.hrv.synchrony` takes as ``guide``: one phase function, a pair, or None."""
+
+
+def is_person_bound(event: Event) -> bool:
+    """True for an event that belongs to one person (a guide's ``person`` is None when it
+    is the session's, shared; beats and the like always have one)."""
+    return getattr(event, "person", None) is not None
+
+
+@dataclass
+class PairBeats:
+    """One person's beats as they come (for the together view): not settling, breaks after gaps."""
+
+    t_s: list[float] = field(default_factory=list)
+    rr_ms: list[float] = field(default_factory=list)
+    breaks: list[bool] = field(default_factory=list)
+    pending_break: bool = False
+
+    def add(self, event: Event) -> None:
+        from vagal.events import Beat, Gap
+
+        if isinstance(event, Beat):
+            if event.settling:
+                self.pending_break = True
+                return
+            self.t_s.append(event.t_s)
+            self.rr_ms.append(event.rr_ms)
+            self.breaks.append(self.pending_break and bool(self.t_s[:-1]))
+            self.pending_break = False
+        elif isinstance(event, Gap):
+            self.pending_break = True
+
+    def person_beats(self, *, correct: bool = False) -> PersonBeats:
+        import numpy as np
+
+        from vagal.hrv.synchrony import PersonBeats
+
+        t = np.asarray(self.t_s, dtype=np.float64)
+        rr = np.asarray(self.rr_ms, dtype=np.float64)
+        brk = np.asarray(self.breaks, dtype=np.bool_)
+        if correct and rr.size >= 2:
+            from vagal.hrv.artifacts import correct_artifacts
+
+            fixed = correct_artifacts(rr, t_s=t, breaks=brk)
+            return PersonBeats(fixed.t_s, fixed.rr_ms, fixed.breaks)
+        return PersonBeats(t, rr, brk)
+
+
+@dataclass
+class PairState:
+    """What a two-person session has folded so far: an engine, a guide and the beats per person.
+
+    ``pacers`` is each person's guide: the same :class:`~vagal.pacer.Pacer` twice when the
+    two share one, two pacers when each has their own (``--pace 6,8``), None for a person
+    who follows none. Each engine follows its person's guide.
+    """
+
+    engines: tuple[Engine, Engine]
+    pacers: tuple[Pacer | None, Pacer | None]
+    live: bool = True
+    """Recompute the live together view every 5 s of session time."""
+    beats: tuple[PairBeats, PairBeats] = field(default_factory=lambda: (PairBeats(), PairBeats()))
+    first_t_s: float | None = None
+    t_s: float = 0.0
+    live_result: SynchronyResult | None = None
+    live_updates: int = 0
+    markers: list[tuple[float, str]] = field(default_factory=list)
+    """The session's markers so far, ``(t_s, label)`` (the together view per segment)."""
+    kept: tuple[list[Event], list[Event]] = field(default_factory=lambda: ([], []))
+    """Each person's events that the final numbers are computed on (their beats, gaps,
+    check-ins and guide, and the session's markers): :func:`vagal.engine.final.final_summary`."""
+    _next_live_s: float | None = None
+
+    @property
+    def pacer(self) -> Pacer | None:
+        """The shared guide (None when each person has their own, or when there is none)."""
+        a, b = self.pacers
+        return a if a is b else None
+
+    @property
+    def shared_guide(self) -> bool:
+        """True when both people follow one guide (or neither follows any)."""
+        return self.pacers[0] is self.pacers[1]
+
+    def guide(self) -> GuideSpec:
+        """The guide for :mod:`vagal.hrv.synchrony`: one phase function, a pair, or None."""
+        a, b = self.pacers
+        if a is b:
+            return a.phase_at if a is not None else None
+        return (a.phase_at if a is not None else None, b.phase_at if b is not None else None)
+
+    def start_events(self) -> list[PacerChanged]:
+        """The guides' start events, to fold and record first (one for a shared guide)."""
+        a, b = self.pacers
+        out = [p.start_event() for p in ((a,) if a is b else (a, b)) if p is not None]
+        return out
+
+    def push(self, person: int, event: Event) -> None:
+        """Fold one person's event (or a session event, ``person`` 0, into both engines).
+
+        A ``PacerChanged`` with a ``person`` is that person's own guide: it goes to their
+        engine only; one without goes to both.
+        """
+        from vagal.events import Marker, PacerChanged
+
+        if self.first_t_s is None:
+            self.first_t_s = event.t_s
+        self.t_s = max(self.t_s, event.t_s)
+        from vagal.events import Beat, CheckIn, Gap
+
+        kept_types = (Beat, Gap, Marker, CheckIn, PacerChanged)  # what final_summary reads
+        if isinstance(event, PacerChanged) and event.person is not None:
+            self.engines[event.person].push(event)
+            self.kept[event.person].append(event)
+        elif is_person_bound(event):
+            self.engines[person].push(event)
+            self.beats[person].add(event)
+            if isinstance(event, kept_types):
+                self.kept[person].append(event)
+        else:
+            if isinstance(event, Marker):
+                self.markers.append((event.t_s, event.label))
+            for engine, kept in zip(self.engines, self.kept, strict=True):
+                engine.push(event)
+                if isinstance(event, kept_types):
+                    kept.append(event)
+        if self.live:
+            self._maybe_live()
+
+    def _maybe_live(self) -> None:
+        from vagal.hrv.synchrony import LIVE_RECOMPUTE_S, LIVE_SPAN_S, synchrony_live
+
+        if self._next_live_s is None:
+            self._next_live_s = (self.first_t_s or 0.0) + LIVE_SPAN_S
+        if self.t_s < self._next_live_s:
+            return
+        self._next_live_s += LIVE_RECOMPUTE_S * (
+            math.floor((self.t_s - self._next_live_s) / LIVE_RECOMPUTE_S) + 1
+        )
+        a, b = (p.person_beats() for p in self.beats)
+        self.live_result = synchrony_live(a, b, now_s=self.t_s, guide=self.guide())
+        self.live_updates += 1
+
+    def segments(self) -> list[tuple[str, float, float]]:
+        """The session's parts between markers (:func:`marker_segments`)."""
+        return marker_segments(self.markers, self.first_t_s or 0.0, self.t_s)
+
+    def together_session(self) -> SessionSynchrony:
+        """The whole session's together view and each part's between markers (artifacts
+        corrected, as ``analyze`` does)."""
+        from vagal.hrv.synchrony import synchrony_session
+
+        a, b = (p.person_beats(correct=True) for p in self.beats)
+        return synchrony_session(a, b, guide=self.guide(), segments=self.segments())
+
+    def together(self) -> SynchronyResult:
+        """The whole session's together view (artifacts corrected, as ``analyze`` does)."""
+        return self.together_session().whole
+
+
+def marker_segments(
+    markers: Sequence[tuple[float, str]], t0_s: float, t1_s: float
+) -> list[tuple[str, float, float]]:
+    """``(label, start_s, end_s)`` between markers: before the first marker ("start"),
+    then from each marker to the next (named after the marker), to ``t1_s``. Empty without
+    markers (the whole session is the only part).
+
+    Args:
+        markers: ``(t_s, label)`` of each marker, in any order.
+        t0_s: The session's start, seconds.
+        t1_s: The session's end, seconds.
+    """
+    if not markers:
+        return []
+    bounds = sorted(markers)
+    out: list[tuple[str, float, float]] = []
+    if bounds[0][0] > t0_s:
+        out.append(("start", t0_s, bounds[0][0]))
+    for i, (t, label) in enumerate(bounds):
+        end = bounds[i + 1][0] if i + 1 < len(bounds) else t1_s
+        out.append((label or f"marker {i + 1}", t, max(t, end)))
+    return out
+
+
+def new_state(
+    pacer: Pacer | tuple[Pacer | None, Pacer | None] | None, *, live: bool = True
+) -> PairState:
+    """A fresh :class:`PairState`: one engine per person, each following their guide.
+
+    Args:
+        pacer: One guide for both, each person's own ``(A's, B's)``, or None.
+        live: Recompute the live together view every 5 s of session time.
+    """
+    from vagal.engine.core import Engine
+
+    pacers = pacer if isinstance(pacer, tuple) else (pacer, pacer)
+    return PairState((Engine(pacer=pacers[0]), Engine(pacer=pacers[1])), pacers, live=live)
