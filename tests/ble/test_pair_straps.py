@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import pytest
 
@@ -130,7 +130,7 @@ async def test_both_straps_dropping_at_once_each_reconnect_at_the_first_try(
         t0 = time.monotonic()
         back: dict[int, float] = {}
         while len(back) < 2:
-            person, e = (await r.until(lambda p, e: isinstance(e, Gap)))[-1]
+            person, _ = (await r.until(lambda p, e: isinstance(e, Gap)))[-1]
             back[person] = time.monotonic() - t0
         print(f"\nboth dropped at once: A back after {back[0]:.2f} s, B after {back[1]:.2f} s (wall)")
         # Each came back at its first attempt: no attempt was refused with InProgress.
@@ -273,7 +273,7 @@ class Pump:
                             b_started = now
                         if i == 1 and self.dropped_at is not None and self.back_at is None:
                             self.back_at = now
-                except Exception:  # noqa: BLE001 - the link went between the check and the push
+                except Exception:  # noqa: BLE001, S110 - the link went between the check and the push
                     pass
             if (self.drop_b_after_s is not None and b_started is not None and self.dropped_at is None
                     and now - b_started >= self.drop_b_after_s):
@@ -283,7 +283,7 @@ class Pump:
                 self.dropped_at = time.monotonic()
             self.stop.wait(1.0)
 
-    def __enter__(self) -> Pump:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

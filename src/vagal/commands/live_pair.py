@@ -37,7 +37,7 @@ from vagal.errors import VagalError
 
 if TYPE_CHECKING:
     from vagal.clock import Clock
-    from vagal.events import Event
+    from vagal.events import Event, Gap
     from vagal.options import SessionOptions
     from vagal.pacer import Pacer
     from vagal.sessions.writer import Recorder
@@ -149,6 +149,8 @@ class PairWatch:
         self.reconnecting = [False, False]
         self.gone_at_s: list[float | None] = [None, None]
         self.ended = [False, False]
+        self._back: list[Gap | None] = [None, None]
+        """A drop-out's gap, until the person's next event says whether the strap came back."""
         self.lines: list[str] = []
         """Every line said, in order (the summary repeats what matters)."""
 
@@ -183,6 +185,13 @@ class PairWatch:
                 if self.first_t_s is None:
                     self.first_t_s = event.t_s
                 name = self.names[person]
+                back = self._back[person]
+                if back is not None:
+                    # A strap that is let go ends its drop-out with a gap too, then "disconnected".
+                    self._back[person] = None
+                    if not (isinstance(event, SourceState) and event.state == "disconnected"):
+                        self._say(back.end_s, f"{possessive(name)} strap is back after "
+                                  f"{back.duration_s:.0f} s (kept as a gap in their recording)")
                 if isinstance(event, SourceState):
                     if event.state == "reconnecting" and not self.reconnecting[person]:
                         self.reconnecting[person] = True
@@ -200,8 +209,7 @@ class PairWatch:
                         self.ended[person] = True
                 elif isinstance(event, Gap) and event.reason == "disconnected" and self.reconnecting[person]:
                     self.reconnecting[person] = False
-                    self._say(event.end_s, f"{possessive(name)} strap is back after {event.duration_s:.0f} s "
-                              "(kept as a gap in their recording)")
+                    self._back[person] = event
                 yield person, event
         finally:
             if deadline is not None:

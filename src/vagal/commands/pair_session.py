@@ -393,6 +393,9 @@ def _progress_line(state: PairState, names: tuple[str, str], describe: Any) -> s
     parts = []
     for name, engine in zip(names, state.engines, strict=True):
         snap = engine.snapshot
+        if snap.source_state == "disconnected":  # let go (a strap lost for good)
+            parts.append(f"{name}: no strap")
+            continue
         if snap.gap_started_s is not None:
             parts.append(f"{name}: waiting for the strap")
             continue
