@@ -447,3 +447,64 @@ def test_kill_9_of_a_two_strap_recording_loses_at_most_the_last_second(killed_pa
         # One beat a second from each strap since it subscribed; both up to the witnessed line.
         assert t == sorted(t) and len(t) >= 8, (person, t)
         assert t[-1] >= first_t + 8.0
+
+
+def test_live_with_no_device_at_a_terminal_offers_a_pick_of_two(
+    two: tuple[FakeHrStrap, FakeHrStrap], system_bus: str, tmp_path: Path
+) -> None:
+    """stdin and stderr on a terminal (a pty): the numbered pick, answered "1,2", gives a session for two."""
+    import pty
+
+    a, b = two
+    record = tmp_path / "picked.vagal.jsonl"
+    master, slave = pty.openpty()
+    with Pump(a, b), subprocess.Popen(
+        [sys.executable, "-m", "vagal", "live", "--headless", "--duration", "4", "--json", "--record", str(record),
+         "--timeout", "3"],
+        stdin=slave, stdout=subprocess.PIPE, stderr=slave, text=True, env=_env(system_bus, tmp_path),
+        cwd=tmp_path,
+    ) as proc:  # fmt: skip
+        os.close(slave)
+        try:
+            seen = _read_until(master, b"Which strap?", timeout_s=30)
+            os.write(master, b"1,2\n")
+            out, _ = proc.communicate(timeout=60)
+            seen += _read_until(master, None, timeout_s=1)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    os.close(master)
+    shown = seen.decode(errors="replace")
+    assert proc.returncode == 0, shown
+    assert "1. Polar H10 0A1B2C3D (C0:FF:EE:00:00:01)" in shown and "2. TICKR X 1A2B (C0:FF:EE:00:00:02)" in shown
+    summary = json.loads(out)
+    assert [p["device"] for p in summary["people"]] == ["Polar H10 0A1B2C3D", B_NAME]
+    header = json.loads(record.read_text().splitlines()[0])
+    assert header["format_version"] == 2 and len(header["people"]) == 2
+
+
+def _read_until(fd: int, wanted: bytes | None, *, timeout_s: float) -> bytes:
+    """What the terminal shows, until ``wanted`` appears (None: until quiet or closed)."""
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout_s
+    while wanted is None or wanted not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            if wanted is None:
+                return seen
+            pytest.fail(f"the terminal never showed {wanted!r}: {seen!r}")
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            chunk = b""
+        if not chunk:
+            if wanted is None:
+                return seen
+            pytest.fail(f"the terminal closed before {wanted!r}: {seen!r}")
+        seen += chunk
+    return seen

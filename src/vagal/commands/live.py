@@ -115,7 +115,8 @@ def pick_straps(
 
     Args:
         straps: The straps in range (strongest first, as the scan lists them).
-        ask: Reads one answer after showing a prompt (default: ``input`` on the terminal).
+        ask: Reads one answer after showing a prompt (default: the prompt on stderr, the
+            answer from stdin; stdout stays clean for ``--json``).
         out: Where the list goes (default: stderr).
 
     Returns:
@@ -128,7 +129,7 @@ def pick_straps(
     from vagal.text import printable
 
     out = out if out is not None else sys.stderr
-    read = ask if ask is not None else input
+    read = ask if ask is not None else _ask_on_terminal
     print("Several heart-rate straps are in range:", file=out)
     for i, s in enumerate(straps, 1):
         signal = f"{s.rssi_dbm} dBm" if s.rssi_dbm is not None else "signal unknown"
@@ -154,3 +155,16 @@ def pick_straps(
             return [straps[n - 1] for n in numbers]
         print(f"  Please give one number, or two different numbers, from 1 to {len(straps)}.", file=out)
     raise VagalError("no strap was chosen.", hint="Choose with --device NAME_OR_ADDRESS.")
+
+
+def _ask_on_terminal(prompt: str) -> str:
+    """The prompt on stderr (``input`` would write it to stdout), one line from stdin.
+
+    Raises:
+        EOFError: stdin ended.
+    """
+    print(prompt, end="", file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line
