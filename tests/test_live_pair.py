@@ -225,7 +225,7 @@ def test_without_headless_and_no_dashboard_for_two_says_so_before_scanning(
     assert err.count("\n") == 1
 
 
-def test_the_dashboard_seam_hands_over_sources_names_pacers_recorder_and_the_merge(
+def test_the_dashboard_seam_hands_over_the_arrival_stream_names_pacers_recorder_and_stop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import sys
@@ -233,8 +233,11 @@ def test_the_dashboard_seam_hands_over_sources_names_pacers_recorder_and_the_mer
 
     got: dict[str, Any] = {}
 
-    def run_pair_dashboard(sources: Any, **kw: Any) -> int:
-        got["sources"] = sources
+    def run_pair_dashboard(events: Any, **kw: Any) -> int:
+        async def drain() -> list[tuple[int, Event]]:
+            return [x async for x in events]
+
+        got["events"] = asyncio.run(drain())
         got.update(kw)
         return 0
 
@@ -243,15 +246,22 @@ def test_the_dashboard_seam_hands_over_sources_names_pacers_recorder_and_the_mer
     monkeypatch.setitem(sys.modules, "vagal_test_pair_app", fake)
     monkeypatch.setattr(live_pair, "DASHBOARD_MODULE", "vagal_test_pair_app")
     monkeypatch.setattr(live_pair, "dashboard_available", lambda: True)
-    sources = (Scripted([]), Scripted([]))
+    a, b = Scripted(beats([1.0])), Scripted(beats([1.5]))
+    a.name, b.name = "Polar H10 A", "TICKR B"  # type: ignore[attr-defined]
     status = live_pair.run_dashboard_for_two(
-        sources, names=("Sam", "Alex"), roles=("parent", "child"), pacer="P",  # type: ignore[arg-type]
-        recorder=None, options="O",  # type: ignore[arg-type]
+        (a, b), names=("Sam", "Alex"), roles=("parent", "child"), pacer="P",  # type: ignore[arg-type]
+        recorder=None, options="O", clock="C",  # type: ignore[arg-type]
     )  # fmt: skip
     assert status == 0
-    assert got["sources"] is sources and got["names"] == ("Sam", "Alex") and got["roles"] == ("parent", "child")
-    assert got["pacers"] == ("P", "P") and got["recorder"] is None and got["options"] == "O"
-    assert got["merge"] is arrival_merged
+    # Iterating the stream entered the sources and merged them, each event tagged.
+    assert sorted((p, e.t_s) for p, e in got["events"] if isinstance(e, Beat)) == [(0, 1.0), (1, 1.5)]
+    assert all(getattr(e, "person", 0) == p for p, e in got["events"])
+    assert (got["names"], got["roles"], got["pacers"]) == (("Sam", "Alex"), ("parent", "child"), ("P", "P"))
+    assert (got["recorder"], got["options"], got["clock"], got["title"]) == (None, "O", "C", "two straps")
+    assert got["devices"] == ("Polar H10 A", "TICKR B")
+    asyncio.run(got["stop"]())
+    assert a.closed.is_set() and b.closed.is_set()
+    assert got["summarise"].keywords["extra"] == {"source": "live"}
 
 
 @pytest.mark.parametrize("text", ["0", "-3", "nan", "soon"])

@@ -356,7 +356,7 @@ def run_live_pair(
     try:
         if not opts.headless:
             return run_dashboard_for_two(
-                sources, names=names, roles=roles, pacer=pacer, recorder=recorder, options=opts
+                sources, names=names, roles=roles, pacer=pacer, recorder=recorder, options=opts, clock=clock
             )
         summary = _run_headless(sources, opts, pacer, names, roles, recorder)
     finally:
@@ -478,37 +478,71 @@ def format_live_pair_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+async def _close_all(sources: Sequence[BeatSource]) -> None:
+    for s in sources:
+        await s.close()
+
+
 def run_dashboard_for_two(
-    sources: tuple[BeatSource, BeatSource],
+    sources: tuple[BleakSource, BleakSource],
     *,
     names: tuple[str, str],
     roles: tuple[str | None, str | None],
     pacer: Pacer,
     recorder: Recorder | None,
     options: SessionOptions,
+    clock: Clock | None = None,
 ) -> int:
     """The seam to the two-person dashboard: ``vagal.ui.pair_app.run_pair_dashboard``.
 
-    What it hands over: the two sources, not yet connected (enter them one after the
-    other: the connects are serialised by ``bluez_lock`` anyway); ``merge``, the function
-    that turns the entered sources into ``(person, event)`` pairs in arrival order
-    (:func:`arrival_merged`, events already tagged with ``person``); the names, the
-    roles, the pacers (one shared guide: the same pacer twice); the recorder (None when
-    not recorded; the caller closes it); and the options. It returns the exit status.
+    What it hands over (the keywords of pairdash's ``run_pair_dashboard``): ``events``,
+    the merged stream of ``(person, event)`` in *arrival* order, events tagged with
+    ``person``, which enters the two sources one after the other when iterated and leaves
+    them when it ends (watched by :class:`PairWatch` without printing, so a strap let go
+    still becomes a ``Note``); ``names``; ``roles``;
+    ``pacers`` (one shared guide: the same pacer twice); ``recorder`` (None when not
+    recorded); ``options`` (mode "live", ``duration_s``); ``clock`` (the straps' one
+    session clock); ``stop`` (closes both sources, so the stream ends); ``title`` "two
+    straps"; ``devices`` (the straps' names); ``summarise`` (``pair_summary`` with
+    ``source: "live"``, the headless ``--json`` keys). It returns the exit status.
 
     Raises:
         VagalError: The dashboard for two is not in this build (use ``--headless``).
     """
+    import functools
+
+    from vagal.commands.pair_session import pair_summary
+
     if not dashboard_available():
         _refuse_no_dashboard()
     module = importlib.import_module(DASHBOARD_MODULE)
+    devices = (sources[0].name, sources[1].name)
+    watch = PairWatch(names, out=None)  # the dashboard keeps to options.duration_s itself
     status: int = module.run_pair_dashboard(
-        sources,
+        _watched_entered(watch, sources),
         names=names,
         roles=roles,
         pacers=(pacer, pacer),
         recorder=recorder,
         options=options,
-        merge=arrival_merged,
+        clock=clock,
+        stop=lambda: _close_all(sources),
+        title="two straps",
+        devices=devices,
+        summarise=functools.partial(
+            pair_summary, names=names, roles=roles, devices=devices, recorder=recorder,
+            extra={"source": "live"},
+        ),
     )
     return status
+
+
+async def _watched_entered(
+    watch: PairWatch, sources: Sequence[BeatSource]
+) -> AsyncIterator[tuple[int, Event]]:
+    """The watched arrival-order merge, entering the sources one after the other first."""
+    async with contextlib.AsyncExitStack() as stack:
+        for s in sources:
+            await stack.enter_async_context(s)
+        async for item in watch.merge(sources):
+            yield item
