@@ -203,6 +203,8 @@ def no_scan(monkeypatch: pytest.MonkeyPatch) -> None:
         (("--device", "a", "--device", "b", "--duration", "-1"), "--duration must be a positive number"),
         (("--device", "a", "--device", "b", "--json"), "--json prints the summary"),
         (("--device", "a", "--device", "b", "--pace", "nonsense"), ""),
+        (("--pair",), "--pair is for the simulated pair (vagal demo --pair)"),
+        (("--device", "a", "--device", "b", "--coupling", "0.5"), "--coupling is for the simulated pair"),
     ],
 )
 def test_bad_two_strap_input_is_one_line_and_exit_2(

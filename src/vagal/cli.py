@@ -159,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help='with two --device: what to call the two people (e.g. "Sam,Alex")')
     p.add_argument("--roles", metavar="A,B",
                    help="with two --device: partner, parent, child, therapist or client, e.g. parent,child")
+    # demo --pair's flags, taken only to refuse them in one line (two straps: --device twice)
+    p.add_argument("--pair", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--coupling", default=None, help=argparse.SUPPRESS)
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="how long to look for a strap (default 10)")
     _add_pace(p)

@@ -232,12 +232,19 @@ def check_devices(args: argparse.Namespace) -> list[str]:
         The devices asked for: none, one or two.
 
     Raises:
-        VagalError: Three or more, the same one twice, or ``--names``/``--roles`` with one
-            device (they are for two people).
+        VagalError: Three or more, the same one twice, ``--names``/``--roles`` with one
+            device (they are for two people), or the simulated pair's ``--pair``/``--coupling``.
     """
     from vagal.text import printable
 
     devices: list[str] = list(getattr(args, "device", None) or [])
+    for flag, given in (("--pair", getattr(args, "pair", False)),
+                        ("--coupling", getattr(args, "coupling", None) is not None)):
+        if given:
+            raise VagalError(
+                f"{flag} is for the simulated pair (vagal demo --pair); two people with straps: "
+                "vagal live --device A --device B."
+            )
     if len(devices) > 2:
         raise VagalError(
             f"--device can be given once (one person) or twice (two people), got {len(devices)}."
