@@ -105,7 +105,7 @@ async def test_the_watch_says_calmly_what_each_strap_does_and_notes_a_strap_let_
     got = [x async for x in watch.merge([a, b])]
     assert watch.lines == [
         "Alex's strap dropped out; reconnecting; Sam's session goes on",
-        "Alex's strap is back after 2 s (kept as a gap in their recording)",
+        "Alex's strap is back after 2.0 s (kept as a gap in their recording)",
         "Alex's strap dropped out; reconnecting; Sam's session goes on",
         "Alex's strap is gone; Sam's session goes on",
     ]

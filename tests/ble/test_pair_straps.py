@@ -245,8 +245,10 @@ def _env(system_bus: str, tmp_path: Path, **more: str) -> dict[str, str]:
 
 
 class Pump:
-    """One thread sending each subscribed strap's beats once a second (A 60 bpm, B 80 bpm),
-    with a drop-out of B's link scripted at a wall time after B's first beat."""
+    """One thread sending each subscribed strap's notification once a second (A: 60 bpm,
+    one RR of 1000 ms each; B: 80 bpm, RR of 750 ms, one, one, then two, so that B's beats
+    fill B's time as a strap's do), with a drop-out of B's link scripted at a wall time
+    after B's first beat."""
 
     def __init__(self, a: FakeHrStrap, b: FakeHrStrap, *, drop_b_after_s: float | None = None,
                  b_fails: bool = False) -> None:
@@ -263,8 +265,9 @@ class Pump:
         b_started: float | None = None
         while not self.stop.is_set():
             now = time.monotonic()
+            b_rr = [768, 768] if self.sent[1] % 3 == 2 else [768]  # 4 beats of 0.75 s per 3 s
             for i, (strap, payload) in enumerate(((self.a, encode_heart_rate_measurement(60, [1024])),
-                                                   (self.b, encode_heart_rate_measurement(80, [768])))):
+                                                   (self.b, encode_heart_rate_measurement(80, b_rr)))):
                 try:
                     if strap.is_notifying():
                         strap.push_hr(payload)

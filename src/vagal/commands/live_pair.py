@@ -119,6 +119,11 @@ def give_up_s() -> float:
     return value
 
 
+def _seconds(t_s: float) -> str:
+    """"0.3 s", "12 s": tenths below ten seconds."""
+    return f"{t_s:.1f} s" if t_s < 10 else f"{t_s:.0f} s"
+
+
 def possessive(name: str) -> str:
     """"Sam's" (a name is shown as given)."""
     return f"{name}'s"
@@ -191,7 +196,7 @@ class PairWatch:
                     self._back[person] = None
                     if not (isinstance(event, SourceState) and event.state == "disconnected"):
                         self._say(back.end_s, f"{possessive(name)} strap is back after "
-                                  f"{back.duration_s:.0f} s (kept as a gap in their recording)")
+                                  f"{_seconds(back.duration_s)} (kept as a gap in their recording)")
                 if isinstance(event, SourceState):
                     if event.state == "reconnecting" and not self.reconnecting[person]:
                         self.reconnecting[person] = True
