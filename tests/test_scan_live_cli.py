@@ -113,7 +113,7 @@ def test_live_with_several_straps_asks_for_device(bluez: Any, system_bus: str) -
     proc = vagal("live", "--timeout", "3", "--headless", env=ble_env(system_bus))
     last = assert_one_line_error(proc, "Several heart-rate straps are in range:")
     assert "Polar H10 0A1B2C3D (C0:FF:EE:00:00:01)" in last and "TICKR X 1A2B (C0:FF:EE:00:00:02)" in last
-    assert last.endswith("Choose one with --device NAME_OR_ADDRESS.")
+    assert last.endswith("Choose one with --device NAME_OR_ADDRESS, or two people's with --device A --device B.")
 
 
 @pytest.mark.ble

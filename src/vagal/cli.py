@@ -27,6 +27,7 @@ _EPILOG = """\
 examples:
   vagal demo                       the dashboard on a simulated strap (no hardware needed)
   vagal live                       connect to the strap in range
+  vagal live --device A --device B --names "Sam,Alex" --headless   two people, two straps
   vagal analyze samples/pyhrv_nsr_5min.csv
   vagal replay SESSION --speed 4
   vagal resonance --demo --headless   find the simulated person's own breathing rate
@@ -156,7 +157,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --pair: partner, parent, child, therapist or client, e.g. parent,child")
 
     p = sub.add_parser("live", help="connect to a Bluetooth heart-rate strap and start the dashboard")
-    p.add_argument("--device", metavar="NAME_OR_ADDRESS", help="which strap (default: the only one in range)")
+    p.add_argument(
+        "--device",
+        action="append",
+        metavar="NAME_OR_ADDRESS",
+        help="which strap (default: the only one in range); give it twice for two people, one strap each",
+    )
+    p.add_argument("--names", metavar="A,B",
+                   help='with two --device: what to call the two people (e.g. "Sam,Alex")')
+    p.add_argument("--roles", metavar="A,B",
+                   help="with two --device: partner, parent, child, therapist or client, e.g. parent,child")
+    # demo --pair's flags, taken only to refuse them in one line (two straps: --device twice)
+    p.add_argument("--pair", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--coupling", default=None, help=argparse.SUPPRESS)
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="how long to look for a strap (default 10)")
     _add_pace(p)

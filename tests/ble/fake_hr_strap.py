@@ -4,7 +4,19 @@ Provenance: copied from /work/shared/ble/fake_hr_strap.py (the tested recipe in
 shared/ble/README.md). Changes for vagal, all additive: an optional Device Information
 service (0x180A: manufacturer 0x2A29, model 0x2A24, firmware 0x2A26), an optional
 battery service (battery=None leaves it out), configurable advertised UUIDs, and
-`set_powered()` on the adapter, `fail_notify()`. Nothing else in the recipe changed.
+`set_powered()` on the adapter, `fail_notify()`; and BlueZ's `org.bluez.Error.InProgress`
+for a scan or a connect started while one is under way (see "One at a time" below), with
+`connect_ms` to make a connect take time and `in_progress_refusals()` to count the refusals.
+Nothing else in the recipe changed.
+
+One at a time: bluetoothd keeps one discovery session per D-Bus client and answers a
+second StartDiscovery from the same client with InProgress (BlueZ src/adapter.c,
+start_discovery: "every client can only start one discovery"); bleak's scanners in one
+event loop share one D-Bus connection, so within one vagal process a scan started while
+another runs is refused. The stand-in refuses any StartDiscovery while Discovering is set
+(its only clients are the test's vagal). A connect started while another device's connect
+is still being set up (Connect called, services not yet resolved) is refused the same way,
+which is how a controller that creates one LE connection at a time answers through BlueZ.
 
 Everything goes over D-Bus (dbus-python) to the mock process, using only
 dbusmock's generic Mock API (AddAdapter/AddDevice from the bluez5 template,
@@ -65,6 +77,9 @@ FIRMWARE_REVISION = uuid16(0x2A26)
 # known advertising device at once (bleak only reports devices whose
 # advertisement properties change *after* the scan started).
 START_DISCOVERY = """
+if self.props['org.bluez.Adapter1'].get('Discovering'):
+    self.in_progress = getattr(self, 'in_progress', 0) + 1
+    raise dbus.exceptions.DBusException('Operation already in progress', name='org.bluez.Error.InProgress')
 self.props['org.bluez.Adapter1']['Discovering'] = dbus.Boolean(True)
 self.EmitSignal('org.freedesktop.DBus.Properties', 'PropertiesChanged', 'sa{sv}as',
                 ['org.bluez.Adapter1', {'Discovering': dbus.Boolean(True)}, []])
@@ -106,15 +121,46 @@ if getattr(self, 'connected', False):
     raise dbus.exceptions.DBusException('Already Connected', name='org.bluez.Error.AlreadyConnected')
 if getattr(self, 'fail_connect', ''):
     raise dbus.exceptions.DBusException(self.fail_connect, name='org.bluez.Error.Failed')
+_adapter = objects[str(self.props['org.bluez.Device1']['Adapter'])]
+if getattr(_adapter, 'connecting', None) not in (None, self.path):
+    _adapter.in_progress = getattr(_adapter, 'in_progress', 0) + 1
+    raise dbus.exceptions.DBusException('Operation already in progress', name='org.bluez.Error.InProgress')
 self.connected = True
 self.UpdateProperties('org.bluez.Device1', {'Connected': dbus.Boolean(True)})
-self.UpdateProperties('org.bluez.Device1', {'ServicesResolved': dbus.Boolean(True)})
+if getattr(self, 'connect_ms', 0):
+    _adapter.connecting = self.path  # services resolve later: the connect is under way until then
+    self.resolve_later()
+else:
+    self.UpdateProperties('org.bluez.Device1', {'ServicesResolved': dbus.Boolean(True)})
+"""
+
+# Per device: a one-shot GLib timer that ends a slow connect (connect_ms): services resolved,
+# and the adapter free for the next connect.
+RESOLVER = """
+import ctypes
+def _resolve(_data, dev=self, adapter=str(self.props['org.bluez.Device1']['Adapter'])):
+    try:
+        a = objects.get(adapter)
+        if a is not None and getattr(a, 'connecting', None) == dev.path:
+            a.connecting = None
+        if getattr(dev, 'connected', False):
+            dev.UpdateProperties('org.bluez.Device1', {'ServicesResolved': dbus.Boolean(True)})
+    except Exception as e:
+        dev.log('resolve failed: %r' % (e,))
+    return 0  # G_SOURCE_REMOVE
+self._resolve_cb = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(_resolve)  # keep a reference
+def _resolve_later(dev=self, ctypes=ctypes):  # exec's locals are not a closure: bound here
+    ctypes.CDLL('libglib-2.0.so.0').g_timeout_add(ctypes.c_uint(dev.connect_ms), dev._resolve_cb, None)
+self.resolve_later = _resolve_later
 """
 
 DISCONNECT = """
 if not getattr(self, 'connected', False):
     raise dbus.exceptions.DBusException('Not Connected', name='org.bluez.Error.NotConnected')
 self.connected = False
+_adapter = objects[str(self.props['org.bluez.Device1']['Adapter'])]
+if getattr(_adapter, 'connecting', None) == self.path:
+    _adapter.connecting = None
 for p in sorted(objects):
     if p.startswith(self.path + '/') and 'org.bluez.GattCharacteristic1' in objects[p].props:
         c = objects[p]
@@ -156,7 +202,8 @@ class FakeHrStrap:
     def __init__(self, bus: dbus.Bus, adapter: str = "hci0",
                  address: str = "C0:FF:EE:00:00:01", name: str = "Polar H10 0A1B2C3D",
                  rssi: int = -58, battery: int | None = 87, adv_interval_ms: int = 100,
-                 device_info: dict[str, str] | None = None, hr_service: bool = True):
+                 device_info: dict[str, str] | None = None, hr_service: bool = True,
+                 connect_ms: int = 0):
         self.bus = bus
         self.address = address
         root = bus.get_object(BUS_NAME, "/")
@@ -169,6 +216,8 @@ class FakeHrStrap:
             self.bluez_mock.AddAdapter(adapter, "vagal-ci")
         self.adapter_path = adapter_path
         self._mock(adapter_path).AddMethod(ADAPTER, "StartDiscovery", "", "", START_DISCOVERY)
+        self._mock(adapter_path).AddMethod(FAKE, "InProgressRefusals", "", "i",
+                                           "ret = getattr(self, 'in_progress', 0)")
 
         self.path = str(self.bluez_mock.AddDevice(adapter, address, name))
         dev = self._mock(self.path)
@@ -191,6 +240,8 @@ class FakeHrStrap:
         self._exec(self.path, f"self.advertising = True; self.adv_rssi = {int(rssi)}; "
                               f"self.adv_interval_ms = {int(adv_interval_ms)}")
         self._exec(self.path, ADVERTISER)
+        self._exec(self.path, f"self.connect_ms = {int(connect_ms)}")
+        self._exec(self.path, RESOLVER)
 
         if hr_service:
             self.hr_service = self._add_service(0x000C, HR_SERVICE)
@@ -289,6 +340,10 @@ class FakeHrStrap:
         code = (f"raise dbus.exceptions.DBusException({reason!r}, name='org.bluez.Error.NotPermitted')"
                 if reason else START_NOTIFY)
         self._mock(self.hr_char).AddMethod(CHAR, "StartNotify", "", "", code)
+
+    def in_progress_refusals(self) -> int:
+        """How many scans and connects the adapter refused with org.bluez.Error.InProgress."""
+        return int(dbus.Interface(self.bus.get_object(BUS_NAME, self.adapter_path), FAKE).InProgressRefusals())
 
     def drop_link(self) -> None:
         """Simulate the strap going out of range (supervision timeout)."""

@@ -27,7 +27,7 @@ import math
 import random
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from vagal.engine.pair import GuideSpec, PairBeats, PairState, is_person_bound, marker_segments, new_state
@@ -303,11 +303,17 @@ async def run_pair_sources(
     progress: TextIO | None = None,
     progress_every_s: float = 60.0,
     names: tuple[str, str] = DEFAULT_NAMES,
+    merge: Callable[[Sequence[BeatSource]], AsyncIterator[tuple[int, Event]]] = merged,
 ) -> None:
     """Fold both people's events into ``state`` (and the recorder) until the sources end.
 
-    The guide's start is folded into both engines and recorded first. SIGINT/SIGTERM end
+    The guide's start is folded into both engines and recorded first. The sources are
+    entered one after the other (two straps connect one at a time). SIGINT/SIGTERM end
     the run cleanly (both sources closed; their last events still folded and written).
+
+    ``merge`` turns the entered sources into ``(person, event)`` pairs, events tagged:
+    :func:`merged` (time order, for sources on one virtual clock) by default;
+    ``vagal.commands.live_pair.arrival_merged`` for two real straps.
     """
     import contextlib
 
@@ -336,7 +342,7 @@ async def run_pair_sources(
         async with contextlib.AsyncExitStack() as stack:
             for s in sources:
                 await stack.enter_async_context(s)
-            async for person, event in merged(sources):
+            async for person, event in merge(sources):
                 state.push(person, event)
                 if recorder is not None:
                     recorder.write(event)
@@ -363,6 +369,12 @@ def _progress_line(state: PairState, names: tuple[str, str], describe: Any) -> s
     parts = []
     for name, engine in zip(names, state.engines, strict=True):
         snap = engine.snapshot
+        if snap.source_state == "disconnected":  # let go (a strap lost for good)
+            parts.append(f"{name}: no strap")
+            continue
+        if snap.gap_started_s is not None:
+            parts.append(f"{name}: waiting for the strap")
+            continue
         hr = snap.hr_smoothed_bpm if snap.hr_smoothed_bpm.valid else snap.hr_bpm
         parts.append(f"{name} heart {hr.value:.0f} bpm" if hr.value is not None else f"{name}: waiting for "
                                                                                      "beats")

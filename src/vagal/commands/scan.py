@@ -63,5 +63,6 @@ def run(args: argparse.Namespace) -> int:
             prof += " (RR intervals only in some modes)"
         print(f"{name:<{name_w}}  {address:<{addr_w}}  {signal:>8}  {prof}")
     if len(straps) > 1:
-        print("Connect to one with: vagal live --device NAME_OR_ADDRESS", file=sys.stderr)
+        print("Connect to one with: vagal live --device NAME_OR_ADDRESS; two people, one strap each: "
+              "vagal live --device A --device B", file=sys.stderr)
     return 0

@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypeAlias
 
@@ -58,6 +59,29 @@ DEFAULT_NO_RR_NOTICE_S: Final = 15.0
 """Streaming heart rate this long with no RR value at all → say once that HRV is not possible."""
 NO_RR_NOTICE: Final = "This strap sends no RR intervals, so HRV is not possible; heart rate is still shown."
 
+_BLUEZ_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def bluez_lock() -> asyncio.Lock:
+    """The one lock of the running event loop that every scan and every connect holds.
+
+    BlueZ answers a second scan or connect started while one is under way with
+    ``org.bluez.Error.InProgress`` ("Operation already in progress"): each D-Bus client
+    has at most one discovery session, and bleak's scanners in one event loop share one
+    D-Bus connection (and ``BleakClient.connect`` to an address scans first). Two straps
+    reconnecting at the same moment would race exactly so. bleak's own remedy is one
+    ``asyncio.Lock`` around scan and connect (examples/two_devices.py, hbldh/bleak PR
+    #1369, which fixed issue #1036); this is that lock, one per event loop (an asyncio
+    lock belongs to one loop), so the two straps of a session for two connect one at a
+    time. Streaming is not held up: notifications need no lock.
+    """
+    loop = asyncio.get_running_loop()
+    lock = _BLUEZ_LOCKS.get(loop)
+    if lock is None:
+        lock = _BLUEZ_LOCKS[loop] = asyncio.Lock()
+    return lock
+
+
 _Kind: TypeAlias = Literal["payload", "disconnected", "closed"]
 _Item: TypeAlias = tuple[_Kind, float, bytes]
 
@@ -80,14 +104,21 @@ class FoundStrap:
 
 
 async def discover_straps(
-    timeout_s: float = 5.0, *, wanted: str | None = None, grace_s: float | None = None
+    timeout_s: float = 5.0,
+    *,
+    wanted: str | Sequence[str] | None = None,
+    grace_s: float | None = None,
 ) -> list[FoundStrap]:
     """Scan for devices offering the Heart Rate Service (0x180D), strongest signal first.
 
+    The scan holds :func:`bluez_lock` (no connect starts while it runs).
+
     Args:
         timeout_s: Scan for at most this long, seconds.
-        wanted: With ``grace_s``: the name or address being looked for (see :func:`choose_strap`).
-        grace_s: Stop early, this long after the first strap (or the first one matching
+        wanted: With ``grace_s``: the name or address being looked for (see
+            :func:`choose_strap`), or several (two straps for two people): the scan stops
+            early once each has been seen.
+        grace_s: Stop early, this long after the first strap (or every one matching
             ``wanted``) was seen, instead of scanning for the whole ``timeout_s``. Straps
             advertise several times a second, so a short grace still sees the others.
 
@@ -102,6 +133,7 @@ async def discover_straps(
     profiles = load_profiles()
     seen: dict[str, FoundStrap] = {}
     hit = asyncio.Event()
+    wants = [wanted] if isinstance(wanted, str) else list(wanted or ())
 
     def on_advert(device: BLEDevice, adv: Any) -> None:
         if HEART_RATE_SERVICE_UUID not in {u.lower() for u in adv.service_uuids}:
@@ -110,21 +142,22 @@ async def discover_straps(
         seen[device.address] = FoundStrap(
             name, device.address, adv.rssi, match_profile(name, profiles), device
         )
-        if wanted is None or _matches(seen[device.address], wanted):
+        if all(any(_matches(s, w) for s in seen.values()) for w in wants):
             hit.set()
 
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
     try:
-        async with BleakScanner(on_advert, service_uuids=[HEART_RATE_SERVICE_UUID]):
-            if grace_s is None:
-                await asyncio.sleep(timeout_s)
-            else:
-                try:
-                    await asyncio.wait_for(hit.wait(), timeout_s)
-                    await asyncio.sleep(max(0.0, min(grace_s, deadline - loop.time())))
-                except TimeoutError:
-                    pass
+        async with bluez_lock():
+            deadline = loop.time() + timeout_s  # the scan's own time, once no other holds BlueZ
+            async with BleakScanner(on_advert, service_uuids=[HEART_RATE_SERVICE_UUID]):
+                if grace_s is None:
+                    await asyncio.sleep(timeout_s)
+                else:
+                    try:
+                        await asyncio.wait_for(hit.wait(), timeout_s)
+                        await asyncio.sleep(max(0.0, min(grace_s, deadline - loop.time())))
+                    except TimeoutError:
+                        pass
     except (BleakError, *BLUETOOTH_FAILURES) as exc:
         raise bluetooth_error(exc) from exc
     straps = list(seen.values())
@@ -165,7 +198,7 @@ def choose_strap(straps: list[FoundStrap], wanted: str | None) -> FoundStrap:
         if len(straps) > 1:
             raise BluetoothError(
                 f"Several heart-rate straps are in range: {seen}.",
-                hint="Choose one with --device NAME_OR_ADDRESS.",
+                hint="Choose one with --device NAME_OR_ADDRESS, or two people's with --device A --device B.",
             )
         return straps[0]
     w = wanted.strip().lower()
@@ -201,6 +234,11 @@ class BleakSource(ClosesOnExit):
         backoff_max_s: Longest wait between attempts, seconds.
         backoff_factor: Growth of the wait from one attempt to the next.
         no_rr_notice_s: Heart rate without any RR for this long → a one-time notice.
+        give_up_s: Stop reconnecting once the strap has been gone this long (session
+            seconds); None (the default, one person): keep trying until ``close()``. A
+            session for two lets a lost strap go (``commands/live_pair.PAIR_GIVE_UP_S``):
+            the drop-out is recorded as a ``Gap`` up to then, followed by
+            ``SourceState("disconnected")``, and the iterator ends as after ``close()``.
     """
 
     def __init__(
@@ -215,6 +253,7 @@ class BleakSource(ClosesOnExit):
         backoff_max_s: float = DEFAULT_BACKOFF_MAX_S,
         backoff_factor: float = DEFAULT_BACKOFF_FACTOR,
         no_rr_notice_s: float = DEFAULT_NO_RR_NOTICE_S,
+        give_up_s: float | None = None,
     ) -> None:
         for pname, value in (
             ("connect_timeout_s", connect_timeout_s),
@@ -224,6 +263,8 @@ class BleakSource(ClosesOnExit):
         ):
             if not value >= 0:
                 raise ValueError(f"{pname} must be >= 0 seconds, got {value!r}")
+        if give_up_s is not None and not give_up_s >= 0:
+            raise ValueError(f"give_up_s must be >= 0 seconds or None, got {give_up_s!r}")
         if not backoff_factor >= 1:
             raise ValueError(f"backoff_factor must be >= 1, got {backoff_factor!r}")
         self._device = device
@@ -236,6 +277,9 @@ class BleakSource(ClosesOnExit):
         self._backoff_max_s = backoff_max_s
         self._backoff_factor = backoff_factor
         self._no_rr_notice_s = no_rr_notice_s
+        self._give_up_s = give_up_s
+        self.gave_up_at_s: float | None = None
+        """When reconnecting was given up (session seconds); None while the strap is not lost."""
         self.stats = SourceStats()
         self._decoder = PayloadDecoder(settle_s=profile.settle_s if profile else DEFAULT_SETTLE_S)
         self._queue: asyncio.Queue[_Item] | None = None
@@ -312,7 +356,7 @@ class BleakSource(ClosesOnExit):
             if kind == "disconnected":
                 async for event in self._recover(t):
                     yield event
-                if self._client is None:  # closed while reconnecting
+                if self._client is None:  # closed (or given up) while reconnecting
                     break
                 streaming_since = None
                 continue
@@ -343,7 +387,7 @@ class BleakSource(ClosesOnExit):
         yield SourceState(self._clock.now(), "ended", "disconnected from the strap")
 
     async def _recover(self, start_s: float) -> AsyncIterator[Event]:
-        """Reconnect with back-off until the strap is back (or ``close()``)."""
+        """Reconnect with back-off until the strap is back (or ``close()``, or ``give_up_s``)."""
         assert self._closing is not None
         self._live = None
         dropped, self._client = self._client, None
@@ -376,8 +420,24 @@ class BleakSource(ClosesOnExit):
                 yield SourceState(end_s, "connected", f"reconnected to {self.name}")
                 yield info
                 return
+            wait_s = delay_s
+            if self._give_up_s is not None:
+                left_s = start_s + self._give_up_s - self._clock.now()
+                if left_s <= 0:
+                    end_s = self._clock.now()
+                    self.gave_up_at_s = end_s
+                    gap = Gap(start_s, end_s, "disconnected")
+                    self.stats.gap_s += gap.duration_s
+                    yield gap  # the drop-out up to now, as any other; no beat is invented
+                    yield SourceState(
+                        end_s,
+                        "disconnected",
+                        f"{self.name} has been gone for {end_s - start_s:.0f} s; stopped looking for it",
+                    )
+                    return
+                wait_s = min(delay_s, left_s)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), delay_s)
+                await asyncio.wait_for(self._closing.wait(), wait_s)
             delay_s = min(delay_s * self._backoff_factor, self._backoff_max_s)
 
     async def _until_closed(self, work: Any) -> DeviceInfo | None:
@@ -411,7 +471,8 @@ class BleakSource(ClosesOnExit):
             target, disconnected_callback=self._on_disconnect, timeout=self._connect_timeout_s
         )
         try:
-            await client.connect()
+            async with bluez_lock():  # one scan or connect at a time (see bluez_lock)
+                await client.connect()
             self._client = client
             self._learn_name(client.name)
             if client.services.get_characteristic(HEART_RATE_MEASUREMENT_UUID) is None:
