@@ -187,11 +187,11 @@ class PairState:
             self.first_t_s = event.t_s
         self.t_s = max(self.t_s, event.t_s)
         if _is_person_bound(event):
-            self.engines[person].push(event)
+            self.engines[person].fold(event)
             self.beats[person].add(event)
         else:
             for engine in self.engines:
-                engine.push(event)
+                engine.fold(event)
         if self.live:
             self._maybe_live()
 
