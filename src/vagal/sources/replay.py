@@ -45,6 +45,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import math
+from array import array
 from collections.abc import AsyncIterator
 from itertools import accumulate
 from pathlib import Path
@@ -167,7 +168,9 @@ class ReplaySource(ClosesOnExit):
 
             for note in read_notes(Path(recording.path)):
                 self._place_marker(note, due=False)
-        self._due: list[float] = list(accumulate((e.t_s for e in self._events), max)) if self._events else []
+        # When each event falls due (the running maximum of the times), as one array of
+        # doubles: a day's 117,000 Python floats in a list took 4.6 MB.
+        self._due: array[float] = array("d", accumulate((e.t_s for e in self._events), max))
         self._origin_s = min(0.0, self._due[0]) if self._due else 0.0
         if recording.events is None and recording.n_beats:
             # RR-only files start where their first beat starts (a CSV may begin at 100 s).
