@@ -61,16 +61,18 @@ def whole_process(day: Path, pythonpath: Path) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MB) of one headless max-speed replay in a fresh interpreter."""
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     cmd = [sys.executable, "-m", "vagal", "replay", str(day), "--headless", "--speed", "max"]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        sys.exit(f"bench_replay: replay failed ({proc.returncode}): {err[-500:]}")
-    if proc.stderr:
-        proc.stderr.close()
+    # stderr to a file, not a pipe: a day's progress lines (one a minute) overfill a pipe
+    # nobody reads until the end, and the replay then waits for ever.
+    with tempfile.TemporaryFile() as err_file:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err_file)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err_file.seek(0)
+            err = err_file.read().decode(errors="replace")
+            sys.exit(f"bench_replay: replay failed ({proc.returncode}): {err[-500:]}")
     # ru_maxrss is in kB on Linux
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
