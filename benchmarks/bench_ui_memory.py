@@ -118,7 +118,7 @@ def main() -> None:
         ok = "met" if peak < TARGET_UI_MB else "NOT met"
         print(f"dashboard (Textual pilot, --speed max, {seeks:.0f} seeks): peak RSS {peak:.0f} MB, wall {wall:.0f} s")
         print(f"  target < {TARGET_UI_MB:.0f} MB: {ok}")
-        wall_h, cpu_h, rss_h = headless(day)
+        _wall_h, cpu_h, rss_h = headless(day)
         ok = "met" if rss_h < TARGET_HEADLESS_MB else "NOT met"
         print(f"headless (vagal replay --headless --speed max): peak RSS {rss_h:.0f} MB, CPU {cpu_h:.1f} s")
         print(f"  target < {TARGET_HEADLESS_MB:.0f} MB: {ok}")
