@@ -150,14 +150,14 @@ class _Beats:
         elif isinstance(event, Gap):
             self.pending_break = True
 
-    def person_beats(self, *, correct: bool = False) -> PersonBeats:
+    def person_beats(self, *, correct: bool = False, upto: int | None = None) -> PersonBeats:
         import numpy as np
 
         from vagal.hrv.synchrony import PersonBeats
 
-        t = np.asarray(self.t_s, dtype=np.float64)
-        rr = np.asarray(self.rr_ms, dtype=np.float64)
-        brk = np.asarray(self.breaks, dtype=np.bool_)
+        t = np.asarray(self.t_s[:upto], dtype=np.float64)
+        rr = np.asarray(self.rr_ms[:upto], dtype=np.float64)
+        brk = np.asarray(self.breaks[:upto], dtype=np.bool_)
         if correct and rr.size >= 2:
             from vagal.hrv.artifacts import correct_artifacts
 
@@ -177,9 +177,25 @@ class PairState:
     beats: tuple[_Beats, _Beats] = field(default_factory=lambda: (_Beats(), _Beats()))
     first_t_s: float | None = None
     t_s: float = 0.0
-    live_result: SynchronyResult | None = None
     live_updates: int = 0
     _next_live_s: float | None = None
+    _live: SynchronyResult | None = None
+    _live_due: tuple[float, int, int] | None = None
+    """The latest live recompute not made yet: (now_s, beats of each person then)."""
+
+    @property
+    def live_result(self) -> SynchronyResult | None:
+        """The latest live together view, made when read (the beats lists only grow, and the
+        guide's phase of a past time never changes, so it equals the one made on time)."""
+        due = self._live_due
+        if due is not None:
+            from vagal.hrv.synchrony import synchrony_live
+
+            self._live_due = None
+            a, b = (p.person_beats(upto=n) for p, n in zip(self.beats, due[1:], strict=True))
+            guide = self.pacer.phase_at if self.pacer is not None else None
+            self._live = synchrony_live(a, b, now_s=due[0], guide=guide)
+        return self._live
 
     def push(self, person: int, event: Event) -> None:
         """Fold one person's event (or a session event, ``person`` 0, into both engines)."""
@@ -196,7 +212,7 @@ class PairState:
             self._maybe_live()
 
     def _maybe_live(self) -> None:
-        from vagal.hrv.synchrony import LIVE_RECOMPUTE_S, LIVE_SPAN_S, synchrony_live
+        from vagal.hrv.synchrony import LIVE_RECOMPUTE_S, LIVE_SPAN_S
 
         if self._next_live_s is None:
             self._next_live_s = (self.first_t_s or 0.0) + LIVE_SPAN_S
@@ -205,9 +221,7 @@ class PairState:
         self._next_live_s += LIVE_RECOMPUTE_S * (
             math.floor((self.t_s - self._next_live_s) / LIVE_RECOMPUTE_S) + 1
         )
-        a, b = (p.person_beats() for p in self.beats)
-        guide = self.pacer.phase_at if self.pacer is not None else None
-        self.live_result = synchrony_live(a, b, now_s=self.t_s, guide=guide)
+        self._live_due = (self.t_s, len(self.beats[0].t_s), len(self.beats[1].t_s))
         self.live_updates += 1
 
     def together(self) -> SynchronyResult:
