@@ -8,7 +8,10 @@ person-bound event types, :mod:`vagal.events`), records both in one session file
 2, docs/session-format.md) and adds what only two people have: the together view,
 :mod:`vagal.hrv.synchrony` against chance (docs/methods.md §9). Live, every 5 s of session
 time once both hearts cover two minutes (``synchrony_live``, about 10 ms each); at the
-end, over the whole session (``synchrony_session``), which is the figure to quote.
+end, over the whole session (``synchrony_session``), which is the figure to quote. The live
+view is made when it is read (a progress line, the summary, the dashboard), from the beats
+each person had when it fell due: between two reads only the latest due one could be shown,
+so a full-speed run does not make the others (tests/test_pair_live_deferred.py).
 
 The summary (``--json``) is ``{"people": [...], "together": {...}, ...}``: each person's
 object holds the one-person headless summary keys (``vagal demo --headless --json``),
