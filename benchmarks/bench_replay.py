@@ -8,8 +8,8 @@ What is measured, in one run on this machine:
   (``pyhrv_nsr_1h.csv``, 4,684 beats) tiled 25× to 117,100 beats (~25 h; there is no real
   day-long recording: the output says so). Wall time, CPU time (user + system, the steadier
   figure on a shared machine) and the peak resident memory of that process.
-* **engine alone**: the same file's events (``load_recording``) pushed through
-  ``vagal.engine.core.Engine`` in process: the cost of the engine without the source, the
+* **engine alone**: the same file's events (``load_recording``) folded through
+  ``vagal.engine.core.Engine`` in process (``Engine.fold``, as the headless replay does): the cost of the engine without the source, the
   driver and the output, so the cost of each layer shows.
 * **before**: with ``--before REV`` the same whole-process replay of an earlier commit
   (``git archive REV src`` on ``PYTHONPATH``), interleaved with the current one, and the
@@ -61,16 +61,18 @@ def whole_process(day: Path, pythonpath: Path) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MB) of one headless max-speed replay in a fresh interpreter."""
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     cmd = [sys.executable, "-m", "vagal", "replay", str(day), "--headless", "--speed", "max"]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        sys.exit(f"bench_replay: replay failed ({proc.returncode}): {err[-500:]}")
-    if proc.stderr:
-        proc.stderr.close()
+    # stderr to a file, not a pipe: a day's progress lines (one a minute) overfill a pipe
+    # nobody reads until the end, and the replay then waits for ever.
+    with tempfile.TemporaryFile() as err_file:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err_file)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err_file.seek(0)
+            err = err_file.read().decode(errors="replace")
+            sys.exit(f"bench_replay: replay failed ({proc.returncode}): {err[-500:]}")
     # ru_maxrss is in kB on Linux
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
@@ -85,7 +87,8 @@ def _events(path: Path) -> list[Any]:
 
 
 def engine_alone(day: Path) -> tuple[float, int]:
-    """(CPU s, events) to push the file's events through a fresh engine in process."""
+    """(CPU s, events) to fold the file's events through a fresh engine in process, as the
+    headless replay does (``Engine.fold``: no snapshot per event; the last one built)."""
     from vagal.engine.core import Engine
 
     events = _events(day)
@@ -93,7 +96,8 @@ def engine_alone(day: Path) -> tuple[float, int]:
     engine = Engine()
     t0 = time.process_time()
     for e in events:
-        engine.push(e)
+        engine.fold(e)
+    assert engine.snapshot.t_s > 0
     return time.process_time() - t0, len(events)
 
 

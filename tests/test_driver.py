@@ -280,3 +280,48 @@ async def test_with_the_callers_ticker_only_its_ticks_move_the_engine(nsr_5min: 
     assert ticked.gap_started_s == pytest.approx(t_last) and snaps[-1] is ticked
     driver.stop()
     await asyncio.wait_for(task, 10)
+
+
+async def test_without_a_snapshot_listener_the_driver_folds_and_ends_with_push_s_numbers() -> None:
+    """Only ``on_fold``: no snapshot is built per event (``Engine.fold``); the snapshots read
+    on the way and at the end, and the summary, are those of the one-by-one ``push`` run."""
+    from tests.conftest import real_recordings
+    from vagal.sources.replay import ReplaySource
+
+    path = max(real_recordings(), key=lambda p: p.stat().st_size)
+    pushed: list[tuple[float, object]] = []
+    ref = Engine()
+    ref_driver = Driver(ReplaySource(str(path), speed=float("inf")), ref)
+    ref_driver.on_event = lambda e, snap: pushed.append((e.t_s, snap)) if isinstance(e, Beat) else None
+    ref_final = await ref_driver.run()
+
+    engine = Engine()
+    seen: list[tuple[float, object]] = []
+    built: list[int] = []
+    original = engine._build
+
+    def counting_build() -> object:
+        built.append(1)
+        return original()
+
+    engine._build = counting_build
+    driver = Driver(ReplaySource(str(path), speed=float("inf")), engine)
+    every = max(1, len(pushed) // 50)
+    beats = 0
+
+    def on_fold(e: Event) -> None:
+        nonlocal beats
+        if isinstance(e, Beat):
+            beats += 1
+            if beats % every == 0:
+                seen.append((e.t_s, engine.snapshot))
+
+    driver.on_fold = on_fold
+    final = await driver.run()
+    assert final == ref_final and final.coherence.valid
+    assert engine.summary() == ref.summary()
+    expected = dict(pushed)
+    assert len(seen) >= 40
+    for t, snap in seen:
+        assert snap == expected[t], f"at {t} s"
+    assert len(built) < len(pushed) // 10  # built only when read, not per event

@@ -167,3 +167,24 @@ def test_replay_to_of_nothing_is_a_fresh_snapshot(session: list[Event]) -> None:
     engine.replay_to(session[:3000])
     assert engine.replay_to([]) == Snapshot()
     assert engine.t_s == 0.0
+
+
+def test_fold_then_snapshot_equals_push_at_every_cut(session: list[Event]) -> None:
+    """``Engine.fold`` builds no snapshot per event; the one read afterwards is ``push``'s."""
+    cuts = _cuts(session)
+    expected = _one_by_one(session, cuts, EngineSettings())
+    ref = Engine()
+    engine = Engine()
+    wanted = set(cuts)
+    for k, event in enumerate(session, start=1):
+        ref_snap = ref.push(event)
+        engine.fold(event)
+        if k in wanted:
+            assert engine.snapshot == expected[k], f"after {k} events"
+        if k % 997 == 0:
+            # mixing push and tick with fold gives the same snapshots as pushing alone
+            assert engine.push(Marker(event.t_s, "m")) == ref.push(Marker(event.t_s, "m"))
+            assert engine.tick(event.t_s + 0.2) == ref.tick(event.t_s + 0.2)
+            ref_snap = ref.snapshot
+    assert engine.snapshot == ref_snap
+    assert engine.summary() == ref.summary()

@@ -105,6 +105,28 @@ def test_smoothness_priors_equals_the_formula_of_the_paper(nsr_5min: npt.NDArray
     assert np.allclose(detrend_smoothness_priors(xg, 500.0), expected, atol=1e-6)
 
 
+def test_smoothness_priors_of_a_day_in_blocks_equals_scipy_banded_cholesky(nsr_1h: npt.NDArray[np.float64]) -> None:
+    """A day (the real hour 25 times, 360,000 samples) is solved in blocks with margins: the
+    trend equals ``scipy.linalg.solveh_banded`` on the whole system, first and last samples
+    included, to 1e-9 of the series' span (rounding of two solvers is ~1e-11 here)."""
+    from scipy.linalg import solveh_banded
+
+    from vagal.hrv import spectral
+
+    rr = np.tile(nsr_1h, 25)
+    _tg, xg = resample(np.cumsum(rr) / 1000, rr)
+    n = xg.size
+    assert n > 2 * spectral._SP_BLOCK  # several blocks and the edges between them
+    lam2 = 500.0**2
+    ab = np.zeros((3, n))
+    ab[2] = 1.0 + lam2 * np.convolve(np.ones(n - 2), [1.0, 4.0, 1.0])  # D2ᵀD2's diagonal: 1, 5, 6, …, 6, 5, 1
+    ab[1, 1:] = -2.0 * lam2 * np.convolve(np.ones(n - 2), [1.0, 1.0])
+    ab[0, 2:] = lam2
+    expected = xg - solveh_banded(ab, xg)
+    got = detrend_smoothness_priors(xg, 500.0)
+    assert np.max(np.abs(got - expected)) <= 1e-9 * float(np.ptp(xg))
+
+
 @pytest.mark.parametrize("path", real_recordings(), ids=lambda p: p.name)
 def test_smoothness_priors_equals_neurokit2_over_the_whole_series(nk: ModuleType, path: Path) -> None:
     """``nk.signal_detrend(method="tarvainen2002", regularization=500)`` solves the same

@@ -277,10 +277,11 @@ def _run_headless(
         source,
         engine,
         sinks=[*sinks, log],
-        on_event=progress.on_event,
+        on_fold=progress.on_fold,
         pacer=pacer,
         until_s=None,
     )
+    progress.engine = engine
     if duration is not None:
         # Session time starts at the source's first event; the driver stops at start + duration.
         progress.duration_s = duration
@@ -327,10 +328,20 @@ class _Progress:
         self.duration_s: float | None = None
         self.driver: Driver | None = None
         self.recorder: Recorder | None = None
+        self.engine: Engine | None = None
+        """Where :meth:`on_fold` reads the snapshot, only when a line is due."""
         self._next_s: float | None = None
         self._said_stopped = False
 
     def on_event(self, event: Event, snap: Snapshot) -> None:
+        """A line when one is due, from the snapshot after ``event``."""
+        self._on(event, snap)
+
+    def on_fold(self, event: Event) -> None:
+        """A line when one is due, from the engine's snapshot (built only then)."""
+        self._on(event, None)
+
+    def _on(self, event: Event, snap: Snapshot | None) -> None:
         t = event.t_s
         rec = self.recorder
         if rec is not None and rec.error is not None and not self._said_stopped:
@@ -350,6 +361,9 @@ class _Progress:
                 self.driver.until_s = t + self.duration_s
         if self._next_s is not None and t >= self._next_s:
             self._next_s += self.every_s * (math.floor((t - self._next_s) / self.every_s) + 1)
+            if snap is None:
+                assert self.engine is not None, "on_fold needs the engine"
+                snap = self.engine.snapshot
             print(progress_line(snap, t - (self.first_t_s or 0.0)), file=self.out, flush=True)
 
 

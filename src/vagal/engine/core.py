@@ -135,6 +135,8 @@ class Engine:
         self._markers: deque[tuple[float, str]] = deque(maxlen=MAX_MARKERS)
         self._t_s = 0.0
         self._snap = Snapshot()
+        self._stale_at: float | None = None
+        """Set by :meth:`fold`: the session time of a change not yet built into ``_snap``."""
         self._defer_before_s = -math.inf
         """Recomputes due before this session time are deferred (:meth:`replay_to`)."""
         self._pending: _Deferred | None = None
@@ -144,7 +146,9 @@ class Engine:
 
     @property
     def snapshot(self) -> Snapshot:
-        """The latest snapshot."""
+        """The latest snapshot (built here when :meth:`fold` left it out of date)."""
+        if self._stale_at is not None:
+            self._refresh()
         return self._snap
 
     @property
@@ -214,8 +218,33 @@ class Engine:
             nothing it shows.
         """
         if self._fold(event):
+            self._stale_at = None
             self._snap = self._build()
+        elif self._stale_at is not None:
+            self._refresh()
         return self._snap
+
+    def fold(self, event: Event) -> None:
+        """Fold one event without building its snapshot (a headless run at full speed).
+
+        The same state as :meth:`push`; :attr:`snapshot` then builds the snapshot
+        :meth:`push` would have returned after the last event, once, when it is read.
+        """
+        if self._fold(event):
+            self._stale_at = self._t_s
+
+    def _refresh(self) -> None:
+        """Build the snapshot of the last change :meth:`fold` left out, with that change's time."""
+        shown_at = self._stale_at
+        self._stale_at = None
+        if shown_at is None:
+            return
+        now = self._t_s
+        self._t_s = shown_at
+        try:
+            self._snap = self._build()
+        finally:
+            self._t_s = now
 
     def replay_to(self, events: Iterable[Event], *, trends_from_s: float | None = None) -> Snapshot:
         """Start afresh and fold ``events``: the snapshot after the last, fast (seeking in a replay).
@@ -278,7 +307,10 @@ class Engine:
             link.gap_started_s = link.last_beat_t
             changed = True
         if self._advance(t_s) or changed:
+            self._stale_at = None
             self._snap = self._build()
+        elif self._stale_at is not None:
+            self._refresh()
         return self._snap
 
     def summary(self) -> dict[str, Any]:

@@ -73,6 +73,9 @@ class Driver:
         on_snapshot: Called with the snapshot after every event and every tick (the same
             object again when the event changed nothing it shows).
         on_event: Called with each event and the snapshot after it.
+        on_fold: Called with each event once it is folded, without its snapshot: with
+            neither ``on_snapshot`` nor ``on_event`` the engine builds no snapshot per event
+            (``Engine.fold``; a headless run reads ``engine.snapshot`` when it shows one).
         pacer: The breathing pacer, if one runs: its initial pattern is folded and recorded
             first (a ``PacerChanged`` at the pacer's start).
         clock: Session clock for the ticks (default: the source's, when it is
@@ -91,6 +94,7 @@ class Driver:
         sinks: Sequence[Sink] = (),
         on_snapshot: Callable[[Snapshot], None] | None = None,
         on_event: Callable[[Event, Snapshot], None] | None = None,
+        on_fold: Callable[[Event], None] | None = None,
         pacer: Pacer | None = None,
         clock: Clock | None = None,
         tick_every_s: float = DEFAULT_TICK_EVERY_S,
@@ -104,6 +108,7 @@ class Driver:
         self.sinks: list[Sink] = list(sinks)
         self.on_snapshot = on_snapshot
         self.on_event = on_event
+        self.on_fold = on_fold
         self.pacer = pacer
         if clock is None and isinstance(source, Clocked):
             clock = source.clock
@@ -130,7 +135,7 @@ class Driver:
         A ``PacerChanged`` is also offered to the source, if it takes events
         (:class:`~vagal.sources.base.TakesEvents`).
         """
-        snap = self._fold(event)
+        snap = self._fold(event) or self.engine.snapshot
         if isinstance(event, PacerChanged) and isinstance(self.source, TakesEvents):
             self.source.send(event)
         return snap
@@ -202,18 +207,31 @@ class Driver:
             await asyncio.sleep(self.tick_every_s / clock.speed)
             self.tick()
 
-    def _fold(self, event: Event) -> Snapshot:
+    def _fold(self, event: Event) -> Snapshot | None:
+        """Fold one event into the engine and the sinks; its snapshot, None when not built."""
         self.events += 1
         self._t_last_s = max(self._t_last_s, event.t_s)
+        if self.on_event is None and self.on_snapshot is None:
+            # Nobody looks at every snapshot: fold, and build one only when it is read.
+            self.engine.fold(event)
+            self._write(event)
+            if self.on_fold is not None:
+                self.on_fold(event)
+            return None
         snap = self.engine.push(event)
+        self._write(event)
+        if self.on_fold is not None:
+            self.on_fold(event)
+        if self.on_event is not None:
+            self.on_event(event, snap)
+        if self.on_snapshot is not None:
+            self.on_snapshot(snap)
+        return snap
+
+    def _write(self, event: Event) -> None:
         for sink in self.sinks:
             try:
                 sink.write(event)
             except Exception:  # a sink must not end the session; it is logged and counted
                 self.sink_errors += 1
                 log.exception("a sink failed to take an event")
-        if self.on_event is not None:
-            self.on_event(event, snap)
-        if self.on_snapshot is not None:
-            self.on_snapshot(snap)
-        return snap

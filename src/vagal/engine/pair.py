@@ -55,14 +55,14 @@ class PairBeats:
         elif isinstance(event, Gap):
             self.pending_break = True
 
-    def person_beats(self, *, correct: bool = False) -> PersonBeats:
+    def person_beats(self, *, correct: bool = False, upto: int | None = None) -> PersonBeats:
         import numpy as np
 
         from vagal.hrv.synchrony import PersonBeats
 
-        t = np.asarray(self.t_s, dtype=np.float64)
-        rr = np.asarray(self.rr_ms, dtype=np.float64)
-        brk = np.asarray(self.breaks, dtype=np.bool_)
+        t = np.asarray(self.t_s[:upto], dtype=np.float64)
+        rr = np.asarray(self.rr_ms[:upto], dtype=np.float64)
+        brk = np.asarray(self.breaks[:upto], dtype=np.bool_)
         if correct and rr.size >= 2:
             from vagal.hrv.artifacts import correct_artifacts
 
@@ -87,7 +87,6 @@ class PairState:
     beats: tuple[PairBeats, PairBeats] = field(default_factory=lambda: (PairBeats(), PairBeats()))
     first_t_s: float | None = None
     t_s: float = 0.0
-    live_result: SynchronyResult | None = None
     live_updates: int = 0
     markers: list[tuple[float, str]] = field(default_factory=list)
     """The session's markers so far, ``(t_s, label)`` (the together view per segment)."""
@@ -95,6 +94,22 @@ class PairState:
     """Each person's events that the final numbers are computed on (their beats, gaps,
     check-ins and guide, and the session's markers): :func:`vagal.engine.final.final_summary`."""
     _next_live_s: float | None = None
+    _live: SynchronyResult | None = None
+    _live_due: tuple[float, int, int] | None = None
+    """The latest live recompute not made yet: (now_s, beats of each person then)."""
+
+    @property
+    def live_result(self) -> SynchronyResult | None:
+        """The latest live together view, made when read (the beats lists only grow, and the
+        guide's phase of a past time never changes, so it equals the one made on time)."""
+        due = self._live_due
+        if due is not None:
+            from vagal.hrv.synchrony import synchrony_live
+
+            self._live_due = None
+            a, b = (p.person_beats(upto=n) for p, n in zip(self.beats, due[1:], strict=True))
+            self._live = synchrony_live(a, b, now_s=due[0], guide=self.guide())
+        return self._live
 
     @property
     def pacer(self) -> Pacer | None:
@@ -135,10 +150,10 @@ class PairState:
 
         kept_types = (Beat, Gap, Marker, CheckIn, PacerChanged)  # what final_summary reads
         if isinstance(event, PacerChanged) and event.person is not None:
-            self.engines[event.person].push(event)
+            self.engines[event.person].fold(event)
             self.kept[event.person].append(event)
         elif is_person_bound(event):
-            self.engines[person].push(event)
+            self.engines[person].fold(event)
             self.beats[person].add(event)
             if isinstance(event, kept_types):
                 self.kept[person].append(event)
@@ -146,14 +161,14 @@ class PairState:
             if isinstance(event, Marker):
                 self.markers.append((event.t_s, event.label))
             for engine, kept in zip(self.engines, self.kept, strict=True):
-                engine.push(event)
+                engine.fold(event)
                 if isinstance(event, kept_types):
                     kept.append(event)
         if self.live:
             self._maybe_live()
 
     def _maybe_live(self) -> None:
-        from vagal.hrv.synchrony import LIVE_RECOMPUTE_S, LIVE_SPAN_S, synchrony_live
+        from vagal.hrv.synchrony import LIVE_RECOMPUTE_S, LIVE_SPAN_S
 
         if self._next_live_s is None:
             self._next_live_s = (self.first_t_s or 0.0) + LIVE_SPAN_S
@@ -162,8 +177,7 @@ class PairState:
         self._next_live_s += LIVE_RECOMPUTE_S * (
             math.floor((self.t_s - self._next_live_s) / LIVE_RECOMPUTE_S) + 1
         )
-        a, b = (p.person_beats() for p in self.beats)
-        self.live_result = synchrony_live(a, b, now_s=self.t_s, guide=self.guide())
+        self._live_due = (self.t_s, len(self.beats[0].t_s), len(self.beats[1].t_s))
         self.live_updates += 1
 
     def segments(self) -> list[tuple[str, float, float]]:
