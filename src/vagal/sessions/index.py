@@ -175,6 +175,16 @@ class SessionIndex:
         except sqlite3.Error:
             pass
 
+    def prune_stale(self, kind: str, prefix: str, fp: str) -> None:
+        """Forget ``kind`` entries whose key starts with ``prefix`` and whose fingerprint is not ``fp``."""
+        try:
+            rows = self._db.execute("SELECT path, fingerprint FROM entries WHERE kind = ?", (kind,)).fetchall()
+            gone = [(kind, p) for p, f in rows if isinstance(p, str) and p.startswith(prefix) and f != fp]
+            if gone:
+                self._db.executemany("DELETE FROM entries WHERE kind = ? AND path = ?", gone)
+        except sqlite3.Error:
+            pass
+
 
 def _is_ours(db: sqlite3.Connection) -> bool:
     """True when the open file is an intact index of this layout."""
@@ -383,7 +393,9 @@ def cached_folder(
 
     For a view that needs every session at once (``vagal history``): one entry per folder
     and ``variant`` (the options), keyed by :func:`folder_fingerprint`. A changed folder is
-    read again in full (the per-file index is :func:`cached_per_file`).
+    recomputed by ``compute`` (which may read its files through :func:`cached_per_file`, so
+    that only the new or changed ones are analysed again). Entries of an older state of the
+    folder are forgotten when a new one is kept.
 
     Args:
         folder: The sessions folder.
@@ -414,6 +426,7 @@ def cached_folder(
         if folder_fingerprint(folder) == fp:
             with contextlib.suppress(TypeError, ValueError):
                 idx.put(kind, key, fp, version, json.dumps(encode(result), allow_nan=False))
+                idx.prune_stale(kind, f"{folder.absolute()}\0", fp)
         return result
     finally:
         idx.close()
