@@ -178,7 +178,9 @@ class SessionIndex:
     def prune_stale(self, kind: str, prefix: str, fp: str) -> None:
         """Forget ``kind`` entries whose key starts with ``prefix`` and whose fingerprint is not ``fp``."""
         try:
-            rows = self._db.execute("SELECT path, fingerprint FROM entries WHERE kind = ?", (kind,)).fetchall()
+            rows = self._db.execute(
+                "SELECT path, fingerprint FROM entries WHERE kind = ?", (kind,)
+            ).fetchall()
             gone = [(kind, p) for p, f in rows if isinstance(p, str) and p.startswith(prefix) and f != fp]
             if gone:
                 self._db.executemany("DELETE FROM entries WHERE kind = ? AND path = ?", gone)
