@@ -30,6 +30,7 @@ when that folder is listed).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -447,6 +448,15 @@ def to_json(obj: Any) -> Any:
     return obj
 
 
+@functools.lru_cache(maxsize=64)
+def _fields_of(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A dataclass's type hints and init field names (resolving hints once, not per value)."""
+    import dataclasses
+    import typing
+
+    return typing.get_type_hints(cls), frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+
 def from_json(cls: type[T], data: Any) -> T:
     """:func:`to_json`'s data back to ``cls``, guided by its fields' type hints.
 
@@ -490,8 +500,7 @@ def from_json(cls: type[T], data: Any) -> T:
     def build(c: Any, d: Any) -> Any:
         if not isinstance(d, dict):
             raise TypeError(f"expected an object for {c.__name__}")
-        hints = typing.get_type_hints(c)
-        names = {f.name for f in dataclasses.fields(c) if f.init}
+        hints, names = _fields_of(c)
         if set(d) != names:
             raise KeyError(f"the fields of {c.__name__} differ")
         return c(**{n: value(hints[n], d[n]) for n in names})
