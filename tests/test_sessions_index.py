@@ -228,9 +228,11 @@ def test_history_through_the_index_equals_collect_history(
     calls: list[object] = []
     real = report_history.collect_history
 
-    def counting(folder: Path, *, since: date | None = None, include_demo: bool = False) -> report_history.History:
+    def counting(
+        folder: Path, *, since: date | None = None, include_demo: bool = False, read: object = None
+    ) -> report_history.History:
         calls.append(since)
-        return real(folder, since=since, include_demo=include_demo)
+        return real(folder, since=since, include_demo=include_demo, read=read)  # type: ignore[arg-type]
 
     monkeypatch.setattr(report_history, "collect_history", counting)
     assert read_history(folder, since=None, include_demo=False) == expected

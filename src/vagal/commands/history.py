@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from vagal.report.history import History, View
+    from vagal.report.history import FileEntry, History, View
 
 HISTORY_CODE = ("hrv", "sessions", "report", "events.py", "metrics.py")
 """The code the history's numbers come from: a change to it recomputes the index entry."""
@@ -35,10 +35,42 @@ def _since(text: str | None) -> date | None:
         raise VagalError(f"--since must be a date like 2026-11-01, got {text!r}.") from None
 
 
+def read_entries(folder: Path, files: list[Path]) -> list[FileEntry]:
+    """Each file's :class:`~vagal.report.history.FileEntry`, kept in the session index per file.
+
+    Keyed by path, size, times and inode and by the analysis version (and the time zone: a
+    file without a recorded start is dated by its local modification time), so after one
+    new session only that file is read and analysed.
+    """
+    from vagal.report import history as report_history
+    from vagal.sessions.index import analysis_version, cached_per_file, from_json, to_json
+
+    def decode(path: Path, data: object) -> FileEntry:
+        entry = from_json(report_history.FileEntry, data)
+        if entry.summary is not None and entry.summary.file != path.name:
+            raise ValueError("an entry of another file")
+        return entry
+
+    return cached_per_file(
+        files,
+        kind="history-file",
+        version=f"{analysis_version(*HISTORY_CODE)};tz={time.tzname}",
+        compute=lambda p: report_history.read_session_file(p),
+        encode=to_json,
+        decode=decode,
+        folder=folder,
+        label="reading sessions for history",
+    )
+
+
 def read_history(folder: Path, *, since: date | None, include_demo: bool) -> History:
-    """Every session of ``folder`` summarised (``collect_history``), kept in the session index
-    until the folder changes."""
-    from vagal.report.history import History, collect_history
+    """Every session of ``folder`` summarised (``collect_history``), through the session index.
+
+    Two layers: the whole history per folder and options, read back while nothing in the
+    folder changed; under it each file's entry (:func:`read_entries`), so a new or changed
+    session is the only one read again.
+    """
+    from vagal.report import history as report_history
     from vagal.sessions.index import analysis_version, cached_folder, from_json, to_json
 
     history: History = cached_folder(
@@ -47,9 +79,11 @@ def read_history(folder: Path, *, since: date | None, include_demo: bool) -> His
         # Today and the time zone too: a view of "the last 7 days" or a local date moves with them.
         variant=f"since={since};demo={include_demo};today={date.today()};tz={time.tzname}",
         version=analysis_version(*HISTORY_CODE),
-        compute=lambda: collect_history(folder, since=since, include_demo=include_demo),
+        compute=lambda: report_history.collect_history(
+            folder, since=since, include_demo=include_demo, read=lambda files: read_entries(folder, files)
+        ),
         encode=to_json,
-        decode=lambda data: from_json(History, data),
+        decode=lambda data: from_json(report_history.History, data),
     )
     return history
 

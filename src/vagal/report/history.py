@@ -372,7 +372,51 @@ def aggregate(sessions: list[SessionSummary]) -> tuple[list[PeriodRow], list[Per
     return days, weeks
 
 
-def collect_history(folder: Path, *, since: date | None = None, include_demo: bool = False) -> History:
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One file's part in the history, the same whatever the options (what the index keeps per file).
+
+    Either a summary (with the damage note, and whether the session is simulated) or the
+    reason the file was skipped.
+    """
+
+    summary: SessionSummary | None
+    skipped: str = ""
+    """Why the file gives no summary (it could not be read, or has no beats)."""
+
+
+def read_session_file(path: Path) -> FileEntry:
+    """One session file read and summarised by the HRV core: the per-file step of the history.
+
+    Never raises for a bad file: it is a :class:`FileEntry` with the reason it is skipped.
+    """
+    from vagal.errors import VagalError
+    from vagal.sessions.formats import load_recording
+    from vagal.sessions.recording import too_few_beats
+
+    try:
+        rec = load_recording(path)
+    except VagalError as exc:
+        return FileEntry(None, _without_path(exc, path))
+    if rec.n_beats == 0:
+        return FileEntry(None, too_few_beats(rec, "for a trend"))
+    s = summarize_session(rec, path)
+    note = _damage_note(rec)
+    return FileEntry(replace(s, note=note) if note else s)
+
+
+def session_files(folder: Path) -> list[Path]:
+    """The vagal session files of ``folder`` (not recursive), sorted; none when it is missing."""
+    return sorted(folder.glob(SESSION_GLOB)) if folder.is_dir() else []
+
+
+def collect_history(
+    folder: Path,
+    *,
+    since: date | None = None,
+    include_demo: bool = False,
+    read: Callable[[list[Path]], Sequence[FileEntry]] | None = None,
+) -> History:
     """Read every vagal session in ``folder`` (not recursive) into a :class:`History`.
 
     Args:
@@ -380,37 +424,28 @@ def collect_history(folder: Path, *, since: date | None = None, include_demo: bo
         since: Leave out sessions that started before this date.
         include_demo: Keep simulated sessions (``vagal demo``, ``vagal check --demo``);
             by default they are left out and counted in ``demo_left_out``.
+        read: The files' entries, in their order (default: :func:`read_session_file` of
+            each; ``vagal history`` reads them through the session index).
 
     Returns:
         The sessions (oldest first), their daily and weekly averages, and the files
         skipped with the reason. A missing or empty folder gives an empty History.
     """
-    from vagal.errors import VagalError
-    from vagal.sessions.formats import load_recording
-    from vagal.sessions.recording import too_few_beats
-
+    files = session_files(folder)
+    entries = [read_session_file(p) for p in files] if read is None else read(files)
     summaries: list[SessionSummary] = []
     skipped: list[tuple[str, str]] = []
     demo_left_out = 0
-    files = sorted(folder.glob(SESSION_GLOB)) if folder.is_dir() else []
-    for path in files:
-        try:
-            rec = load_recording(path)
-        except VagalError as exc:
-            skipped.append((path.name, _without_path(exc, path)))
+    for path, entry in zip(files, entries, strict=True):
+        s = entry.summary
+        if s is None:
+            skipped.append((path.name, entry.skipped))
             continue
-        note = _damage_note(rec)
-        if rec.n_beats == 0:
-            skipped.append((path.name, too_few_beats(rec, "for a trend")))
-            continue
-        if not include_demo and is_demo(rec):
+        if not include_demo and s.demo:
             demo_left_out += 1
             continue
-        s = summarize_session(rec, path)
         if since is not None and date.fromisoformat(s.day) < since:
             continue
-        if note:
-            s = replace(s, note=note)
         summaries.append(s)
     summaries.sort(key=lambda s: s.start)
     days, weeks = aggregate([s for s in summaries if s.kind != "check"])

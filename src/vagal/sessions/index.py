@@ -30,6 +30,7 @@ when that folder is listed).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -170,6 +171,18 @@ class SessionIndex:
                 for (p,) in rows
                 if isinstance(p, str) and p.startswith(prefix) and p not in keep_set
             ]
+            if gone:
+                self._db.executemany("DELETE FROM entries WHERE kind = ? AND path = ?", gone)
+        except sqlite3.Error:
+            pass
+
+    def prune_stale(self, kind: str, prefix: str, fp: str) -> None:
+        """Forget ``kind`` entries whose key starts with ``prefix`` and whose fingerprint is not ``fp``."""
+        try:
+            rows = self._db.execute(
+                "SELECT path, fingerprint FROM entries WHERE kind = ?", (kind,)
+            ).fetchall()
+            gone = [(kind, p) for p, f in rows if isinstance(p, str) and p.startswith(prefix) and f != fp]
             if gone:
                 self._db.executemany("DELETE FROM entries WHERE kind = ? AND path = ?", gone)
         except sqlite3.Error:
@@ -383,7 +396,9 @@ def cached_folder(
 
     For a view that needs every session at once (``vagal history``): one entry per folder
     and ``variant`` (the options), keyed by :func:`folder_fingerprint`. A changed folder is
-    read again in full (the per-file index is :func:`cached_per_file`).
+    recomputed by ``compute`` (which may read its files through :func:`cached_per_file`, so
+    that only the new or changed ones are analysed again). Entries of an older state of the
+    folder are forgotten when a new one is kept.
 
     Args:
         folder: The sessions folder.
@@ -414,6 +429,7 @@ def cached_folder(
         if folder_fingerprint(folder) == fp:
             with contextlib.suppress(TypeError, ValueError):
                 idx.put(kind, key, fp, version, json.dumps(encode(result), allow_nan=False))
+                idx.prune_stale(kind, f"{folder.absolute()}\0", fp)
         return result
     finally:
         idx.close()
@@ -430,6 +446,15 @@ def to_json(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(k): to_json(v) for k, v in obj.items()}
     return obj
+
+
+@functools.lru_cache(maxsize=64)
+def _fields_of(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A dataclass's type hints and init field names (resolving hints once, not per value)."""
+    import dataclasses
+    import typing
+
+    return typing.get_type_hints(cls), frozenset(f.name for f in dataclasses.fields(cls) if f.init)
 
 
 def from_json(cls: type[T], data: Any) -> T:
@@ -475,8 +500,7 @@ def from_json(cls: type[T], data: Any) -> T:
     def build(c: Any, d: Any) -> Any:
         if not isinstance(d, dict):
             raise TypeError(f"expected an object for {c.__name__}")
-        hints = typing.get_type_hints(c)
-        names = {f.name for f in dataclasses.fields(c) if f.init}
+        hints, names = _fields_of(c)
         if set(d) != names:
             raise KeyError(f"the fields of {c.__name__} differ")
         return c(**{n: value(hints[n], d[n]) for n in names})
