@@ -251,14 +251,14 @@ def test_the_dashboard_seam_hands_over_the_arrival_stream_names_pacers_recorder_
     a, b = Scripted(beats([1.0])), Scripted(beats([1.5]))
     a.name, b.name = "Polar H10 A", "TICKR B"  # type: ignore[attr-defined]
     status = live_pair.run_dashboard_for_two(
-        (a, b), names=("Sam", "Alex"), roles=("parent", "child"), pacer="P",  # type: ignore[arg-type]
+        (a, b), names=("Sam", "Alex"), roles=("parent", "child"), pacers=("P", "Q"),  # type: ignore[arg-type]
         recorder=None, options="O", clock="C",  # type: ignore[arg-type]
     )  # fmt: skip
     assert status == 0
     # Iterating the stream entered the sources and merged them, each event tagged.
     assert sorted((p, e.t_s) for p, e in got["events"] if isinstance(e, Beat)) == [(0, 1.0), (1, 1.5)]
     assert all(getattr(e, "person", 0) == p for p, e in got["events"])
-    assert (got["names"], got["roles"], got["pacers"]) == (("Sam", "Alex"), ("parent", "child"), ("P", "P"))
+    assert (got["names"], got["roles"], got["pacers"]) == (("Sam", "Alex"), ("parent", "child"), ("P", "Q"))
     assert (got["recorder"], got["options"], got["clock"], got["title"]) == (None, "O", "C", "two straps")
     assert got["devices"] == ("Polar H10 A", "TICKR B")
     asyncio.run(got["stop"]())

@@ -28,7 +28,7 @@ import pytest
 from tests.ble.fixtures import ble_env
 from vagal.clock import VirtualClock
 from vagal.commands.live_pair import PairWatch, arrival_merged
-from vagal.events import Beat, DeviceInfo, Event, Gap, Note, SourceState
+from vagal.events import Beat, DeviceInfo, Event, Gap, Note, PacerChanged, SourceState
 from vagal.gatt import encode_heart_rate_measurement
 from vagal.sessions.reader import read_events, read_session
 from vagal.sources.bleak_source import BleakSource, discover_straps
@@ -368,6 +368,35 @@ def test_live_pair_lets_a_lost_strap_go_and_the_session_goes_on(
     assert gap.duration_s >= 3.0 and gap.end_s == pytest.approx(let_go, abs=0.01)
     print(f"\nAlex's strap let go {gap.duration_s:.1f} s after it dropped (give-up 3 s); "
           f"Sam's beats after that: {len(sam_after)}")
+
+
+def _rate(p: PacerChanged) -> float:
+    return 60.0 / (p.inhale_s + p.hold_in_s + p.exhale_s + p.hold_out_s)
+
+
+def test_live_pair_pace_6_8_gives_each_person_their_own_guide_recorded_as_theirs(
+    two: tuple[FakeHrStrap, FakeHrStrap], system_bus: str, tmp_path: Path
+) -> None:
+    a, b = two
+    record = tmp_path / "paced.vagal.jsonl"
+    with Pump(a, b):
+        proc = vagal(
+            "live", "--device", "polar", "--device", "tickr", "--names", "Sam,Alex", "--pace", "6,8",
+            "--headless", "--json", "--duration", "12", "--record", str(record), "--timeout", "5",
+            env=_env(system_bus, tmp_path),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["shared_guide"] is False
+    assert [p["guide_rate_per_min"] for p in summary["people"]] == [6.0, 8.0]
+    _, everything, damage, _ = read_events(record)
+    assert damage == []
+    guides = [e for e in everything if isinstance(e, PacerChanged)]
+    assert sorted((g.person, round(_rate(g), 2)) for g in guides) == [(0, 6.0), (1, 8.0)]
+    sam, alex = read_session(record), read_session(record, person=1)
+    assert [round(_rate(g), 2) for g in sam.pacer] == [6.0]
+    assert [round(_rate(g), 2) for g in alex.pacer] == [8.0]
+    assert len(sam.rr_ms) >= 3 and len(alex.rr_ms) >= 3  # each person's own beats (after settling)
 
 
 @pytest.mark.parametrize(

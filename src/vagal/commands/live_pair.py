@@ -269,15 +269,15 @@ def check_devices(args: argparse.Namespace) -> list[str]:
 
 def pair_options(args: argparse.Namespace, devices: Sequence[str]) -> SessionOptions:
     """The live command line of a session for two as :class:`~vagal.options.SessionOptions`."""
-    from vagal.commands.session_runner import recording_options, session_options
+    from vagal.commands.pair_session import pair_session_options
+    from vagal.commands.session_runner import recording_options
 
-    return session_options(
+    return pair_session_options(  # ``--pace 6,8``: each person's own, read by pair_pacers
         args,
         "live",
         devices=tuple(devices),
         duration_s=args.duration,
         checkin=False,  # check-ins are per person; the headless session for two asks none
-        people=2,
         **recording_options(args),
     )
 
@@ -335,8 +335,8 @@ def run_live_pair(
         VagalError: Bad options, a strap not in range or refusing the connection,
             Bluetooth unavailable, no dashboard for two without ``--headless``.
     """
-    from vagal.commands.pair_session import parse_names, parse_roles
-    from vagal.commands.session_runner import check_duration, make_pacer
+    from vagal.commands.pair_session import pair_pacers, parse_names, parse_roles
+    from vagal.commands.session_runner import check_duration
     from vagal.text import printable
 
     timeout_s: float = args.timeout
@@ -346,7 +346,7 @@ def run_live_pair(
     names = parse_names(getattr(args, "names", None))
     roles = parse_roles(getattr(args, "roles", None))
     opts = pair_options(args, devices)
-    pacer = make_pacer(opts)  # a bad --pace is refused before looking for straps
+    pacers = pair_pacers(args, opts, roles)  # a bad --pace is refused before looking for straps
     if not opts.headless and not dashboard_available():
         _refuse_no_dashboard()
     lost_after_s = give_up_s()
@@ -364,13 +364,13 @@ def run_live_pair(
 
     clock = MonotonicClock()  # one session time for both straps
     sources = make_sources(straps, clock=clock, connect_timeout_s=timeout_s, give_up_s=lost_after_s)
-    recorder = _open_recorder(opts, pacer, names, roles, straps)
+    recorder = _open_recorder(opts, pacers, names, roles, straps)
     try:
         if not opts.headless:
             return run_dashboard_for_two(
-                sources, names=names, roles=roles, pacer=pacer, recorder=recorder, options=opts, clock=clock
+                sources, names=names, roles=roles, pacers=pacers, recorder=recorder, options=opts, clock=clock
             )
-        summary = _run_headless(sources, opts, pacer, names, roles, recorder)
+        summary = _run_headless(sources, opts, pacers, names, roles, recorder)
     finally:
         if recorder is not None:
             recorder.close()
@@ -413,7 +413,7 @@ def _strap_header(strap: FoundStrap) -> dict[str, Any]:
 
 def _open_recorder(
     opts: SessionOptions,
-    pacer: Pacer,
+    pacers: tuple[Pacer, Pacer],
     names: tuple[str, str],
     roles: tuple[str | None, str | None],
     straps: tuple[FoundStrap, FoundStrap],
@@ -424,21 +424,23 @@ def _open_recorder(
     from vagal.sessions.writer import open_recorder
 
     devices = (_strap_header(straps[0]), _strap_header(straps[1]))
-    return open_recorder(opts, source="live", pacer=pacer.start_event(),
+    # As vagal demo --pair: the header's guide is the shared one, or A's own (its person says so);
+    # each person's own guide is recorded as their PacerChanged when the session starts.
+    return open_recorder(opts, source="live", pacer=pacers[0].start_event(),
                          people=people_header(names, roles, devices))
 
 
 def _run_headless(
     sources: tuple[BleakSource, BleakSource],
     opts: SessionOptions,
-    pacer: Pacer,
+    pacers: tuple[Pacer, Pacer],
     names: tuple[str, str],
     roles: tuple[str | None, str | None],
     recorder: Recorder | None,
 ) -> dict[str, Any]:
     from vagal.commands.pair_session import new_state, pair_summary, run_pair_sources
 
-    state = new_state(pacer)
+    state = new_state(pacers)
     watch = PairWatch(names, out=sys.stderr, duration_s=opts.duration_s)
     asyncio.run(
         run_pair_sources(sources, state, recorder=recorder, until_s=opts.duration_s, progress=sys.stderr,
@@ -500,7 +502,7 @@ def run_dashboard_for_two(
     *,
     names: tuple[str, str],
     roles: tuple[str | None, str | None],
-    pacer: Pacer,
+    pacers: tuple[Pacer, Pacer],
     recorder: Recorder | None,
     options: SessionOptions,
     clock: Clock | None = None,
@@ -512,7 +514,8 @@ def run_dashboard_for_two(
     ``person``, which enters the two sources one after the other when iterated and leaves
     them when it ends (watched by :class:`PairWatch` without printing, so a strap let go
     still becomes a ``Note``); ``names``; ``roles``;
-    ``pacers`` (one shared guide: the same pacer twice); ``recorder`` (None when not
+    ``pacers`` (A's and B's, :func:`~vagal.commands.pair_session.pair_pacers`: the same
+    pacer twice for one shared guide); ``recorder`` (None when not
     recorded); ``options`` (mode "live", ``duration_s``); ``clock`` (the straps' one
     session clock); ``stop`` (closes both sources, so the stream ends); ``title`` "two
     straps"; ``devices`` (the straps' names); ``summarise`` (``pair_summary`` with
@@ -534,7 +537,7 @@ def run_dashboard_for_two(
         _watched_entered(watch, sources),
         names=names,
         roles=roles,
-        pacers=(pacer, pacer),
+        pacers=pacers,
         recorder=recorder,
         options=options,
         clock=clock,
