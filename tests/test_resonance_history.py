@@ -75,3 +75,41 @@ def test_a_damaged_past_entry_is_left_out(capsys: pytest.CaptureFixture[str], tm
     path.write_text(json.dumps(obj))
     rows = _json(capsys, "history", "--view", "assessments")["assessments"]
     assert len(rows) == 1 and rows[0]["best_rate_per_min"] == obj["latest"]["rate_per_min"]
+
+
+def _demo_pace(capsys: pytest.CaptureFixture[str], command: str = "demo") -> float:
+    s = _json(capsys, command, "--headless", "--speed", "max", "--duration", "30", "--no-record",
+              "--ramp-from", "off", "--seed", "1")  # fmt: skip
+    rate: float = s["pace_per_min"]
+    return rate
+
+
+def test_default_makes_the_kept_pace_the_pace_of_demo_without_pace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert _demo_pace(capsys) == pytest.approx(6.0)  # the usual default, resonance
+    d = _json(capsys, "resonance", "--from", *_files(tmp_path, 4.5), "--pace", "4:6")
+    best = d["best_rate_per_min"]
+    assert best is not None and best != pytest.approx(6.0) and d["own_pace_is_default"] is False
+    assert _demo_pace(capsys) == pytest.approx(6.0)  # kept, but not the default until asked
+    d = _json(capsys, "resonance", "--from", *_files(tmp_path, 4.5), "--default")
+    assert d["own_pace_is_default"] is True
+    assert json.loads(own_pace_path().read_text())["default"] is True
+    assert _demo_pace(capsys) == pytest.approx(best)
+    # A given --pace still wins.
+    s = _json(capsys, "demo", "--pace", "5", "--headless", "--speed", "max", "--duration", "30", "--no-record",
+              "--ramp-from", "off", "--seed", "1")  # fmt: skip
+    assert s["pace_per_min"] == pytest.approx(5.0)
+    # A later result without --default stays the default; --no-default ends it.
+    assert _json(capsys, "resonance", "--from", *_files(tmp_path, 4.5))["own_pace_is_default"] is True
+    assert _json(capsys, "resonance", "--from", *_files(tmp_path, 4.5), "--no-default",
+                 "--no-keep")["own_pace_is_default"] is False  # fmt: skip
+    assert _demo_pace(capsys) == pytest.approx(6.0)
+
+
+def test_default_words_in_the_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["resonance", "--from", *_files(tmp_path, 5.0), "--default"]) == 0
+    assert "Now the default pace of vagal demo and vagal live" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["resonance", "--from", *_files(tmp_path, 5.0), "--default", "--no-default"])
+    assert exc.value.code == 2

@@ -33,11 +33,13 @@ examples:
   vagal report SESSION -o report.pdf"""
 
 
-def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False) -> None:
+def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False, own_default: bool = False) -> None:
+    # own_default (demo, live): None here, resolved at run time to the person's own pace when
+    # they made it the default (vagal resonance --default), else resonance.
     p.add_argument(
         "--pace",
         metavar="RATE|PRESET",
-        default=None if replay else "resonance",
+        default=None if replay or own_default else "resonance",
         help="breathing pattern: a rate in breaths/min (e.g. 6, 5.5) or a preset "
         "(resonance, coherent, calm, box, 4-7-8, sigh), mine (your own rate, found by vagal resonance) "
         "or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; "
@@ -45,6 +47,9 @@ def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False) -> None:
             "default: the guide the file recorded (a plain RR file recorded none); "
             "give the one followed to see synchrony and RSA per breath"
             if replay
+            else "default: your own pace if you made it the default (vagal resonance --default), "
+            "else resonance (6/min, 4 s in, 6 s out)"
+            if own_default
             else "default: resonance (6/min, 4 s in, 6 s out)"
         ),
     )
@@ -118,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("demo", help="the dashboard on the built-in simulated strap (no hardware needed)")
-    _add_pace(p)
+    _add_pace(p, own_default=True)
     _add_recording(p)
     _add_headless(p)
     _add_checkin(p)
@@ -151,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", metavar="NAME_OR_ADDRESS", help="which strap (default: the only one in range)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="how long to look for a strap (default 10)")
-    _add_pace(p)
+    _add_pace(p, own_default=True)
     _add_recording(p)
     _add_headless(p)
     _add_checkin(p)
@@ -190,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--keep", action="store_true",
                    help="keep the result as your own pace even from the simulator")
     k.add_argument("--no-keep", action="store_true", help="do not keep the result as your own pace")
+    d = p.add_mutually_exclusive_group()
+    d.add_argument("--default", dest="make_default", action="store_const", const=True, default=None,
+                   help="make your own pace the default of vagal demo and vagal live (their --pace left out)")
+    d.add_argument("--no-default", dest="make_default", action="store_const", const=False,
+                   help="stop that: demo and live go back to resonance (6/min) when --pace is left out")
 
     p = sub.add_parser("scan", help="list nearby heart-rate straps")
     p.add_argument("--timeout", type=float, default=5.0, metavar="S",
