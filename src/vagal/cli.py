@@ -252,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file (.pdf, .png or .svg; default: PDF next to it)")
 
-    p = sub.add_parser("history", help="your sessions over time, what helps you, your usual range, your assessments")
+    p = sub.add_parser("history",
+                       help="your sessions over time, what helps you, your usual range, your assessments")
     p.add_argument("--since", metavar="DATE", help="only sessions on or after this date (YYYY-MM-DD)")
     p.add_argument("--view", choices=["all", "trends", "helps", "baseline", "assessments"], default="all",
                    help="what to show: trends per day and week, what helps you, your usual range, "

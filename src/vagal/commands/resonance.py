@@ -639,6 +639,29 @@ def _steps_of(rec: Recording) -> list[AssessmentStep]:
     return [e for e in rec.events or () if isinstance(e, AssessmentStep)]
 
 
+def is_assessment(rec: Recording) -> bool:
+    """Whether ``rec`` is a session recorded by ``vagal resonance`` (it holds assessment steps)."""
+    return bool(_steps_of(rec))
+
+
+def session_assessment(rec: Recording) -> Assessment:
+    """Score the assessment a session recorded, as ``--from SESSION`` does (for its report).
+
+    Raises:
+        VagalError: no step can be scored.
+    """
+    from vagal.pacer import PaceError, resonance_steps_from_record
+
+    sound = [r for r in _steps_of(rec) if r.t_s <= r.scored_from_s < r.end_s and 0 <= r.index < r.count]
+    if not sound:
+        raise VagalError(f"{rec.path}: no assessment step in it can be scored.")
+    try:
+        steps = resonance_steps_from_record(rec.pacer, sound)
+    except PaceError as exc:
+        raise VagalError(f"{rec.path}: {exc}.") from None
+    return assess(list(rec.events or ()), steps)
+
+
 def _from_session(args: argparse.Namespace, rec: Recording) -> int:
     from vagal.pacer import PaceError, resonance_steps_from_record
 

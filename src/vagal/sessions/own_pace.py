@@ -5,10 +5,11 @@ Design decision: one small JSON file in the user's config folder
 a folder created 0700. It holds the latest result with its date and the breath pattern at
 that rate, every earlier result under ``past`` (newest first), so a new assessment
 never loses an old one (``vagal history`` lists them), and ``default``: whether the person
-chose the kept pace as the default of ``vagal demo`` and ``vagal live`` (``--default``). The file is replaced whole and atomically (a temporary file in the
-same folder, fsync, rename): a crash leaves the old result or the new one, never half of
-either. A file of that name that vagal did not write (no ``"kind": "vagal-own-pace"``) is
-never overwritten: the person is told, and nothing is written.
+chose the kept pace as the default of ``vagal demo`` and ``vagal live`` (``--default``).
+The file is replaced whole and atomically (a temporary file in the same folder, fsync,
+rename): a crash leaves the old result or the new one, never half of either. A file of
+that name that vagal did not write (no ``"kind": "vagal-own-pace"``) is never overwritten:
+the person is told, and nothing is written.
 """
 
 from __future__ import annotations
