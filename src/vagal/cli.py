@@ -34,18 +34,13 @@ examples:
   vagal report SESSION -o report.pdf"""
 
 
-class _DefaultPace(str):
-    """The ``--pace`` default ("resonance"): a two-person session can tell it from a
-    ``--pace resonance`` typed (a child's guide is the default only when none was given)."""
-
-    is_default = True
-
-
-def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False) -> None:
+def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False, own_default: bool = False) -> None:
+    # own_default (demo, live): None here, resolved at run time to the person's own pace when
+    # they made it the default (vagal resonance --default), else resonance.
     p.add_argument(
         "--pace",
         metavar="RATE|PRESET",
-        default=None if replay else _DefaultPace("resonance"),
+        default=None if replay or own_default else "resonance",
         help="breathing pattern: a rate in breaths/min (e.g. 6, 5.5) or a preset "
         "(resonance, coherent, calm, box, 4-7-8, sigh), mine (your own rate, found by vagal resonance) "
         "or IN:OUT[:HOLD_IN[:HOLD_OUT]] seconds; with --pair, two separated by a comma give each person "
@@ -54,6 +49,9 @@ def _add_pace(p: argparse.ArgumentParser, *, replay: bool = False) -> None:
             "default: the guide the file recorded (a plain RR file recorded none); "
             "give the one followed to see synchrony and RSA per breath"
             if replay
+            else "default: your own pace if you made it the default (vagal resonance --default), "
+            "else resonance (6/min, 4 s in, 6 s out)"
+            if own_default
             else "default: resonance (6/min, 4 s in, 6 s out)"
         ),
     )
@@ -127,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("demo", help="the dashboard on the built-in simulated strap (no hardware needed)")
-    _add_pace(p)
+    _add_pace(p, own_default=True)
     _add_recording(p)
     _add_headless(p)
     _add_checkin(p)
@@ -172,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coupling", default=None, help=argparse.SUPPRESS)
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="how long to look for a strap (default 10)")
-    _add_pace(p)
+    _add_pace(p, own_default=True)
     _add_recording(p)
     _add_headless(p)
     _add_checkin(p)
@@ -211,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--keep", action="store_true",
                    help="keep the result as your own pace even from the simulator")
     k.add_argument("--no-keep", action="store_true", help="do not keep the result as your own pace")
+    d = p.add_mutually_exclusive_group()
+    d.add_argument("--default", dest="make_default", action="store_const", const=True, default=None,
+                   help="make your own pace the default of vagal demo and vagal live (their --pace left out)")
+    d.add_argument("--no-default", dest="make_default", action="store_const", const=False,
+                   help="stop that: demo and live go back to resonance (6/min) when --pace is left out")
 
     p = sub.add_parser("scan", help="list nearby heart-rate straps")
     p.add_argument("--timeout", type=float, default=5.0, metavar="S",
@@ -263,11 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file (.pdf, .png or .svg; default: PDF next to it)")
 
-    p = sub.add_parser("history", help="your sessions over time, what helps you, and your usual range")
+    p = sub.add_parser("history",
+                       help="your sessions over time, what helps you, your usual range, your assessments")
     p.add_argument("--since", metavar="DATE", help="only sessions on or after this date (YYYY-MM-DD)")
-    p.add_argument("--view", choices=["all", "trends", "helps", "baseline"], default="all",
-                   help="what to show: trends per day and week, what helps you, your usual range "
-                        "(default all)")
+    p.add_argument("--view", choices=["all", "trends", "helps", "baseline", "assessments"], default="all",
+                   help="what to show: trends per day and week, what helps you, your usual range, "
+                        "your breathing-rate assessments (default all)")
     p.add_argument("--include-demo", action="store_true", help="include simulated sessions (vagal demo)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="also write a plot (.pdf, .png or .svg; never replaced)")

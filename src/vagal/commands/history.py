@@ -5,6 +5,9 @@ change per pattern), and your usual range (from ``vagal check`` readings). The t
 shows the chosen views (all three by default), ``--json`` every number, and ``-o`` a plot
 file (a page per view). Simulated sessions stay out unless ``--include-demo``. An empty
 sessions folder gets a kind message and exit status 0. ``-o`` never replaces a file.
+Below them (and alone with ``--view assessments``), the breathing-rate assessments kept
+by ``vagal resonance`` (:func:`vagal.sessions.own_pace.past_results`): date, best rate,
+how clear; ``--json`` has them under ``assessments``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vagal.report.history import FileEntry, History, View
@@ -88,6 +91,47 @@ def read_history(folder: Path, *, since: date | None, include_demo: bool) -> His
     return history
 
 
+def assessment_rows(since: date | None) -> list[dict[str, Any]]:
+    """The kept resonance assessments (``vagal resonance``), newest first, as JSON rows.
+
+    Raises:
+        OwnPaceError: the kept-pace file is not vagal's.
+    """
+    from vagal.sessions.own_pace import past_results
+
+    rows = []
+    for p in past_results():
+        if since is not None and p.date < since.isoformat():
+            continue
+        rows.append({
+            "date": p.date,
+            "assessed": p.assessed,
+            "best_rate_per_min": p.rate_per_min,
+            "confidence": p.confidence or None,
+            "close_rates_per_min": list(p.close_rates_per_min),
+            "source": p.source or None,
+            "recording": p.recording,
+        })
+    return rows
+
+
+def format_assessments(rows: list[dict[str, Any]]) -> str:
+    """The terminal table of past assessments: date, best rate, how clear, where from."""
+    if not rows:
+        return "Breathing-rate assessments: none kept yet (vagal resonance finds your own rate)."
+    out = ["Breathing-rate assessments (vagal resonance), newest first",
+           f"{'date':<12}{'rate/min':>9}   {'how clear':<22}{'from':<8}"]
+    for r in rows:
+        close = [f"{x:g}" for x in r["close_rates_per_min"]]
+        how = ("clearly" if r["confidence"] == "clear"
+               else f"close ({' or '.join(close)})" if r["confidence"] == "close" and close
+               else r["confidence"] or "–")
+        out.append(f"{r['date']:<12}{r['best_rate_per_min']:>9g}   {how:<22}{r['source'] or '–':<8}")
+    out.append("The rate can differ from one day to the next (Capdevila et al. 2021): "
+               "the newest is what --pace mine breathes.")
+    return "\n".join(out)
+
+
 def run(args: argparse.Namespace) -> int:
     """Collect, print (table or JSON) and optionally plot; returns the exit status."""
     from vagal.paths import sessions_dir
@@ -97,6 +141,19 @@ def run(args: argparse.Namespace) -> int:
     since = _since(args.since)
     view = getattr(args, "view", None) or "all"
     views: tuple[View, ...] = VIEWS if view == "all" else tuple(v for v in VIEWS if v == view)
+    assessments = assessment_rows(since) if view in ("all", "assessments") else None
+    if view == "assessments":
+        if args.output:
+            raise ReportError("-o plots the sessions' views; the assessments are a table only.",
+                              hint="Leave out -o, or choose another --view.")
+        if args.json:
+            print(json.dumps({"assessments": assessments}, ensure_ascii=True, indent=2))
+        else:
+            from vagal.text import printable
+
+            print("\n".join(printable(line, max_chars=None)
+                            for line in format_assessments(assessments or []).splitlines()))
+        return 0
     out = Path(args.output) if args.output else None
     if out is not None:
         from vagal.commands._output import check_output
@@ -107,13 +164,17 @@ def run(args: argparse.Namespace) -> int:
                            include_demo=bool(getattr(args, "include_demo", False)))
     if args.json:
         # ASCII: JSON escapes C0 controls itself, but C1 and bidi characters only this way.
-        print(json.dumps(history.to_dict(), ensure_ascii=True, indent=2))
+        obj = history.to_dict()
+        obj["assessments"] = assessments
+        print(json.dumps(obj, ensure_ascii=True, indent=2))
     else:
         from vagal.text import printable
 
         # File names and damage reasons in the table come from the files.
-        print("\n".join(printable(line, max_chars=None)
-                        for line in format_table(history, views).splitlines()))
+        text = format_table(history, views)
+        if assessments:  # with no assessment kept, the sessions' views alone, as before
+            text += "\n\n" + format_assessments(assessments)
+        print("\n".join(printable(line, max_chars=None) for line in text.splitlines()))
     if out is not None:
         if not history.sessions:
             print("vagal: no plot written: there are no sessions to plot yet.", file=sys.stderr)

@@ -162,7 +162,7 @@ def pair_pacers(
     from vagal.sessions.own_pace import resolve_pace
 
     raw = getattr(args, "pace", None)
-    given = raw is not None and not getattr(raw, "is_default", False)
+    given = raw is not None  # demo and live: None when no --pace was typed
     specs: tuple[str, str] | None
     try:
         specs = split_pair_pace(raw) if given and raw is not None else None

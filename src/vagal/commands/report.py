@@ -1,7 +1,8 @@
 """``vagal report SESSION [-o OUT]``: a PDF/PNG/SVG report of one recording.
 
 Any file vagal reads gets a report (a vagal session, a plain RR list, an imported file).
-A session for two (format 2) gets the report for two (:mod:`vagal.report.pair_render`).
+A session for two (format 2) gets the report for two (:mod:`vagal.report.pair_render`);
+a session of ``vagal resonance`` the one-page assessment report (:mod:`vagal.report.resonance`).
 Without ``-o`` the report is a PDF named after the recording in the current folder (the
 sessions folder is hidden away in the user's data folder, where nobody would find it).
 It prints where it wrote the file, and never replaces one: an existing OUT is refused with
@@ -16,6 +17,10 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vagal.sessions.recording import Recording
 
 _GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from font")
 """matplotlib's warning for a character its font cannot draw (the number is the code point)."""
@@ -38,6 +43,21 @@ def default_output(source: str | Path, folder: Path | None = None) -> Path:
     return (folder if folder is not None else Path.cwd()) / f"{name or 'report'}.pdf"
 
 
+def _resonance_drawer(recording: Recording) -> Callable[[Path], object]:
+    from vagal.commands.resonance import beats_of, session_assessment
+    from vagal.pacer import pacer_from_events
+    from vagal.report.resonance import render_resonance_report
+
+    outcome = session_assessment(recording)
+    t, rr, _ = beats_of(list(recording.events or ()))
+    pacer = pacer_from_events(recording.pacer)
+    volume: Callable[[float], float] = pacer.volume_at if pacer is not None else (lambda _t: 0.0)
+    label = str(recording.meta.get("label") or "")
+    started = str(recording.meta.get("start") or "")[:16].replace("T", " ")
+    return lambda path: render_resonance_report(outcome.passes, outcome.result, t, rr, volume, path,
+                                                label=label, started=started)
+
+
 def run(args: argparse.Namespace) -> int:
     """Build and write the report; returns the exit status."""
     from vagal.commands._output import check_output
@@ -50,10 +70,13 @@ def run(args: argparse.Namespace) -> int:
     check_output(out)
     recording = load_recording(args.file)
 
+    from vagal.commands.resonance import is_assessment
     from vagal.report.pair import is_pair
 
     draw: Callable[[Path], object]
-    if is_pair(recording):  # a session for two: their page, the together page, each one's appendix
+    if is_assessment(recording):  # a session of vagal resonance: the one-page assessment report
+        draw = _resonance_drawer(recording)
+    elif is_pair(recording):  # a session for two: their page, the together page, each one's appendix
         from vagal.report.pair import build_pair_report_data
         from vagal.report.pair_render import render_pair_report
 

@@ -525,6 +525,7 @@ def _run_guided(args: argparse.Namespace) -> int:
         source=mode,
         recording=recorder.path if recorder else None,
         allowed=_may_keep(args, mode),
+        default=args.make_default,
     )
     extra: dict[str, Any] = {"source": mode, "recording": str(recorder.path) if recorder else None}
     if seed is not None:
@@ -638,6 +639,29 @@ def _steps_of(rec: Recording) -> list[AssessmentStep]:
     return [e for e in rec.events or () if isinstance(e, AssessmentStep)]
 
 
+def is_assessment(rec: Recording) -> bool:
+    """Whether ``rec`` is a session recorded by ``vagal resonance`` (it holds assessment steps)."""
+    return bool(_steps_of(rec))
+
+
+def session_assessment(rec: Recording) -> Assessment:
+    """Score the assessment a session recorded, as ``--from SESSION`` does (for its report).
+
+    Raises:
+        VagalError: no step can be scored.
+    """
+    from vagal.pacer import PaceError, resonance_steps_from_record
+
+    sound = [r for r in _steps_of(rec) if r.t_s <= r.scored_from_s < r.end_s and 0 <= r.index < r.count]
+    if not sound:
+        raise VagalError(f"{rec.path}: no assessment step in it can be scored.")
+    try:
+        steps = resonance_steps_from_record(rec.pacer, sound)
+    except PaceError as exc:
+        raise VagalError(f"{rec.path}: {exc}.") from None
+    return assess(list(rec.events or ()), steps)
+
+
 def _from_session(args: argparse.Namespace, rec: Recording) -> int:
     from vagal.pacer import PaceError, resonance_steps_from_record
 
@@ -667,6 +691,7 @@ def _from_session(args: argparse.Namespace, rec: Recording) -> int:
         source=source,
         recording=Path(rec.path),
         allowed=_may_keep(args, source),
+        default=args.make_default,
     )
     extra: dict[str, Any] = {"source": "session", "recording": rec.path}
     if isinstance(rec.meta.get("seed"), int):
@@ -718,6 +743,7 @@ def _from_files(args: argparse.Namespace, recordings: list[Recording]) -> int:
         source="files",
         recording=Path(recordings[0].path),
         allowed=_may_keep(args, "files"),
+        default=args.make_default,
     )
     extra: dict[str, Any] = {"source": "files", "files": [r.path for r in recordings]}
     _print(outcome, kept, extra, as_json=args.json, note=_keep_note(args, "files", outcome, kept))
@@ -743,13 +769,25 @@ def _may_keep(args: argparse.Namespace, source: str) -> bool:
 
 
 def _keep(
-    result: ResonanceResult, base: BreathPattern, *, source: str, recording: Path | None, allowed: bool
+    result: ResonanceResult,
+    base: BreathPattern,
+    *,
+    source: str,
+    recording: Path | None,
+    allowed: bool,
+    default: bool | None = None,
 ) -> Path | None:
-    """Keep a chosen rate as the person's own pace, as ``base`` (their inhale:exhale) at that rate."""
+    """Keep a chosen rate as the person's own pace, as ``base`` (their inhale:exhale) at that rate.
+
+    ``default`` (``--default``, ``--no-default``): True makes the kept pace the default of
+    demo and live, only with a result kept now; False stops that, result or not.
+    """
     from vagal.pacer import pattern_at_rate
-    from vagal.sessions.own_pace import OwnPace, keep_own_pace
+    from vagal.sessions.own_pace import OwnPace, keep_own_pace, set_default
 
     if not allowed or result.best_rate_per_min is None:
+        if default is False:
+            set_default(False)
         return None
     p = pattern_at_rate(base, result.best_rate_per_min)
     pace = OwnPace(
@@ -764,10 +802,22 @@ def _keep(
         source=source,
         recording=str(recording) if recording is not None else None,
     )
-    return keep_own_pace(pace)
+    return keep_own_pace(pace, default=default)
 
 
 def _keep_note(args: argparse.Namespace, source: str, outcome: Assessment, kept: Path | None) -> str:
+    note = _keep_words(args, source, outcome, kept)
+    if args.make_default is True:
+        extra = ("Now the default pace of vagal demo and vagal live (--pace left out)." if kept is not None
+                 else "Not made the default: no result was kept this time.")
+        note = f"{note}\n{extra}" if note else extra
+    elif args.make_default is False:
+        extra = "vagal demo and vagal live go back to resonance (6/min) when --pace is left out."
+        note = f"{note}\n{extra}" if note else extra
+    return note
+
+
+def _keep_words(args: argparse.Namespace, source: str, outcome: Assessment, kept: Path | None) -> str:
     if outcome.result.best_rate_per_min is None:
         return ""
     if kept is not None:
@@ -822,6 +872,12 @@ def _print(
     out = result_dict(outcome)
     out.update(extra)
     out["kept"] = str(kept) if kept is not None else None
+    from vagal.sessions.own_pace import OwnPaceError, is_default
+
+    try:
+        out["own_pace_is_default"] = is_default()
+    except OwnPaceError:
+        out["own_pace_is_default"] = None  # a file of that name that is not vagal's
     if as_json:
         print(json.dumps(out, indent=2, allow_nan=False))
         return

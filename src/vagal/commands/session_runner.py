@@ -63,7 +63,7 @@ def session_options(args: argparse.Namespace, mode: SessionMode, **specific: Any
         VagalError: ``--json`` without ``--headless``, or ``--pace mine`` before any
             assessment was kept.
     """
-    from vagal.sessions.own_pace import resolve_pace
+    from vagal.sessions.own_pace import default_pace, resolve_pace
 
     if args.json and not args.headless:
         raise VagalError(
@@ -72,7 +72,9 @@ def session_options(args: argparse.Namespace, mode: SessionMode, **specific: Any
     return SessionOptions(
         mode=mode,
         # "mine": the kept resonance assessment's pattern
-        pace=resolve_pace(args.pace) if args.pace is not None else None,
+        # no --pace in demo and live: the own pace if the person made it the default
+        pace=(resolve_pace(args.pace) if args.pace is not None
+              else default_pace() if mode in ("demo", "live") else None),
         ramp_from=args.ramp_from,
         sound=args.sound,
         headless=args.headless,

@@ -3,11 +3,13 @@
 Design decision: one small JSON file in the user's config folder
 (:func:`vagal.paths.config_dir`, ``own-pace.json``), private to the user: created 0600 in
 a folder created 0700. It holds the latest result with its date and the breath pattern at
-that rate, and every earlier result under ``past`` (newest first), so a new assessment
-never loses an old one. The file is replaced whole and atomically (a temporary file in the
-same folder, fsync, rename): a crash leaves the old result or the new one, never half of
-either. A file of that name that vagal did not write (no ``"kind": "vagal-own-pace"``) is
-never overwritten: the person is told, and nothing is written.
+that rate, every earlier result under ``past`` (newest first), so a new assessment
+never loses an old one (``vagal history`` lists them), and ``default``: whether the person
+chose the kept pace as the default of ``vagal demo`` and ``vagal live`` (``--default``).
+The file is replaced whole and atomically (a temporary file in the same folder, fsync,
+rename): a crash leaves the old result or the new one, never half of either. A file of
+that name that vagal did not write (no ``"kind": "vagal-own-pace"``) is never overwritten:
+the person is told, and nothing is written.
 """
 
 from __future__ import annotations
@@ -177,8 +179,36 @@ def load_own_pace(path: Path | None = None) -> OwnPace | None:
         raise OwnPaceError(f"{path} is damaged ({exc}); run vagal resonance again to replace it.") from None
 
 
-def keep_own_pace(pace: OwnPace, path: Path | None = None) -> Path:
+def _write(path: Path, obj: dict[str, Any]) -> None:
+    """Replace ``path`` with ``obj`` atomically, 0600.
+
+    Raises:
+        OwnPaceError: the file cannot be written.
+    """
+    text = json.dumps(obj, indent=2, allow_nan=False) + "\n"
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".own-pace.", suffix=".tmp", dir=path.parent)  # 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise OwnPaceError(f"cannot keep the result in {path} ({exc.strerror}).") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def keep_own_pace(pace: OwnPace, path: Path | None = None, *, default: bool | None = None) -> Path:
     """Keep ``pace`` as the latest result; the one before goes to ``past``.
+
+    ``default``: True makes the kept pace the default of ``vagal demo`` and ``vagal live``
+    (their ``--pace`` left out), False stops that, None leaves it as it was.
 
     The folder is created 0700 and the file 0600 (both private to the user); the file is
     replaced atomically.
@@ -203,28 +233,77 @@ def keep_own_pace(pace: OwnPace, path: Path | None = None) -> Path:
         if isinstance(old.get("past"), list):
             past.extend(old["past"])
     obj = {"kind": KIND, "version": 1, "latest": pace.to_dict(), "past": past[:MAX_PAST]}
-    text = json.dumps(obj, indent=2, allow_nan=False) + "\n"
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".own-pace.", suffix=".tmp", dir=path.parent)  # 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise OwnPaceError(f"cannot keep the result in {path} ({exc.strerror}).") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    obj["default"] = default if default is not None else bool(old is not None and old.get("default") is True)
+    _write(path, obj)
     return path
+
+
+def past_results(path: Path | None = None) -> tuple[OwnPace, ...]:
+    """Every kept result, newest first (the latest, then ``past``); damaged entries are left out.
+
+    Raises:
+        OwnPaceError: the file is there but not vagal's.
+    """
+    path = path if path is not None else own_pace_path()
+    obj = _read_file(path)
+    if obj is None:
+        return ()
+    entries = [obj.get("latest")] + (obj["past"] if isinstance(obj.get("past"), list) else [])
+    out: list[OwnPace] = []
+    for entry in entries:
+        with contextlib.suppress(ValueError):
+            out.append(OwnPace.from_dict(entry))
+    return tuple(out)
+
+
+def is_default(path: Path | None = None) -> bool:
+    """Whether the person chose the kept pace as their default (``vagal resonance --default``).
+
+    Raises:
+        OwnPaceError: the file is there but not vagal's.
+    """
+    obj = _read_file(path if path is not None else own_pace_path())
+    return bool(obj is not None and obj.get("default") is True)
+
+
+def set_default(on: bool, path: Path | None = None) -> bool:
+    """Make the kept pace the default of demo and live (``on``), or stop that.
+
+    Returns:
+        Whether the kept pace is now the default (False when there is no kept pace to make it).
+
+    Raises:
+        OwnPaceError: the file is not vagal's, or damaged, or cannot be written.
+    """
+    path = path if path is not None else own_pace_path()
+    obj = _read_file(path)
+    if obj is None:
+        return False
+    if on:
+        load_own_pace(path)  # a damaged latest is said here, not at the next session
+    obj["default"] = on
+    _write(path, obj)
+    return on
 
 
 MINE: Final = "mine"
 """The ``--pace`` value that asks for the kept pace."""
+DEFAULT_PACE: Final = "resonance"
+"""The pace of demo and live when ``--pace`` is left out and no kept pace was made the default."""
+
+
+def default_pace() -> str:
+    """The pace of a session whose ``--pace`` was left out: the kept pattern when the person
+    made it their default (``vagal resonance --default``), else :data:`DEFAULT_PACE`.
+
+    Raises:
+        OwnPaceError: the file is there but damaged or not vagal's.
+    """
+    if is_default():
+        pace = load_own_pace()
+        if pace is not None:
+            return pace.pace_spec
+    return DEFAULT_PACE
 
 
 def resolve_pace(spec: str) -> str:
@@ -242,11 +321,16 @@ def resolve_pace(spec: str) -> str:
 
 
 __all__ = [
+    "DEFAULT_PACE",
     "FILE_NAME",
     "OwnPace",
     "OwnPaceError",
+    "default_pace",
+    "is_default",
     "keep_own_pace",
     "load_own_pace",
     "own_pace_path",
+    "past_results",
     "resolve_pace",
+    "set_default",
 ]
