@@ -559,6 +559,7 @@ class BreathGuide(Widget):
     def _count_top(layout: GuideLayout, lines: tuple[str, ...]) -> int:
         return round(layout.cy / 2 - len(lines) / 2)
 
+
 _KEYS: Final[tuple[_Key, ...]] = tuple((d, r) for d in range(_LEVELS + 1) for r in range(_RING_LEVELS + 1))
 """Every pixel, by its code ``disc * (_RING_LEVELS + 1) + ring``."""
 _CODES: Final = len(_KEYS)
