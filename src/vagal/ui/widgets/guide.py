@@ -82,6 +82,12 @@ REST_WORDS: Final = ("The guide rests while time runs fast.",)
 _Key = tuple[int, int]
 """A pixel: (disc coverage 0.._LEVELS, ring coverage 0.._RING_LEVELS)."""
 _BG: Final[_Key] = (0, 0)
+_MAX_LINES: Final = 4000
+"""Disc lines kept for drawing again (a few breaths' worth at 200 × 60)."""
+_MIN_STEP: Final = 0.5
+"""The disc's radius moves in steps of at least this many pixels (a pixel is half a cell tall)."""
+_STEP_SHARE: Final = 0.02
+"""... and of at least this share of its full radius (a large disc moves in larger steps)."""
 
 
 class PacerStateLike(Protocol):
@@ -224,6 +230,9 @@ class BreathGuide(Widget):
         self._layout_of: GuideLayout | None = None
         self._palette: _Palette | None = None
         self._frame: dict[int, Strip] = {}
+        self._lines: dict[tuple[object, ...], Strip] = {}
+        """Disc lines drawn before, by what they show: the radius moves in steps, so each
+        breath draws the same lines again (cleared with the size, the theme or a rest)."""
         """Lines drawn for the current frame (Textual may ask for a line more than once)."""
         self._pixels: tuple[tuple[object, ...], npt.NDArray[np.int64]] | None = None
         """The current frame's pixels (:func:`_frame_pixels`), with what they were drawn for."""
@@ -256,7 +265,7 @@ class BreathGuide(Widget):
         if new == self._rest:
             return
         self._rest = new
-        self._last_key, self._frame, self._last_box = None, {}, None
+        self._last_key, self._frame, self._last_box, self._lines = None, {}, None, {}
         self._layout_of = None
         if new is not None:
             self.frames += 1
@@ -296,11 +305,13 @@ class BreathGuide(Widget):
 
     def on_resize(self) -> None:
         self._frame, self._last_box, self._layout_of, self._last_key = {}, None, None, None
+        self._lines = {}
         self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._frame, self._palette, self._last_key = {}, None, None  # a new theme: new shades
+        self._lines = {}
 
     def step(self) -> None:
         """Read the pacer at the current time and redraw if anything visible changed."""
@@ -384,7 +395,14 @@ class BreathGuide(Widget):
         if self._rest is not None:
             return layout.radius * (MIN_FRACTION + (1 - MIN_FRACTION) * 0.5)
         volume = min(1.0, max(0.0, self.volume))
-        return layout.min_radius + (layout.radius - layout.min_radius) * volume
+        span = layout.radius - layout.min_radius
+        # In steps of half a pixel (a quarter of a cell's height), or a fiftieth of the
+        # full radius on a large disc: the edge still moves smoothly, shaded by coverage,
+        # but a frame that would differ from the last by a hair's breadth is not drawn at
+        # all (about half the frames of a breath).
+        # The steps divide the way evenly, so that the full and the empty disc are exact.
+        steps = max(1, math.ceil(span / max(_MIN_STEP, layout.radius * _STEP_SHARE)))
+        return layout.min_radius + span * round(volume * steps) / steps
 
     def _ring(self, layout: GuideLayout) -> float | None:
         """Where the ring is drawn (pixels), or None: none in a hold or while resting."""
@@ -449,7 +467,15 @@ class BreathGuide(Widget):
         reach = max(radius, ring or 0.0) + 1.5
         if 2 * y + 2 < layout.cy - reach or 2 * y > layout.cy + reach:
             return Strip.blank(width, palette.base)
-        return self._disc_line(y, layout, palette, radius, ring)
+        count = self._count_lines(layout)
+        k = y - self._count_top(layout, count)
+        key = (y, radius, ring, palette.tint_name, count[k] if count and 0 <= k < len(count) else None)
+        strip = self._lines.get(key)
+        if strip is None:
+            if len(self._lines) >= _MAX_LINES:
+                self._lines.clear()
+            strip = self._lines[key] = self._disc_line(y, layout, palette, radius, ring)
+        return strip
 
     @property
     def _two_rows(self) -> bool:
@@ -532,6 +558,7 @@ class BreathGuide(Widget):
     @staticmethod
     def _count_top(layout: GuideLayout, lines: tuple[str, ...]) -> int:
         return round(layout.cy / 2 - len(lines) / 2)
+
 
 _KEYS: Final[tuple[_Key, ...]] = tuple((d, r) for d in range(_LEVELS + 1) for r in range(_RING_LEVELS + 1))
 """Every pixel, by its code ``disc * (_RING_LEVELS + 1) + ring``."""
