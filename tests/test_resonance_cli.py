@@ -296,7 +296,7 @@ def test_a_file_that_is_not_vagals_is_never_overwritten(
     ("argv", "says"),
     [
         (["resonance", "--headless"], "needs a source of beats"),
-        (["resonance", "--demo"], "runs without the dashboard for now"),
+        (["resonance", "--demo", "--speed", "max"], "--speed max runs without the dashboard"),
         (["resonance", "--demo", "--headless", "--rates", "6,x"], "--rates takes breathing rates"),
         (["resonance", "--demo", "--headless", "--rates", "6,40"], "each rate must be 2 to 30"),
         (["resonance", "--demo", "--headless", "--rates", "6,5", "--child"], "--child and --rates"),

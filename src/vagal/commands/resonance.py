@@ -21,7 +21,10 @@ and the step events go into the event stream through a thin source wrapper
 (:class:`_Scheduled`), in time order, so they are analysed and recorded like any event.
 A result is kept as the person's own pace (``--pace mine``; :mod:`vagal.sessions.own_pace`),
 except a simulated person's (``--keep`` to keep that too).
-Headless for now: the dashboard's assessment screen is still to come.
+Without ``--headless`` the assessment runs in the dashboard
+(:mod:`vagal.ui.screens_resonance`: the step under way, a bar for each finished step, the
+chosen rate at the end), fed by :class:`_Feed`; after it closes, the result is printed and
+kept exactly as headless.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     from vagal.pacer import BreathPattern, Pacer, ResonanceSchedule, ResonanceStep
     from vagal.sessions.recording import Recording
     from vagal.sources.base import BeatSource, SourceStats
+    from vagal.ui.screens_resonance import StepBar, StepNow
 
 SCORE_LAG_S: Final = 3.0
 """A pass is scored once the session is this far past its end: a strap delivers a beat up
@@ -129,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.from_files:
         return _run_from(args)
-    if not args.headless:
-        raise VagalError("vagal resonance runs without the dashboard for now.", hint="Add --headless.")
+    if not args.headless and math.isinf(args.speed):
+        raise VagalError("--speed max runs without the dashboard.", hint="Add --headless.")
     step_s: float = args.step_s
     if not (math.isfinite(step_s) and MIN_STEP_S <= step_s <= MAX_STEP_S):
         raise VagalError(
@@ -494,20 +498,24 @@ def _run_guided(args: argparse.Namespace) -> int:
         open_recorder(opts, source=mode, pacer=pacer.start_event(), **header) if opts.recording else None
     )
     progress.plan = plan
-    driver = Driver(
-        source,
-        engine,
-        sinks=[recorder] if recorder is not None else [],
-        on_event=progress.on_event,
-        pacer=pacer,
-        clock=inner.clock if isinstance(inner, Clocked) else None,
-    )
-    print(_intro(schedule, args.refine), file=sys.stderr, flush=True)
-    try:
-        asyncio.run(_drive(driver))
-    finally:
-        if recorder is not None:
-            recorder.close()
+    clock = inner.clock if isinstance(inner, Clocked) else None
+    if opts.headless:
+        driver = Driver(
+            source,
+            engine,
+            sinks=[recorder] if recorder is not None else [],
+            on_event=progress.on_event,
+            pacer=pacer,
+            clock=clock,
+        )
+        print(_intro(schedule, args.refine), file=sys.stderr, flush=True)
+        try:
+            asyncio.run(_drive(driver))
+        finally:
+            if recorder is not None:
+                recorder.close()
+    else:
+        _run_dashboard(source, plan, engine, pacer, recorder, opts, mode=mode, clock=clock)
     steps = [s for p in plan.passes for s in p.steps]
     try:
         outcome = assess(plan.events, steps)
@@ -539,6 +547,102 @@ def _run_guided(args: argparse.Namespace) -> int:
         print(f"vagal: the recording stopped early: {recorder.error}", file=sys.stderr)
         return 2
     return 0
+
+
+class _Feed:
+    """What the assessment's dashboard panel reads (:class:`vagal.ui.screens_resonance.AssessmentFeed`).
+
+    Steps scored so far are scored again only when one more has finished: each is scored
+    among the finished steps of its pass, with the same function as the result.
+    """
+
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        self._scored: tuple[int, list[StepBar]] = (-1, [])
+        self._result: tuple[str, str] | None = None
+
+    def _steps(self) -> list[ResonanceStep]:
+        return [s for p in self.plan.passes for s in p.steps]
+
+    def step_at(self, t_s: float) -> StepNow | None:
+        from vagal.ui.screens_resonance import StepNow
+
+        for s in self._steps():
+            if s.start_s <= t_s < s.end_s:
+                return StepNow(s.index + 1, s.count, s.rate_per_min, s.end_s - t_s, refine=s.refine)
+        return None
+
+    def bars(self, t_s: float) -> list[StepBar]:
+        from vagal.ui.screens_resonance import StepBar
+
+        t, _, _ = beats_of(self.plan.events)
+        last = float(t[-1]) if t.size else -math.inf
+        finished = [s for s in self._steps() if s.end_s <= last]
+        if len(finished) == self._scored[0]:
+            return self._scored[1]
+        out: list[StepBar] = []
+        for refine in (False, True):
+            group = [s for s in finished if s.refine == refine]
+            if not group:
+                continue
+            try:
+                scored = score_pass(self.plan.events, group).steps
+            except VagalError:
+                continue
+            for s in scored:
+                why = "" if s.followed else (s.reason or "not followed")
+                out.append(StepBar(s.rate_per_min, s.score, why))
+        self._scored = (len(finished), out)
+        return out
+
+    def result(self) -> tuple[str, str] | None:
+        """The chosen rate in words and the honesty note, once the last pass is over."""
+        from vagal.report.resonance import HONESTY, verdict
+
+        if self._result is None and self.plan.done:
+            try:
+                outcome = assess(self.plan.events, self._steps())
+            except VagalError:
+                return None
+            self._result = (verdict(outcome.result), HONESTY)
+        return self._result
+
+
+def _run_dashboard(
+    source: _Scheduled,
+    plan: _Plan,
+    engine: Any,
+    pacer: Pacer,
+    recorder: Any,
+    opts: SessionOptions,
+    *,
+    mode: str,
+    clock: Any,
+) -> None:
+    """The assessment in the dashboard, until the person leaves its summary; the recording is closed."""
+    from vagal.clock import MonotonicClock
+    from vagal.ui.screens_resonance import AssessmentFeed, make_resonance_app
+
+    feed = _Feed(plan)
+    app = make_resonance_app(
+        source,
+        AssessmentFeed(feed.step_at, feed.bars, feed.result),
+        engine=engine,
+        pacer=pacer,
+        clock=clock if clock is not None else MonotonicClock(),
+        sinks=[recorder] if recorder is not None else [],
+        recording=recorder.path if recorder is not None else None,
+        mode="demo" if mode == "demo" else "live",
+        sound=opts.sound,
+        title=getattr(source.inner, "name", "") or "",
+    )
+    try:
+        app.run()
+    finally:
+        for sink in app.sinks:
+            sink.close()
+        if recorder is not None:
+            recorder.close()
 
 
 async def _drive(driver: Any) -> None:
