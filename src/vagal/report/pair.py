@@ -126,10 +126,14 @@ def _people_meta(meta: dict[str, Any]) -> list[dict[str, Any]]:
 def person_guide(recs: list[Recording], person: int) -> tuple[PacerChanged, ...]:
     """Person ``person``'s guide events: theirs where the events say whose (``person``), else the
     session's one guide (events without a ``person``, or person A's when only A's are marked)."""
-    own = tuple(e for e in recs[person].pacer if getattr(e, "person", person) == person)
+    def whose(event: PacerChanged, who: int) -> bool:
+        mark = getattr(event, "person", None)  # None: the session's one guide, for both
+        return mark is None or mark == who
+
+    own = tuple(e for e in recs[person].pacer if whose(e, person))
     if own or person == 0:
         return own
-    return tuple(e for e in recs[0].pacer if getattr(e, "person", 0) == 0)
+    return tuple(e for e in recs[0].pacer if whose(e, 0))
 
 
 def _guide_key(events: tuple[PacerChanged, ...]) -> tuple[tuple[Any, ...], ...]:
