@@ -47,9 +47,9 @@ from vagal.engine.spectral_metrics import (
     MIN_COHERENCE_BEATS,
     Pending,
     SpectralValues,
-    breath_rate_metric,
-    coherence_metric,
-    lf_metrics,
+    breath_rate_words,
+    coherence_words,
+    lf_words,
     recompute_one,
     rsa_metrics,
 )
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from vagal.engine.spectral_metrics import SpectralMetrics
+    from vagal.hrv.live_spectral import _Bins
 
     FloatArray = npt.NDArray[np.float64]
     IntArray = npt.NDArray[np.intp]
@@ -135,7 +136,7 @@ def _batched(
     """The batched windows ``rows`` of ``items`` (their knots from ``first`` in ``flat_t``)."""
     from vagal.engine.spectral_metrics import _back_steps
     from vagal.hrv import breath as rsa
-    from vagal.hrv.live_spectral import SEGMENT_S, _freqs, _steps, nfft_for
+    from vagal.hrv.live_spectral import SEGMENT_S, _bins_of, _freqs, _steps, nfft_for
 
     nb = len(rows)
     kn = np.array(knots, dtype=np.intp)
@@ -216,29 +217,16 @@ def _batched(
         tt = (s0 + S[1:] - 2.0 * slope) / dx
         c0 = tt / dx
         c1 = (slope - s0) / dx - tt
-        p_l = (off + jl_a).tolist()
-        grids: list[FloatArray] = []
-        gidx: list[IntArray] = []
-        g_len: list[int] = []
-        g_x0: list[float] = []
-        for k in range(nb):
-            p = p_l[k]
-            xk = XT[k, p:]
-            x0k = float(xk[0])
-            m = int(np.floor((float(xk[-1]) - x0k) * FS_HZ + 1e-9)) + 1
-            grid = x0k + _steps(m, FS_HZ)
-            i = np.searchsorted(xk, grid, side="right")
-            i -= 1
-            np.minimum(i, xk.size - 2, out=i)
-            i += p
-            i *= nb
-            i += k
-            grids.append(grid)
-            gidx.append(i)
-            g_len.append(m)
-            g_x0.append(x0k)
-        g = np.concatenate(gidx)
-        grid_all = np.concatenate(grids)
+        p_a = off + jl_a
+        x0_a = X[p_a, b_idx]
+        m_a = np.floor((X[-1] - x0_a) * FS_HZ + 1e-9).astype(np.intp) + 1
+        g_start = np.cumsum(m_a) - m_a
+        total = int(m_a.sum())
+        w_of = np.repeat(b_idx, m_a)
+        grid_all = x0_a[w_of] + (np.arange(total, dtype=np.intp) - g_start[w_of]) / FS_HZ
+        i_loc = _intervals(XT, p_a, grid_all, w_of, m_a)
+        np.minimum(i_loc, (big - p_a)[w_of] - 2, out=i_loc)
+        g = (p_a[w_of] + i_loc) * nb + w_of
         u = grid_all - X.ravel()[g]
         v = c0.ravel()[g]
         v *= u
@@ -247,8 +235,7 @@ def _batched(
         v += s0.ravel()[g]
         v *= u
         v += Y.ravel()[g]
-        g_start = np.cumsum([0, *g_len[:-1]]).astype(np.intp)
-        return v, g_start, np.array(g_len, dtype=np.intp), g_x0
+        return v, g_start, m_a, x0_a.tolist()
 
     # LF/HF: the 120 s window's grid.
     v_lf, st_lf, len_lf, x0_lf = on_grid(j_lf_l)
@@ -276,21 +263,40 @@ def _batched(
     # Periodograms: LF (its lengths vary: grouped by length), coherence, breath; every window
     # is at most 1,024 samples (256 s), so each FFT has the 2,048 points of nfft_for.
     nfft = nfft_for(max_grid)
-    z = np.zeros((3 * nb, nfft), dtype=np.float64)
-    scale = np.empty(3 * nb, dtype=np.float64)
+    f = _freqs(nfft, FS_HZ)
+    bins = _bins_of(f)
+    # Only the bins the band sums and peaks read (the first ~260 of 1,025): the same values.
+    keep = min(_kept_bins(bins), f.size)
+    pw = np.empty((3 * nb, keep), dtype=np.float64)
+
+    def power(dest: slice | IntArray, x: FloatArray) -> None:
+        # periodogram's steps on rows of one length; rfft zero-pads each row to nfft itself
+        w, scale = _windowed(x)
+        spec = np.fft.rfft(w, n=nfft, axis=1)
+        if keep < f.size:
+            spec = spec[:, :keep]
+        p = spec.real**2 + spec.imag**2
+        p *= scale
+        if keep < f.size:
+            p[:, 1:] *= 2.0
+        else:
+            p[:, 1:-1] *= 2.0
+        pw[dest] = p
+
     for m in np.unique(len_lf).tolist():
         sel = np.flatnonzero(len_lf == m)
-        blk = v_lf[st_lf[sel][:, None] + np.arange(m, dtype=np.intp)[None, :]]
-        z[sel, :m], scale[sel] = _windowed(blk)
-    z[nb : 2 * nb, :n_coh_grid], scale[nb : 2 * nb] = _windowed(xc)
-    z[2 * nb :, :k_br], scale[2 * nb :] = _windowed(xb)
-    spec = np.fft.rfft(z, n=nfft, axis=1)
-    pw = spec.real**2 + spec.imag**2
-    pw *= scale[:, None]
-    pw[:, 1:-1] *= 2.0
-    f = _freqs(nfft, FS_HZ)
-    finite_rows = np.asarray(np.isfinite(pw).all(axis=1), dtype=np.bool_)
-    nonfinite: list[bool] = [not bool(ok) for ok in finite_rows]
+        power(sel, v_lf[st_lf[sel][:, None] + np.arange(m, dtype=np.intp)[None, :]])
+    power(slice(nb, 2 * nb), xc)
+    power(slice(2 * nb, 3 * nb), xb)
+    # periodogram gives no spectrum for a series with a value not finite (never on real beats)
+    ok_rows: list[bool] = [True] * nb
+    if not (np.isfinite(v_lf).all() and np.isfinite(xc).all()):
+        fin_lf = np.isfinite(v_lf)
+        ok_c: list[bool] = [bool(x) for x in np.asarray(np.isfinite(xc).all(axis=1), dtype=np.bool_)]
+        ok_rows = [
+            bool(fin_lf[a0 : a0 + m].all()) and bool(ok_c[k])
+            for k, (a0, m) in enumerate(zip(st_lf.tolist(), len_lf.tolist(), strict=True))
+        ]
 
     # Heart rate of the breath series, its spectrum (detrended, zero-padded to 512).
     hr = 60000.0 / xb
@@ -298,32 +304,206 @@ def _batched(
     n_hr = 1 << (2 * k_br - 1).bit_length()
     hr_spec = np.fft.rfft(hr_d, n=n_hr, axis=1)
 
+    lf_l, hf_l, ratio_l = _lf_hf_rows(pw[:nb], bins)
+    coh_l = _coherence_rows(pw[nb : 2 * nb], f, bins)
+    p_br = pw[2 * nb :]
     refs: list[tuple[float, float] | None] = []
     f_breaths: list[float | None] = []
     specs: list[SpectralValues] = []
     for k in range(nb):
         p = items[rows[k]]
         sv = SpectralValues(t_s=p.t_s)
-        lf_metrics(sv, f, pw[k])
-        coherence_metric(sv, f, pw[nb + k])
+        lf_words(sv, lf_l[k], hf_l[k], ratio_l[k])
+        coherence_words(sv, *coh_l[k])
         tg_last = x0_lf[k] + float(_steps(len_l[k], FS_HZ)[-1])
-        ref = metrics.pacer_reference(tg_last)
-        f_breaths.append(breath_rate_metric(sv, f, pw[2 * nb + k], ref))
-        refs.append(ref)
+        refs.append(metrics.pacer_reference(tg_last))
         specs.append(sv)
-    gains = np.empty((nb, hr_spec.shape[1]), dtype=np.float64)
+    peaks = _breath_peak_rows(p_br, f, bins, [r is not None for r in refs])
     for k in range(nb):
-        gains[k] = rsa._gain(n_hr, FS_HZ, *rsa.rsa_band_hz(f_breaths[k]))
+        f_breaths.append(breath_rate_words(specs[k], peaks[k], refs[k]))
+    gains = _gains(n_hr, [rsa.rsa_band_hz(fb) for fb in f_breaths])
     hr_bp = np.fft.irfft(hr_spec * gains, n=n_hr, axis=1)[:, :k_br]
     for k in range(nb):
         i = rows[k]
-        if nonfinite[k] or nonfinite[nb + k] or nonfinite[2 * nb + k]:
+        if not ok_rows[k]:
             out[i] = recompute_one(metrics, items[i])  # pragma: no cover - never on real beats
             continue
         ref = refs[k]
         tg_b: FloatArray = x0_lf[k] + _steps(len_l[k], FS_HZ)[-k_br:] if ref is not None else _NO_GRID
         rsa_metrics(specs[k], tg_b, hr[k], (hr_spec[k], n_hr, k_br), hr_bp[k], ref)
         out[i] = specs[k]
+
+
+def _kept_bins(b: _Bins) -> int:
+    """How many of the first FFT bins the band sums and peaks read (every bin they index)."""
+    peak_hi = int(b.peak_hi.max()) if b.peak_hi.size else 0
+    last: int = max(int(b.lf.stop), int(b.hf.stop), int(b.total.stop), int(b.breath.stop) + 1, peak_hi)
+    return last + 1
+
+
+def _trapz_rows(p: FloatArray, df: FloatArray) -> FloatArray:
+    """``live_spectral._trapz`` of each row: the same operations, each row summed as a 1-D array."""
+    out: FloatArray = (df * (p[:, 1:] + p[:, :-1]) / 2.0).sum(axis=1)
+    return out
+
+
+def _lf_hf_rows(p: FloatArray, b: _Bins) -> tuple[list[float], list[float], list[float]]:
+    """``live_spectral.lf_hf_powers`` of each row."""
+    from vagal.hrv.spectral import POWER_FLOOR_MS2
+
+    def band(sl: slice, df: FloatArray) -> list[float]:
+        if sl.stop - sl.start < 2:
+            return [float("nan")] * p.shape[0]
+        power = _trapz_rows(p[:, sl], df).tolist()
+        return [0.0 if x < POWER_FLOOR_MS2 else x for x in power]
+
+    lf = band(b.lf, b.lf_df)
+    hf = band(b.hf, b.hf_df)
+    ratio = [lo / hi if hi >= POWER_FLOOR_MS2 else float("nan") for lo, hi in zip(lf, hf, strict=True)]
+    return lf, hf, ratio
+
+
+def _coherence_rows(p: FloatArray, f: FloatArray, b: _Bins) -> list[tuple[float, int | None]]:
+    """``live_spectral.coherence_peak`` of each row."""
+    from vagal.hrv.spectral import POWER_FLOOR_MS2
+
+    nan = float("nan")
+    rows = p.shape[0]
+    s = b.search
+    count = s.stop - s.start
+    if count <= 0:
+        return [(nan, None)] * rows
+    i_l: list[int] = np.argmax(p[:, s], axis=1).tolist()
+    top: list[float] = p[np.arange(rows), s.start + np.array(i_l, dtype=np.intp)].tolist()
+    t = b.total
+    total_l: list[float] = (
+        _trapz_rows(p[:, t], b.total_df).tolist() if t.stop - t.start >= 2 else [nan] * rows
+    )
+    lo_l: list[int] = b.peak_lo.tolist()
+    hi_l: list[int] = b.peak_hi.tolist()
+    out: list[tuple[float, int | None]] = []
+    for k in range(rows):
+        i = i_l[k]
+        edge = None if count < 3 else (-1 if i == 0 else (1 if i == count - 1 else 0))
+        if not top[k] > 0:
+            out.append((nan, edge))
+            continue
+        lo, hi = lo_l[i], hi_l[i]
+        if hi - lo < 2 or t.stop - t.start < 2:
+            out.append((nan, edge))
+            continue
+        pk = p[k, lo:hi]
+        peak = float((_diffs(f, lo, hi) * (pk[1:] + pk[:-1]) / 2.0).sum())
+        total = total_l[k]
+        rest = total - peak
+        if not (rest > 0 and total >= POWER_FLOOR_MS2):
+            out.append((nan, edge))
+            continue
+        out.append((peak / rest, edge))
+    return out
+
+
+_DIFFS: dict[tuple[int, int, int], FloatArray] = {}
+
+
+def _diffs(f: FloatArray, lo: int, hi: int) -> FloatArray:
+    """``np.diff(f[lo:hi])``, kept per window of the frequency grid."""
+    key = (f.size, lo, hi)
+    d = _DIFFS.get(key)
+    if d is None:
+        d = _DIFFS[key] = np.diff(f[lo:hi])
+    return d
+
+
+def _breath_peak_rows(
+    p: FloatArray, f: FloatArray, b: _Bins, paced: list[bool]
+) -> list[tuple[int, float] | None]:
+    """``live_spectral.breath_peak_hz`` of each row (``paced`` per row)."""
+    from vagal.hrv.breath import PREFER_FAST_RATIO
+
+    rows = p.shape[0]
+    br = b.breath
+    if br.stop - br.start < 3:
+        return [None] * rows
+    ar = np.arange(rows)
+    k_l: list[int] = (br.start + np.argmax(p[:, br], axis=1)).tolist()
+    pk_l: list[float] = p[ar, np.array(k_l, dtype=np.intp)].tolist()
+    fast = b.fast_from < br.stop
+    if fast:
+        kf_l: list[int] = (b.fast_from + np.argmax(p[:, b.fast_from : br.stop], axis=1)).tolist()
+        pf_l: list[float] = p[ar, np.array(kf_l, dtype=np.intp)].tolist()
+    df = float(f[1] - f[0])
+    f_l: list[float] = f.tolist()
+    last = f.size - 1
+    out: list[tuple[int, float] | None] = []
+    for r in range(rows):
+        k = k_l[r]
+        pk = pk_l[r]
+        if not pk > 0:
+            out.append(None)
+            continue
+        if not paced[r] and fast and pf_l[r] >= PREFER_FAST_RATIO * pk:
+            k = kf_l[r]
+        f_pk = f_l[k]
+        if 0 < k < last:
+            y0, y1, y2 = float(p[r, k - 1]), float(p[r, k]), float(p[r, k + 1])
+            den = y0 - 2.0 * y1 + y2
+            if den < 0:
+                shift = 0.5 * (y0 - y2) / den
+                f_pk += max(-0.5, min(0.5, shift)) * df
+        out.append((k, f_pk))
+    return out
+
+
+def _gains(nfft: int, bands: list[tuple[float, float]]) -> FloatArray:
+    """``vagal.hrv.breath._gain(nfft, FS_HZ, lo, hi)`` for each band, as rows."""
+    from vagal.hrv.breath import TAPER_HZ
+    from vagal.hrv.breath import _freqs as breath_freqs
+
+    f = breath_freqs(nfft, FS_HZ)
+    lo = np.array([x[0] for x in bands], dtype=np.float64)[:, None]
+    hi = np.array([x[1] for x in bands], dtype=np.float64)[:, None]
+    fr = f[None, :]
+    g = np.zeros((len(bands), f.size), dtype=np.float64)
+    g[(fr >= lo) & (fr <= hi)] = 1.0
+    lo_edge = (fr < lo) & (fr > lo - TAPER_HZ)
+    r_lo, c_lo = np.nonzero(lo_edge)
+    g[r_lo, c_lo] = 0.5 + 0.5 * np.cos(np.pi * (lo[r_lo, 0] - f[c_lo]) / TAPER_HZ)
+    hi_edge = (fr > hi) & (fr < hi + TAPER_HZ)
+    r_hi, c_hi = np.nonzero(hi_edge)
+    g[r_hi, c_hi] = 0.5 + 0.5 * np.cos(np.pi * (f[c_hi] - hi[r_hi, 0]) / TAPER_HZ)
+    return g
+
+
+def _intervals(XT: FloatArray, p: IntArray, grid: FloatArray, w_of: IntArray, m: IntArray) -> IntArray:
+    """For each grid point of window ``w_of``, ``searchsorted(XT[w, p[w]:], g, "right") - 1``.
+
+    One search over every window at once: positive floats order as their bit patterns, so each
+    window's knots and grid points become integers ``w · span + (bits − min)``, sorted window by
+    window. Where that does not fit in 63 bits (or a time is not positive), window by window.
+    """
+    nb, big = XT.shape
+    cols = np.arange(big, dtype=np.intp)
+    b_idx = np.arange(nb, dtype=np.intp)
+    # the suffix's first knot repeated over what comes before it: the same search result
+    kx = np.where(cols[None, :] < p[:, None], XT[b_idx, p][:, None], XT)
+    if bool((kx > 0).all()) and bool((grid > 0).all()):
+        kb = kx.view(np.int64)
+        gb = grid.view(np.int64)
+        lo = min(int(kb.min()), int(gb.min()))
+        span = max(int(kb.max()), int(gb.max())) - lo + 1
+        if span * nb < 2**62:
+            keys = (kb - lo) + (b_idx * span)[:, None]
+            idx = np.searchsorted(keys.ravel(), (gb - lo) + w_of * span, side="right")
+            out: IntArray = idx - 1 - w_of * big - p[w_of]
+            return out
+    parts = []
+    start = 0
+    for k, mk in enumerate(m.tolist()):
+        parts.append(np.searchsorted(XT[k, int(p[k]) :], grid[start : start + mk], side="right") - 1)
+        start += mk
+    out2: IntArray = np.concatenate(parts)
+    return out2
 
 
 _NO_GRID: Final = np.empty(0, dtype=np.float64)
@@ -345,7 +525,7 @@ def _detrended(x: FloatArray) -> FloatArray:
     return out
 
 
-def _windowed(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _windowed(x: FloatArray) -> tuple[FloatArray, float]:
     """Each row detrended and Hann-windowed, as :func:`vagal.hrv.live_spectral.periodogram`
     does before its FFT, and each row's density scale ``1 / (fs · Σw²)``."""
     from vagal.hrv.live_spectral import _hann
@@ -354,7 +534,7 @@ def _windowed(x: FloatArray) -> tuple[FloatArray, FloatArray]:
     w, ww = _hann(n)
     d = _detrended(x)
     d *= w[None, :]
-    return d, np.full(x.shape[0], 1.0 / (FS_HZ * ww))
+    return d, 1.0 / (FS_HZ * ww)
 
 
 __all__ = ["recompute_batch"]

@@ -348,6 +348,11 @@ def lf_metrics(spec: SpectralValues, f: FloatArray, p: FloatArray) -> None:
     from vagal.hrv.live_spectral import lf_hf_powers
 
     lf, hf, ratio = lf_hf_powers(f, p) if f.size >= 2 else (math.nan, math.nan, math.nan)
+    lf_words(spec, lf, hf, ratio)
+
+
+def lf_words(spec: SpectralValues, lf: float, hf: float, ratio: float) -> None:
+    """LF, HF and LF/HF as metrics (NaN: no value, with the reason)."""
     spec.lf_ms2 = _finite(lf, "no LF power in the window")
     spec.hf_ms2 = _finite(hf, "no HF power in the window")
     spec.lf_hf = _finite(ratio, "no HF power in the window")
@@ -358,6 +363,11 @@ def coherence_metric(spec: SpectralValues, fc: FloatArray, pc: FloatArray) -> No
     from vagal.hrv.live_spectral import coherence_peak
 
     cr, edge = coherence_peak(fc, pc) if fc.size >= 2 else (math.nan, None)
+    coherence_words(spec, cr, edge)
+
+
+def coherence_words(spec: SpectralValues, cr: float, edge: int | None) -> None:
+    """The coherence ratio as a metric, with a caution when its peak sits at an edge."""
     spec.coherence = (
         Metric(float(cr), caution=_EDGE_CAUTION.get(edge))
         if math.isfinite(cr)
@@ -373,6 +383,14 @@ def breath_rate_metric(
     from vagal.hrv.live_spectral import breath_peak_hz
 
     peak = breath_peak_hz(f, p, paced=ref is not None) if f.size >= 2 else None
+    return breath_rate_words(spec, peak, ref)
+
+
+def breath_rate_words(
+    spec: SpectralValues, peak: tuple[int, float] | None, ref: tuple[float, float] | None
+) -> float | None:
+    """The breathing rate from its peak (bin, Hz) as a metric; returns the breathing frequency
+    the RSA band-pass centres on."""
     br = None if peak is None else 60.0 * peak[1]
     if br is None:
         spec.breathing_rate_per_min = Metric(None, "no breathing rhythm found")
