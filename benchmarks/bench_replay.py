@@ -9,7 +9,7 @@ What is measured, in one run on this machine:
   day-long recording: the output says so). Wall time, CPU time (user + system, the steadier
   figure on a shared machine) and the peak resident memory of that process.
 * **engine alone**: the same file's events (``load_recording``) folded through
-  ``vagal.engine.core.Engine`` in process (``Engine.fold``, as the headless replay does): the cost of the engine without the source, the
+  ``vagal.engine.core.Engine(batch=True)`` in process (``Engine.fold``, as the headless replay does): the cost of the engine without the source, the
   driver and the output, so the cost of each layer shows.
 * **before**: with ``--before REV`` the same whole-process replay of an earlier commit
   (``git archive REV src`` on ``PYTHONPATH``), interleaved with the current one, and the
@@ -92,11 +92,12 @@ def engine_alone(day: Path) -> tuple[float, int]:
     from vagal.engine.core import Engine
 
     events = _events(day)
-    Engine().replay_to(events[:2000])  # warm the imports (numpy, the first recompute)
-    engine = Engine()
+    Engine(batch=True).replay_to(events[:2000])  # warm the imports (numpy, the first recompute)
+    engine = Engine(batch=True)  # as the headless replay at full speed: recomputes in batches
     t0 = time.process_time()
     for e in events:
         engine.fold(e)
+    engine.summary()  # the batches still queued
     assert engine.snapshot.t_s > 0
     return time.process_time() - t0, len(events)
 

@@ -138,7 +138,9 @@ def run_session(
             pacer = pacer_from_events(source.recording.pacer)
         if pacer is None and options.pace:
             pacer = make_pacer(options)
-    engine = Engine(pacer=pacer)
+    # Headless at full speed nobody reads a snapshot between progress lines: the spectral
+    # recomputes are made in batches (the same numbers, bit for bit).
+    engine = Engine(pacer=pacer, batch=options.headless and math.isinf(options.speed))
     recorder = _open_recorder(options, pacer, header or {}, kind=kind)
     try:
         if not options.headless:

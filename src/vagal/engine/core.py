@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 from vagal.engine.build import MIN_TIME_DOMAIN_S, build_snapshot
 from vagal.engine.snapshot import Snapshot
 from vagal.engine.spectral_metrics import (
+    BATCH,
     BREATH_WINDOW_S,
     COHERENCE_CHOICES_S,
     DEFAULT_COHERENCE_WINDOW_S,
@@ -48,8 +49,10 @@ from vagal.engine.spectral_metrics import (
     LF_HF_WINDOW_S,
     SPECTRAL_METRICS,
     PacerLike,
+    Pending,
     SpectralMetrics,
     SpectralValues,
+    recompute_one,
 )
 from vagal.engine.summary import SessionTotals
 from vagal.engine.timedomain import Continuity, TimeDomain, VerdictListener
@@ -115,11 +118,19 @@ class Engine:
             the engine rebuilds one from ``PacerChanged`` events (a replayed session);
             with neither, RSA uses breath cycles detected in the data and phase
             synchrony has no value.
+        batch: Make the spectral recomputes in batches (:mod:`vagal.engine.spectral_batch`):
+            for a headless run at full speed, where nobody reads a snapshot between progress
+            lines. Each due recompute keeps its inputs; reading a snapshot makes the latest
+            one at once, and :meth:`summary`, a pacer change or a full batch makes the rest,
+            in order. Every value (snapshots, ``summary``) is the same, bit for bit (tested).
     """
 
-    def __init__(self, settings: EngineSettings | None = None, *, pacer: PacerLike | None = None) -> None:
+    def __init__(
+        self, settings: EngineSettings | None = None, *, pacer: PacerLike | None = None, batch: bool = False
+    ) -> None:
         self.settings = settings or EngineSettings()
         self._pacer = pacer
+        self._batch = batch
         self._on_verdict: VerdictListener | None = None
         self._start()
 
@@ -141,6 +152,8 @@ class Engine:
         """Recomputes due before this session time are deferred (:meth:`replay_to`)."""
         self._pending: _Deferred | None = None
         """The latest deferred recompute: the only one a later snapshot could still show."""
+        self._queue: list[Pending] = []
+        """With ``batch``: the recomputes due and not yet added to the totals, in order."""
 
     # ------------------------------------------------------------------ public API
 
@@ -325,6 +338,7 @@ class Engine:
             the session means of the spectral metrics at each recompute (``*_mean``; None
             when never valid). Values are None where not computable.
         """
+        self._flush()
         return self._totals.as_dict(gaps=self._link.gaps, gap_total_s=self._link.gap_total_s)
 
     def window_beats(self) -> list[tuple[float, float]]:
@@ -374,6 +388,7 @@ class Engine:
             return True
         if isinstance(event, PacerChanged):
             # A deferred recompute read the pacer as it was before this change.
+            self._flush()
             self._make_pending()
             self._spectral.follow(event)
         elif isinstance(event, Marker):
@@ -469,16 +484,50 @@ class Engine:
             self._spectral.values = _DEFERRED
             return
         self._pending = None
+        if self._batch:
+            q = self._queue
+            q.append(Pending(tuple(td.nn_t), tuple(td.nn_rr), td.covered_s(), self._totals.beats > 0, t_s))
+            self._spectral.values = _QUEUED
+            if len(q) >= BATCH:
+                self._flush()
+            return
         values = self._spectral.recompute(
             td.nn_t, td.nn_rr, td.covered_s(), any_beats=self._totals.beats > 0, t_s=t_s
         )
         self._totals.add_spectral(values)
+
+    def _flush(self) -> None:
+        """Make the queued recomputes (``batch``) and add them to the totals, in order."""
+        q = self._queue
+        if not q:
+            return
+        self._queue = []
+        spectral = self._spectral
+        shown = spectral.values is _QUEUED
+        from vagal.engine.spectral_batch import recompute_batch
+
+        values = recompute_batch(spectral, q)
+        add = self._totals.add_spectral
+        for v in values:
+            add(v)
+        if shown:
+            spectral.values = values[-1]
+
+    def _spectral_values(self) -> SpectralValues:
+        """The spectral values a snapshot shows (the latest queued recompute made now, alone)."""
+        spectral = self._spectral
+        if spectral.values is _QUEUED:
+            last = self._queue[-1]
+            last.values = recompute_one(spectral, last)
+            spectral.values = last.values
+        return spectral.values
 
     def _make_pending(self) -> None:
         """Make the deferred recompute, if any (the pacer is about to change, or the replay ends)."""
         p = self._pending
         if p is None:
             return
+        self._flush()
         self._pending = None
         values = self._spectral.recompute(p.nn_t, p.nn_rr, p.covered_s, any_beats=p.any_beats, t_s=p.t_s)
         self._totals.add_spectral(values)
@@ -488,7 +537,7 @@ class Engine:
             self._t_s,
             self._td,
             self._link,
-            self._spectral.values,
+            self._spectral_values(),
             self._totals,
             smooth_beats=self.settings.smooth_beats,
         )
@@ -506,6 +555,7 @@ class _Deferred:
 
 
 _DEFERRED: Final = SpectralValues.none("(a deferred recompute: never shown)")
+_QUEUED: Final = SpectralValues.none("(a queued recompute: made before it is shown)")
 """What the spectral values hold while a recompute is deferred; replaced before any snapshot."""
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Protocol
 
 from vagal.engine.snapshot import NOT_YET, Metric, seconds_text
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from vagal.events import PacerChanged
+    from vagal.hrv.breath import Spectrum
     from vagal.pacer import Pacer
 
     FloatArray = npt.NDArray[np.float64]
@@ -115,6 +116,31 @@ class SpectralValues:
             "phase_sync": self.phase_sync,
             "phase_lag_s": self.phase_lag_s,
         }
+
+
+BATCH: Final = 256
+"""Recomputes kept before they are made together (~1 MB of inputs; the speed gain levels off)."""
+
+
+@dataclass(slots=True)
+class Pending:
+    """The inputs of one recompute, kept until it is made (its ``values`` once made)."""
+
+    nn_t: tuple[float, ...]
+    nn_rr: tuple[float, ...]
+    covered_s: float
+    any_beats: bool
+    t_s: float
+    values: SpectralValues | None = field(default=None)
+
+
+def recompute_one(metrics: SpectralMetrics, p: Pending) -> SpectralValues:
+    """The one-at-a-time recompute of ``p`` (``metrics.values`` is left as it was)."""
+    kept = metrics.values
+    try:
+        return metrics.recompute(p.nn_t, p.nn_rr, p.covered_s, any_beats=p.any_beats, t_s=p.t_s)
+    finally:
+        metrics.values = kept
 
 
 class SpectralMetrics:
@@ -214,7 +240,7 @@ class SpectralMetrics:
 
         import numpy as np
 
-        from vagal.hrv.live_spectral import TrailingSpline, coherence_peak, lf_hf_powers, periodogram
+        from vagal.hrv.live_spectral import TrailingSpline, periodogram
 
         t = np.fromiter(nn_t, dtype=np.float64, count=n)
         rr = np.fromiter(nn_rr, dtype=np.float64, count=n)
@@ -253,10 +279,7 @@ class SpectralMetrics:
             tg, xg = on_grid(j_lf)
             grid = (tg, xg) if tg.size else None
             f, p = periodogram(xg, FS_HZ)
-            lf, hf, ratio = lf_hf_powers(f, p) if f.size >= 2 else (math.nan, math.nan, math.nan)
-            spec.lf_ms2 = _finite(lf, "no LF power in the window")
-            spec.hf_ms2 = _finite(hf, "no HF power in the window")
-            spec.lf_hf = _finite(ratio, "no HF power in the window")
+            lf_metrics(spec, f, p)
 
         # Coherence on the last 64 s (or 128 s): the steps of
         # vagal.hrv.coherence.coherence_from_rr (resample, a grid ending at the last beat,
@@ -280,12 +303,7 @@ class SpectralMetrics:
                 if grid is None:
                     grid = (tc, xc)
                 fc, pc = periodogram(xc, FS_HZ)
-                cr, edge = coherence_peak(fc, pc) if fc.size >= 2 else (math.nan, None)
-                spec.coherence = (
-                    Metric(float(cr), caution=_EDGE_CAUTION.get(edge))
-                    if math.isfinite(cr)
-                    else Metric(None, "coherence is undefined for this window")
-                )
+                coherence_metric(spec, fc, pc)
 
         # Breathing rate, RSA and phase synchrony on the last 60 s.
         if not want_breath:
@@ -304,7 +322,7 @@ class SpectralMetrics:
     def _breath_metrics(self, spec: SpectralValues, tg: FloatArray, xg: FloatArray) -> None:
         """Breathing rate, RSA and synchrony on the last 60 s of an even 4 Hz RR series."""
         from vagal.hrv import breath as rsa
-        from vagal.hrv.live_spectral import breath_peak_hz, periodogram
+        from vagal.hrv.live_spectral import periodogram
 
         k = round(BREATH_WINDOW_S * FS_HZ)
         tg, xg = tg[-k:], xg[-k:]
@@ -314,45 +332,112 @@ class SpectralMetrics:
             return
         ref = self.pacer_reference(float(tg[-1]))
         f, p = periodogram(xg, FS_HZ)
-        peak = breath_peak_hz(f, p, paced=ref is not None) if f.size >= 2 else None
-        br = None if peak is None else 60.0 * peak[1]
-        if br is None:
-            spec.breathing_rate_per_min = Metric(None, "no breathing rhythm found")
-        else:
-            caution = None
-            if ref is not None and abs(br - 60.0 / ref[1]) > GUIDE_MISMATCH_PER_MIN:
-                # docs/methods.md §6.3: more than 1 breath/min away from the guide.
-                caution = f"breathing at about {br:.1f}/min; the guide is at {60.0 / ref[1]:.1f}/min"
-            spec.breathing_rate_per_min = Metric(br, caution=caution)
-
+        f_breath = breath_rate_metric(spec, f, p, ref)
         hr = 60000.0 / xg
-        f_breath = 1.0 / ref[1] if ref is not None else (br / 60.0 if br is not None else None)
         hr_spec = rsa.spectrum(hr)
         hr_bp = rsa.band_pass(hr, FS_HZ, *rsa.rsa_band_hz(f_breath), spec=hr_spec)
-        if ref is not None:
-            amps = rsa.rsa_pacer_cycles(tg, hr_bp, ref[0], ref[1])
-        else:
-            amps = rsa.rsa_detected_cycles(hr_bp, FS_HZ)
-        amps = amps[-RSA_CYCLES:]
-        if len(amps) < MIN_RSA_CYCLES:
-            spec.rsa_bpm = Metric(None, f"RSA needs {MIN_RSA_CYCLES} full breaths ({len(amps)} so far)")
-        else:
-            amps.sort()
-            m = len(amps)
-            med = amps[m // 2] if m % 2 else 0.5 * (amps[m // 2 - 1] + amps[m // 2])
-            spec.rsa_bpm = Metric(med)
+        rsa_metrics(spec, tg, hr, hr_spec, hr_bp, ref)
 
-        if ref is None:
-            spec.phase_sync = Metric(None, "synchrony needs the breathing guide")
-            spec.phase_lag_s = Metric(None, "synchrony needs the breathing guide")
+
+# The steps after the arrays, shared by the one-at-a-time recompute and the batched one
+# (vagal.engine.spectral_batch), so both word and round the same numbers the same way.
+
+
+def lf_metrics(spec: SpectralValues, f: FloatArray, p: FloatArray) -> None:
+    """LF, HF and LF/HF from the 120 s window's periodogram."""
+    from vagal.hrv.live_spectral import lf_hf_powers
+
+    lf, hf, ratio = lf_hf_powers(f, p) if f.size >= 2 else (math.nan, math.nan, math.nan)
+    lf_words(spec, lf, hf, ratio)
+
+
+def lf_words(spec: SpectralValues, lf: float, hf: float, ratio: float) -> None:
+    """LF, HF and LF/HF as metrics (NaN: no value, with the reason)."""
+    spec.lf_ms2 = _finite(lf, "no LF power in the window")
+    spec.hf_ms2 = _finite(hf, "no HF power in the window")
+    spec.lf_hf = _finite(ratio, "no HF power in the window")
+
+
+def coherence_metric(spec: SpectralValues, fc: FloatArray, pc: FloatArray) -> None:
+    """Coherence from the coherence window's periodogram."""
+    from vagal.hrv.live_spectral import coherence_peak
+
+    cr, edge = coherence_peak(fc, pc) if fc.size >= 2 else (math.nan, None)
+    coherence_words(spec, cr, edge)
+
+
+def coherence_words(spec: SpectralValues, cr: float, edge: int | None) -> None:
+    """The coherence ratio as a metric, with a caution when its peak sits at an edge."""
+    spec.coherence = (
+        Metric(float(cr), caution=_EDGE_CAUTION.get(edge))
+        if math.isfinite(cr)
+        else Metric(None, "coherence is undefined for this window")
+    )
+
+
+def breath_rate_metric(
+    spec: SpectralValues, f: FloatArray, p: FloatArray, ref: tuple[float, float] | None
+) -> float | None:
+    """The breathing rate from the last 60 s' periodogram; returns the breathing frequency
+    the RSA band-pass centres on (the guide's, else the rate found, else None)."""
+    from vagal.hrv.live_spectral import breath_peak_hz
+
+    peak = breath_peak_hz(f, p, paced=ref is not None) if f.size >= 2 else None
+    return breath_rate_words(spec, peak, ref)
+
+
+def breath_rate_words(
+    spec: SpectralValues, peak: tuple[int, float] | None, ref: tuple[float, float] | None
+) -> float | None:
+    """The breathing rate from its peak (bin, Hz) as a metric; returns the breathing frequency
+    the RSA band-pass centres on."""
+    br = None if peak is None else 60.0 * peak[1]
+    if br is None:
+        spec.breathing_rate_per_min = Metric(None, "no breathing rhythm found")
+    else:
+        caution = None
+        if ref is not None and abs(br - 60.0 / ref[1]) > GUIDE_MISMATCH_PER_MIN:
+            # docs/methods.md §6.3: more than 1 breath/min away from the guide.
+            caution = f"breathing at about {br:.1f}/min; the guide is at {60.0 / ref[1]:.1f}/min"
+        spec.breathing_rate_per_min = Metric(br, caution=caution)
+    return 1.0 / ref[1] if ref is not None else (br / 60.0 if br is not None else None)
+
+
+def rsa_metrics(
+    spec: SpectralValues,
+    tg: FloatArray,
+    hr: FloatArray,
+    hr_spec: Spectrum,
+    hr_bp: FloatArray,
+    ref: tuple[float, float] | None,
+) -> None:
+    """RSA and phase synchrony from the last 60 s' heart rate (and its band-pass)."""
+    from vagal.hrv import breath as rsa
+
+    if ref is not None:
+        amps = rsa.rsa_pacer_cycles(tg, hr_bp, ref[0], ref[1])
+    else:
+        amps = rsa.rsa_detected_cycles(hr_bp, FS_HZ)
+    amps = amps[-RSA_CYCLES:]
+    if len(amps) < MIN_RSA_CYCLES:
+        spec.rsa_bpm = Metric(None, f"RSA needs {MIN_RSA_CYCLES} full breaths ({len(amps)} so far)")
+    else:
+        amps.sort()
+        m = len(amps)
+        med = amps[m // 2] if m % 2 else 0.5 * (amps[m // 2 - 1] + amps[m // 2])
+        spec.rsa_bpm = Metric(med)
+
+    if ref is None:
+        spec.phase_sync = Metric(None, "synchrony needs the breathing guide")
+        spec.phase_lag_s = Metric(None, "synchrony needs the breathing guide")
+    else:
+        res = rsa.phase_sync(tg, hr, FS_HZ, ref[0], ref[1], spec=hr_spec)
+        if res is None:
+            spec.phase_sync = Metric(None, "synchrony needs two full breaths")
+            spec.phase_lag_s = Metric(None, "synchrony needs two full breaths")
         else:
-            res = rsa.phase_sync(tg, hr, FS_HZ, ref[0], ref[1], spec=hr_spec)
-            if res is None:
-                spec.phase_sync = Metric(None, "synchrony needs two full breaths")
-                spec.phase_lag_s = Metric(None, "synchrony needs two full breaths")
-            else:
-                spec.phase_sync = Metric(res[0])
-                spec.phase_lag_s = Metric(res[1])
+            spec.phase_sync = Metric(res[0])
+            spec.phase_lag_s = Metric(res[1])
 
 
 def _first(t: FloatArray, t_end: float, window_s: float) -> int:
@@ -391,6 +476,7 @@ def _finite(x: float, reason: str) -> Metric:
 
 
 __all__ = [
+    "BATCH",
     "BREATH_WINDOW_S",
     "COHERENCE_CHOICES_S",
     "DEFAULT_COHERENCE_WINDOW_S",
@@ -398,6 +484,8 @@ __all__ = [
     "LF_HF_WINDOW_S",
     "SPECTRAL_METRICS",
     "PacerLike",
+    "Pending",
     "SpectralMetrics",
     "SpectralValues",
+    "recompute_one",
 ]
