@@ -126,3 +126,49 @@ def test_read_people_is_read_session_for_each_person(damaged_pair: Path) -> None
     assert both[0].meta["device"] != both[1].meta["device"]  # each their own strap
     both[1].meta["people"].append("x")  # each recording's meta is its own
     assert len(both[0].meta["people"]) == 2
+
+
+# --- the cross-products of the null: both ways against np.corrcoef ---------------------------------
+
+
+def _detrend_line(x: np.ndarray) -> np.ndarray:
+    u = np.arange(x.size)
+    return x - np.polyval(np.polyfit(u, x, 1), u)
+
+
+@pytest.mark.parametrize("way", ["curves", "whole", "pairs"])
+def test_surrogate_curves_are_pearson_r_at_every_lag_of_any_pair(way: str) -> None:
+    """``_Lagged.curves`` for (window, centre) pairs far from each other, as the null asks for
+    them, by the whole-record FFT and by the short FFT per pair, against Pearson r computed
+    directly (np.corrcoef of the least-squares residuals) at every lag."""
+    from vagal.hrv import synchrony as sy
+
+    rng = np.random.default_rng(7)
+    n, w, lag = 4000, 120, 20
+    x = 65.0 + np.cumsum(rng.standard_normal(n)) * 0.3
+    y = 70.0 + np.cumsum(rng.standard_normal(n)) * 0.3
+    y[1500:1530] = np.nan  # a gap in B: the pairs reaching it have no r
+    starts = sy._starts(n, w, lag, 20)
+    lagged = sy._Lagged(x, y, starts, w, lag, "linear")
+    rows = rng.integers(0, starts.size, 300).astype(np.intp)
+    centres = rng.integers(lag, n - w - lag + 1, 300).astype(np.intp)
+    rows = np.concatenate((rows, np.arange(starts.size, dtype=np.intp)))  # and every window at its own place
+    centres = np.concatenate((centres, starts))
+    if way == "curves":  # whichever way it picks
+        got = lagged.curves(rows, centres)
+    else:  # each way on its own (before the window's own NaN and the clip, both no-ops here)
+        blank = np.full((rows.size, 2 * lag + 1), np.nan)
+        got = lagged._whole_curves(rows, centres, blank) if way == "whole" else lagged._pair_curves(rows, centres)
+        assert lagged.valid_a.all()
+    n_nan = 0
+    for i, (r, c) in enumerate(zip(rows.tolist(), centres.tolist(), strict=True)):
+        xs = _detrend_line(x[starts[r] : starts[r] + w])
+        for j, tau in enumerate(range(-lag, lag + 1)):
+            ys = y[c + tau : c + tau + w]
+            if not np.isfinite(ys).all():
+                assert np.isnan(got[i, j])
+                n_nan += 1
+                continue
+            want = float(np.corrcoef(xs, _detrend_line(ys))[0, 1])
+            assert got[i, j] == pytest.approx(want, abs=1e-9)
+    assert n_nan > 0

@@ -111,6 +111,8 @@ GuideSpec = GuidePhase | tuple[GuidePhase | None, GuidePhase | None] | None
 """One guide phase function for both people, a pair (A's, B's) (each may be None), or None."""
 _ROWS_PER_PRODUCT: Final = 64
 """A's windows per matrix product with all of B's segments (bounds memory on long records)."""
+_PAIRS_PER_BATCH: Final = 4096
+"""(window, centre) pairs per batch of short FFTs (bounds memory: a few MB)."""
 
 
 @dataclass(frozen=True)
@@ -373,8 +375,13 @@ class _Lagged:
     """Normalised cross-products of A's windows with every B segment.
 
     ``curves(rows, centres)`` gives r(τ) for window ``rows[i]`` of A against B's segment
-    starting at ``centres[i] + τ`` for every lag τ. The products Σ_u a[u]·b[p + u] for all
-    p come from FFTs (numpy's, single-threaded), a block of A's windows at a time.
+    starting at ``centres[i] + τ`` for every lag τ. The products Σ_u a[u]·b[p + u] come from
+    FFTs (numpy's, single-threaded), one of two ways, whichever costs fewer FFT points:
+    for all p at once, one FFT of the whole of B per window of A (a block of windows at a
+    time; best on the live view's 10 minutes), or only at the lags of each (window, centre)
+    pair, from a short FFT of B's stretch around the centre (best on a whole session: its
+    cost grows with the pairs, where the other grows with the record's length times its
+    windows, 0.3 s for an hour's together view and 3.3 s for four hours').
     """
 
     def __init__(
@@ -403,15 +410,51 @@ class _Lagged:
             self.valid_a[:, None], resid / np.where(norm_a > 0, norm_a, 1.0)[:, None], 0.0
         )
         self._w = w
+        self._lag = lag
         self._nfft = _fast_len(self._b.size + w)
-        self._fb = np.fft.rfft(self._b, self._nfft)
+        self._fb: npt.NDArray[np.complex128] | None = None  # B's whole FFT, when first needed
         self._offsets = np.arange(-lag, lag + 1)
+        self._m = _fast_len(w + 2 * lag)
+        """FFT length of a stretch of B around one centre: a window and its lags."""
 
     def curves(self, rows: npt.NDArray[np.intp], centres: npt.NDArray[np.intp]) -> FloatArray:
         """r(τ) for each (window row, B centre) pair, shape (pairs, 2·lag + 1)."""
         out = np.full((rows.size, self._offsets.size), np.nan)
         if rows.size == 0:
             return out
+        n_rows = np.unique(rows).size
+        whole = n_rows * 2 * self._nfft * math.log2(self._nfft)
+        per_pair = rows.size * 2 * self._m * math.log2(self._m)
+        if per_pair < whole and bool((centres >= self._lag).all()):
+            out = self._pair_curves(rows, centres)
+        else:
+            out = self._whole_curves(rows, centres, out)
+        out[~self.valid_a[rows]] = np.nan
+        clipped: FloatArray = np.clip(out, -1.0, 1.0)
+        return clipped
+
+    def _pair_curves(self, rows: npt.NDArray[np.intp], centres: npt.NDArray[np.intp]) -> FloatArray:
+        """Each pair from B's stretch ``[centre − lag, centre + lag + w)`` zero-padded to m:
+        its circular correlation with the window is exact at the first 2·lag + 1 positions."""
+        m, k = self._m, self._offsets.size
+        b = np.concatenate((self._b, np.zeros(m)))
+        uniq, row_of = np.unique(rows, return_inverse=True)
+        fa = np.conj(np.fft.rfft(self._a_unit[uniq], m, axis=1))
+        out = np.empty((rows.size, k))
+        span = np.arange(m)
+        for c in range(0, rows.size, _PAIRS_PER_BATCH):
+            sl = slice(c, c + _PAIRS_PER_BATCH)
+            seg = b[(centres[sl] - self._lag)[:, None] + span[None, :]]
+            num = np.fft.irfft(fa[row_of[sl]] * np.fft.rfft(seg, m, axis=1), m, axis=1)[:, :k]
+            pos = centres[sl, None] + self._offsets[None, :]
+            out[sl] = num * self._inv_b[pos]
+        return out
+
+    def _whole_curves(
+        self, rows: npt.NDArray[np.intp], centres: npt.NDArray[np.intp], out: FloatArray
+    ) -> FloatArray:
+        if self._fb is None:
+            self._fb = np.fft.rfft(self._b, self._nfft)
         n_pos = self._b.size - self._w + 1
         uniq = np.unique(rows)
         for c in range(0, uniq.size, _ROWS_PER_PRODUCT):
@@ -425,9 +468,7 @@ class _Lagged:
             local = np.searchsorted(chunk, rows[sel])
             pos = centres[sel, None] + self._offsets[None, :]
             out[sel] = num[local[:, None], pos] * self._inv_b[pos]
-        out[~self.valid_a[rows]] = np.nan
-        clipped: FloatArray = np.clip(out, -1.0, 1.0)
-        return clipped
+        return out
 
 
 def _fast_len(n: int) -> int:
