@@ -412,7 +412,7 @@ class _Lagged:
         self._w = w
         self._lag = lag
         self._nfft = _fast_len(self._b.size + w)
-        self._fb: npt.NDArray[np.complex128] | None = None  # B's whole FFT, when first needed
+        self._fb: npt.NDArray[np.complex128] | None = np.fft.rfft(self._b, self._nfft)  # B's whole FFT
         self._offsets = np.arange(-lag, lag + 1)
         self._m = _fast_len(w + 2 * lag)
         """FFT length of a stretch of B around one centre: a window and its lags."""
