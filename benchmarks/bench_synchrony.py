@@ -16,9 +16,15 @@ What is measured, in one run on this machine:
   surrogates): its time next to vagal's whole recompute, and their ratio.
 * **offline**: ``synchrony_session`` over a whole 15-minute and a whole 1-hour pair (500
   surrogates each).
+* **late in a long session**: a pair of ``--hours`` (24 by default) held as the session
+  state holds them (``vagal.engine.pair.PairBeats``: the beats so far, as they came), and
+  the live recompute as ``PairState.live_result`` makes it (``person_beats`` of each, then
+  ``synchrony_live``) every 5 s over the last 10 minutes, beats arriving in between:
+  milliseconds per recompute. Run it on an earlier commit too (``PYTHONPATH`` on a ``git
+  archive`` of it) to see the whole-record copy that grew with the session.
 
-Run:  python benchmarks/bench_synchrony.py           (about 30 s)
-      python benchmarks/bench_synchrony.py --quick   (fewer recomputes, no hour)
+Run:  python benchmarks/bench_synchrony.py           (about a minute: the day takes 10 s to simulate)
+      python benchmarks/bench_synchrony.py --quick   (fewer recomputes, no hour, 4 hours for the long one)
 """
 
 from __future__ import annotations
@@ -71,9 +77,43 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
+def _late_in_a_long_session(hours: float) -> None:
+    """The live recompute as the session state makes it, in the last 10 minutes of ``hours``."""
+    from vagal.engine.pair import PairBeats
+    from vagal.events import Beat
+    from vagal.hrv import synchrony as sy
+
+    a, b, pacer = _pair(hours * 3600.0, seed=3)
+    held = (PairBeats(), PairBeats())
+    streams = [list(zip(np.asarray(p.t_s).tolist(), np.asarray(p.rr_ms).tolist(), strict=True)) for p in (a, b)]
+    start = hours * 3600.0 - 600.0
+    nxt = [0, 0]
+    for k, stream in enumerate(streams):  # all but the last 10 minutes, as they came
+        while nxt[k] < len(stream) and stream[nxt[k]][0] < start:
+            held[k].add(Beat(t_s=stream[nxt[k]][0], rr_ms=stream[nxt[k]][1]))
+            nxt[k] += 1
+    cpus = []
+    for now in np.arange(start, hours * 3600.0 - 1.0, 5.0):
+        for k, stream in enumerate(streams):  # the beats of the next 5 s arrive
+            while nxt[k] < len(stream) and stream[nxt[k]][0] <= now:
+                held[k].add(Beat(t_s=stream[nxt[k]][0], rr_ms=stream[nxt[k]][1]))
+                nxt[k] += 1
+        c0 = time.process_time()
+        pa, pb = (h.person_beats(upto=len(h.t_s)) for h in held)
+        sy.synchrony_live(pa, pb, now_s=float(now), guide=pacer.phase_at)
+        cpus.append((time.process_time() - c0) * 1000.0)
+    n = len(held[0].t_s) + len(held[1].t_s)
+    print(
+        f"late in a {hours:g}-hour session ({n:,} beats held), the live recompute as PairState makes it "
+        f"(person_beats + synchrony_live), {len(cpus)} recomputes: cpu ms median {statistics.median(cpus):.1f}, "
+        f"p95 {_pct(cpus, 95):.1f}, worst {max(cpus):.1f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer recomputes and no hour-long session")
+    ap.add_argument("--hours", type=float, default=None, help="the long session's length (24; --quick: 4)")
     args = ap.parse_args()
 
     from vagal.hrv import synchrony as sy
@@ -150,6 +190,7 @@ def main() -> None:
             f"offline whole session, {label}: {wall:.0f} ms wall, {cpu:.0f} ms cpu; {w.n_windows} windows, "
             f"mean peak r {w.wcc_peak_r_mean:.3f} vs p95 {w.surrogate_p95:.3f}, lag {w.wcc_lag_s_median} s"
         )
+    _late_in_a_long_session(args.hours if args.hours is not None else (4.0 if args.quick else 24.0))
 
 
 if __name__ == "__main__":

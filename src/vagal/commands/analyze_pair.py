@@ -319,11 +319,12 @@ def analyse_pair_file(
     from vagal.events import Marker
     from vagal.hrv import analyze_rr
     from vagal.hrv.synchrony import PersonBeats, synchrony_session
-    from vagal.sessions.reader import read_session
+    from vagal.sessions.reader import people_from_events, read_events
     from vagal.sessions.recording import too_few_beats
 
-    pair = load_pair_file(Path(path))
-    recs = [read_session(path, person=i) for i in (0, 1)]
+    read = read_events(path)  # once: the people, their guides and each one's recording
+    pair = load_pair_file(Path(path), read)
+    recs = people_from_events(path, *read)
     for i, rec in enumerate(recs):
         if rec.n_beats < 2:
             raise InputFileError(path, f"{pair.names[i]}: {too_few_beats(rec, 'to analyse')}")

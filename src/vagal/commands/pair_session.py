@@ -7,7 +7,7 @@ merges the two event streams in time order, says whose each event is (``person``
 person-bound event types, :mod:`vagal.events`), records both in one session file (format
 2, docs/session-format.md) and adds what only two people have: the together view,
 :mod:`vagal.hrv.synchrony` against chance (docs/methods.md §9). Live, every 5 s of session
-time once both hearts cover two minutes (``synchrony_live``, about 10 ms each); at the
+time once both hearts cover two minutes (``synchrony_live``, about 3-4 ms each); at the
 end, over the whole session (``synchrony_session``), which is the figure to quote.
 
 The summary (``--json``) is ``{"people": [...], "together": {...}, ...}``: each person's

@@ -68,8 +68,11 @@ def _person(event: Event) -> int:
     return person if isinstance(person, int) and person in (0, 1) else 0
 
 
-def load_pair_file(path: Path) -> PairFile:
-    """Read a two-person session.
+def load_pair_file(
+    path: Path, read: tuple[dict[str, Any], list[Event], list[Damage], int] | None = None
+) -> PairFile:
+    """Read a two-person session (``read``: what :func:`vagal.sessions.reader.read_events`
+    returned for it, when the caller has read it already).
 
     Raises:
         SessionFileError: The header is missing or unreadable.
@@ -81,7 +84,7 @@ def load_pair_file(path: Path) -> PairFile:
     from vagal.sessions.reader import read_events
     from vagal.text import printable
 
-    header, events, damage, _ = read_events(path)
+    header, events, damage, _ = read_events(path) if read is None else read
     listed = header.get("people")
     people: list[Any] = listed if isinstance(listed, list) else []
     names: list[str] = []

@@ -16,6 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from vagal.events import Beat as _Beat
+from vagal.events import CheckIn as _CheckIn
+from vagal.events import Gap as _Gap
+from vagal.events import Marker as _Marker
+from vagal.events import PacerChanged as _PacerChanged
+
+_KEPT_TYPES = (_Beat, _Gap, _Marker, _CheckIn, _PacerChanged)
+"""The event types :func:`vagal.engine.final.final_summary` reads (what ``PairState.kept`` holds)."""
+
 if TYPE_CHECKING:
     from vagal.engine.core import Engine
     from vagal.events import Event, PacerChanged
@@ -34,35 +43,66 @@ def is_person_bound(event: Event) -> bool:
 
 @dataclass
 class PairBeats:
-    """One person's beats as they come (for the together view): not settling, breaks after gaps."""
+    """One person's beats as they come (for the together view): not settling, breaks after gaps.
+
+    The lists are what the dashboard reads; :meth:`person_beats` gives them as arrays from
+    a copy kept alongside, extended by the beats added since it was last asked (the lists
+    only grow), so a live recompute costs the same after an hour as after a day.
+    """
 
     t_s: list[float] = field(default_factory=list)
     rr_ms: list[float] = field(default_factory=list)
     breaks: list[bool] = field(default_factory=list)
     pending_break: bool = False
+    _arrays: tuple[Any, Any, Any] | None = field(default=None, repr=False, compare=False)
+    """``(t, rr, breaks)`` buffers (numpy, room to grow) holding the first :attr:`_n_arrays` beats."""
+    _n_arrays: int = field(default=0, repr=False, compare=False)
 
     def add(self, event: Event) -> None:
-        from vagal.events import Beat, Gap
-
-        if isinstance(event, Beat):
+        if isinstance(event, _Beat):
             if event.settling:
                 self.pending_break = True
                 return
             self.t_s.append(event.t_s)
             self.rr_ms.append(event.rr_ms)
-            self.breaks.append(self.pending_break and bool(self.t_s[:-1]))
+            self.breaks.append(self.pending_break and len(self.t_s) > 1)
             self.pending_break = False
-        elif isinstance(event, Gap):
+        elif isinstance(event, _Gap):
             self.pending_break = True
 
-    def person_beats(self, *, correct: bool = False, upto: int | None = None) -> PersonBeats:
+    def _as_arrays(self, n: int) -> tuple[Any, Any, Any]:
+        """The first ``n`` beats as arrays (views of the buffers; the caller must not write)."""
         import numpy as np
 
+        have = self._n_arrays
+        if n > have:
+            bufs = self._arrays
+            if bufs is None or bufs[0].size < n:
+                cap = max(1024, 2 * n)
+                grown = (np.empty(cap, np.float64), np.empty(cap, np.float64), np.empty(cap, np.bool_))
+                if bufs is not None:
+                    for old, new in zip(bufs, grown, strict=True):
+                        new[:have] = old[:have]
+                self._arrays = bufs = grown
+            bufs[0][have:n] = self.t_s[have:n]
+            bufs[1][have:n] = self.rr_ms[have:n]
+            bufs[2][have:n] = self.breaks[have:n]
+            self._n_arrays = have = n
+        bufs = self._arrays
+        if bufs is None:
+            return np.empty(0, np.float64), np.empty(0, np.float64), np.empty(0, np.bool_)
+        t, rr, brk = (b[:n] for b in bufs)
+        for a in (t, rr, brk):
+            a.flags.writeable = False
+        return t, rr, brk
+
+    def person_beats(self, *, correct: bool = False, upto: int | None = None) -> PersonBeats:
+        """The beats so far (the first ``upto`` of them) for :mod:`vagal.hrv.synchrony`;
+        ``correct``: artifact-corrected first, as ``analyze`` does."""
         from vagal.hrv.synchrony import PersonBeats
 
-        t = np.asarray(self.t_s[:upto], dtype=np.float64)
-        rr = np.asarray(self.rr_ms[:upto], dtype=np.float64)
-        brk = np.asarray(self.breaks[:upto], dtype=np.bool_)
+        n = len(self.t_s) if upto is None else len(range(len(self.t_s))[:upto])  # as t_s[:upto]
+        t, rr, brk = self._as_arrays(n)
         if correct and rr.size >= 2:
             from vagal.hrv.artifacts import correct_artifacts
 
@@ -141,33 +181,30 @@ class PairState:
         A ``PacerChanged`` with a ``person`` is that person's own guide: it goes to their
         engine only; one without goes to both.
         """
-        from vagal.events import Marker, PacerChanged
-
         if self.first_t_s is None:
             self.first_t_s = event.t_s
         self.t_s = max(self.t_s, event.t_s)
-        from vagal.events import Beat, CheckIn, Gap
-
-        kept_types = (Beat, Gap, Marker, CheckIn, PacerChanged)  # what final_summary reads
-        if isinstance(event, PacerChanged) and event.person is not None:
+        if isinstance(event, _PacerChanged) and event.person is not None:
             self.engines[event.person].fold(event)
             self.kept[event.person].append(event)
         elif is_person_bound(event):
             self.engines[person].fold(event)
             self.beats[person].add(event)
-            if isinstance(event, kept_types):
+            if isinstance(event, _KEPT_TYPES):
                 self.kept[person].append(event)
         else:
-            if isinstance(event, Marker):
+            if isinstance(event, _Marker):
                 self.markers.append((event.t_s, event.label))
             for engine, kept in zip(self.engines, self.kept, strict=True):
                 engine.fold(event)
-                if isinstance(event, kept_types):
+                if isinstance(event, _KEPT_TYPES):
                     kept.append(event)
         if self.live:
             self._maybe_live()
 
     def _maybe_live(self) -> None:
+        if self._next_live_s is not None and self.t_s < self._next_live_s:
+            return  # not due (most events)
         from vagal.hrv.synchrony import LIVE_RECOMPUTE_S, LIVE_SPAN_S
 
         if self._next_live_s is None:

@@ -1,9 +1,10 @@
 """What the report of a two-person session shows, computed without matplotlib.
 
-Design decision: a session of two (format 2, docs/session-format.md) is read one person at
-a time (``read_session(path, person=i)``), and each person gets exactly the one-person
-report's numbers (:func:`vagal.report.data.build_report_data`), so nothing mixes two
-hearts and each appendix is the one-person appendix. What only two people have, the
+Design decision: a session of two (format 2, docs/session-format.md) is read once and split
+by person (``read_people(path)``, the same as ``read_session(path, person=i)`` for each),
+and each person gets exactly the one-person report's numbers
+(:func:`vagal.report.data.build_report_data`), so nothing mixes two hearts and each
+appendix is the one-person appendix. What only two people have, the
 together view, is :func:`vagal.hrv.synchrony.synchrony_session` on both people's
 artifact-corrected beats (``analyze_rr(..., correct=True)``'s NN beats), with each person's guide in
 the null, over the whole session and over each marked part: the same call, on the same
@@ -178,10 +179,10 @@ def build_pair_report_data(path: str | Path) -> PairReportData:
     """
     from vagal.hrv.artifacts import correct_artifacts
     from vagal.hrv.synchrony import PersonBeats, describe, synchrony_session
-    from vagal.sessions.reader import read_session
+    from vagal.sessions.reader import read_people
     from vagal.sessions.segment import segments
 
-    raw = [read_session(path, person=i) for i in (0, 1)]
+    raw = list(read_people(path))
     guides = [person_guide(raw, i) for i in (0, 1)]
     recs = [with_notes(replace(r, pacer=g)) for r, g in zip(raw, guides, strict=True)]
     named = _names(recs[0].meta)

@@ -43,6 +43,7 @@ so that analysis sees only what the live metrics used.
 from __future__ import annotations
 
 import bisect
+import copy
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -676,6 +677,42 @@ def read_session(path: str | Path, data: bytes | None = None, *, person: int = 0
         SessionFileError: The header is missing or unreadable (see :func:`read_events`).
     """
     header, all_events, damage, unknown = read_events(path, data)
+    return _person_recording(path, header, all_events, damage, unknown, person)
+
+
+def read_people(path: str | Path, data: bytes | None = None) -> tuple[Recording, Recording]:
+    """Both people of a two-person session, from one reading of the file.
+
+    The same as ``(read_session(path, person=0), read_session(path, person=1))``, which
+    reads and checks the whole file once for each person; this parses it once.
+
+    Args:
+        path: The file.
+        data: Its bytes, if already read.
+
+    Raises:
+        SessionFileError: The header is missing or unreadable (see :func:`read_events`).
+    """
+    return people_from_events(path, *read_events(path, data))
+
+
+def people_from_events(
+    path: str | Path, header: dict[str, Any], events: list[Event], damage: list[Damage], unknown: int
+) -> tuple[Recording, Recording]:
+    """Both people's recordings from what :func:`read_events` returned for ``path``."""
+    a, b = (_person_recording(path, copy.deepcopy(header), events, damage, unknown, p) for p in (0, 1))
+    return a, b
+
+
+def _person_recording(
+    path: str | Path,
+    header: dict[str, Any],
+    all_events: list[Event],
+    damage: list[Damage],
+    unknown: int,
+    person: int,
+) -> Recording:
+    """Person ``person``'s :class:`Recording` from a file's parsed events (see :func:`read_session`)."""
     # The session's own events (a shared guide's person is None) go with each person.
     events = [e for e in all_events if getattr(e, "person", None) is None or _person_of(e) == person]
     if isinstance(header.get("people"), list) and person != 0:
