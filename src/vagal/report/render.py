@@ -108,12 +108,15 @@ def axes_at(fig: Page, flow: Flow, top_in: float, height_in: float, *, left_in: 
 
 def time_axis(ax: Axes, duration_s: float, *, labels: bool = True) -> None:
     """Session time in m:ss (h:mm:ss past an hour), ticks at round steps, 4–10 of them."""
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
+    from matplotlib.ticker import FixedLocator, FuncFormatter
 
     end = max(duration_s, 1.0)
     steps = (5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0)
     step = next((s for s in steps if end / s <= 10.0), 14400.0)
-    ax.xaxis.set_major_locator(MultipleLocator(step))
+    # The ticks MultipleLocator(step) shows on 0..end, fixed: it also returned one beyond each
+    # end, and matplotlib builds a tick (two lines, a grid line, two texts) for every one.
+    n_steps = int((end + 0.001 * step) // step)
+    ax.xaxis.set_major_locator(FixedLocator([k * step for k in range(n_steps + 1)]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: clock_text(v) if v >= 0 else ""))
     ax.set_xlim(0.0, end)
     ax.tick_params(labelbottom=labels)
