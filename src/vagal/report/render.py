@@ -40,7 +40,14 @@ import numpy as np
 from vagal.clock import clock_text
 from vagal.metrics import COHERENCE_LEVELS, metric
 from vagal.report import style
-from vagal.report.data import SEGMENT_KEYS, TOO_SHORT, ReportData, SegmentSummary, format_duration
+from vagal.report.data import (
+    GUIDE_WAVE_MAX_S,
+    SEGMENT_KEYS,
+    TOO_SHORT,
+    ReportData,
+    SegmentSummary,
+    format_duration,
+)
 from vagal.report.layout import Flow, line_h_in, wrap
 from vagal.report.person import (
     START_END_S,
@@ -64,9 +71,6 @@ FORMATS: Final[tuple[OutputFormat, ...]] = ("pdf", "png", "svg")
 
 _BEAT_TRACE_MAX_S: Final = 15 * 60.0
 """Longer sessions get a 30 s average over a light beat-by-beat trace."""
-_WAVE_MAX_S: Final = 20 * 60.0
-"""Up to this length the guide's breathing is drawn as its wave; longer, one breath is under
-0.02 in wide, so a band says the same more quietly."""
 _SEGMENTS_PER_PAGE: Final = 4
 """Moments per page (each gets its numbers and a small heart-rate chart)."""
 _MAX_SPAN_ROWS: Final = 10
@@ -309,7 +313,7 @@ def draw_guide_strip(ax: Axes, data: ReportData, strip: float) -> None:
         ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=strip, facecolor=style.PACER_FILL,
                    edgecolor="none",
                    zorder=0, label="breathing guide" if k == 0 else None)
-    if data.guide_t_s.size and data.duration_s <= _WAVE_MAX_S:
+    if data.guide_t_s.size and data.duration_s <= GUIDE_WAVE_MAX_S:
         y = 0.015 + (strip - 0.03) * data.guide_volume
         ax.plot(data.guide_t_s, y, transform=trans, color=style.GUIDE_WAVE, linewidth=0.7, zorder=1)
     width_in = ax.get_position().width * style.PAGE_W_IN
