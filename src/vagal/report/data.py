@@ -450,8 +450,8 @@ GUIDE_WAVE_MAX_POINTS: Final = 20_000
 """At most this many points."""
 GUIDE_WAVE_MAX_S: Final = 20 * 60.0
 """Up to this length the report draws the guide's breathing as its wave; longer, one breath is
-under 0.02 in wide, so a band says the same more quietly, and the wave is not computed (on an
-hour it cost 0.1 s, a point at a time)."""
+under 0.02 in wide, so a band says the same more quietly, and the wave is not computed (it is
+worked out a point at a time: about 0.01 s on the benchmark's hour, more with a guide throughout)."""
 
 
 def guide_wave(recording: Recording, spans: list[PacerSpan], end_s: float) -> tuple[FloatArray, FloatArray]:
