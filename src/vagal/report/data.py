@@ -172,7 +172,8 @@ class ReportData:
     source: str = ""
     """What made the recording (the header's ``source``: "demo", "live", "check"…; "" for other formats)."""
     guide_t_s: FloatArray = field(default_factory=lambda: np.empty(0))
-    """Times of the guide's breathing wave, seconds (4 per second while a guide ran)."""
+    """Times of the guide's breathing wave, seconds (4 per second while a guide ran); empty on a
+    session longer than :data:`GUIDE_WAVE_MAX_S`, where the report draws the guide as a band."""
     guide_volume: FloatArray = field(default_factory=lambda: np.empty(0))
     """The guide's lung volume at those times, 0 (empty) to 1 (full); NaN where no guide ran."""
     signal: str = ""
@@ -446,7 +447,11 @@ def pacer_spans(recording: Recording, end_s: float) -> list[PacerSpan]:
 GUIDE_WAVE_HZ: Final = 4.0
 """Samples per second of the guide's wave (a breath of 2 s still has 8)."""
 GUIDE_WAVE_MAX_POINTS: Final = 20_000
-"""At most this many points (over 80 minutes the wave is drawn as a band anyway)."""
+"""At most this many points."""
+GUIDE_WAVE_MAX_S: Final = 20 * 60.0
+"""Up to this length the report draws the guide's breathing as its wave; longer, one breath is
+under 0.02 in wide, so a band says the same more quietly, and the wave is not computed (it is
+worked out a point at a time: about 0.01 s on the benchmark's hour, more with a guide throughout)."""
 
 
 def guide_wave(recording: Recording, spans: list[PacerSpan], end_s: float) -> tuple[FloatArray, FloatArray]:
@@ -594,7 +599,8 @@ def build_report_data(recording: Recording) -> ReportData:
                       float(t[i] - nn[i] / 1000.0)) for i in cut if t[i] - nn[i] / 1000.0 > t[i - 1]]
     gap_total = sum(e - s for s, e in gap_spans)
     pacer = pacer_spans(rec, duration_s)
-    g_t, g_v = guide_wave(rec, pacer, duration_s)
+    no_wave = (np.empty(0), np.empty(0))  # a long session's guide is drawn as a band
+    g_t, g_v = guide_wave(rec, pacer, duration_s) if duration_s <= GUIDE_WAVE_MAX_S else no_wave
     info: list[tuple[str, str]] = [
         ("File", name),
         ("Date", f"{start:%Y-%m-%d %H:%M}" if start else NOT_RECORDED),

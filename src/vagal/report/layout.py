@@ -12,7 +12,7 @@ for the whole report (``style.RC``), so a "$" is a dollar sign.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -198,30 +198,48 @@ class Flow:
         self.y_in += 0.08
         self.text(text, size=size, weight="bold", after_in=0.03)
 
+    def _cell_lines(self, row: Sequence[str], col_in: Sequence[float], k: int, size: float, align: str,
+                    weight: str, wrap_cols: Collection[int], gap_in: float) -> list[str]:
+        """Row ``row``'s cell ``k`` as the lines it is drawn in: the last cell wraps to the column's
+        right edge; a left-aligned cell of ``wrap_cols`` wraps within its own column."""
+        cell = row[k]
+        if align != "left" or not cell:
+            return [cell]
+        if k == len(row) - 1:
+            return wrap(cell, self.width_in - col_in[k], size, weight=weight)
+        if k in wrap_cols and k + 1 < len(col_in):
+            return wrap(cell, col_in[k + 1] - col_in[k] - gap_in, size, weight=weight)
+        return [cell]
+
     def rows(
         self,
         rows: Sequence[Sequence[str]],
-        col_in: list[float],
+        col_in: Sequence[float],
         *,
         size: float = style.BODY_PT,
-        align: list[str] | None = None,
-        colors: list[str] | None = None,
-        weights: list[str] | None = None,
+        align: Sequence[str] | None = None,
+        colors: Sequence[str] | None = None,
+        weights: Sequence[str] | None = None,
+        wrap_cols: Collection[int] = (),
+        gap_in: float = 0.08,
     ) -> None:
-        """A small table: each row's cells at the column offsets (inches from the column's left);
-        the last cell wraps to the column's right edge."""
+        """A table: each row's cells at the column offsets (inches from the column's left).
+
+        The last cell wraps to the column's right edge; a left-aligned cell in one of
+        ``wrap_cols`` wraps within its own column (up to ``gap_in`` before the next). A row is as tall
+        as its tallest cell. Empty cells draw nothing. This is the one table of the reports
+        (one person, two people, the resonance assessment).
+        """
         align = align or ["left"] * len(col_in)
         lh = line_h_in(size)
         for row in rows:
             n_lines = 1
-            for k, (cell, x_in) in enumerate(zip(row, col_in, strict=False)):
-                last = k == len(row) - 1
-                width = self.width_in - x_in if last else (
-                    col_in[k + 1] - x_in - 0.08 if k + 1 < len(col_in) else 9.0
-                )
+            for k, x_in in enumerate(col_in[: len(row)]):
                 weight = weights[k] if weights else "normal"
-                lines = wrap(cell, width, size, weight=weight) if last and align[k] == "left" else [cell]
+                lines = self._cell_lines(row, col_in, k, size, align[k], weight, wrap_cols, gap_in)
                 for j, line in enumerate(lines):
+                    if not line:
+                        continue
                     x, y = self._xy(self.left_in + x_in, self.y_in + j * lh)
                     self.fig.text(
                         x, y, line, fontsize=size, va="top", ha=align[k], fontweight=weight,
@@ -229,6 +247,28 @@ class Flow:
                     )
                 n_lines = max(n_lines, len(lines))
             self.y_in += n_lines * lh
+
+    def rows_height(
+        self,
+        rows: Sequence[Sequence[str]],
+        col_in: Sequence[float],
+        *,
+        size: float = style.BODY_PT,
+        align: Sequence[str] | None = None,
+        weights: Sequence[str] | None = None,
+        wrap_cols: Collection[int] = (),
+        gap_in: float = 0.08,
+    ) -> float:
+        """How tall :meth:`rows` would make ``rows``, inches (nothing drawn)."""
+        align = align or ["left"] * len(col_in)
+        total = 0
+        for row in rows:
+            total += max([1] + [
+                len(self._cell_lines(row, col_in, k, size, align[k], weights[k] if weights else "normal",
+                                     wrap_cols, gap_in))
+                for k in range(min(len(row), len(col_in)))
+            ])
+        return total * line_h_in(size)
 
     def rule(self, *, color: str = style.RULE) -> None:
         """A thin line across the column at the current height."""

@@ -41,18 +41,18 @@ from vagal.report.pair import (
 )
 from vagal.report.person import START_END_S, checkin_words, heart_rate_words, rmssd_words
 from vagal.report.render import (
-    _axes,
-    _footer,
-    _gaps,
-    _guide_strip,
-    _header,
-    _marker_lines,
-    _new_flow,
-    _time_axis,
+    axes_at,
     draw_appendix_numbers,
     draw_appendix_time,
-    new_file,
-    output_format,
+    draw_footer,
+    draw_gaps,
+    draw_guide_strip,
+    draw_header,
+    draw_marker_lines,
+    draw_marker_list,
+    new_flow,
+    time_axis,
+    write_pages,
 )
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def _marker_rows(data: PairReportData) -> list[str]:
 def _both_traces_chart(fig: Page, flow: Flow, data: PairReportData, top_in: float, height_in: float) -> None:
     """Both heart-rate traces over the guide's rhythm, with the numbered markers; m:ss axis."""
     a = data.people[0].data
-    ax = _axes(fig, flow, top_in, height_in)
+    ax = axes_at(fig, flow, top_in, height_in)
     beats = data.duration_s <= _BEATS_MAX_S
     ax.set_title("Your two heart rates", fontsize=8.5)
     values = []
@@ -156,10 +156,10 @@ def _both_traces_chart(fig: Page, flow: Flow, data: PairReportData, top_in: floa
     ax.set_ylabel("beats per minute")
     if a.pacer:
         # The first person's guide (the shared one); with a guide each, theirs is in their appendix.
-        _guide_strip(ax, a, strip)
-    _gaps(ax, a, label=False)
-    _marker_lines(ax, a, numbers=True, label=bool(data.markers))
-    _time_axis(ax, data.duration_s)
+        draw_guide_strip(ax, a, strip)
+    draw_gaps(ax, a, label=False)
+    draw_marker_lines(ax, a, numbers=True, label=bool(data.markers))
+    time_axis(ax, data.duration_s)
     ax.set_xlabel("session time (minutes:seconds)")
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, handlelength=2.4, columnspacing=1.0,
               borderaxespad=0.15, fontsize=6.8)
@@ -178,8 +178,8 @@ def _chart_caption(data: PairReportData) -> str:
 
 def draw_pair_page(fig: Page, data: PairReportData, page: str) -> None:
     """Page 1: what the two did, each one's start and end, and both heart rates on one chart."""
-    flow = _new_flow(fig)
-    _header(fig, flow, data.title + (f": {data.label}" if data.label else ""), data.subtitle, page)
+    flow = new_flow(fig)
+    draw_header(fig, flow, data.title + (f": {data.label}" if data.label else ""), data.subtitle, page)
     flow.heading("What you did")
     flow.text(_what_you_did(data), after_in=0.02)
     spans = _span_rows(data)
@@ -232,21 +232,9 @@ def draw_pair_page(fig: Page, data: PairReportData, page: str) -> None:
     chart_h = min(max(room - list_height(keep), 2.2), 5.0)
     _both_traces_chart(fig, flow, data, chart_top, chart_h)
     flow.y_in = chart_top + chart_h + 0.5
-    if markers:
-        flow.text("Moments marked", size=8.0, weight="bold")
-        col_y = [flow.y_in, flow.y_in]
-        for k, lines in enumerate(marker_lines[:keep]):
-            c = k % 2 if two_cols else 0
-            x_in = style.MARGIN_IN + c * (m_col_w + 0.2)
-            for line in lines:
-                fig.text(x_in / flow.page_w_in, flow.fraction(col_y[c]), line, fontsize=7.5, va="top",
-                         color=style.INK)
-                col_y[c] += lh
-        flow.y_in = max(col_y)
-        if keep < len(markers):
-            flow.text(f"\u2026 and {len(markers) - keep} more, listed with the parts on the next page.",
-                      size=7.5, color=style.MUTED)
-    _footer(fig, flow, PAIR_FOOTNOTE)
+    draw_marker_list(fig, flow, marker_lines, keep, col_w=m_col_w, two_cols=two_cols,
+                     more="listed with the parts on the next page")
+    draw_footer(fig, flow, PAIR_FOOTNOTE)
 
 
 # --- page 2: how you moved together ------------------------------------------------------------
@@ -261,7 +249,7 @@ def _together_chart(ax: Axes, data: PairReportData) -> None:
         ax.grid(False)
         ax.text(0.5, 0.5, data.together.reason or "not enough beats of both at once", transform=ax.transAxes,
                 ha="center", va="center", color=style.MUTED, fontsize=8)
-        _time_axis(ax, data.duration_s)
+        time_axis(ax, data.duration_s)
         return
     t = w.end_s - 15.0  # the middle of each 30 s window
     null = w.null_p95_r
@@ -287,9 +275,9 @@ def _together_chart(ax: Axes, data: PairReportData) -> None:
         lo = min(lo, float(np.floor(min(r.wcc_peak_r_mean, r.surrogate_p95) * 10.0) / 10.0) - 0.1)
     ax.set_ylim(lo, 1.0)
     ax.set_ylabel("how closely they rose\nand fell together", fontsize=7.0)
-    _gaps(ax, a, label=False)
-    _marker_lines(ax, a, numbers=True)
-    _time_axis(ax, data.duration_s, labels=False)
+    draw_gaps(ax, a, label=False)
+    draw_marker_lines(ax, a, numbers=True)
+    time_axis(ax, data.duration_s, labels=False)
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, handlelength=2.2, fontsize=6.6,
               borderaxespad=0.15, columnspacing=1.2)
 
@@ -315,9 +303,9 @@ def _lag_chart(ax: Axes, data: PairReportData) -> None:
     ax.text(0.005, -m * 0.92, f"{_tiny(a_name)} later", transform=trans, ha="left", va="bottom", fontsize=6.2,
             color=style.MUTED, clip_on=True)
     ax.set_ylabel("lag (s)", fontsize=7.0)
-    _gaps(ax, a, label=False)
-    _marker_lines(ax, a, numbers=False)
-    _time_axis(ax, data.duration_s)
+    draw_gaps(ax, a, label=False)
+    draw_marker_lines(ax, a, numbers=False)
+    time_axis(ax, data.duration_s)
     ax.set_xlabel("session time (minutes:seconds)")
 
 
@@ -350,10 +338,10 @@ def _together_charts(fig: Page, flow: Flow, data: PairReportData, bottom_in: flo
     avail = bottom_in - top - 0.5 - 0.35
     h1 = min(max(avail * 0.66, 1.6), 3.8)
     h2 = min(max(avail - h1 - 0.3, 0.9), 1.6)
-    ax = _axes(fig, flow, top, h1)
+    ax = axes_at(fig, flow, top, h1)
     _together_chart(ax, data)
     y2 = top + h1 + 0.35
-    ax2 = _axes(fig, flow, y2, h2)
+    ax2 = axes_at(fig, flow, y2, h2)
     ax2.sharex(ax)
     ax2.set_title("Who followed whom, in each clear window" if data.together.above_chance else
                   "The timing of each clear window (not above chance, so nobody is said to follow)",
@@ -364,8 +352,8 @@ def _together_charts(fig: Page, flow: Flow, data: PairReportData, bottom_in: flo
 
 def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
     """Page 2: the together view against chance, the lag, each marked part, what chance means."""
-    flow = _new_flow(fig)
-    _header(fig, flow, "How you moved together", data.subtitle, page)
+    flow = new_flow(fig)
+    draw_header(fig, flow, "How you moved together", data.subtitle, page)
     if data.together.above_chance is not None:  # otherwise the words are the reason, said just below
         flow.text(f"{data.words}.", size=10.0, weight="bold", after_in=0.06)
     for finding, kind in together_lines(data):
@@ -384,12 +372,9 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
              p.label + (f" \u00b7 {p.feeling}" if p.feeling else ""), f"{p.words}.") for p in parts]
     bottom_in = flow.page_h_in - style.FOOTER_IN - 0.2
     cols = [0.0, 0.3, 1.2, 3.3]
-    label_w = cols[3] - cols[2] - 0.12
-    parts_h = 0.0
-    if rows:
-        lh = line_h_in(7.3)
-        parts_h = 0.75 + sum(max(len(wrap(r[2], label_w, 7.3)), len(wrap(r[3], flow.width_in - cols[3], 7.3)))
-                             * lh for r in rows)
+    # The label wraps in its own column; the words wrap to the page's edge.
+    table: dict[str, Any] = {"size": 7.3, "wrap_cols": (2,), "gap_in": 0.12}
+    parts_h = 0.75 + flow.rows_height(rows, cols, **table) if rows else 0.0
     w = data.together.windows
     if w is not None and w.end_s.size:
         _together_charts(fig, flow, data, bottom_in - parts_h)
@@ -399,17 +384,8 @@ def draw_together_page(fig: Page, data: PairReportData, page: str) -> None:
                   "minutes of both hearts.", size=7.2, color=style.MUTED)
         flow.rows([("", "when", "part", "together")], cols, size=7.0, colors=[style.MUTED] * 4)
         flow.rule()
-        for row in rows:
-            # The label wraps in its own column; the words wrap to the page's edge.
-            lines = wrap(row[2], label_w, 7.3)
-            y = flow.y_in
-            flow.rows([(row[0], row[1], lines[0], row[3])], cols, size=7.3)
-            end = flow.y_in
-            for k, extra in enumerate(lines[1:], start=1):
-                fig.text((flow.left_in + cols[2]) / flow.page_w_in, flow.fraction(y + k * line_h_in(7.3)),
-                         extra, fontsize=7.3, va="top", color=style.INK)
-            flow.y_in = max(end, y + len(lines) * line_h_in(7.3))
-    _footer(fig, flow, PAIR_FOOTNOTE)
+        flow.rows(rows, cols, **table)
+    draw_footer(fig, flow, PAIR_FOOTNOTE)
 
 
 # --- the document ------------------------------------------------------------------------------
@@ -445,42 +421,7 @@ def render_pair_report(data: PairReportData, out: str | Path) -> Path:
         FileExistsError: ``out`` exists already.
         OSError: The file cannot be written.
     """
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    fmt = output_format(out)
-    path = Path(out)
-    w, h = style.PAGE_W_IN, style.PAGE_H_IN
-    rc: Any = style.RC
-    plan = pair_page_plan(data)
-    n = len(plan)
-    with matplotlib.rc_context(rc), new_file(path) as f:
-        if fmt == "pdf":
-            from matplotlib.backends.backend_pdf import PdfPages
-
-            meta = {"Title": data.title, "Creator": "vagal", "Subject": data.subtitle}
-            with PdfPages(f, metadata=meta) as pdf:
-                for k, draw in enumerate(plan):
-                    fig = Figure(figsize=(w, h))
-                    draw(fig, f"page {k + 1} of {n}")
-                    pdf.savefig(fig)
-        else:
-            from matplotlib.lines import Line2D
-
-            fig = Figure(figsize=(w, n * h))
-            pages: Any = fig.subfigures(n, 1, hspace=0.0)
-            for k, draw in enumerate(plan):
-                draw(pages[k], f"page {k + 1} of {n}")
-                if k:
-                    fig.add_artist(Line2D([0.0, 1.0], [1.0, 1.0], transform=pages[k].transSubfigure,
-                                          color=style.RULE, linewidth=1.0))
-            kwargs: dict[str, Any] = (
-                {"dpi": style.PNG_DPI, "pil_kwargs": {"compress_level": 3}}
-                if fmt == "png"
-                else {"metadata": {"Title": data.title}}
-            )
-            fig.savefig(f, format=fmt, **kwargs)
-    return path
+    return write_pages(pair_page_plan(data), out, title=data.title, subtitle=data.subtitle)
 
 
 __all__: Sequence[str] = ["draw_pair_page", "draw_together_page", "pair_page_plan", "render_pair_report"]

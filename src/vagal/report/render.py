@@ -40,7 +40,14 @@ import numpy as np
 from vagal.clock import clock_text
 from vagal.metrics import COHERENCE_LEVELS, metric
 from vagal.report import style
-from vagal.report.data import SEGMENT_KEYS, TOO_SHORT, ReportData, SegmentSummary, format_duration
+from vagal.report.data import (
+    GUIDE_WAVE_MAX_S,
+    SEGMENT_KEYS,
+    TOO_SHORT,
+    ReportData,
+    SegmentSummary,
+    format_duration,
+)
 from vagal.report.layout import Flow, line_h_in, wrap
 from vagal.report.person import (
     START_END_S,
@@ -64,9 +71,6 @@ FORMATS: Final[tuple[OutputFormat, ...]] = ("pdf", "png", "svg")
 
 _BEAT_TRACE_MAX_S: Final = 15 * 60.0
 """Longer sessions get a 30 s average over a light beat-by-beat trace."""
-_WAVE_MAX_S: Final = 20 * 60.0
-"""Up to this length the guide's breathing is drawn as its wave; longer, one breath is under
-0.02 in wide, so a band says the same more quietly."""
 _SEGMENTS_PER_PAGE: Final = 4
 """Moments per page (each gets its numbers and a small heart-rate chart)."""
 _MAX_SPAN_ROWS: Final = 10
@@ -95,7 +99,7 @@ def output_format(path: str | Path) -> OutputFormat:
 # --- shared pieces ---------------------------------------------------------------------------
 
 
-def _axes(fig: Page, flow: Flow, top_in: float, height_in: float, *, left_in: float | None = None,
+def axes_at(fig: Page, flow: Flow, top_in: float, height_in: float, *, left_in: float | None = None,
           width_in: float | None = None) -> Axes:
     """Axes placed in inches from the page's top-left corner."""
     left = _PLOT_LEFT_IN if left_in is None else left_in
@@ -106,14 +110,17 @@ def _axes(fig: Page, flow: Flow, top_in: float, height_in: float, *, left_in: fl
     )
 
 
-def _time_axis(ax: Axes, duration_s: float, *, labels: bool = True) -> None:
+def time_axis(ax: Axes, duration_s: float, *, labels: bool = True) -> None:
     """Session time in m:ss (h:mm:ss past an hour), ticks at round steps, 4–10 of them."""
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
+    from matplotlib.ticker import FixedLocator, FuncFormatter
 
     end = max(duration_s, 1.0)
     steps = (5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0)
     step = next((s for s in steps if end / s <= 10.0), 14400.0)
-    ax.xaxis.set_major_locator(MultipleLocator(step))
+    # The ticks MultipleLocator(step) shows on 0..end, fixed: it also returned one beyond each
+    # end, and matplotlib builds a tick (two lines, a grid line, two texts) for every one.
+    n_steps = int((end + 0.001 * step) // step)
+    ax.xaxis.set_major_locator(FixedLocator([k * step for k in range(n_steps + 1)]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: clock_text(v) if v >= 0 else ""))
     ax.set_xlim(0.0, end)
     ax.tick_params(labelbottom=labels)
@@ -125,14 +132,14 @@ def _empty_note(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=style.MUTED, fontsize=8)
 
 
-def _gaps(ax: Axes, data: ReportData, *, label: bool) -> None:
+def draw_gaps(ax: Axes, data: ReportData, *, label: bool) -> None:
     for k, (s, e) in enumerate(data.gaps):
         ax.axvspan(s, e, facecolor=style.GAP_FILL, edgecolor=style.GAP_EDGE, hatch="////", linewidth=0.0,
                    zorder=0,
                    label="no signal" if (k == 0 and label) else None)
 
 
-def _marker_lines(ax: Axes, data: ReportData, *, numbers: bool, label: bool = False) -> None:
+def draw_marker_lines(ax: Axes, data: ReportData, *, numbers: bool, label: bool = False) -> None:
     """Dotted lines at the markers; with ``numbers``, a small number at the top of each (in up
     to three rows, so close markers do not print over each other; the list names them all)."""
     width_in = (
@@ -159,7 +166,7 @@ def _marker_lines(ax: Axes, data: ReportData, *, numbers: bool, label: bool = Fa
         )
 
 
-def _header(fig: Page, flow: Flow, title: str, subtitle: str, page: str) -> None:
+def draw_header(fig: Page, flow: Flow, title: str, subtitle: str, page: str) -> None:
     """The page's title (wrapped), subtitle and page number."""
     fig.text(1.0 - style.MARGIN_IN / flow.page_w_in, 1.0 - style.TOP_IN / flow.page_h_in, page, fontsize=7.5,
              va="top", ha="right", color=style.MUTED)
@@ -169,7 +176,7 @@ def _header(fig: Page, flow: Flow, title: str, subtitle: str, page: str) -> None
     flow.text(subtitle, size=8.5, color=style.MUTED, max_lines=3, after_in=0.06)
 
 
-def _footer(fig: Page, flow: Flow, text: str = style.FOOTNOTE) -> None:
+def draw_footer(fig: Page, flow: Flow, text: str = style.FOOTNOTE) -> None:
     """The footnote, wrapped to the page's width, at the bottom."""
     lines = wrap(text, flow.page_w_in - 2 * style.MARGIN_IN, 6.5)
     lh = line_h_in(6.5)
@@ -181,11 +188,32 @@ def _footer(fig: Page, flow: Flow, text: str = style.FOOTNOTE) -> None:
         y += lh
 
 
+def draw_marker_list(fig: Page, flow: Flow, marker_lines: Sequence[Sequence[str]], keep: int, *,
+                     col_w: float, two_cols: bool, more: str) -> None:
+    """The numbered markers under a chart, already wrapped (one or two columns), the first ``keep``
+    of them; when some are left out, a line says where they are (``more``)."""
+    if not marker_lines:
+        return
+    flow.text("Moments marked", size=8.0, weight="bold")
+    lh = line_h_in(7.5)
+    col_y = [flow.y_in, flow.y_in]
+    for k, lines in enumerate(marker_lines[:keep]):
+        c = k % 2 if two_cols else 0
+        x_in = style.MARGIN_IN + c * (col_w + 0.2)
+        for line in lines:
+            fig.text(x_in / flow.page_w_in, flow.fraction(col_y[c]), line, fontsize=7.5, va="top",
+                     color=style.INK)
+            col_y[c] += lh
+    flow.y_in = max(col_y)
+    if keep < len(marker_lines):
+        flow.text(f"… and {len(marker_lines) - keep} more, {more}.", size=7.5, color=style.MUTED)
+
+
 def _subtitle(data: ReportData) -> str:
     return data.subtitle
 
 
-def _new_flow(fig: Page) -> Flow:
+def new_flow(fig: Page) -> Flow:
     w, _ = (style.PAGE_W_IN, style.PAGE_H_IN)
     return Flow(fig, left_in=style.MARGIN_IN, width_in=w - 2 * style.MARGIN_IN, top_in=style.TOP_IN)
 
@@ -239,7 +267,7 @@ def _person_chart(fig: Page, flow: Flow, data: ReportData, top_in: float, height
     """
     hr_h = height_in * 0.66
     co_h = height_in - hr_h - 0.28
-    ax = _axes(fig, flow, top_in, hr_h)
+    ax = axes_at(fig, flow, top_in, hr_h)
     ax.set_title("Heart rate, with the guide's breathing underneath" if data.pacer else "Heart rate",
                  fontsize=8.5)
     t = data.hr_t_s
@@ -260,32 +288,32 @@ def _person_chart(fig: Page, flow: Flow, data: ReportData, top_in: float, height
         ax.set_ylim(bottom, top)
     ax.set_ylabel("beats per minute")
     if data.pacer:
-        _guide_strip(ax, data, strip)
-    _gaps(ax, data, label=True)
-    _marker_lines(ax, data, numbers=True, label=bool(data.markers))
-    _time_axis(ax, data.duration_s, labels=False)
+        draw_guide_strip(ax, data, strip)
+    draw_gaps(ax, data, label=True)
+    draw_marker_lines(ax, data, numbers=True, label=bool(data.markers))
+    time_axis(ax, data.duration_s, labels=False)
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=4, handlelength=1.6, columnspacing=1.0,
               borderaxespad=0.15, fontsize=6.5)
 
-    ax2 = _axes(fig, flow, top_in + hr_h + 0.28, co_h)
+    ax2 = axes_at(fig, flow, top_in + hr_h + 0.28, co_h)
     ax2.sharex(ax)
     ax2.set_title("Coherence: how much of the heart rhythm follows one slow wave", fontsize=8.5)
     _coherence_levels(ax2, data)
-    _gaps(ax2, data, label=False)
-    _marker_lines(ax2, data, numbers=False)
-    _time_axis(ax2, data.duration_s)
+    draw_gaps(ax2, data, label=False)
+    draw_marker_lines(ax2, data, numbers=False)
+    time_axis(ax2, data.duration_s)
     ax2.set_xlabel("session time (minutes:seconds)")
     return height_in
 
 
-def _guide_strip(ax: Axes, data: ReportData, strip: float) -> None:
+def draw_guide_strip(ax: Axes, data: ReportData, strip: float) -> None:
     """The guide's breathing along the bottom of the heart-rate axes (a wave, or a band on long sessions)."""
     trans = ax.get_xaxis_transform()
     for k, span in enumerate(data.pacer):
         ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=strip, facecolor=style.PACER_FILL,
                    edgecolor="none",
                    zorder=0, label="breathing guide" if k == 0 else None)
-    if data.guide_t_s.size and data.duration_s <= _WAVE_MAX_S:
+    if data.guide_t_s.size and data.duration_s <= GUIDE_WAVE_MAX_S:
         y = 0.015 + (strip - 0.03) * data.guide_volume
         ax.plot(data.guide_t_s, y, transform=trans, color=style.GUIDE_WAVE, linewidth=0.7, zorder=1)
     width_in = ax.get_position().width * style.PAGE_W_IN
@@ -339,9 +367,9 @@ def _coherence_levels(ax: Axes, data: ReportData) -> None:
 
 def draw_person_page(fig: Page, data: ReportData, page: str) -> None:
     """Page 1: the session in plain words and one chart."""
-    flow = _new_flow(fig)
+    flow = new_flow(fig)
     title = "Your session" + (f": {data.title.removeprefix('Session report: ')}" if data.label else "")
-    _header(fig, flow, title, _subtitle(data), page)
+    draw_header(fig, flow, title, _subtitle(data), page)
     if data.label and len(data.label) > len(title):
         flow.text(data.label, size=8.0, color=style.MUTED, after_in=0.04)
     p = data.person
@@ -403,22 +431,9 @@ def draw_person_page(fig: Page, data: ReportData, page: str) -> None:
     chart_h = min(max(room - list_h, 2.4), 5.4)
     _person_chart(fig, flow, data, chart_top, chart_h)
     flow.y_in = chart_top + chart_h + 0.5
-    if markers:
-        flow.text("Moments marked", size=8.0, weight="bold")
-        y0 = flow.y_in
-        col_y = [y0, y0]
-        for k, lines in enumerate(marker_lines[:keep]):
-            c = k % 2 if two_cols else 0
-            x_in = style.MARGIN_IN + (c * (col_w + 0.2))
-            for line in lines:
-                fig.text(x_in / flow.page_w_in, flow.fraction(col_y[c]), line, fontsize=7.5, va="top",
-                         color=style.INK)
-                col_y[c] += lh
-        flow.y_in = max(col_y)
-        if keep < len(markers):
-            flow.text(f"… and {len(markers) - keep} more, on the pages that follow.", size=7.5,
-                      color=style.MUTED)
-    _footer(fig, flow)
+    draw_marker_list(fig, flow, marker_lines, keep, col_w=col_w, two_cols=two_cols,
+                     more="on the pages that follow")
+    draw_footer(fig, flow)
 
 
 # --- moments: one block per segment -----------------------------------------------------------
@@ -464,8 +479,8 @@ def _segment_feeling(data: ReportData, seg: SegmentSummary) -> str:
 def draw_segment_page(fig: Page, data: ReportData, chunk: list[tuple[int, SegmentSummary]],
                       page: str) -> None:
     """Moments: each stretch between markers beside the session's own start."""
-    flow = _new_flow(fig)
-    _header(fig, flow, "The moments of your session", _subtitle(data), page)
+    flow = new_flow(fig)
+    draw_header(fig, flow, "The moments of your session", _subtitle(data), page)
     flow.text("Each part runs from one marker to the next. Its numbers stand beside the same numbers of the "
               f"session's own first {START_END_S / 60:g} minutes, so each part is compared with you, not "
               "with anyone "
@@ -491,13 +506,13 @@ def draw_segment_page(fig: Page, data: ReportData, chunk: list[tuple[int, Segmen
                   align=["left", "right", "right", "right"])
         used = flow.y_in - top
         chart_h = min(block_h - 0.6, 1.55)
-        ax = _axes(fig, flow, top + 0.3, chart_h, left_in=style.MARGIN_IN + table_w + 0.55,
+        ax = axes_at(fig, flow, top + 0.3, chart_h, left_in=style.MARGIN_IN + table_w + 0.55,
                    width_in=flow.page_w_in - 2 * style.MARGIN_IN - table_w - 0.6)
         _segment_chart(ax, data, seg, ref.get("mean_hr_bpm"))
         flow.y_in = top + max(used, chart_h + 0.6) + 0.12
         flow.width_in = flow.page_w_in - 2 * style.MARGIN_IN
         flow.rule()
-    _footer(fig, flow)
+    draw_footer(fig, flow)
 
 
 def _segment_chart(ax: Axes, data: ReportData, seg: SegmentSummary, ref_hr: float | None) -> None:
@@ -538,8 +553,8 @@ def _panel_title(fig: Page, flow: Flow, top_in: float, title: str, note: str) ->
 
 def draw_appendix_time(fig: Page, data: ReportData, page: str) -> None:
     """Appendix A: beat-by-beat heart rate, rolling RMSSD and rolling coherence."""
-    flow = _new_flow(fig)
-    _header(fig, flow, "Appendix: the session over time", _subtitle(data), page)
+    flow = new_flow(fig)
+    draw_header(fig, flow, "Appendix: the session over time", _subtitle(data), page)
     bottom_in = flow.page_h_in - style.FOOTER_IN - 0.55
     avail = bottom_in - flow.y_in
     head = 0.42
@@ -552,7 +567,7 @@ def draw_appendix_time(fig: Page, data: ReportData, page: str) -> None:
                      if data.duration_s > _BEAT_TRACE_MAX_S else "") + "; open circles are beats that "
                                                                        "artifact "
                      "correction replaced.")
-    ax = _axes(fig, flow, y, heights[0])
+    ax = axes_at(fig, flow, y, heights[0])
     if data.duration_s > _BEAT_TRACE_MAX_S:
         ax.plot(data.hr_t_s, data.hr_bpm, color=style.HR_LIGHT, linewidth=0.4, label="each beat")
         ax.plot(data.hr_t_s, data.hr_smooth_bpm, color=style.HR, linewidth=1.0, label="30 s average")
@@ -566,38 +581,38 @@ def draw_appendix_time(fig: Page, data: ReportData, page: str) -> None:
         ax.axvspan(span.start_s, span.end_s, ymin=0.0, ymax=0.05, facecolor=style.PACER_FILL,
                    edgecolor="#9fb3c8",
                    hatch="...", linewidth=0.0, zorder=0, label="breathing guide" if k == 0 else None)
-    _gaps(ax, data, label=True)
-    _marker_lines(ax, data, numbers=True)
-    _time_axis(ax, data.duration_s, labels=False)
+    draw_gaps(ax, data, label=True)
+    draw_marker_lines(ax, data, numbers=True)
+    time_axis(ax, data.duration_s, labels=False)
     ax.legend(loc="upper right", ncol=4, fontsize=6.3, frameon=True, facecolor="white", edgecolor=style.RULE,
               framealpha=0.9, borderaxespad=0.3)
     y += heights[0] + 0.12
     y = _panel_title(fig, flow, y, "Beat-to-beat variability (RMSSD, ms)",
                      "RMSSD over the 60 s before each point, every 5 s; no window reaches across a gap.")
-    ax2 = _axes(fig, flow, y, heights[1])
+    ax2 = axes_at(fig, flow, y, heights[1])
     ax2.sharex(ax)
     if np.isfinite(data.rmssd_ms).any():
         ax2.plot(data.rmssd_t_s, data.rmssd_ms, color=style.RMSSD, linewidth=1.1)
         ax2.set_ylim(bottom=0.0)
     else:
         _empty_note(ax2, f"{TOO_SHORT}: a rolling RMSSD needs at least 60 s of beats")
-    _gaps(ax2, data, label=False)
-    _marker_lines(ax2, data, numbers=False)
-    _time_axis(ax2, data.duration_s, labels=False)
+    draw_gaps(ax2, data, label=False)
+    draw_marker_lines(ax2, data, numbers=False)
+    time_axis(ax2, data.duration_s, labels=False)
     ax2.set_ylabel("ms")
     y += heights[1] + 0.12
     y = _panel_title(fig, flow, y, "Coherence (peak ratio)",
                      "HeartMath's ratio on the 64 s before each point, every 5 s (docs/methods.md §6.1), on "
                      "the same fixed "
                      "scale as page 1.")
-    ax3 = _axes(fig, flow, y, heights[2])
+    ax3 = axes_at(fig, flow, y, heights[2])
     ax3.sharex(ax)
     _coherence_levels(ax3, data)
-    _gaps(ax3, data, label=False)
-    _marker_lines(ax3, data, numbers=False)
-    _time_axis(ax3, data.duration_s)
+    draw_gaps(ax3, data, label=False)
+    draw_marker_lines(ax3, data, numbers=False)
+    time_axis(ax3, data.duration_s)
     ax3.set_xlabel("session time (minutes:seconds)")
-    _footer(fig, flow)
+    draw_footer(fig, flow)
 
 
 # --- appendix: the numbers -------------------------------------------------------------------
@@ -627,8 +642,8 @@ def _sections(data: ReportData) -> list[str]:
 
 def draw_appendix_numbers(fig: Page, data: ReportData, page: str) -> None:
     """Appendix B: the recording's facts, every metric, why some are missing, notes, spectrum, Poincaré."""
-    flow = _new_flow(fig)
-    _header(fig, flow, "Appendix: the numbers", _subtitle(data), page)
+    flow = new_flow(fig)
+    draw_header(fig, flow, "Appendix: the numbers", _subtitle(data), page)
     full_w = flow.width_in
     half = (full_w - 0.3) / 2
     flow.heading("About this recording", size=9.0)
@@ -683,16 +698,16 @@ def draw_appendix_numbers(fig: Page, data: ReportData, page: str) -> None:
     w = (full_w - 0.9) / 2
     _panel_title(fig, flow, top, "Power spectrum of the whole session",
                  "Power of heart-rate swings by frequency; LF holds slow breathing.")
-    ax = _axes(fig, flow, top + 0.4, h, left_in=style.MARGIN_IN + 0.5, width_in=w - 0.4)
+    ax = axes_at(fig, flow, top + 0.4, h, left_in=style.MARGIN_IN + 0.5, width_in=w - 0.4)
     _psd_panel(ax, data)
     flow.left_in = style.MARGIN_IN + w + 0.9
     flow.width_in = w
     _panel_title(fig, flow, top, "Poincaré plot",
                  "Each interval against the next; the ellipse shows SD1 and SD2.")
-    ax2 = _axes(fig, flow, top + 0.4, h, left_in=style.MARGIN_IN + w + 1.3, width_in=w - 0.4)
+    ax2 = axes_at(fig, flow, top + 0.4, h, left_in=style.MARGIN_IN + w + 1.3, width_in=w - 0.4)
     _poincare_panel(ax2, data)
     flow.left_in, flow.width_in = style.MARGIN_IN, full_w
-    _footer(fig, flow)
+    draw_footer(fig, flow)
 
 
 def _psd_panel(ax: Axes, data: ReportData) -> None:
@@ -815,6 +830,18 @@ def render_report(data: ReportData, out: str | Path) -> Path:
         FileExistsError: ``out`` exists already.
         OSError: The file cannot be written.
     """
+    return write_pages(page_plan(data), out, title=data.title, subtitle=data.subtitle)
+
+
+def write_pages(plan: Sequence[PageDrawer], out: str | Path, *, title: str, subtitle: str) -> Path:
+    """Draw ``plan``'s pages into ``out``: a PDF (one page each), or a PNG or SVG (the pages
+    stacked, a thin rule between them). Shared by the reports for one and for two.
+
+    Raises:
+        ValueError: The extension is not .pdf, .png or .svg.
+        FileExistsError: ``out`` exists already.
+        OSError: The file cannot be written.
+    """
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -822,15 +849,12 @@ def render_report(data: ReportData, out: str | Path) -> Path:
     path = Path(out)
     w, h = style.PAGE_W_IN, style.PAGE_H_IN
     rc: Any = style.RC  # matplotlib types the keys as a Literal of every rcParam
-    plan = page_plan(data)
     n = len(plan)
     with matplotlib.rc_context(rc), new_file(path) as f:
         if fmt == "pdf":
             from matplotlib.backends.backend_pdf import PdfPages
 
-            with PdfPages(f,
-                          metadata={"Title": data.title, "Creator": "vagal",
-                                    "Subject": data.subtitle}) as pdf:
+            with PdfPages(f, metadata={"Title": title, "Creator": "vagal", "Subject": subtitle}) as pdf:
                 for k, draw in enumerate(plan):
                     fig = Figure(figsize=(w, h))
                     draw(fig, f"page {k + 1} of {n}")
@@ -844,13 +868,12 @@ def render_report(data: ReportData, out: str | Path) -> Path:
                 draw(pages[k], f"page {k + 1} of {n}")
                 if k:
                     fig.add_artist(Line2D([0.0, 1.0], [1.0, 1.0], transform=pages[k].transSubfigure,
-                                          color=style.RULE,
-                                          linewidth=1.0))
+                                          color=style.RULE, linewidth=1.0))
             # zlib level 3: the stacked pages are 6,600 pixels tall and level 6 spent a second on them.
             kwargs: dict[str, Any] = (
                 {"dpi": style.PNG_DPI, "pil_kwargs": {"compress_level": 3}}
                 if fmt == "png"
-                else {"metadata": {"Title": data.title}}
+                else {"metadata": {"Title": title}}
             )
             fig.savefig(f, format=fmt, **kwargs)
     return path

@@ -163,18 +163,13 @@ def render_resonance_report(
         # The table of steps.
         text("Each step", style.HEADING_PT, weight="bold")
         cols = (0.0, 0.85, 1.6, 2.3, 3.75, 4.6, 5.3, 6.0)
-        rows = step_rows(passes)
-        from vagal.report.layout import line_h_in
+        from vagal.report.layout import Flow
 
-        lh = line_h_in(style.SMALL_PT) / h
-        for k, row in enumerate([HEAD, *rows]):
-            for c, cell in enumerate(row):
-                if not cell:
-                    continue
-                head = k == 0
-                fig.text(left + cols[c] / w, y, cell, fontsize=style.SMALL_PT, va="top", ha="left",
-                         color=style.MUTED if head else style.INK, fontweight="bold" if head else "normal")
-            y -= lh
+        table = Flow(fig, left_in=style.MARGIN_IN, width_in=w - 2 * style.MARGIN_IN, top_in=(1.0 - y) * h)
+        table.rows([HEAD], cols, size=style.SMALL_PT, colors=[style.MUTED] * len(HEAD),
+                   weights=["bold"] * len(HEAD))
+        table.rows(step_rows(passes), cols, size=style.SMALL_PT)
+        y = table.fraction(table.y_in)
         text("breathing: the rate found in the heart rhythm (breaths/min); RSA: heart-rate swing per "
              "breath; single peak: share of the spectrum at the guide's rate; phase: heart rate against "
              "the guide (near 0° at resonance); smooth: how much one wave at the guide explains.",
