@@ -277,7 +277,8 @@ def pair_options(args: argparse.Namespace, devices: Sequence[str]) -> SessionOpt
         "live",
         devices=tuple(devices),
         duration_s=args.duration,
-        checkin=False,  # check-ins are per person; the headless session for two asks none
+        # Each person is asked on the dashboard for two (--no-checkin: not); headless asks none.
+        checkin=not getattr(args, "no_checkin", False),
         **recording_options(args),
     )
 

@@ -24,12 +24,13 @@ from collections.abc import AsyncIterable, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
+from vagal.ui.screens_pair import Answer, PairCheckInScreen, PairSummaryScreen
 from vagal.ui.widgets.guide import BreathGuide
 from vagal.ui.widgets.pair import PairTrace, PersonTile, TogetherPanel
 from vagal.ui.widgets.theme import DARK, LIGHT, VAGAL_DARK, VAGAL_LIGHT, color_depth
@@ -102,8 +103,11 @@ class PairApp(App[int]):
         devices: tuple[str, str] = ("", ""),
         summarise: Summarise | None = None,
         replay: PairReplay | None = None,
+        checkin: bool = False,
     ) -> None:
         super().__init__()
+        self.checkin = checkin and mode != "replay"
+        """Ask each person how settled they feel, before and after (never in a replay)."""
         self.replay = replay
         """The replay's transport (pause, seek, speed), or None (a live session, a plain stream)."""
         self._told_end = False
@@ -174,6 +178,24 @@ class PairApp(App[int]):
         self.set_interval(1.0 / REFRESH_HZ, self.refresh_view)
         self.refresh_view()
         self._run_session()
+        if self.checkin:
+            self.push_screen(PairCheckInScreen(self.names, "before"), self._checked_in_before)
+
+    def _checked_in_before(self, answers: tuple[Answer, Answer] | None) -> None:
+        if answers is None or self.ended:
+            return
+        for person, answer in enumerate(answers):
+            if answer is not None:
+                self._check_in(person, "before", *answer)
+
+    def _check_in(self, person: int, when: Literal["before", "after"], settled: int, words: str) -> None:
+        """Record one person's check-in as theirs (a ``CheckIn`` with their ``person``)."""
+        from vagal.events import CheckIn
+
+        event = CheckIn(self.state.t_s, when, settled, words, person=person)
+        if when == "before":
+            self.state.push(person, event)  # the final numbers of that person read it
+        self._write(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Once the session has ended only the summary's own keys are offered.
@@ -310,11 +332,22 @@ class PairApp(App[int]):
         self.ended = True
         if self.stop is not None:
             asyncio.ensure_future(self.stop())
+        while len(self.screen_stack) > 1:
+            self.pop_screen()  # a check-in still open at the end has had its chance
+        if self.recorder is not None and not self.checkin:
+            self.recorder.close()  # with a check-in after, once both have answered (or at exit)
+        self.push_screen(PairSummaryScreen(self._summary, names=self.names, ask_checkin=self.checkin))
+
+    @on(PairSummaryScreen.CheckedIn)
+    def _checked_in_after(self, message: PairSummaryScreen.CheckedIn) -> None:
+        """One person's check-in after the session: recorded as theirs."""
+        self._check_in(message.person, "after", message.settled, message.words)
+
+    @on(PairSummaryScreen.CheckInsDone)
+    def _check_ins_done(self, message: PairSummaryScreen.CheckInsDone) -> None:
+        """Both have answered (or skipped) the check-in after: the recording can close."""
         if self.recorder is not None:
             self.recorder.close()
-        from vagal.ui.screens_pair import PairSummaryScreen
-
-        self.push_screen(PairSummaryScreen(self._summary))
 
     def _summary(self) -> dict[str, Any]:
         state = self.state
@@ -494,6 +527,7 @@ def make_pair_app(
     summary_extra: dict[str, Any] | None = None,
     summarise: Summarise | None = None,
     replay: PairReplay | None = None,
+    checkin: bool = False,
 ) -> PairApp:
     """Build the dashboard for two (shared by :func:`run_pair_dashboard`, the tests and benchmarks).
 
@@ -509,6 +543,7 @@ def make_pair_app(
         summary_extra: Further keys for the summary (``seed``, ``coupling``).
         replay: The replay's transport (:class:`~vagal.sources.replay_pair.PairReplay`,
             which is also ``events``): the replay keys, and the guide reads its position.
+        checkin: Ask each person how settled they feel before and after (not in a replay).
 
     Returns:
         The app, ready for ``run()`` or ``run_test()``.
@@ -543,6 +578,7 @@ def make_pair_app(
         summary_extra=summary_extra,
         summarise=summarise,
         replay=replay,
+        checkin=checkin,
     )
 
 
@@ -581,8 +617,9 @@ def run_pair_dashboard(
             shared guide, two for their own, None for none (a replay that recorded none).
         recorder: The session file being written (its ``write`` gets every event, its
             ``close`` is called when the session ends), or None when not recording.
-        options: The session's options: ``mode`` ("demo", "live", "replay") and
-            ``duration_s`` are read.
+        options: The session's options: ``mode`` ("demo", "live", "replay"),
+            ``duration_s`` and ``checkin`` (each person's check-in before and after; never
+            in a replay) are read.
         clock: Session time for the guide (default: the latest event's time).
         stop: Awaited once when the session ends early (``q`` or the duration): close the
             sources there, so that ``events`` ends.
@@ -618,6 +655,7 @@ def run_pair_dashboard(
         summary_extra=summary_extra,
         summarise=summarise,
         replay=replay,
+        checkin=options.checkin and options.mode != "replay",
     )
     try:
         status = app.run()
