@@ -49,12 +49,13 @@ REFRESH_HZ: Final = 4.0
 """How often the tiles, traces and together panel are drawn again (the guide has its own fps)."""
 STRAP_WORDS: Final[dict[str, str]] = {
     "connecting": "strap: connecting…",
-    "reconnecting": "strap: finding the strap again…",
-    "disconnected": "strap: not connected; the other goes on",
-    "lost": "strap: not connected; the other goes on",
-    "failed": "strap: not connected; the other goes on",
+    "reconnecting": "strap away:\nlooking for it…",
+    "disconnected": "strap away;\nthe session goes on",
+    "lost": "strap away;\nthe session goes on",
+    "failed": "strap away;\nthe session goes on",
 }
-"""A strap's state in calm words under its person's tile (streaming says nothing)."""
+"""A strap's state in calm words on its person's tile, in place of their numbers (streaming
+says nothing); two short lines, so a narrow tile does not wrap them."""
 
 
 def _guide_words(pacer: Pacer | None) -> str:
@@ -598,6 +599,7 @@ def run_pair_dashboard(
     summary_extra: dict[str, Any] | None = None,
     summarise: Summarise | None = None,
     replay: PairReplay | None = None,
+    run: Callable[[PairApp], int | None] | None = None,
 ) -> int:
     """Run the dashboard for two until the people leave the summary; returns the exit status.
 
@@ -633,6 +635,8 @@ def run_pair_dashboard(
             :mod:`vagal.commands.pair_session`, whose keys are the headless ``--json``
             ones. None: a shorter summary from the live engines (:func:`live_summary`).
         replay: The replay's transport (``vagal replay PAIRFILE``): space, ←/→, [ and ].
+        run: Runs the app and returns its exit code (default ``app.run()``; a test drives
+            it with a pilot instead).
 
     Returns:
         0, or 2 when the recording stopped early (its reason is printed on stderr).
@@ -658,7 +662,7 @@ def run_pair_dashboard(
         checkin=options.checkin and options.mode != "replay",
     )
     try:
-        status = app.run()
+        status = app.run() if run is None else run(app)
     finally:
         if recorder is not None:
             recorder.close()
