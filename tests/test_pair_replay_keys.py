@@ -289,3 +289,33 @@ def test_snapshot_replay_paused(snap_compare: Any, pair_file: PairFile) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+# --- PairState.replay_to -----------------------------------------------------------------------
+
+
+def test_pair_state_replay_to_equals_pushing_one_by_one_at_many_cut_points(pair_file: PairFile) -> None:
+    """The fast rebuild after a seek leaves the state push of each event leaves: both engines'
+    snapshots, the beats, the kept events, the markers and the live together view (fails if
+    an event goes to the wrong person, is dropped, or the live view's due time is lost)."""
+    items = list(pair_file.items)
+    items.insert(len(items) // 2, (0, Marker(t_s=items[len(items) // 2][1].t_s, label="middle")))
+    for cut in (1, 50, len(items) // 3, len(items) // 2 + 1, len(items) - 7, len(items)):
+        slow = new_state(pair_file.pacers)
+        for person, event in items[:cut]:
+            slow.push(person, event)
+        fast = new_state(pair_file.pacers)
+        fast.replay_to(items[:cut])
+        for a, b in zip(fast.engines, slow.engines, strict=True):
+            for key in ("hr_smoothed_bpm", "rmssd_ms", "coherence", "hr_bpm"):
+                got, want = getattr(a.snapshot, key), getattr(b.snapshot, key)
+                assert got.valid == want.valid and got.reason == want.reason
+                assert got.value == pytest.approx(want.value, abs=1e-9)
+        assert fast.kept == slow.kept and fast.markers == slow.markers
+        assert (fast.first_t_s, fast.t_s, fast.live_updates) == (slow.first_t_s, slow.t_s, slow.live_updates)
+        for p in (0, 1):
+            assert fast.beats[p] == slow.beats[p]
+        if slow.live_result is None:
+            assert fast.live_result is None
+        else:
+            assert fast.live_result is not None and fast.live_result.as_dict() == slow.live_result.as_dict()
