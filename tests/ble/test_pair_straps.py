@@ -399,6 +399,38 @@ def test_live_pair_pace_6_8_gives_each_person_their_own_guide_recorded_as_theirs
     assert len(sam.rr_ms) >= 3 and len(alex.rr_ms) >= 3  # each person's own beats (after settling)
 
 
+def test_live_pair_child_role_without_pace_gets_the_child_guide_and_the_parent_the_adult_one(
+    two: tuple[FakeHrStrap, FakeHrStrap], system_bus: str, tmp_path: Path
+) -> None:
+    """``--roles parent,child`` and no ``--pace``: the child breathes with the child's preset
+    (7.5/min, by role), the parent with the adult default (resonance, 6/min), each recorded
+    as that person's own guide."""
+    from vagal.pacer import CHILD_PACE_PER_MIN
+
+    a, b = two
+    record = tmp_path / "roles.vagal.jsonl"
+    with Pump(a, b):
+        proc = vagal(
+            "live", "--device", "polar", "--device", "tickr", "--names", "Sam,Alex", "--roles", "parent,child",
+            "--headless", "--json", "--duration", "12", "--record", str(record), "--timeout", "5",
+            env=_env(system_bus, tmp_path),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert CHILD_PACE_PER_MIN == 7.5
+    assert summary["shared_guide"] is False
+    assert [(p["role"], p["guide_rate_per_min"]) for p in summary["people"]] == [("parent", 6.0), ("child", 7.5)]
+    _, everything, damage, _ = read_events(record)
+    assert damage == []
+    guides = sorted(((g.person, round(_rate(g), 2), g.preset) for g in everything if isinstance(g, PacerChanged)),
+                    key=lambda g: (g[0] is None, g[0]))  # fmt: skip
+    assert [(person, rate) for person, rate, _ in guides] == [(0, 6.0), (1, 7.5)]
+    assert guides[0][2] == "resonance"  # the adult's preset
+    sam, alex = read_session(record), read_session(record, person=1)
+    assert [round(_rate(g), 2) for g in sam.pacer] == [6.0]
+    assert [round(_rate(g), 2) for g in alex.pacer] == [7.5]
+
+
 @pytest.mark.parametrize(
     ("devices", "starts"),
     [

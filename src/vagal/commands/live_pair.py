@@ -277,7 +277,8 @@ def pair_options(args: argparse.Namespace, devices: Sequence[str]) -> SessionOpt
         "live",
         devices=tuple(devices),
         duration_s=args.duration,
-        checkin=False,  # check-ins are per person; the headless session for two asks none
+        # Each person is asked on the dashboard for two (--no-checkin: not); headless asks none.
+        checkin=not getattr(args, "no_checkin", False),
         **recording_options(args),
     )
 
@@ -506,8 +507,12 @@ def run_dashboard_for_two(
     recorder: Recorder | None,
     options: SessionOptions,
     clock: Clock | None = None,
+    run: Callable[[Any], int | None] | None = None,
 ) -> int:
     """The seam to the two-person dashboard: ``vagal.ui.pair_app.run_pair_dashboard``.
+
+    ``run`` runs the app (default: ``app.run()``); a test passes one that drives it with a
+    pilot, on two fake sources and a clock of its own.
 
     What it hands over (the keywords of pairdash's ``run_pair_dashboard``): ``events``,
     the merged stream of ``(person, event)`` in *arrival* order, events tagged with
@@ -548,6 +553,7 @@ def run_dashboard_for_two(
             pair_summary, names=names, roles=roles, devices=devices, recorder=recorder,
             extra={"source": "live"},
         ),
+        run=run,
     )
     return status
 

@@ -493,7 +493,8 @@ def run_demo_pair(args: argparse.Namespace) -> int:
                          hint="Add --headless, or give a speed such as 4.")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     opts = pair_session_options(
-        args, "demo", speed=args.speed, duration_s=args.duration, seed=seed, **recording_options(args),
+        args, "demo", speed=args.speed, duration_s=args.duration, seed=seed,
+        checkin=not getattr(args, "no_checkin", False), **recording_options(args),
     )
     pacers = pair_pacers(args, opts, roles)
     recorder: Recorder | None = None

@@ -186,18 +186,21 @@ def run_replay_pair(args: argparse.Namespace, path: Path, shown: str) -> int:
 
     from vagal.clock import MonotonicClock
     from vagal.commands.pair_session import pair_summary
+    from vagal.sources.replay_pair import PairReplay
     from vagal.ui.pair_app import run_pair_dashboard
 
     speed = 64.0 if math.isinf(args.speed) else float(args.speed)
-    clock = MonotonicClock(speed, start_s=pair.items[0][1].t_s if pair.items else 0.0)
+    # The transport of the one-person replay: space, ←/→, [ and ]; it waits at the end.
+    replay = PairReplay(pair.items, speed=speed, clock=MonotonicClock(speed), hold_at_end=True)
     return run_pair_dashboard(
-        replay_events(pair.items, clock),
+        replay,
         names=pair.names,
         roles=pair.roles,
         pacers=pair.pacers,
         recorder=None,
         options=opts,
-        clock=clock,
+        stop=replay.close,
+        replay=replay,
         title=printable(path.name, max_chars=40),
         fold_pacer_start=False,
         devices=pair.devices,

@@ -202,6 +202,28 @@ class PairState:
         if self.live:
             self._maybe_live()
 
+    def replay_to(self, items: Sequence[tuple[int, Event]]) -> None:
+        """Start afresh and fold ``items``, fast: the state :meth:`push` of each would leave
+        (a seek in the replay for two).
+
+        The routing is :meth:`push`'s own, run on a fresh state whose engines only collect
+        their events; each real engine then folds its person's events at once with
+        :meth:`~vagal.engine.core.Engine.replay_to` (one snapshot at the end). The live
+        together view is made when read, as it always is, from the beats each person had
+        when it last fell due.
+        """
+        from typing import cast
+
+        sinks: tuple[_Collect, _Collect] = (_Collect(), _Collect())
+        fresh = PairState(cast("tuple[Engine, Engine]", sinks), self.pacers, live=self.live)
+        for person, event in items:
+            fresh.push(person, event)
+        for engine, sink in zip(self.engines, sinks, strict=True):
+            engine.replay_to(sink.events)
+        self.beats, self.first_t_s, self.t_s = fresh.beats, fresh.first_t_s, fresh.t_s
+        self.live_updates, self.markers, self.kept = fresh.live_updates, fresh.markers, fresh.kept
+        self._next_live_s, self._live, self._live_due = fresh._next_live_s, None, fresh._live_due
+
     def _maybe_live(self) -> None:
         if self._next_live_s is not None and self.t_s < self._next_live_s:
             return  # not due (most events)
@@ -232,6 +254,16 @@ class PairState:
     def together(self) -> SynchronyResult:
         """The whole session's together view (artifacts corrected, as ``analyze`` does)."""
         return self.together_session().whole
+
+
+class _Collect:
+    """Stands in for an engine in :meth:`PairState.replay_to`: keeps what it is given to fold."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def fold(self, event: Event) -> None:
+        self.events.append(event)
 
 
 def marker_segments(

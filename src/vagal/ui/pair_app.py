@@ -24,12 +24,13 @@ from collections.abc import AsyncIterable, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 
+from vagal.ui.screens_pair import Answer, PairCheckInScreen, PairSummaryScreen
 from vagal.ui.widgets.guide import BreathGuide
 from vagal.ui.widgets.pair import PairTrace, PersonTile, TogetherPanel
 from vagal.ui.widgets.theme import DARK, LIGHT, VAGAL_DARK, VAGAL_LIGHT, color_depth
@@ -41,18 +42,20 @@ if TYPE_CHECKING:
     from vagal.options import SessionOptions
     from vagal.pacer import Pacer
     from vagal.sessions.writer import Recorder
+    from vagal.sources.replay_pair import PairReplay
 
 Mode = Literal["demo", "live", "replay"]
 REFRESH_HZ: Final = 4.0
 """How often the tiles, traces and together panel are drawn again (the guide has its own fps)."""
 STRAP_WORDS: Final[dict[str, str]] = {
     "connecting": "strap: connecting…",
-    "reconnecting": "strap: finding the strap again…",
-    "disconnected": "strap: not connected; the other goes on",
-    "lost": "strap: not connected; the other goes on",
-    "failed": "strap: not connected; the other goes on",
+    "reconnecting": "strap away:\nlooking for it…",
+    "disconnected": "strap away;\nthe session goes on",
+    "lost": "strap away;\nthe session goes on",
+    "failed": "strap away;\nthe session goes on",
 }
-"""A strap's state in calm words under its person's tile (streaming says nothing)."""
+"""A strap's state in calm words on its person's tile, in place of their numbers (streaming
+says nothing); two short lines, so a narrow tile does not wrap them."""
 
 
 def _guide_words(pacer: Pacer | None) -> str:
@@ -71,7 +74,16 @@ class PairApp(App[int]):
         Binding("p", "presentation", "Across the room"),
         Binding("t", "toggle_theme", "Light/dark"),
         Binding("q", "end_session", "End"),
+        Binding("space", "pause", "Pause"),
+        Binding("left", "seek(-1)", "Back", key_display="←"),
+        Binding("right", "seek(1)", "Fwd", key_display="→"),
+        Binding("n", "next_marker(1)", "Next mark", show=False),
+        Binding("N", "next_marker(-1)", "Previous mark", show=False),
+        Binding("left_square_bracket", "speed(-1)", "Slower", key_display="["),
+        Binding("right_square_bracket", "speed(1)", "Faster", key_display="]"),
     ]
+    _REPLAY_ONLY: ClassVar[frozenset[str]] = frozenset({"pause", "seek", "next_marker", "speed"})
+    """The replay's transport keys (those of the one-person replay, :mod:`vagal.ui.app`)."""
 
     def __init__(
         self,
@@ -91,8 +103,15 @@ class PairApp(App[int]):
         summary_extra: dict[str, Any] | None = None,
         devices: tuple[str, str] = ("", ""),
         summarise: Summarise | None = None,
+        replay: PairReplay | None = None,
+        checkin: bool = False,
     ) -> None:
         super().__init__()
+        self.checkin = checkin and mode != "replay"
+        """Ask each person how settled they feel, before and after (never in a replay)."""
+        self.replay = replay
+        """The replay's transport (pause, seek, speed), or None (a live session, a plain stream)."""
+        self._told_end = False
         self.summarise = summarise
         self.events = events
         self.state = state
@@ -160,11 +179,31 @@ class PairApp(App[int]):
         self.set_interval(1.0 / REFRESH_HZ, self.refresh_view)
         self.refresh_view()
         self._run_session()
+        if self.checkin:
+            self.push_screen(PairCheckInScreen(self.names, "before"), self._checked_in_before)
+
+    def _checked_in_before(self, answers: tuple[Answer, Answer] | None) -> None:
+        if answers is None or self.ended:
+            return
+        for person, answer in enumerate(answers):
+            if answer is not None:
+                self._check_in(person, "before", *answer)
+
+    def _check_in(self, person: int, when: Literal["before", "after"], settled: int, words: str) -> None:
+        """Record one person's check-in as theirs (a ``CheckIn`` with their ``person``)."""
+        from vagal.events import CheckIn
+
+        event = CheckIn(self.state.t_s, when, settled, words, person=person)
+        if when == "before":
+            self.state.push(person, event)  # the final numbers of that person read it
+        self._write(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Once the session has ended only the summary's own keys are offered.
         if action == "add_marker" and self.mode == "replay":
             return False  # a replay adds nothing to its file
+        if action in self._REPLAY_ONLY:
+            return self.replay is not None and not self.ended
         return not (self.ended and action in ("add_marker", "presentation", "end_session"))
 
     def on_resize(self) -> None:
@@ -230,12 +269,24 @@ class PairApp(App[int]):
         so_far = max(0.0, now - max(both_from)) if len(both_from) == 2 else 0.0
         self.query_one(TogetherPanel).show(state.live_result, so_far_s=so_far)
         self.query_one("#pair-status", Static).update(self._status_text())
+        if self.replay is not None:
+            self._rest_guides()
+            self._check_replay_end()
 
     def _status_text(self) -> str:
         from vagal.clock import clock_text
 
-        bits = ["vagal · together", f"{self.names[0]} & {self.names[1]}", clock_text(self.session_t_s())]
-        if self.mode == "replay":
+        bits = ["vagal · together", f"{self.names[0]} & {self.names[1]}"]
+        replay = self.replay
+        if replay is not None:
+            # Where the replay is, of how long, how fast, and whether it is paused.
+            at, length = replay.position_s - replay.origin_s, replay.duration_s - replay.origin_s
+            bits.append(f"{clock_text(at)} / {clock_text(length)}")
+            speed = "as fast as possible" if math.isinf(replay.speed) else f"{replay.speed:g}×"
+            bits.append(f"replay {speed}" + (" · paused" if replay.paused else ""))
+        else:
+            bits.append(clock_text(self.session_t_s()))
+        if self.mode == "replay" and replay is None:
             bits.append("replay")
         elif self.recorder is not None:
             bits.append("recording")
@@ -282,19 +333,134 @@ class PairApp(App[int]):
         self.ended = True
         if self.stop is not None:
             asyncio.ensure_future(self.stop())
+        while len(self.screen_stack) > 1:
+            self.pop_screen()  # a check-in still open at the end has had its chance
+        if self.recorder is not None and not self.checkin:
+            self.recorder.close()  # with a check-in after, once both have answered (or at exit)
+        self.push_screen(PairSummaryScreen(self._summary, names=self.names, ask_checkin=self.checkin))
+
+    @on(PairSummaryScreen.CheckedIn)
+    def _checked_in_after(self, message: PairSummaryScreen.CheckedIn) -> None:
+        """One person's check-in after the session: recorded as theirs."""
+        self._check_in(message.person, "after", message.settled, message.words)
+
+    @on(PairSummaryScreen.CheckInsDone)
+    def _check_ins_done(self, message: PairSummaryScreen.CheckInsDone) -> None:
+        """Both have answered (or skipped) the check-in after: the recording can close."""
         if self.recorder is not None:
             self.recorder.close()
-        from vagal.ui.screens_pair import PairSummaryScreen
-
-        self.push_screen(PairSummaryScreen(self._summary))
 
     def _summary(self) -> dict[str, Any]:
+        state = self.state
+        if self.replay is not None:
+            # After a jump back the state holds less than was watched: the summary covers
+            # the file up to the furthest point reached, each event once.
+            from vagal.engine.pair import new_state
+
+            state = new_state(self.state.pacers, live=self.state.live)
+            state.replay_to(self.replay.events_until(self.replay.furthest_s + 1e-6))
         if self.summarise is not None:
-            self.summary = self.summarise(self.state)
+            self.summary = self.summarise(state)
         else:
-            self.summary = live_summary(self.state, self.names, self.roles)
+            self.summary = live_summary(state, self.names, self.roles)
         self.summary.update({k: v for k, v in self.summary_extra.items() if k not in self.summary})
         return self.summary
+
+
+    # -- the replay's transport ------------------------------------------------------------
+
+    def _transport(self, command: Callable[[PairReplay], object]) -> None:
+        """Run a transport command; after a jump, rebuild both people's state up to there."""
+        replay = self.replay
+        if replay is None or self.ended:
+            return
+        before_s = replay.position_s
+        command(replay)
+        after_s = replay.position_s
+        if abs(after_s - before_s) > 0.5:
+            self._rebuild_at(after_s)
+        self.refresh_view()
+
+    def _rebuild_at(self, t_s: float) -> None:
+        """The analysis as it stands at ``t_s``: both engines, the beats and the together view
+        are rebuilt from the file up to there at full speed (``PairState.replay_to``, which
+        folds each person's events with ``Engine.replay_to``); nothing goes back to warm-up."""
+        from vagal.events import SourceState
+
+        replay = self.replay
+        if replay is None:
+            return
+        items = replay.events_until(t_s)
+        self.state.replay_to(items)
+        self.strap_state = ["", ""]
+        for person, event in items:
+            if isinstance(event, SourceState):
+                self.strap_state[person] = STRAP_WORDS.get(event.state, "")
+
+    def _rest_guides(self) -> None:
+        """A paused replay's guides rest with a word, never a frozen "Exhale 4"; above 2× too."""
+        from vagal.ui.app import GUIDE_MAX_SPEED
+
+        replay = self.replay
+        if replay is None:
+            return
+        words: tuple[str, ...] | None = None
+        if replay.at_end:
+            words = ("The replay has reached its end.",)
+        elif replay.paused:
+            words = ("Paused.",)
+        elif replay.speed > GUIDE_MAX_SPEED:
+            fast = "as fast as it can" if math.isinf(replay.speed) else f"at {replay.speed:g}×"
+            words = (f"The guide rests while the replay runs {fast}.",)
+        for guide in self.query(BreathGuide):
+            guide.rest(words)
+
+    def _check_replay_end(self) -> None:
+        """Say once, calmly, that the replay waits at its end, and how to go on."""
+        replay = self.replay
+        if replay is None or self.ended:
+            return
+        if not replay.at_end:
+            self._told_end = False
+            return
+        if not self._told_end:
+            self._told_end = True
+            self.notify(
+                "The replay has reached its end. ← to go back, space to watch it again, q for the summary.",
+                title="Replay",
+                timeout=8,
+            )
+
+    def action_pause(self) -> None:
+        """Pause or resume the replay (at its end: start again)."""
+        self._transport(lambda replay: replay.resume() if replay.paused else replay.pause())
+
+    def action_seek(self, direction: int) -> None:
+        """Jump 10 s back (-1) or forward (1) in the replay; the analysis is kept."""
+        from vagal.ui.app import REPLAY_SEEK_S
+
+        replay = self.replay
+        if replay is None:
+            return
+        target_s = replay.position_s + direction * REPLAY_SEEK_S
+        self._transport(lambda r: r.seek(target_s))
+
+    def action_next_marker(self, direction: int) -> None:
+        """Jump to the next (1) or previous (-1) marker in the replay."""
+        self._transport(lambda replay: replay.seek_marker(direction))
+
+    def action_speed(self, direction: int) -> None:
+        """Replay slower (-1) or faster (1), through the one-person replay's speeds."""
+        from vagal.ui.app import REPLAY_SPEEDS
+
+        replay = self.replay
+        if replay is None:
+            return
+        speed = replay.speed
+        faster = [s for s in REPLAY_SPEEDS if s > speed]
+        slower = [s for s in REPLAY_SPEEDS if s < speed]
+        new = (faster[0] if faster else speed) if direction > 0 else (slower[-1] if slower else speed)
+        self._transport(lambda r: r.set_speed(new))
 
 
 Summarise = Callable[["PairState"], dict[str, Any]]
@@ -361,6 +527,8 @@ def make_pair_app(
     devices: tuple[str, str] = ("", ""),
     summary_extra: dict[str, Any] | None = None,
     summarise: Summarise | None = None,
+    replay: PairReplay | None = None,
+    checkin: bool = False,
 ) -> PairApp:
     """Build the dashboard for two (shared by :func:`run_pair_dashboard`, the tests and benchmarks).
 
@@ -374,6 +542,9 @@ def make_pair_app(
         fps: The guide's frames per second.
         devices: The two straps' names (the summary).
         summary_extra: Further keys for the summary (``seed``, ``coupling``).
+        replay: The replay's transport (:class:`~vagal.sources.replay_pair.PairReplay`,
+            which is also ``events``): the replay keys, and the guide reads its position.
+        checkin: Ask each person how settled they feel before and after (not in a replay).
 
     Returns:
         The app, ready for ``run()`` or ``run_test()``.
@@ -383,7 +554,10 @@ def make_pair_app(
     if state is None:
         state = new_state(pacers, live=live)
     if time_source is None:
-        if clock is not None:
+        if replay is not None:
+            transport = replay
+            time_source = lambda: transport.position_s
+        elif clock is not None:
             time_source = clock.now
         else:
             folded = state
@@ -404,6 +578,8 @@ def make_pair_app(
         devices=devices,
         summary_extra=summary_extra,
         summarise=summarise,
+        replay=replay,
+        checkin=checkin,
     )
 
 
@@ -422,6 +598,8 @@ def run_pair_dashboard(
     devices: tuple[str, str] = ("", ""),
     summary_extra: dict[str, Any] | None = None,
     summarise: Summarise | None = None,
+    replay: PairReplay | None = None,
+    run: Callable[[PairApp], int | None] | None = None,
 ) -> int:
     """Run the dashboard for two until the people leave the summary; returns the exit status.
 
@@ -441,8 +619,9 @@ def run_pair_dashboard(
             shared guide, two for their own, None for none (a replay that recorded none).
         recorder: The session file being written (its ``write`` gets every event, its
             ``close`` is called when the session ends), or None when not recording.
-        options: The session's options: ``mode`` ("demo", "live", "replay") and
-            ``duration_s`` are read.
+        options: The session's options: ``mode`` ("demo", "live", "replay"),
+            ``duration_s`` and ``checkin`` (each person's check-in before and after; never
+            in a replay) are read.
         clock: Session time for the guide (default: the latest event's time).
         stop: Awaited once when the session ends early (``q`` or the duration): close the
             sources there, so that ``events`` ends.
@@ -455,6 +634,9 @@ def run_pair_dashboard(
             ``functools.partial(pair_summary, names=…, roles=…, devices=…, recorder=…)`` of
             :mod:`vagal.commands.pair_session`, whose keys are the headless ``--json``
             ones. None: a shorter summary from the live engines (:func:`live_summary`).
+        replay: The replay's transport (``vagal replay PAIRFILE``): space, ←/→, [ and ].
+        run: Runs the app and returns its exit code (default ``app.run()``; a test drives
+            it with a pilot instead).
 
     Returns:
         0, or 2 when the recording stopped early (its reason is printed on stderr).
@@ -476,9 +658,11 @@ def run_pair_dashboard(
         devices=devices,
         summary_extra=summary_extra,
         summarise=summarise,
+        replay=replay,
+        checkin=options.checkin and options.mode != "replay",
     )
     try:
-        status = app.run()
+        status = app.run() if run is None else run(app)
     finally:
         if recorder is not None:
             recorder.close()

@@ -351,6 +351,10 @@ class PersonTile(Widget):
         if self.guide_words:
             out.append(f"\nguide {self.guide_words}", quiet)
         out.append("\n")
+        if self.strap:
+            # The strap is away: its words in place of numbers that would only be stale.
+            out.append(self.strap, quiet)
+            return out
         if self.hr_bpm is None:
             out.append(self.reason or "waiting for beats", quiet)
         else:
@@ -368,9 +372,6 @@ class PersonTile(Widget):
         else:
             out.append("\n")
         out.append(coherence_words(self.coherence), Style(color=tint))
-        if self.strap:
-            out.append("\n")
-            out.append(self.strap, quiet)
         return out
 
 
