@@ -56,6 +56,16 @@ def test_notes_round_trip_privately_without_touching_the_session(tmp_path: Path)
     assert session.read_bytes() == before
 
 
+def test_an_existing_wider_notes_file_is_made_private_again(tmp_path: Path) -> None:
+    """Notes kept through the one private-file helper (``create_private(tighten=True)``)."""
+    session = _session(tmp_path / "a.vagal.jsonl")
+    append_marker(session, Marker(3.5, "one"))
+    os.chmod(notes_path(session), 0o644)  # widened by hand, or by an older tool
+    append_marker(session, Marker(9.0, "two"))
+    assert stat.S_IMODE(os.stat(notes_path(session)).st_mode) == 0o600
+    assert read_notes(session) == [Marker(3.5, "one"), Marker(9.0, "two")]
+
+
 def test_damaged_notes_are_read_past(tmp_path: Path) -> None:
     session = _session(tmp_path / "a.vagal.jsonl")
     append_marker(session, Marker(2.0, "one"))

@@ -206,8 +206,9 @@ def _is_ours(db: sqlite3.Connection) -> bool:
 
 def _create(path: Path) -> sqlite3.Connection:
     """A new, empty index at ``path`` (0600)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    os.close(fd)
+    from vagal.paths import create_private
+
+    os.close(create_private(path))  # O_EXCL: never follows a link planted there
     db = sqlite3.connect(str(path), timeout=5.0)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -246,8 +247,10 @@ def open_index(path: Path | None = None) -> SessionIndex | None:
         if not stat.S_ISREG(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
             _remove(path)  # a link, a pipe, someone else's file: never followed, never trusted
             return SessionIndex(_create(path), path)
-        if stat.S_IMODE(st.st_mode) != 0o600:
-            os.chmod(path, 0o600)
+        from vagal.paths import PRIVATE_FILE_MODE
+
+        if stat.S_IMODE(st.st_mode) != PRIVATE_FILE_MODE:
+            os.chmod(path, PRIVATE_FILE_MODE)
         db: sqlite3.Connection | None = None
         try:
             db = sqlite3.connect(str(path), timeout=5.0)
