@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vagal.metrics import COHERENCE_LEVELS, SETTLED_WORDS, coherence_level, metric
+from vagal.report.helps import START_END_S
 
 if TYPE_CHECKING:
     from vagal.events import Event, PacerChanged
@@ -40,9 +41,6 @@ if TYPE_CHECKING:
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-START_END_S: Final = 120.0
-"""The start and the end of a session: its first and last 2 minutes (as the end-of-session
-summary says them), long enough for RMSSD, HF and coherence (docs/methods.md §1.1)."""
 FOLLOW_WINDOW_S: Final = 60.0
 """Window for heart rate following the guide: the live engine's breath window (§6.4)."""
 FOLLOW_STEP_S: Final = 30.0
