@@ -24,6 +24,7 @@ from tests.conftest import REPO, SHARED_DATA, load_rr
 from tests.report_helpers import saved_figures, texts_off_the_page, write_session
 from vagal.events import DeviceInfo
 from vagal.hrv import analyze_rr
+from vagal.report.baseline import BaselineDay, Range, Reading, baseline_days, day_values
 from vagal.report.helps import NOT_ENOUGH
 from vagal.report.history import collect_history, format_table, render_history
 
@@ -297,3 +298,91 @@ def test_cli_check_bad_options_are_one_line_and_exit_2(args: list[str], message:
     assert done.returncode == 2 and done.stdout == ""
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("vagal: ") and message in line
+
+
+def _baseline_days_straightforward(readings: list[Reading], position: str) -> list[BaselineDay]:
+    """The usual-range view as first written: every day's windows by a scan of every day."""
+    days = day_values(readings, position)
+
+    def window(end: date, n_days: int) -> list[Reading]:
+        return [r for d, r in days.items() if end - timedelta(days=n_days - 1) <= d <= end]
+
+    out = []
+    for d in sorted(days):
+        r, week, band = days[d], window(d, 7), window(d, 60)
+        ok = len(week) >= 3
+
+        def rng(values: list[float]) -> Range | None:
+            if len(values) < 5:
+                return None
+            m = math.fsum(values) / len(values)
+            return Range(m, math.sqrt(math.fsum((v - m) ** 2 for v in values) / (len(values) - 1)), len(values))
+
+        out.append(BaselineDay(d.isoformat(), r.ln_rmssd, r.rmssd_ms, r.mean_hr_bpm,
+                               math.fsum(x.ln_rmssd for x in week) / len(week) if ok else None,
+                               math.fsum(x.mean_hr_bpm for x in week) / len(week) if ok else None,
+                               rng([x.ln_rmssd for x in band]), rng([x.mean_hr_bpm for x in band])))
+    return out
+
+
+def test_the_usual_range_by_bisection_equals_a_scan_of_every_day() -> None:
+    """Years of readings, with gaps, two a day, two positions and a time zone that moves the day."""
+    rng = np.random.default_rng(7)
+    readings: list[Reading] = []
+    day0 = date(2024, 1, 1)
+    for k in range(900):
+        if rng.random() < 0.3:
+            continue  # a day without a reading
+        d = day0 + timedelta(days=k + int(rng.integers(0, 3)) * 40 * (k > 600))
+        for extra in range(1 + int(rng.random() < 0.1)):
+            tz = "+01:00" if rng.random() < 0.8 else "-05:00"
+            readings.append(Reading(d.isoformat(), f"{d.isoformat()}T{6 + 7 * extra:02d}:00:00{tz}",
+                                    float(rng.uniform(15, 90)), float(rng.uniform(50, 80)),
+                                    "sitting" if rng.random() < 0.85 else "lying", f"{k}-{extra}.vagal.jsonl"))
+    rng.shuffle(readings)  # type: ignore[arg-type]
+    for position in ("sitting", "lying"):
+        fast = baseline_days(readings, position)
+        assert len(fast) > 50
+        assert fast == _baseline_days_straightforward(readings, position)  # exactly: no tolerance
+
+
+def test_history_read_back_warm_prints_what_a_cold_rebuild_prints(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Byte for byte: ``vagal history`` and ``vagal sessions`` (table and --json) from the index,
+    against the same commands with no index at all (every file read and analysed again)."""
+    from vagal.cli import main
+    from vagal.report import history as report_history
+    from vagal.sessions import listing
+    from vagal.sessions.index import INDEX_NAME
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("VAGAL_DATA_DIR", str(data))
+    monkeypatch.setenv("VAGAL_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("VAGAL_SESSIONS_DIR", str(folder))
+    commands = [["history", "--json"], ["history"], ["history", "--json", "--include-demo"],
+                ["history", "--since", "2026-09-01"], ["history", "--view", "baseline"],
+                ["sessions", "--json"], ["sessions"]]
+
+    def outputs() -> list[str]:
+        out = []
+        for args in commands:
+            assert main(args) == 0
+            out.append(capsys.readouterr().out)
+        return out
+
+    cold = outputs()
+    assert (data / INDEX_NAME).exists()
+    read: list[str] = []
+    real_history, real_listing = report_history.read_session_file, listing.summarize
+    monkeypatch.setattr(report_history, "read_session_file", lambda p: read.append(p.name) or real_history(p))
+    monkeypatch.setattr(listing, "summarize", lambda p: read.append(p.name) or real_listing(p))
+    warm = outputs()
+    assert read == []  # read back: no file read again
+    (data / INDEX_NAME).unlink()
+    rebuilt = outputs()
+    assert len(read) > 2 * 50  # every file read again, for history and for sessions
+    assert '"band_ln_rmssd": {' in cold[0] and "Usual range" in cold[1]  # every view has numbers
+    for args, a, b, c in zip(commands, cold, warm, rebuilt, strict=True):
+        assert b == a, args
+        assert c == a, args

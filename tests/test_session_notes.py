@@ -56,6 +56,16 @@ def test_notes_round_trip_privately_without_touching_the_session(tmp_path: Path)
     assert session.read_bytes() == before
 
 
+def test_an_existing_wider_notes_file_is_made_private_again(tmp_path: Path) -> None:
+    """Notes kept through the one private-file helper (``create_private(tighten=True)``)."""
+    session = _session(tmp_path / "a.vagal.jsonl")
+    append_marker(session, Marker(3.5, "one"))
+    os.chmod(notes_path(session), 0o644)  # widened by hand, or by an older tool
+    append_marker(session, Marker(9.0, "two"))
+    assert stat.S_IMODE(os.stat(notes_path(session)).st_mode) == 0o600
+    assert read_notes(session) == [Marker(3.5, "one"), Marker(9.0, "two")]
+
+
 def test_damaged_notes_are_read_past(tmp_path: Path) -> None:
     session = _session(tmp_path / "a.vagal.jsonl")
     append_marker(session, Marker(2.0, "one"))
@@ -158,3 +168,27 @@ def test_vagal_replay_latest_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert r.returncode == 2 and "no session" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_check_in_before_dated_at_0_is_no_damage(tmp_path: Path) -> None:
+    """The app stamps the check-in before at 0:00 whenever it was answered (here 5 minutes in, with
+    lines stamped later around it): the reader keeps it there and reports no damage; any other
+    line so far out of line is still placed, and said."""
+    from vagal.events import CheckIn, ContactChanged
+    from vagal.sessions.reader import read_session
+
+    path = tmp_path / "c.vagal.jsonl"
+    with Recorder(path, {"source": "live", "start": "2026-11-24T17:15:02+01:00"}) as rec:
+        for i in range(1, 400):
+            rec.write(Beat(float(i), 1000.0, contact=True))
+            if i == 290:
+                rec.write(ContactChanged(290.0, False))
+            if i == 300:
+                rec.write(CheckIn(0.0, "before", 3, "tired"))
+                rec.write(CheckIn(5.0, "after", 4))  # not a before check-in: a damaged time
+            if i == 310:
+                rec.write(ContactChanged(310.0, True))
+    got = read_session(path)
+    checkins = [e for e in got.events if isinstance(e, CheckIn)]
+    assert [(c.when, c.t_s) for c in checkins] == [("before", 0.0), ("after", 290.0)]
+    assert [d.line for d in got.damage] and all("checkin line at 5 s" in d.reason for d in got.damage)

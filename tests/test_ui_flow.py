@@ -96,6 +96,8 @@ async def test_the_check_in_before_is_recorded_with_its_words() -> None:
         assert not isinstance(app.screen, CheckInScreen)
     [c] = _of(sink, CheckIn)
     assert (c.when, c.settled, c.words) == ("before", 2, "before work")
+    assert app.time_source() > 0.0  # answered once the session was under way…
+    assert c.t_s == 0.0  # …and stamped at its start, 0:00: it is how the person came to it
 
 
 @pytest.mark.parametrize("key", ["s", "escape"])

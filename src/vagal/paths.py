@@ -120,14 +120,17 @@ def private_dir(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def create_private(path: str | os.PathLike[str], *, append: bool = False) -> int:
+def create_private(path: str | os.PathLike[str], *, append: bool = False, tighten: bool = False) -> int:
     """Open ``path`` for writing as a raw descriptor; a file created here is 0600.
 
     Args:
         path: The file. Its folder must exist (see :func:`private_dir`).
         append: False (the default): create the file, refusing an existing one
             (``O_EXCL``: never overwrite, and no race between two processes). True: append
-            to the file, creating it (0600) if missing; an existing file keeps its mode.
+            to the file, creating it (0600) if missing; an existing file keeps its mode,
+            unless ``tighten``.
+        tighten: With ``append``, put an existing file back to 0600 too (the notes beside
+            a session: what a person noted is always private).
 
     Returns:
         A file descriptor opened for writing (``O_APPEND`` when ``append``); the caller closes it.
@@ -141,7 +144,9 @@ def create_private(path: str | os.PathLike[str], *, append: bool = False) -> int
         try:
             fd = os.open(path, flags | os.O_EXCL | os.O_APPEND, PRIVATE_FILE_MODE)
         except FileExistsError:
-            return os.open(path, (flags & ~os.O_CREAT) | os.O_APPEND)
+            fd = os.open(path, (flags & ~os.O_CREAT) | os.O_APPEND)
+            if not tighten:
+                return fd
     else:
         fd = os.open(path, flags | os.O_EXCL, PRIVATE_FILE_MODE)
     try:

@@ -25,6 +25,7 @@ Nothing here is a score: the words say "within your usual range", "lower than us
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -182,11 +183,16 @@ class BaselineDay:
 def baseline_days(readings: Iterable[Reading], position: str) -> list[BaselineDay]:
     """The usual-range view, one entry per day with a reading in ``position``, oldest first."""
     days = day_values(readings, position)
+    # The windows by bisection over the sorted days (each day once: linear, where a scan of every
+    # day for every day was quadratic in years of readings). A window holds the same readings as
+    # ``_window``'s; fsum is exactly rounded, so their order does not change a mean or an SD.
+    order = sorted(days)
+    values = [days[d] for d in order]
     out: list[BaselineDay] = []
-    for d in sorted(days):
-        r = days[d]
-        week = _window(days, d, WEEK_DAYS)
-        band = _window(days, d, BAND_DAYS)
+    for i, d in enumerate(order):
+        r = values[i]
+        week = values[bisect.bisect_left(order, d - timedelta(days=WEEK_DAYS - 1)) : i + 1]
+        band = values[bisect.bisect_left(order, d - timedelta(days=BAND_DAYS - 1)) : i + 1]
         ok_week = len(week) >= MIN_WEEK_READINGS
         out.append(
             BaselineDay(

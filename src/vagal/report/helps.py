@@ -24,6 +24,11 @@ from typing import Any, Final, Protocol
 
 from vagal.metrics import WHAT_HELPS
 
+START_END_S: Final = 120.0
+"""The start and the end of a session: its first and last 2 minutes (as the end-of-session
+summary says them), long enough for RMSSD, HF and coherence (docs/methods.md §1.1).
+Defined here, numpy-free, so that ``vagal history`` read back from the index imports no numpy;
+``vagal.report.person`` gives it too."""
 MIN_SESSIONS: Final = 3
 """Fewer sessions with a value than this give no average ("not enough sessions yet")."""
 NOT_ENOUGH: Final = "not enough sessions yet"

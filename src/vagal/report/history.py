@@ -32,18 +32,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import numpy as np
-
 from vagal.metrics import WHAT_HELPS, metric
 from vagal.report import style
 from vagal.report.baseline import POSITIONS, BaselineDay, Reading, baseline_days
-from vagal.report.helps import MIN_SESSIONS, NO_GUIDE, NOT_ENOUGH, Change, HelpRow, what_helps
-from vagal.report.person import START_END_S
+from vagal.report.helps import MIN_SESSIONS, NO_GUIDE, NOT_ENOUGH, START_END_S, Change, HelpRow, what_helps
 from vagal.text import printable
 
 if TYPE_CHECKING:
@@ -191,9 +188,9 @@ class History:
             "since": self.since,
             "include_demo": self.include_demo,
             "demo_left_out": self.demo_left_out,
-            "sessions": [asdict(s) for s in self.sessions],
-            "days": [asdict(d) for d in self.days],
-            "weeks": [asdict(w) for w in self.weeks],
+            "sessions": _rows(self.sessions),
+            "days": _rows(self.days),
+            "weeks": _rows(self.weeks),
             "what_helps": [r.to_dict() for r in self.helps],
             "baseline": {pos: [d.to_dict() for d in days] for pos, days in self.baseline().items()},
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
@@ -222,7 +219,22 @@ class History:
         }
 
 
+def _rows(items: Sequence[SessionSummary] | Sequence[PeriodRow]) -> list[dict[str, Any]]:
+    """``[dataclasses.asdict(x) for x in items]`` for these rows of plain values, without its deep copy.
+
+    Every field of :class:`SessionSummary` and :class:`PeriodRow` is a str, number, bool or
+    None, so a shallow dict is the same (``asdict`` copied each value recursively: a quarter of
+    a warm ``vagal history --json``).
+    """
+    if not items:
+        return []
+    names = [f.name for f in fields(items[0])]
+    return [{n: getattr(x, n) for n in names} for x in items]
+
+
 def _finite(v: float) -> float | None:
+    import numpy as np
+
     return float(v) if np.isfinite(v) else None
 
 
@@ -272,6 +284,8 @@ def main_pattern(rec: Recording, end_s: float) -> str:
 
 def summarize_session(rec: Recording, path: Path) -> SessionSummary:
     """One session's trends, start and end, check-ins and (for a check) reading, by the HRV core."""
+    import numpy as np
+
     from vagal.hrv import time_domain
     from vagal.hrv.artifacts import correct_artifacts
     from vagal.hrv.coherence import mean_coherence
@@ -340,6 +354,8 @@ def summarize_session(rec: Recording, path: Path) -> SessionSummary:
 
 
 def _mean(values: list[float | None]) -> float | None:
+    import numpy as np
+
     ok = [v for v in values if v is not None]
     return float(np.mean(ok)) if ok else None
 
@@ -687,6 +703,7 @@ def _date_axis(ax: Any, lo: float, hi: float) -> None:
 
 
 def _draw_trends(fig: Any, history: History) -> None:
+    import numpy as np
     from matplotlib.dates import date2num
 
     days = date2num(  # type: ignore[no-untyped-call]
@@ -730,6 +747,8 @@ def _draw_trends(fig: Any, history: History) -> None:
 
 
 def _draw_helps(fig: Any, history: History) -> None:
+    import numpy as np
+
     from vagal.report.layout import wrap
 
     rows = history.helps
@@ -780,10 +799,13 @@ def _draw_helps(fig: Any, history: History) -> None:
 
 def _safe_log(values: Any) -> Any:
     """ln for the secondary axis: matplotlib also maps the axis' initial 0-to-1 limits, where ln 0 warns."""
+    import numpy as np
+
     return np.log(np.maximum(values, 1e-12))
 
 
 def _draw_baseline(fig: Any, history: History) -> None:
+    import numpy as np
     from matplotlib.dates import date2num
 
     from vagal.report.baseline import BAND_DAYS, BAND_SD, MIN_READINGS

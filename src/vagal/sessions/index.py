@@ -206,8 +206,9 @@ def _is_ours(db: sqlite3.Connection) -> bool:
 
 def _create(path: Path) -> sqlite3.Connection:
     """A new, empty index at ``path`` (0600)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    os.close(fd)
+    from vagal.paths import create_private
+
+    os.close(create_private(path))  # O_EXCL: never follows a link planted there
     db = sqlite3.connect(str(path), timeout=5.0)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -246,8 +247,10 @@ def open_index(path: Path | None = None) -> SessionIndex | None:
         if not stat.S_ISREG(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
             _remove(path)  # a link, a pipe, someone else's file: never followed, never trusted
             return SessionIndex(_create(path), path)
-        if stat.S_IMODE(st.st_mode) != 0o600:
-            os.chmod(path, 0o600)
+        from vagal.paths import PRIVATE_FILE_MODE
+
+        if stat.S_IMODE(st.st_mode) != PRIVATE_FILE_MODE:
+            os.chmod(path, PRIVATE_FILE_MODE)
         db: sqlite3.Connection | None = None
         try:
             db = sqlite3.connect(str(path), timeout=5.0)
@@ -448,13 +451,127 @@ def to_json(obj: Any) -> Any:
     return obj
 
 
-@functools.lru_cache(maxsize=64)
-def _fields_of(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
-    """A dataclass's type hints and init field names (resolving hints once, not per value)."""
+_Convert = Callable[[Any], Any]
+
+
+def _plain(hint: type) -> _Convert:
+    """The check of a str, int, float or bool value (an int is taken for a float)."""
+    if hint is float:
+
+        def as_float(v: Any) -> Any:
+            if type(v) is float:
+                return v
+            if isinstance(v, int) and not isinstance(v, bool):
+                return float(v)
+            if not isinstance(v, float):
+                raise TypeError("expected float")
+            return v
+
+        return as_float
+
+    def checked(v: Any) -> Any:
+        if not isinstance(v, hint):
+            raise TypeError(f"expected {hint.__name__}")
+        return v
+
+    return checked
+
+
+def _as_is(v: Any) -> Any:
+    return v
+
+
+@functools.lru_cache(maxsize=256)
+def _converter(hint: Any) -> _Convert:
+    """``data -> value`` for one type hint, built once per hint (not per value read).
+
+    The rules: a dataclass from an object of exactly its init fields; a list, a tuple (of
+    fixed or any length) or a dict from a JSON list or object, each item by its hint; an
+    optional value from null; an int taken for a float; str, int, float and bool checked;
+    anything else (a Literal, Any) as it is. Raises TypeError, ValueError or KeyError for data
+    that does not fit.
+    """
     import dataclasses
+    import types
     import typing
 
-    return typing.get_type_hints(cls), frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _dataclass_converter(hint)
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is list:
+        item = _converter(args[0]) if args else None
+
+        def as_list(v: Any) -> Any:
+            if not isinstance(v, list):
+                raise TypeError("expected a list")
+            return [item(x) for x in v] if item is not None else list(v)
+
+        return as_list
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            each = _converter(args[0])
+
+            def as_tuple_of(v: Any) -> Any:
+                if not isinstance(v, list):
+                    raise TypeError("expected a list")
+                return tuple(each(x) for x in v)
+
+            return as_tuple_of
+        items = [_converter(a) for a in args]
+
+        def as_tuple(v: Any) -> Any:
+            if not isinstance(v, list):
+                raise TypeError("expected a list")
+            return tuple(c(x) for c, x in zip(items, v, strict=True))
+
+        return as_tuple
+    if origin is dict:
+        val = _converter(args[1]) if args else None
+
+        def as_dict(v: Any) -> Any:
+            if not isinstance(v, dict):
+                raise TypeError("expected an object")
+            return {k: val(x) for k, x in v.items()} if val is not None else dict(v)
+
+        return as_dict
+    if origin in (typing.Union, types.UnionType):
+        optional = type(None) in args
+        inner = [a for a in args if a is not type(None)]
+        one = _converter(inner[0]) if len(inner) == 1 else _as_is
+
+        def as_union(v: Any) -> Any:
+            if v is None and optional:
+                return None
+            return one(v)
+
+        return as_union
+    if isinstance(hint, type) and hint in (str, int, float, bool):
+        return _plain(hint)
+    return _as_is
+
+
+def _dataclass_converter(cls: type) -> _Convert:
+    """A dataclass from an object of its init fields (its fields' converters made at first use:
+    a dataclass may hold itself)."""
+    built: list[tuple[frozenset[str], list[tuple[str, _Convert]]]] = []
+
+    def build(d: Any) -> Any:
+        if not isinstance(d, dict):
+            raise TypeError(f"expected an object for {cls.__name__}")
+        if not built:
+            import dataclasses
+            import typing
+
+            hints = typing.get_type_hints(cls)
+            names = [f.name for f in dataclasses.fields(cls) if f.init]
+            built.append((frozenset(names), [(n, _converter(hints[n])) for n in names]))
+        names_set, convs = built[0]
+        if d.keys() != names_set:
+            raise KeyError(f"the fields of {cls.__name__} differ")
+        return cls(**{n: c(d[n]) for n, c in convs})
+
+    return build
 
 
 def from_json(cls: type[T], data: Any) -> T:
@@ -463,49 +580,9 @@ def from_json(cls: type[T], data: Any) -> T:
     Raises:
         TypeError, ValueError, KeyError: The data does not fit ``cls``.
     """
-    import dataclasses
-    import types
     import typing
 
-    def value(hint: Any, v: Any) -> Any:
-        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-            return build(hint, v)
-        origin = typing.get_origin(hint)
-        args = typing.get_args(hint)
-        if origin is list:
-            if not isinstance(v, list):
-                raise TypeError("expected a list")
-            return [value(args[0], x) for x in v] if args else list(v)
-        if origin is tuple:
-            if not isinstance(v, list):
-                raise TypeError("expected a list")
-            if len(args) == 2 and args[1] is Ellipsis:
-                return tuple(value(args[0], x) for x in v)
-            return tuple(value(a, x) for a, x in zip(args, v, strict=True))
-        if origin is dict:
-            if not isinstance(v, dict):
-                raise TypeError("expected an object")
-            return {k: value(args[1], x) for k, x in v.items()} if args else dict(v)
-        if origin in (typing.Union, types.UnionType):
-            if v is None and type(None) in args:
-                return None
-            inner = [a for a in args if a is not type(None)]
-            return value(inner[0], v) if len(inner) == 1 else v
-        if hint is float and isinstance(v, int) and not isinstance(v, bool):
-            return float(v)
-        if isinstance(hint, type) and hint in (str, int, float, bool) and not isinstance(v, hint):
-            raise TypeError(f"expected {hint.__name__}")
-        return v
-
-    def build(c: Any, d: Any) -> Any:
-        if not isinstance(d, dict):
-            raise TypeError(f"expected an object for {c.__name__}")
-        hints, names = _fields_of(c)
-        if set(d) != names:
-            raise KeyError(f"the fields of {c.__name__} differ")
-        return c(**{n: value(hints[n], d[n]) for n in names})
-
-    return typing.cast(T, build(cls, data))
+    return typing.cast(T, _converter(typing.cast(Any, cls))(data))
 
 
 __all__ = [

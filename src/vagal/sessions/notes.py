@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import stat
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Final
 
 from vagal.errors import VagalError
 from vagal.events import Marker
+from vagal.paths import create_private
 from vagal.sessions.codec import EventDecodeError, event_from_dict, event_to_dict
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,11 @@ def append_marker(session: Path, marker: Marker) -> None:
     try:
         if path.exists() and not path.is_file():
             raise NotesError(f"cannot keep the marker: {path} is not a regular file.")
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        # Private whatever the umask (an existing file too): heart data and what a person noted.
+        fd = create_private(path, append=True, tighten=True)
     except OSError as exc:
         raise NotesError(f"cannot keep the marker in {path} ({exc.strerror or exc}).") from None
     try:
-        # Private whatever the umask: heart data and what a person noted about it.
-        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
         os.write(fd, data)
         os.fsync(fd)
     except OSError as exc:

@@ -55,7 +55,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vagal.errors import SessionFileError
-from vagal.events import Beat, DeviceInfo, Event, Gap, Marker, PacerChanged
+from vagal.events import Beat, CheckIn, DeviceInfo, Event, Gap, Marker, PacerChanged
 from vagal.sessions.codec import EventDecodeError, check_fields, event_from_dict, event_to_dict
 from vagal.sessions.recording import Damage, Recording, from_rr, plausible_start, read_file
 from vagal.sessions.writer import FORMAT_NAME, PAIR_FORMAT_VERSION
@@ -541,8 +541,10 @@ def _check_times(
 
     # 7. Other lines far out of line with both neighbours: placed at the line prev_ev. Only
     #    lines stamped on arrival are compared (beats and gaps are back-dated, by up to
-    #    nine RR values of a minute).
-    stamped = [k for k, ev in enumerate(events) if ev is not None and not isinstance(ev, (Beat, Gap))]
+    #    nine RR values of a minute; the check-in before a session is dated at its start, 0:00,
+    #    whenever it was answered).
+    stamped = [k for k, ev in enumerate(events) if ev is not None and not isinstance(ev, (Beat, Gap))
+               and not (isinstance(ev, CheckIn) and ev.when == "before" and ev.t_s == 0.0)]
     for j in range(1, len(stamped) - 1):
         k = stamped[j]
         ev, prev_ev, next_ev = events[k], events[stamped[j - 1]], events[stamped[j + 1]]

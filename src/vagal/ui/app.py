@@ -451,7 +451,9 @@ class VagalApp(App[int]):
         if answer is None or self.session_ended:
             return
         settled, words = answer
-        self._show(self.driver.inject(CheckIn(self.time_source(), "before", settled, words)))
+        # Stamped at the session's start (0:00), whenever it was answered: it says how the person
+        # came to the session, and the report's "before" is its start (docs/session-format.md).
+        self._show(self.driver.inject(CheckIn(0.0, "before", settled, words)))
 
     def _handle_signals(self) -> None:
         """End cleanly on SIGTERM and SIGHUP (the terminal window closed) too.
