@@ -81,8 +81,8 @@ async def test_each_person_is_asked_before_by_name_and_skipping_is_one_key(tmp_p
         await pilot.press("q")
     assert app.return_code == 0
     _, events, damage, _ = read_events(rec.path)
-    got = [(c.when, c.settled, c.person) for c in events if isinstance(c, CheckIn)]
-    assert damage == [] and got == [("before", 3, 0)]
+    got = [(c.when, c.settled, c.person, c.t_s) for c in events if isinstance(c, CheckIn)]
+    assert damage == [] and got == [("before", 3, 0, 0.0)]  # dated at 0:00, as for one person
 
 
 async def test_after_the_session_each_answers_above_the_summary_and_it_is_recorded_as_theirs(

@@ -193,7 +193,10 @@ class PairApp(App[int]):
         """Record one person's check-in as theirs (a ``CheckIn`` with their ``person``)."""
         from vagal.events import CheckIn
 
-        event = CheckIn(self.state.t_s, when, settled, words, person=person)
+        # The one before is stamped at the session's start (0:00), whenever it was answered, as
+        # for one person (docs/session-format.md); the one after when it is answered.
+        t_s = 0.0 if when == "before" else self.state.t_s
+        event = CheckIn(t_s, when, settled, words, person=person)
         if when == "before":
             self.state.push(person, event)  # the final numbers of that person read it
         self._write(event)
