@@ -212,3 +212,38 @@ def test_session_log_keeps_what_the_numbers_need() -> None:
     assert log.first_t_s == 3.0 and log.last_t_s == 9.0  # a gap is known at its end and len(log.events) == 4
     assert log.error is None
 
+
+
+def test_take_beats_gives_the_final_numbers_the_events_give(tmp_path: Path) -> None:
+    """The end of a headless session lets the Beat objects go before the batch core runs
+    (``SessionLog.take_beats``): the final numbers, markers and check-ins are the same as
+    from the whole list, and the log keeps every other event in order."""
+    out = tmp_path / "s.vagal.jsonl"
+    r = _vagal(
+        tmp_path, "demo", "--headless", "--duration", "400", "--speed", "max", "--seed", "5",
+        "--artifacts", "--record", str(out),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    events = [*_replayed_events(out), Marker(200.0, "talked"), CheckIn(400.0, "after", 4, "ok")]
+    events.sort(key=lambda e: e.t_s)
+    log = SessionLog()
+    for e in events:
+        log.write(e)
+    whole = final_summary(list(log.events))
+    others = [e for e in log.events if not isinstance(e, Beat)]
+    beats = log.take_beats()
+    assert log.events == others and not any(isinstance(e, Beat) for e in log.events)
+    assert any(isinstance(e, Gap) for e in log.events)  # the hard case is there
+    expected = session_beats(events)
+    for got, want in zip(beats, expected, strict=True):
+        assert np.array_equal(got, want)
+    assert final_summary(log.events, beats=beats) == whole
+    assert whole["markers"] and whole["check_ins"]
+
+
+def test_a_released_replay_is_an_empty_file() -> None:
+    """``ReplaySource.release``: what a headless replay calls once its stream is over."""
+    src = ReplaySource(SAMPLES / "pyhrv_nsr_5min.csv", speed=math.inf)
+    assert len(src.events_until(math.inf)) > 300
+    src.release()
+    assert [e for e in src.events_until(math.inf) if isinstance(e, Beat)] == [] and src.markers == ()

@@ -172,12 +172,18 @@ def coherence_time_at_levels(res: HrvResult) -> list[float]:
     return out
 
 
-def final_summary(events: Sequence[Event]) -> dict[str, Any]:
+def final_summary(
+    events: Sequence[Event],
+    *,
+    beats: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None,
+) -> dict[str, Any]:
     """The session's final numbers: the batch core on its beats and gaps.
 
     Args:
         events: The session's events in time order (a :class:`SessionLog`'s ``events``,
             or a recording's).
+        beats: The beats already made into :func:`session_beats`' arrays (then ``events``
+            need hold only the markers and check-ins: :meth:`SessionLog.take_beats`).
 
     Returns:
         ``vagal analyze --json``'s keys (without ``file``) with its values, then
@@ -189,7 +195,7 @@ def final_summary(events: Sequence[Event]) -> dict[str, Any]:
     """
     from vagal.hrv import analyze_rr
 
-    rr, t, breaks = session_beats(events)
+    rr, t, breaks = beats if beats is not None else session_beats(events)
     res = analyze_rr(rr, t_s=t, breaks=breaks)
     out = result_dict(res)
     if t.size:
@@ -237,6 +243,17 @@ class SessionLog:
         self.last_t_s = event.t_s if self.last_t_s is None else max(self.last_t_s, event.t_s)
         if isinstance(event, _KEPT):
             self.events.append(event)
+
+    def take_beats(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """The kept beats as the batch core's arrays (:func:`session_beats`), the Beat objects let go.
+
+        ``events`` keeps every other kind, in order. For the end of a headless session: a
+        day's 117,000 Beat objects are about 15 MB, which would otherwise sit under the
+        final numbers' own peak (give the arrays to :func:`final_summary` as ``beats``).
+        """
+        beats = session_beats(self.events)
+        self.events = [e for e in self.events if not isinstance(e, Beat)]
+        return beats
 
     def close(self) -> None:
         """Nothing to release."""

@@ -248,6 +248,7 @@ def read_events(
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     lines = data.split(b"\n")
+    del data  # the lines hold the bytes now (a day's file is ~20 MB; a caller's copy stays theirs)
     ends_with_newline = lines[-1] == b""
     if ends_with_newline:
         lines.pop()
@@ -260,6 +261,7 @@ def read_events(
     n = len(lines)
     for i in range(1, n):
         raw = lines[i]
+        lines[i] = b""  # let each line go once parsed: a day's lines are ~30 MB beside its events
         if not raw.strip():
             continue  # a blank line is harmless
         event, reason, is_unknown = _parse_line(raw)

@@ -141,7 +141,11 @@ def read_file(
                 hint="Split it, or convert the part you need with another tool first.",
             )
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limit + 1)
+            # Read what the file holds (one byte more shows it grew): ``read(limit + 1)`` would
+            # first allocate the whole limit, then shrink to the file's size.
+            data = f.read(info.st_size + 1)
+            if len(data) > info.st_size:  # grew since the stat: read on, up to the limit
+                data += f.read(limit + 1 - len(data))
     except OSError as exc:
         raise error(p, f"cannot be read ({exc.strerror})") from None
     finally:

@@ -331,6 +331,19 @@ class ReplaySource(ClosesOnExit):
 
     # --- the BeatSource protocol ------------------------------------------------------------------
 
+    def release(self) -> None:
+        """Let go of the file's events: the stream is over and nothing will seek.
+
+        What a headless replay does before its final numbers (a day's events are ~15 MB).
+        After it the source is an empty file: no markers, no events to seek through.
+        """
+        import dataclasses
+
+        self._events = []
+        self._due = array("d")
+        if self.recording.events is not None:
+            self.recording = dataclasses.replace(self.recording, events=())
+
     async def close(self) -> None:
         """Stop; the iterator ends after ``SourceState("ended")``."""
         self._closed = True
