@@ -173,6 +173,36 @@ def _short_name(name: str, chars: int = STATUS_NAME_CHARS) -> str:
     return f"{name[: keep - keep // 2]}…{name[-(keep // 2) :]}"
 
 
+class _BlankHorizontal(Horizontal):
+    """A row that only holds other widgets: drawn as its background, without per-line work.
+
+    Textual renders every widget whose *clip* (its container's region) touches what
+    changed, in full: each frame of the guide re-rendered the screen, this row and the
+    column beside the guide, line by line through the colour filter. A ``BLANK`` widget
+    is one background line repeated, so those containers cost next to nothing a frame.
+    """
+
+    BLANK = True
+
+
+class _BlankVertical(Vertical):
+    """A column that only holds other widgets (see :class:`_BlankHorizontal`)."""
+
+    BLANK = True
+
+
+class _BlankScreen(Screen[None]):
+    """The dashboard's screen: its own lines are only its background (see :class:`_BlankHorizontal`)."""
+
+    BLANK = True
+
+
+class _BlankFooter(Footer):
+    """The key footer: its keys draw themselves; the bar between them is only background."""
+
+    BLANK = True
+
+
 class VagalApp(App[int]):
     """The breathing dashboard."""
 
@@ -347,20 +377,23 @@ class VagalApp(App[int]):
         super().notify(shown, title=printable(title, max_chars=None), severity=severity,
                        timeout=timeout, markup=markup)
 
+    def get_default_screen(self) -> Screen[None]:
+        return _BlankScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         # The guide first and widest; one person's readings beside it (a second person's
         # would be a second Readings on the guide's other side); the trace beneath.
         self._pattern_words = self._pacer_words()
         yield StatusBar(id="status")
-        with Horizontal(id="main"):
+        with _BlankHorizontal(id="main"):
             yield BreathGuide(self.pacer, self.time_source, fps=self.fps, id="breath-guide")
-            with Vertical(id="side"):
+            with _BlankVertical(id="side"):
                 yield Readings(self.trends, id="tiles")
                 yield Static(self._pattern_words, id="pacer-info")
                 yield MarkerList(id="markers")
             with VerticalScroll(id="details-box"):
                 yield DetailsView(id="details")
-        with Vertical(id="present"):
+        with _BlankVertical(id="present"):
             yield CalmWords(id="calm-words")
             yield PresenceFoot(id="present-foot")
         yield HeartTrace(
@@ -369,7 +402,7 @@ class VagalApp(App[int]):
             span_s=DEFAULT_SPAN_S,
             id="trace",
         )
-        yield Footer(compact=True)
+        yield _BlankFooter(compact=True)
 
     def time_source(self) -> float:
         """Session time now, seconds; once the session has ended, the time it ended (the clock stops)."""
