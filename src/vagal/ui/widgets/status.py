@@ -20,7 +20,6 @@ from textual.widget import Widget
 from vagal.clock import clock_text
 from vagal.events import SourceKind, SourceStateName
 from vagal.text import printable
-from vagal.ui.widgets.theme import SteadyLines
 
 _STATE_WORDS: dict[str, str] = {
     "connecting": "connecting…",
@@ -91,7 +90,7 @@ class Status:
         )
 
 
-class StatusBar(SteadyLines, Widget):
+class StatusBar(Widget):
     """One line: source · connection · signal · recording and time · warm-up."""
 
     DEFAULT_CSS = """

@@ -127,27 +127,3 @@ def color_depth(app: App[Any]) -> ColorDepth:
     if system == "256":
         return "256"
     return "16"
-
-
-class SteadyLines:
-    """A widget mixin: ``render_lines`` gives the last lines again while nothing is dirty.
-
-    Textual renders every widget whose clip touches a repaint, in full: the status bar and
-    the trace were re-rendered (cropped and filtered line by line) on every frame of the
-    guide although neither had changed. Any refresh marks lines dirty in the widget's
-    styles cache, so the lines are drawn anew then; the size, the crop and the colours
-    are part of the key.
-    """
-
-    _steady: tuple[object, list[Any]] | None = None
-
-    def render_lines(self, crop: Any) -> list[Any]:
-        widget: Any = self
-        cache = widget._styles_cache
-        key = (crop, widget.region.size, widget.background_colors, widget.app.ansi_color, widget.rich_style)
-        steady = self._steady
-        if steady is not None and not cache._dirty_lines and steady[0] == key:
-            return steady[1]
-        strips: list[Any] = super().render_lines(crop)  # type: ignore[misc]
-        self._steady = (key, strips)
-        return strips

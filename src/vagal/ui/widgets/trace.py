@@ -27,7 +27,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from vagal.ui.trace_buffer import TraceKind
-from vagal.ui.widgets.theme import SteadyLines
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,7 +46,7 @@ UNITS: Final[dict[str, str]] = {"hr": "bpm", "rr": "ms"}
 TITLES: Final[dict[str, str]] = {"hr": "heart rate", "rr": "RR interval"}
 
 
-class HeartTrace(SteadyLines, Widget):
+class HeartTrace(Widget):
     """Heart rate (or RR) over the last minute and a half, above the breathing rhythm."""
 
     DEFAULT_CSS = """
