@@ -46,7 +46,7 @@ import asyncio
 import bisect
 import math
 from array import array
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -101,7 +101,7 @@ def _fmt_time(t_s: float) -> str:
 class _PositionClock:
     """The replay's position as a :class:`~vagal.clock.Clock`: still while paused or at the end."""
 
-    def __init__(self, replay: ReplaySource) -> None:
+    def __init__(self, replay: ReplayTransport) -> None:
         self._replay = replay
 
     @property
@@ -116,7 +116,174 @@ class _PositionClock:
         await self._replay._clock.sleep_until(t_s)
 
 
-class ReplaySource(ClosesOnExit):
+class ReplayTransport:
+    """The transport a replay shares, for one person or two: pause, seek, speed, the end.
+
+    A subclass sets, in its ``__init__``: ``_speed``, ``_clock``, ``_origin_s``, ``_due``
+    (when each event falls due, the running maximum of the times), ``_index``, ``_paused``,
+    ``_paused_at``, ``_closed``, ``_at_end``, ``_seeks``, ``_unyielded``, ``_furthest_s`` and
+    ``_wake``; and gives ``markers``. Its stream waits for each event with
+    :meth:`_wait_until`, which returns False when a control or the close came first.
+    """
+
+    _speed: float
+    _clock: ReplayClock
+    _origin_s: float
+    _due: Sequence[float]
+    _index: int
+    _paused: bool
+    _paused_at: float
+    _closed: bool
+    _at_end: bool
+    _seeks: int
+    _unyielded: int
+    _furthest_s: float
+    _wake: asyncio.Event
+
+    @property
+    def markers(self) -> tuple[Marker, ...]:
+        """The file's markers, in time order."""
+        raise NotImplementedError
+
+    def _on_seek(self, target: float) -> None:
+        """What a subclass does at a seek to ``target``, before the index moves (nothing here)."""
+
+    @property
+    def speed(self) -> float:
+        """Replay speed: 0.25 to 64, or ``inf``."""
+        return self._speed
+
+    @property
+    def clock(self) -> Clock:
+        """The replay's position as a clock (session time of the file; still while paused)."""
+        return _PositionClock(self)
+
+    @property
+    def paused(self) -> bool:
+        """True while paused."""
+        return self._paused
+
+    @property
+    def duration_s(self) -> float:
+        """Session time of the last event (the end of the replay)."""
+        return self._due[-1] if self._due else 0.0
+
+    @property
+    def position_s(self) -> float:
+        """Current replay time, session seconds."""
+        if self._paused:
+            return self._paused_at
+        return float(min(max(self._clock.now(), self._origin_s), self.duration_s))
+
+    @property
+    def at_end(self) -> bool:
+        """True while a ``hold_at_end`` replay waits at the end of the file."""
+        return self._at_end
+
+    @property
+    def furthest_s(self) -> float:
+        """The latest session time the replay has reached, seconds (a summary covers up to here)."""
+        return self._furthest_s
+
+    def pause(self) -> None:
+        """Stop the clock where it is (no events are emitted while paused)."""
+        if not self._paused:
+            self._paused_at = self.position_s
+            self._paused = True
+            self._wake.set()
+
+    def resume(self) -> None:
+        """Continue from where it was paused; at the end of a held replay, start again."""
+        if self._at_end:
+            self.seek(self._origin_s)
+            return
+        if self._paused:
+            self._set_clock_time(self._paused_at)
+            self._paused = False
+            self._wake.set()
+
+    def set_speed(self, speed: float) -> None:
+        """Change the speed without a jump in replay time.
+
+        Raises:
+            ReplaySpeedError: ``speed`` is outside 0.25–64 and not infinite.
+        """
+        check_speed(speed)
+        now = self.position_s
+        self._speed = speed
+        if not math.isinf(speed):
+            self._clock.set_speed(speed)
+        self._set_clock_time(now)
+        self._wake.set()
+
+    def seek(self, t_s: float) -> None:
+        """Continue from session time ``t_s`` (clamped to the recording).
+
+        From the end of a held replay it plays on from there.
+        """
+        target = min(max(float(t_s), self._origin_s), self.duration_s)
+        self._on_seek(target)
+        self._index = bisect.bisect_left(self._due, target)
+        self._set_clock_time(target)
+        if self._at_end:
+            self._at_end = False
+            self._paused = False
+        if self._paused:
+            self._paused_at = target
+        self._seeks += 1
+        self._wake.set()
+
+    def seek_marker(self, direction: int) -> Marker | None:
+        """Jump to the next (``+1``) or previous (``-1``) marker.
+
+        Returns:
+            The marker jumped to, or None when there is none in that direction
+            (going back before the first marker goes to the start).
+        """
+        pos = self.position_s
+        markers = self.markers
+        if direction > 0:
+            target = next((m for m in markers if m.t_s > pos + 1e-6), None)
+        else:
+            before = [m for m in markers if m.t_s < pos - _MARKER_BACK_S]
+            target = before[-1] if before else None
+            if target is None:
+                self.seek(self._origin_s)
+                return None
+        if target is not None:
+            self.seek(target.t_s)
+        return target
+
+    def _set_clock_time(self, t_s: float) -> None:
+        self._clock.jump_to(t_s)
+
+    async def _wait_until(self, due: float) -> bool:
+        """Wait until the clock reaches ``due``; False when interrupted by a control."""
+        seeks = self._seeks
+        while True:
+            if self._closed or self._seeks != seeks:
+                return False
+            if self._paused:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            if math.isinf(self._speed) or isinstance(self._clock, VirtualClock):
+                if self._clock.now() < due:
+                    self._set_clock_time(due)
+                self._unyielded += 1
+                if self._unyielded < YIELD_EVERY:
+                    return True
+                self._unyielded = 0
+                await asyncio.sleep(0)  # let the consumer and the UI run
+                return self._seeks == seeks and not self._closed and not self._paused
+            if self._clock.now() >= due:
+                return True
+            self._wake.clear()
+            await sleep_until_or(self._clock, due, self._wake)
+
+
+
+class ReplaySource(ReplayTransport, ClosesOnExit):
     """A recorded session (or any supported file) as a :class:`~vagal.sources.base.BeatSource`.
 
     It also implements :class:`~vagal.sources.base.ReplayControls` (the dashboard's
@@ -198,46 +365,9 @@ class ReplaySource(ClosesOnExit):
         return Path(self.recording.path).name
 
     @property
-    def speed(self) -> float:
-        """Replay speed: 0.25 to 64, or ``inf``."""
-        return self._speed
-
-    @property
-    def clock(self) -> Clock:
-        """The replay's position as a clock (session time of the file; still while paused)."""
-        return _PositionClock(self)
-
-    @property
-    def paused(self) -> bool:
-        """True while paused."""
-        return self._paused
-
-    @property
-    def duration_s(self) -> float:
-        """Session time of the last event (the end of the replay)."""
-        return self._due[-1] if self._due else 0.0
-
-    @property
-    def position_s(self) -> float:
-        """Current replay time, session seconds."""
-        if self._paused:
-            return self._paused_at
-        return float(min(max(self._clock.now(), self._origin_s), self.duration_s))
-
-    @property
     def markers(self) -> tuple[Marker, ...]:
         """The recording's markers with the notes beside it, in time order."""
         return tuple(sorted((e for e in self._events if isinstance(e, Marker)), key=lambda m: m.t_s))
-
-    @property
-    def at_end(self) -> bool:
-        """True while a ``hold_at_end`` replay waits at the end of the file."""
-        return self._at_end
-
-    @property
-    def furthest_s(self) -> float:
-        """The latest session time the replay has reached, seconds (a summary covers up to here)."""
-        return self._furthest_s
 
     def events_until(self, t_s: float) -> list[Event]:
         """The stream up to session time ``t_s``, as if played from the start without a jump.
@@ -260,74 +390,8 @@ class ReplaySource(ClosesOnExit):
 
     # --- controls ---------------------------------------------------------------------------------
 
-    def pause(self) -> None:
-        """Stop the clock where it is (no events are emitted while paused)."""
-        if not self._paused:
-            self._paused_at = self.position_s
-            self._paused = True
-            self._wake.set()
-
-    def resume(self) -> None:
-        """Continue from where it was paused; at the end of a held replay, start again."""
-        if self._at_end:
-            self.seek(self._origin_s)
-            return
-        if self._paused:
-            self._set_clock_time(self._paused_at)
-            self._paused = False
-            self._wake.set()
-
-    def set_speed(self, speed: float) -> None:
-        """Change the speed without a jump in replay time.
-
-        Raises:
-            ReplaySpeedError: ``speed`` is outside 0.25–64 and not infinite.
-        """
-        check_speed(speed)
-        now = self.position_s
-        self._speed = speed
-        if not math.isinf(speed):
-            self._clock.set_speed(speed)
-        self._set_clock_time(now)
-        self._wake.set()
-
-    def seek(self, t_s: float) -> None:
-        """Continue from session time ``t_s`` (clamped to the recording).
-
-        From the end of a held replay it plays on from there.
-        """
-        target = min(max(float(t_s), self._origin_s), self.duration_s)
+    def _on_seek(self, target: float) -> None:
         self._jump = (self._last_t_s, target)
-        self._index = bisect.bisect_left(self._due, target)
-        self._set_clock_time(target)
-        if self._at_end:
-            self._at_end = False
-            self._paused = False
-        if self._paused:
-            self._paused_at = target
-        self._seeks += 1
-        self._wake.set()
-
-    def seek_marker(self, direction: int) -> Marker | None:
-        """Jump to the next (``+1``) or previous (``-1``) marker.
-
-        Returns:
-            The marker jumped to, or None when there is none in that direction
-            (going back before the first marker goes to the start).
-        """
-        pos = self.position_s
-        markers = self.markers
-        if direction > 0:
-            target = next((m for m in markers if m.t_s > pos + 1e-6), None)
-        else:
-            before = [m for m in markers if m.t_s < pos - _MARKER_BACK_S]
-            target = before[-1] if before else None
-            if target is None:
-                self.seek(self._origin_s)
-                return None
-        if target is not None:
-            self.seek(target.t_s)
-        return target
 
     # --- the BeatSource protocol ------------------------------------------------------------------
 
@@ -398,33 +462,6 @@ class ReplaySource(ClosesOnExit):
         )
 
     # --- internals --------------------------------------------------------------------------------
-
-    def _set_clock_time(self, t_s: float) -> None:
-        self._clock.jump_to(t_s)
-
-    async def _wait_until(self, due: float) -> bool:
-        """Wait until the clock reaches ``due``; False when interrupted by a control."""
-        seeks = self._seeks
-        while True:
-            if self._closed or self._seeks != seeks:
-                return False
-            if self._paused:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            if math.isinf(self._speed) or isinstance(self._clock, VirtualClock):
-                if self._clock.now() < due:
-                    self._set_clock_time(due)
-                self._unyielded += 1
-                if self._unyielded < YIELD_EVERY:
-                    return True
-                self._unyielded = 0
-                await asyncio.sleep(0)  # let the consumer and the UI run
-                return self._seeks == seeks and not self._closed and not self._paused
-            if self._clock.now() >= due:
-                return True
-            self._wake.clear()
-            await sleep_until_or(self._clock, due, self._wake)
 
     def _place_marker(self, marker: Marker, *, due: bool) -> None:
         """Put ``marker`` in the stream: in place of a marker at the same moment, else at its time."""
