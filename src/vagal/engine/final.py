@@ -48,7 +48,8 @@ COHERENCE_LEVEL_WORDS: Final[tuple[str, ...]] = ("finding a rhythm", "settling i
 """The words of each level, as the dashboard says them: gentle words, not a grade."""
 NOT_COMPUTABLE: Final = "not computable"
 """The reason for a missing value when the batch core gave none (as ``vagal analyze`` says)."""
-_KEPT: Final = (Beat, Gap, Marker, CheckIn, PacerChanged)
+KEPT_TYPES: Final = (Beat, Gap, Marker, CheckIn, PacerChanged)
+"""The event types the final numbers read (what a :class:`SessionLog` keeps)."""
 
 
 def session_beats(
@@ -241,7 +242,7 @@ class SessionLog:
         if self.first_t_s is None:
             self.first_t_s = event.t_s
         self.last_t_s = event.t_s if self.last_t_s is None else max(self.last_t_s, event.t_s)
-        if isinstance(event, _KEPT):
+        if isinstance(event, KEPT_TYPES):
             self.events.append(event)
 
     def take_beats(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
@@ -262,6 +263,7 @@ class SessionLog:
 __all__ = [
     "COHERENCE_LEVEL_FLOORS",
     "COHERENCE_LEVEL_WORDS",
+    "KEPT_TYPES",
     "PART_S",
     "SessionLog",
     "coherence_level",

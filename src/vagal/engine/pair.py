@@ -16,14 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from vagal.engine.final import KEPT_TYPES as _KEPT_TYPES  # what PairState.kept holds
 from vagal.events import Beat as _Beat
-from vagal.events import CheckIn as _CheckIn
 from vagal.events import Gap as _Gap
 from vagal.events import Marker as _Marker
 from vagal.events import PacerChanged as _PacerChanged
-
-_KEPT_TYPES = (_Beat, _Gap, _Marker, _CheckIn, _PacerChanged)
-"""The event types :func:`vagal.engine.final.final_summary` reads (what ``PairState.kept`` holds)."""
 
 if TYPE_CHECKING:
     from vagal.engine.core import Engine
