@@ -254,6 +254,16 @@ class ReplayTransport:
             self.seek(target.t_s)
         return target
 
+    async def _wait_at_end(self) -> None:
+        """Wait at the end, paused, for a jump back, a new start or the close."""
+        if not self._at_end:
+            self._paused_at = self.duration_s
+            self._paused = True
+            self._at_end = True
+            self._furthest_s = max(self._furthest_s, self.duration_s)
+        self._wake.clear()
+        await self._wake.wait()
+
     def _set_clock_time(self, t_s: float) -> None:
         self._clock.jump_to(t_s)
 
@@ -439,14 +449,7 @@ class ReplaySource(ReplayTransport, ClosesOnExit):
             if self._index >= len(self._events):
                 if not self.hold_at_end:
                     break
-                # Wait at the end, paused, for a jump back, a new start or the close.
-                if not self._at_end:
-                    self._paused_at = self.duration_s
-                    self._paused = True
-                    self._at_end = True
-                    self._furthest_s = max(self._furthest_s, self.duration_s)
-                self._wake.clear()
-                await self._wake.wait()
+                await self._wait_at_end()
                 continue
             due = self._due[self._index]
             if not await self._wait_until(due):

@@ -107,13 +107,7 @@ class PairReplay(ReplayTransport):
             if self._index >= len(self._items):
                 if not self.hold_at_end:
                     break
-                if not self._at_end:
-                    self._paused_at = self.duration_s
-                    self._paused = True
-                    self._at_end = True
-                    self._furthest_s = max(self._furthest_s, self.duration_s)
-                self._wake.clear()
-                await self._wake.wait()
+                await self._wait_at_end()
                 continue
             due = self._due[self._index]
             if not await self._wait_until(due):
